@@ -1,6 +1,7 @@
 #include "sim/sim_runtime.h"
 
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 
 #include "sim/disk.h"
@@ -168,8 +169,9 @@ rt::Instant SimRuntime::do_now() const { return sim_.now(); }
 
 int64_t SimRuntime::do_wall_ms() const {
   const ClockConfig& c = node_.clock_;
-  const double elapsed_ms = static_cast<double>(sim_.now().time_since_epoch().count()) / 1e6;
-  return kSimEpochMs + static_cast<int64_t>(elapsed_ms * (1.0 + c.drift_ppm / 1e6)) + c.skew_ms;
+  const int64_t ns = sim_.now().time_since_epoch().count();
+  const auto drift_ms = static_cast<int64_t>(std::llround(static_cast<double>(ns) * c.drift_ppm / 1e12));
+  return kSimEpochMs + ns / 1'000'000 + drift_ms + c.skew_ms;
 }
 
 rt::Result<std::unique_ptr<rt::Listener>> SimRuntime::do_listen(std::string_view address) {

@@ -1,0 +1,46 @@
+// A scenario = cluster shape + workload + fault plan + checkers, run in the
+// simulator from one seed. The same seed always gives the same trace hash.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace rmq::scenarios {
+
+using namespace std::chrono_literals;
+
+struct RunOptions {
+  bool verbose = false;  // echo node logs as they happen
+  bool trace = false;    // print every simulator event
+  // Overrides the scenario's own fault choice: false runs it fault-free.
+  bool faults = true;
+};
+
+struct RunResult {
+  uint64_t trace_hash = 0;
+  uint64_t events = 0;
+  std::chrono::nanoseconds simulated{0};
+  std::vector<std::string> failures;  // empty: every checker passed
+  std::vector<std::string> faults;    // which fault families were on
+  std::vector<std::string> notes;     // counters worth printing
+  std::vector<std::string> recent_logs;
+  bool ok() const { return failures.empty(); }
+};
+
+struct Scenario {
+  std::string name;
+  std::string goal;  // one line: what it proves
+  std::function<RunResult(uint64_t seed, const RunOptions&)> run;
+};
+
+// Every scenario rmq-sim knows, in a stable order.
+const std::vector<Scenario>& all_scenarios();
+const Scenario* find_scenario(const std::string& name);
+
+// The ping demo (scenarios/ping.cc).
+RunResult run_ping(uint64_t seed, const RunOptions& opts);
+
+}  // namespace rmq::scenarios

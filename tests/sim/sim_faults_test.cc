@@ -1,0 +1,361 @@
+// The simulator's faults, each checked from the point of view of the nodes:
+// what a partition, clog, reset, crash, power loss and clock skew look like
+// through the runtime contract.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <optional>
+
+#include "runtime/runtime.h"
+#include "sim/disk.h"
+#include "sim/simulation.h"
+
+namespace rmq::sim {
+namespace {
+
+using namespace std::chrono_literals;
+using rt::Errc;
+
+std::vector<std::byte> bytes_of(std::string_view s) {
+  std::vector<std::byte> out(s.size());
+  std::memcpy(out.data(), s.data(), s.size());
+  return out;
+}
+
+// A server node that accepts connections on :9000 and hands them to
+// `on_conn` (run in its own task).
+Node::Main server_main(std::function<void(rt::Runtime&, rt::Conn&)> on_conn) {
+  return [on_conn](rt::Runtime& rt) {
+    auto l = rt.listen("0.0.0.0:9000");
+    ASSERT_TRUE(l.ok());
+    for (;;) {
+      auto c = (*l)->accept();
+      if (!c) continue;
+      std::shared_ptr<rt::Conn> conn = std::move(*c);
+      rt.spawn("conn", [&rt, conn, on_conn] { on_conn(rt, *conn); });
+    }
+  };
+}
+
+void drain(rt::Runtime&, rt::Conn& c) {
+  std::vector<std::byte> buf(1024);
+  while (true) {
+    auto n = c.read_some(buf);
+    if (!n || *n == 0) return;
+  }
+}
+
+TEST(SimNetwork, PartitionDelaysDataUntilHealNothingLost) {
+  Simulation sim(1);
+  std::string got;
+  rt::Instant got_at{};
+  auto& server = sim.add_node("server", server_main([&](rt::Runtime& rt, rt::Conn& c) {
+    std::vector<std::byte> buf(5);
+    if (c.read_exact(buf).ok()) {
+      got.assign(reinterpret_cast<char*>(buf.data()), 5);
+      got_at = rt.now();
+    }
+  }));
+  sim.add_node("client", [&](rt::Runtime& rt) {
+    auto c = rt.connect(server.ip() + ":9000", 1s);
+    ASSERT_TRUE(c.ok());
+    rt.sleep_for(1s);  // the partition starts meanwhile
+    ASSERT_TRUE((*c)->write_all(bytes_of("hello")).ok());
+    rt.sleep_for(1h);
+  });
+  sim.start_all();
+  sim.at(rt::Instant(500ms), [&] { sim.partition(0, 1); });
+  sim.at(rt::Instant(10s), [&] { sim.heal(0, 1); });
+  sim.run_for(20s);
+  EXPECT_EQ(got, "hello");
+  EXPECT_GE(got_at, rt::Instant(10s));
+}
+
+TEST(SimNetwork, PartitionOutlastingGiveUpResetsConnection) {
+  NetConfig net;
+  net.give_up_after = 30s;
+  Simulation sim(2, net);
+  std::optional<Errc> client_error;
+  auto& server = sim.add_node("server", server_main(drain));
+  sim.add_node("client", [&](rt::Runtime& rt) {
+    auto c = rt.connect(server.ip() + ":9000", 1s);
+    ASSERT_TRUE(c.ok());
+    rt.sleep_for(1s);
+    ASSERT_TRUE((*c)->write_all(bytes_of("lost")).ok());
+    std::vector<std::byte> buf(4);
+    auto r = (*c)->read_some(buf, 10min);
+    if (!r) client_error = r.code();
+  });
+  sim.start_all();
+  sim.at(rt::Instant(500ms), [&] { sim.partition(0, 1); });
+  sim.run_for(2min);
+  ASSERT_TRUE(client_error.has_value());
+  EXPECT_EQ(*client_error, Errc::reset);
+}
+
+TEST(SimNetwork, ConnectAcrossPartitionTimesOutAndOneWayPartitionToo) {
+  Simulation sim(3);
+  std::vector<Errc> errors;
+  auto& server = sim.add_node("server", server_main(drain));
+  sim.add_node("client", [&](rt::Runtime& rt) {
+    auto a = rt.connect(server.ip() + ":9000", 3s);
+    errors.push_back(a ? Errc::closed : a.code());
+    auto b = rt.connect(server.ip() + ":9000", 3s);  // only server->client blocked now
+    errors.push_back(b ? Errc::closed : b.code());
+  });
+  sim.partition(0, 1);
+  sim.start_all();
+  sim.at(rt::Instant(3500ms), [&] {
+    sim.heal(0, 1);
+    sim.partition(0, 1, /*two_way=*/false);
+  });
+  sim.run_for(20s);
+  EXPECT_EQ(errors, (std::vector<Errc>{Errc::timeout, Errc::timeout}));
+}
+
+TEST(SimNetwork, ClogAddsLatency) {
+  Simulation sim(4);
+  rt::Duration rtt{};
+  auto& server = sim.add_node("server", server_main([](rt::Runtime&, rt::Conn& c) {
+    std::vector<std::byte> b(1);
+    while (c.read_exact(b).ok() && c.write_all(b).ok()) {
+    }
+  }));
+  sim.add_node("client", [&](rt::Runtime& rt) {
+    auto c = rt.connect(server.ip() + ":9000", 1s);
+    ASSERT_TRUE(c.ok());
+    std::vector<std::byte> b(1);
+    const auto t0 = rt.now();
+    ASSERT_TRUE((*c)->write_all(b).ok());
+    ASSERT_TRUE((*c)->read_exact(b).ok());
+    rtt = rt.now() - t0;
+  });
+  sim.clog(1, 0, 200ms);
+  sim.start_all();
+  sim.run_for(10s);
+  EXPECT_GE(rtt, 200ms);
+  EXPECT_LT(rtt, 250ms);
+}
+
+TEST(SimNetwork, ResetConnectionsResetsBothEnds) {
+  Simulation sim(5);
+  std::optional<Errc> server_err, client_err;
+  auto& server = sim.add_node("server", server_main([&](rt::Runtime&, rt::Conn& c) {
+    std::vector<std::byte> b(1);
+    auto r = c.read_some(b);
+    if (!r) server_err = r.code();
+  }));
+  sim.add_node("client", [&](rt::Runtime& rt) {
+    auto c = rt.connect(server.ip() + ":9000", 1s);
+    ASSERT_TRUE(c.ok());
+    std::vector<std::byte> b(1);
+    auto r = (*c)->read_some(b);
+    if (!r) client_err = r.code();
+  });
+  sim.start_all();
+  sim.at(rt::Instant(1s), [&] { sim.reset_connections(0, 1); });
+  sim.run_for(5s);
+  EXPECT_EQ(server_err, Errc::reset);
+  EXPECT_EQ(client_err, Errc::reset);
+}
+
+TEST(SimNodes, ProcessCrashClosesPeerConnectionsPowerLossDoesNot) {
+  for (bool power : {false, true}) {
+    SCOPED_TRACE(power ? "power loss" : "process crash");
+    Simulation sim(6);
+    std::optional<Errc> read_err;
+    std::optional<size_t> read_n;
+    auto& server = sim.add_node("server", server_main(drain));
+    sim.add_node("client", [&](rt::Runtime& rt) {
+      auto c = rt.connect(server.ip() + ":9000", 1s);
+      ASSERT_TRUE(c.ok());
+      std::vector<std::byte> b(1);
+      auto r = (*c)->read_some(b, 30s);
+      if (r) read_n = *r; else read_err = r.code();
+    });
+    sim.start_all();
+    sim.at(rt::Instant(1s), [&] { power ? sim.power_loss(0) : sim.crash(0); });
+    sim.run_for(1min);
+    if (power) {
+      EXPECT_EQ(read_err, Errc::timeout);  // nobody told the client
+    } else {
+      EXPECT_EQ(read_n, 0u);  // end of stream
+    }
+  }
+}
+
+TEST(SimNodes, WriteToPowerCycledPeerIsAnsweredWithReset) {
+  Simulation sim(7);
+  std::optional<Errc> err;
+  auto& server = sim.add_node("server", server_main(drain));
+  sim.add_node("client", [&](rt::Runtime& rt) {
+    auto c = rt.connect(server.ip() + ":9000", 1s);
+    ASSERT_TRUE(c.ok());
+    rt.sleep_for(5s);
+    for (int i = 0; i < 10 && !err; ++i) {
+      auto w = (*c)->write_all(bytes_of("x"));
+      if (!w) err = w.code();
+      rt.sleep_for(100ms);
+    }
+  });
+  sim.start_all();
+  sim.at(rt::Instant(1s), [&] { sim.power_loss(0); });
+  sim.at(rt::Instant(2s), [&] { sim.start(0); });
+  sim.run_for(1min);
+  EXPECT_EQ(err, Errc::reset);
+}
+
+TEST(SimNodes, CrashRunsDestructorsButTheirIoNeverReachesDisk) {
+  Simulation sim(8);
+  bool destructor_ran = false;
+  int boots = 0;
+  std::string seen_after_restart;
+  sim.add_node("n", [&](rt::Runtime& rt) {
+    ++boots;
+    auto f = rt.fs().open("/f", rt::OpenMode::create);
+    ASSERT_TRUE(f.ok());
+    if (boots == 2) {
+      std::vector<std::byte> b(8);
+      auto n = (*f)->read_at(0, b);
+      seen_after_restart.assign(reinterpret_cast<char*>(b.data()), *n);
+      return;
+    }
+    ASSERT_TRUE((*f)->write_at(0, bytes_of("before")).ok());  // unsynced: survives a process crash
+    struct ScribbleOnExit {
+      rt::File& file;
+      bool& ran;
+      ~ScribbleOnExit() {
+        ran = true;
+        auto r = file.write_at(0, bytes_of("AFTER!"));
+        EXPECT_FALSE(r.ok());
+        if (!r.ok()) {
+          EXPECT_EQ(r.code(), Errc::cancelled);
+        }
+      }
+    } scribble{**f, destructor_ran};
+    rt.sleep_for(1h);
+  });
+  sim.start_all();
+  sim.at(rt::Instant(1s), [&] { sim.crash(0); });
+  sim.at(rt::Instant(2s), [&] { sim.start(0); });
+  sim.run_for(5s);
+  EXPECT_TRUE(destructor_ran);
+  EXPECT_EQ(boots, 2);
+  EXPECT_EQ(sim.node(0).incarnation(), 2u);
+  EXPECT_EQ(seen_after_restart, "before");
+}
+
+TEST(SimNodes, PowerLossDropsUnsyncedWrites) {
+  Simulation sim(9);
+  int boots = 0;
+  std::string seen;
+  sim.add_node("n", [&](rt::Runtime& rt) {
+    ++boots;
+    auto& fs = rt.fs();
+    auto f = fs.open("/f", rt::OpenMode::create);
+    ASSERT_TRUE(f.ok());
+    if (boots == 2) {
+      std::vector<std::byte> b(16);
+      auto n = (*f)->read_at(0, b);
+      seen.assign(reinterpret_cast<char*>(b.data()), *n);
+      return;
+    }
+    ASSERT_TRUE(fs.sync_dir("/").ok());
+    ASSERT_TRUE((*f)->write_at(0, bytes_of("synced")).ok());
+    ASSERT_TRUE((*f)->sync().ok());
+    ASSERT_TRUE((*f)->write_at(6, std::vector<std::byte>(2000, std::byte{'u'})).ok());
+    rt.sleep_for(1h);
+  });
+  sim.start_all();
+  sim.at(rt::Instant(1s), [&] { sim.power_loss(0); });
+  sim.at(rt::Instant(2s), [&] { sim.start(0); });
+  sim.run_for(5s);
+  ASSERT_EQ(boots, 2);
+  ASSERT_GE(seen.size(), 6u);
+  EXPECT_EQ(seen.substr(0, 6), "synced");
+  for (char c : seen.substr(6)) EXPECT_EQ(c, 'u');  // a prefix of the unsynced write, at most
+}
+
+TEST(SimNodes, SlowDiskAndSyncStallsDelayOperations) {
+  DiskConfig slow;
+  slow.sync_stall_probability = 1.0;
+  slow.sync_stall = 3s;
+  Simulation sim(10, NetConfig{}, slow);
+  rt::Duration took{};
+  sim.add_node("n", [&](rt::Runtime& rt) {
+    auto f = rt.fs().open("/f", rt::OpenMode::create);
+    ASSERT_TRUE(f.ok());
+    const auto t0 = rt.now();
+    ASSERT_TRUE((*f)->sync().ok());
+    took = rt.now() - t0;
+  });
+  sim.start_all();
+  sim.run_for(10s);
+  EXPECT_GE(took, 3s);
+}
+
+TEST(SimNodes, ReadCorruptionFlipsReturnedBitsNotStoredOnes) {
+  DiskConfig cfg;
+  cfg.read_corruption_probability = 1.0;
+  Simulation sim(11, NetConfig{}, cfg);
+  int differing_bits = -1;
+  sim.add_node("n", [&](rt::Runtime& rt) {
+    auto f = rt.fs().open("/f", rt::OpenMode::create);
+    ASSERT_TRUE(f.ok());
+    const std::vector<std::byte> data(64, std::byte{0x55});
+    ASSERT_TRUE((*f)->write_at(0, data).ok());
+    std::vector<std::byte> b(64);
+    ASSERT_EQ(*(*f)->read_at(0, b), 64u);
+    differing_bits = 0;
+    for (size_t i = 0; i < b.size(); ++i)
+      differing_bits += __builtin_popcount(static_cast<unsigned>(b[i] ^ data[i]));
+  });
+  sim.start_all();
+  sim.run_for(1s);
+  EXPECT_EQ(differing_bits, 1);
+  EXPECT_EQ(sim.node(0).disk().open("/f", rt::OpenMode::existing).value()->current,
+            std::vector<std::byte>(64, std::byte{0x55}));
+}
+
+TEST(SimNodes, SyncErrorIsReportedAndPromisesNothing) {
+  DiskConfig cfg;
+  cfg.sync_error_probability = 1.0;
+  Simulation sim(12, NetConfig{}, cfg);
+  std::optional<Errc> err;
+  sim.add_node("n", [&](rt::Runtime& rt) {
+    auto f = rt.fs().open("/f", rt::OpenMode::create);
+    ASSERT_TRUE(f.ok());
+    ASSERT_TRUE((*f)->write_at(0, bytes_of("x")).ok());
+    auto s = (*f)->sync();
+    if (!s) err = s.code();
+  });
+  sim.start_all();
+  sim.run_for(1s);
+  EXPECT_EQ(err, Errc::io_error);
+  EXPECT_FALSE(sim.node(0).disk().open("/f", rt::OpenMode::existing).value()->unsynced.empty());
+}
+
+TEST(SimClock, SkewAndDriftMoveOnlyTheWallClock) {
+  Simulation sim(13);
+  int64_t a_wall = 0, b_wall = 0;
+  rt::Instant a_now{}, b_now{};
+  auto& a = sim.add_node("a", [&](rt::Runtime& rt) {
+    rt.sleep_for(100s);
+    a_wall = rt.wall_ms();
+    a_now = rt.now();
+  });
+  auto& b = sim.add_node("b", [&](rt::Runtime& rt) {
+    rt.sleep_for(100s);
+    b_wall = rt.wall_ms();
+    b_now = rt.now();
+  });
+  a.clock().skew_ms = 5000;
+  b.clock().drift_ppm = 1000;  // 1 ms per second fast
+  sim.start_all();
+  sim.run_for(200s);
+  EXPECT_EQ(a_now, b_now);
+  EXPECT_EQ(a_wall - b_wall, 5000 - 100);
+}
+
+}  // namespace
+}  // namespace rmq::sim
