@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  cmake ninja-build ccache g++ clang-14 lld-14 libclang-rt-14-dev pkg-config
+  cmake ninja-build ccache g++ clang-14 libclang-rt-14-dev pkg-config
   libboost-context1.81-dev libboost-json1.81-dev
   libasio-dev liburing-dev libfmt-dev zlib1g-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev

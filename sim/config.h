@@ -16,6 +16,10 @@ struct NetConfig {
   // One-way latency of a segment, uniform in [min, max].
   Duration latency_min = 50us;
   Duration latency_max = 500us;
+  // Long tail: with this probability a segment is late by up to tail_max
+  // more (order is kept: later segments wait behind it).
+  double latency_tail_probability = 0.01;
+  Duration latency_tail_max = 20ms;
   // Retransmission interval while a link is partitioned.
   Duration retransmit_interval = 200ms;
   // A segment stuck this long (a partition that does not heal) resets the

@@ -240,7 +240,10 @@ Network::~Network() = default;
 
 rt::Duration Network::latency(NodeId from, NodeId to) {
   const auto span = (cfg_.latency_max - cfg_.latency_min).count();
-  rt::Duration d = cfg_.latency_min + rt::Duration(span > 0 ? sim_.net_random().between(0, span) : 0);
+  rt::Random& rng = sim_.net_random();
+  rt::Duration d = cfg_.latency_min + rt::Duration(span > 0 ? rng.between(0, span) : 0);
+  if (rng.chance(cfg_.latency_tail_probability))
+    d += rt::Duration(rng.between(0, cfg_.latency_tail_max.count()));
   auto it = clogged_.find({from, to});
   if (it != clogged_.end()) d += it->second;
   return d;

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian machine, builds everything warning-free and runs
+# every test. .ci/run calls this with CI=true (which also builds with Clang).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+jobs=$(nproc)
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRMQ_WERROR=ON
+cmake --build build -j"$jobs"
+
+if [ "${CI:-}" = "true" ] || [ "${RMQ_CLANG:-}" = "1" ]; then
+  # The code must also build warning-free with Clang 14.
+  cmake -S . -B build-clang -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRMQ_WERROR=ON \
+        -DCMAKE_CXX_COMPILER=clang++-14
+  cmake --build build-clang -j"$jobs"
+fi
+
+cd build
+ctest --output-on-failure -j"$jobs" --timeout 900
