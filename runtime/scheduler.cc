@@ -6,6 +6,17 @@
 #include <exception>
 #include <string>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define RMQ_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RMQ_ASAN 1
+#endif
+#endif
+#ifdef RMQ_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 namespace rmq::rt {
 
 namespace {
@@ -30,6 +41,20 @@ void swap_eh_state(TaskState* t) {
   std::swap(g->uncaught_exceptions, t->eh_uncaught);
 }
 
+// A protected stack that tells the task where it lives.
+struct RecordingStack {
+  ctx::protected_fixedsize_stack inner{kStackBytes};
+  TaskState* task;
+
+  ctx::stack_context allocate() {
+    ctx::stack_context sc = inner.allocate();
+    task->stack_bottom = static_cast<const char*>(sc.sp) - sc.size;
+    task->stack_bytes = sc.size;
+    return sc;
+  }
+  void deallocate(ctx::stack_context& sc) noexcept { inner.deallocate(sc); }
+};
+
 }  // namespace
 
 Scheduler::Scheduler(Runtime& rt) : rt_(rt) {}
@@ -52,10 +77,12 @@ Task Scheduler::spawn(std::string name, std::function<void()> body) {
   t->joiners = std::make_unique<detail::WaitQueue>(rt_);
   t->cancel_requested = stopping_;
   TaskState* raw = t.get();
-  t->fiber = ctx::fiber(std::allocator_arg, ctx::protected_fixedsize_stack(kStackBytes),
+  t->fiber = ctx::fiber(std::allocator_arg, RecordingStack{ctx::protected_fixedsize_stack(kStackBytes), raw},
                         [this, raw](ctx::fiber&& loop) {
+                          on_task_resumed();
                           loop_ = std::move(loop);
                           entry(raw);
+                          suspend_to_loop(/*exiting=*/true);
                           return std::move(loop_);
                         });
   tasks_.emplace(t->id, t);
@@ -92,7 +119,14 @@ void Scheduler::switch_to(TaskState* t) {
   t->started = true;
   ++switches_;
   swap_eh_state(t);
+#ifdef RMQ_ASAN
+  void* fake_stack = nullptr;
+  __sanitizer_start_switch_fiber(&fake_stack, t->stack_bottom, t->stack_bytes);
+#endif
   t->fiber = std::move(t->fiber).resume();
+#ifdef RMQ_ASAN
+  __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
+#endif
   swap_eh_state(t);
   current_ = nullptr;
   if (t->state == TaskState::State::done) {
@@ -155,7 +189,7 @@ WakeReason Scheduler::block(Instant deadline, bool cancellable) {
   t->wake_reason = WakeReason::none;
   t->cancellable = cancellable;
   if (deadline != kNever) arm(t, deadline);
-  loop_ = std::move(loop_).resume();
+  suspend_to_loop(false);
   RMQ_ASSERT(current_ == t);
   RMQ_ASSERT(t->timer_seq == 0);
   RMQ_ASSERT(t->wake_reason != WakeReason::none);
@@ -167,8 +201,27 @@ void Scheduler::yield() {
   RMQ_ASSERT_MSG(t != nullptr, "yield outside a task");
   t->state = TaskState::State::ready;
   ready_.push_back(t);
-  loop_ = std::move(loop_).resume();
+  suspend_to_loop(false);
   RMQ_ASSERT(current_ == t);
+}
+
+void Scheduler::suspend_to_loop(bool exiting) {
+#ifdef RMQ_ASAN
+  void* fake_stack = nullptr;
+  __sanitizer_start_switch_fiber(exiting ? nullptr : &fake_stack, loop_stack_bottom_, loop_stack_bytes_);
+  if (exiting) return;  // the fiber's own lambda returns to the loop
+  loop_ = std::move(loop_).resume();
+  __sanitizer_finish_switch_fiber(fake_stack, &loop_stack_bottom_, &loop_stack_bytes_);
+#else
+  if (exiting) return;
+  loop_ = std::move(loop_).resume();
+#endif
+}
+
+void Scheduler::on_task_resumed() {
+#ifdef RMQ_ASAN
+  __sanitizer_finish_switch_fiber(nullptr, &loop_stack_bottom_, &loop_stack_bytes_);
+#endif
 }
 
 bool Scheduler::wake(TaskState* t, WakeReason reason) {

@@ -48,6 +48,9 @@ struct TaskState {
   // unwinding or inside a catch block does not leak that state to others.
   void* eh_caught = nullptr;
   unsigned int eh_uncaught = 0;
+  // The fiber's stack, for AddressSanitizer's fiber-switch annotations.
+  const void* stack_bottom = nullptr;
+  size_t stack_bytes = 0;
 };
 
 class Scheduler {
@@ -103,10 +106,16 @@ class Scheduler {
   void arm(TaskState* t, Instant deadline);
   void disarm(TaskState* t);
   void entry(TaskState* t);
+  // Switches from the running task back to the loop (AddressSanitizer
+  // annotations around it when enabled). `exiting`: the task has finished.
+  void suspend_to_loop(bool exiting);
+  void on_task_resumed();
 
   Runtime& rt_;
   TaskState* current_ = nullptr;
   boost::context::fiber loop_;  // where the running task returns to
+  [[maybe_unused]] const void* loop_stack_bottom_ = nullptr;  // for AddressSanitizer
+  [[maybe_unused]] size_t loop_stack_bytes_ = 0;
   std::deque<TaskState*> ready_;
   std::map<uint64_t, std::shared_ptr<TaskState>> tasks_;  // live, by id
   std::set<std::pair<Instant, uint64_t>> timers_;         // (deadline, seq)
