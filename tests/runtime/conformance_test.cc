@@ -10,30 +10,13 @@
 #include <vector>
 
 #include "tests/runtime/backend.h"
+#include "tests/util/bytes.h"
 
 namespace rmq::test {
 namespace {
 
 using namespace std::chrono_literals;
 using rt::Errc;
-
-std::vector<std::byte> bytes_of(std::string_view s) {
-  std::vector<std::byte> out(s.size());
-  std::memcpy(out.data(), s.data(), s.size());
-  return out;
-}
-
-std::string string_of(rt::ConstBytes b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
-
-std::vector<std::byte> pattern(size_t n, uint32_t seed) {
-  std::vector<std::byte> out(n);
-  uint32_t x = seed * 2654435761u + 1;
-  for (auto& b : out) {
-    x = x * 1103515245u + 12345u;
-    b = std::byte{static_cast<uint8_t>(x >> 16)};
-  }
-  return out;
-}
 
 class Conformance : public ::testing::TestWithParam<std::string> {
  protected:

@@ -9,18 +9,14 @@
 #include "runtime/runtime.h"
 #include "sim/disk.h"
 #include "sim/simulation.h"
+#include "tests/util/bytes.h"
 
 namespace rmq::sim {
 namespace {
 
 using namespace std::chrono_literals;
 using rt::Errc;
-
-std::vector<std::byte> bytes_of(std::string_view s) {
-  std::vector<std::byte> out(s.size());
-  std::memcpy(out.data(), s.data(), s.size());
-  return out;
-}
+using test::bytes_of;
 
 // A server node that accepts connections on :9000 and hands them to
 // `on_conn` (run in its own task).
