@@ -17,7 +17,7 @@ rules=(
   "clock|\b(steady_clock|system_clock|high_resolution_clock|utc_clock|file_clock)\b|\b(clock_gettime|gettimeofday)\s*\(|\btime\s*\(\s*(NULL|nullptr|0)\s*\)"
   "randomness|(?<![\w.>:])s?rand\s*\(|\brandom_device\b|\bstd::(mt19937|mt19937_64|default_random_engine|minstd_rand)\b|#\s*include\s*<random>"
   "sleep|\bthis_thread\b|(?<![\w.>:])(sleep|usleep|nanosleep)\s*\("
-  "syscall|::(socket|connect|bind|listen|accept|accept4|read|write|pread|pwrite|pread64|pwrite64|open|openat|close|fsync|fdatasync|ftruncate|mmap|sendfile|recv|send|unlink|rename)\s*\(|(?<![\w.>:])(pread|pwrite|pread64|pwrite64|fsync|fdatasync|fopen|mmap|openat|recvfrom|sendto)\s*\(|#\s*include\s*<(fstream|sys/socket\.h|unistd\.h|fcntl\.h|sys/mman\.h|netinet/in\.h|arpa/inet\.h|thread)>|\bstd::(ofstream|ifstream|fstream)\b"
+  "syscall|(?<![\w>])::(socket|connect|bind|listen|accept|accept4|read|write|pread|pwrite|pread64|pwrite64|open|openat|close|fsync|fdatasync|ftruncate|mmap|sendfile|recv|send|unlink|rename)\s*\(|(?<![\w.>:])(pread|pwrite|pread64|pwrite64|fsync|fdatasync|fopen|mmap|openat|recvfrom|sendto)\s*\(|#\s*include\s*<(fstream|sys/socket\.h|unistd\.h|fcntl\.h|sys/mman\.h|netinet/in\.h|arpa/inet\.h|thread)>|\bstd::(ofstream|ifstream|fstream)\b"
 )
 
 mapfile -t files < <(find . \( -path ./build -o -path './build-*' -o -path ./.git -o -path ./node_modules \

@@ -16,5 +16,11 @@ if [ "${CI:-}" = "true" ] || [ "${RMQ_CLANG:-}" = "1" ]; then
   cmake --build build-clang -j"$jobs"
 fi
 
+if [ "${CI:-}" = "true" ] || [ "${RMQ_FUZZ_SECONDS:-}" != "" ]; then
+  # Every decoder fuzzer runs clean for a while (before ctest, whose summary
+  # is the closing line).
+  RMQ_FUZZ_JOBS="$jobs" ./scripts/fuzz.sh "${RMQ_FUZZ_SECONDS:-60}"
+fi
+
 cd build
 ctest --output-on-failure -j"$jobs" --timeout 900

@@ -1,0 +1,400 @@
+// Implementation of remoting/rpc.h: one ConnectionImpl per TCP connection,
+// used by both RpcServer and RpcClient.
+//
+// Tasks of a connection: "rpc-reader" reads frames; each incoming request
+// runs in its own "rpc-request" task (at most max_in_flight_requests; the
+// reader waits for a slot); invoke_async runs in an "rpc-async" task. The
+// connection owns them: shutdown() closes, cancels and joins them all.
+// Writes go through one mutex so frames never interleave.
+#include "remoting/rpc.h"
+
+#include <cstring>
+
+#include "remoting/codes.h"
+
+namespace rmq::remoting {
+
+using rt::Errc;
+using rt::Error;
+
+std::optional<RemotingCommand> Dispatcher::dispatch(Connection& from, RemotingCommand& request) const {
+  auto it = table_.find(request.code);
+  if (it == table_.end())
+    return RemotingCommand::response_to(request, response_code::kRequestCodeNotSupported,
+                                        " request type " + std::to_string(request.code) + " not supported");
+  return it->second(from, request);
+}
+
+namespace {
+
+class ConnectionImpl final : public Connection {
+ public:
+  ConnectionImpl(rt::Runtime& rt, std::unique_ptr<rt::Conn> conn, const Dispatcher* dispatcher,
+                 const ConnectionOptions& opts, std::function<void(Connection&)> on_close)
+      : rt_(rt),
+        conn_(std::move(conn)),
+        peer_(conn_->peer_address()),
+        dispatcher_(dispatcher),
+        opts_(opts),
+        on_close_(std::move(on_close)),
+        write_mu_(rt),
+        slot_free_(rt) {}
+
+  ~ConnectionImpl() override { RMQ_ASSERT_MSG(pending_.empty(), "connection destroyed with pending invocations"); }
+
+  void start() {
+    auto self = std::static_pointer_cast<ConnectionImpl>(shared_from_this());
+    reader_ = rt_.spawn("rpc-reader", [self] { self->read_loop(); });
+  }
+
+  const std::string& peer_address() const override { return peer_; }
+  bool closed() const override { return closed_; }
+
+  rt::Result<RemotingCommand> invoke(RemotingCommand request, rt::Duration timeout) override {
+    if (closed_) return Error(Errc::closed, "connection to " + peer_ + " is closed");
+    if (pending_.size() >= opts_.max_pending_invocations)
+      return Error(Errc::io_error, "too many requests waiting for answers from " + peer_);
+    const int32_t opaque = next_opaque();
+    request.opaque = opaque;
+    request.flag &= ~(kFlagResponse | kFlagOneway);
+    Pending p(rt_);
+    pending_[opaque] = &p;
+    struct Unregister {
+      std::map<int32_t, Pending*>& pending;
+      int32_t opaque;
+      ~Unregister() { pending.erase(opaque); }
+    } unregister{pending_, opaque};
+    if (auto w = write(request); !w) return w.error();
+    auto waited = p.done.wait(timeout);
+    if (p.result) return std::move(*p.result);
+    if (!waited) {
+      if (waited.code() == Errc::timeout)
+        return Error(Errc::timeout, "no answer from " + peer_ + " to request code " + std::to_string(request.code));
+      return waited.error();
+    }
+    return Error(Errc::closed, "connection to " + peer_ + " closed");
+  }
+
+  rt::Result<void> invoke_oneway(RemotingCommand request) override {
+    if (closed_) return Error(Errc::closed, "connection to " + peer_ + " is closed");
+    request.opaque = next_opaque();
+    request.flag = (request.flag & ~kFlagResponse) | kFlagOneway;
+    return write(request);
+  }
+
+  void invoke_async(RemotingCommand request, rt::Duration timeout,
+                    std::function<void(rt::Result<RemotingCommand>)> done) override {
+    auto self = std::static_pointer_cast<ConnectionImpl>(shared_from_this());
+    track(rt_.spawn("rpc-async", [self, request = std::move(request), timeout, done = std::move(done)]() mutable {
+      done(self->invoke(std::move(request), timeout));
+    }));
+  }
+
+  void close() override {
+    if (closed_) return;
+    closed_ = true;
+    conn_->close();
+    for (auto& [opaque, p] : pending_) p->done.set();  // no result: closed
+    slot_free_.set();
+    if (on_close_) on_close_(*this);
+  }
+
+  // Closes, then cancels and joins every task of this connection. Suspends.
+  // REQUIRES: not called from one of those tasks.
+  void shutdown() {
+    close();
+    for (auto& [id, t] : tasks_) t.cancel();
+    for (auto& [id, t] : tasks_) (void)t.join();
+    tasks_.clear();
+    if (reader_.valid()) {
+      reader_.cancel();
+      (void)reader_.join();
+    }
+  }
+
+  // True when no task of this connection is alive (it can be forgotten).
+  bool finished() {
+    prune();
+    return closed_ && tasks_.empty() && (!reader_.valid() || reader_.done());
+  }
+
+ private:
+  struct Pending {
+    explicit Pending(rt::Runtime& rt) : done(rt) {}
+    rt::Event done;
+    std::optional<RemotingCommand> result;
+  };
+
+  int32_t next_opaque() {
+    const int32_t o = opaque_counter_;
+    opaque_counter_ = opaque_counter_ == INT32_MAX ? 1 : opaque_counter_ + 1;
+    return o;
+  }
+
+  void track(rt::Task t) {
+    prune();
+    tasks_.emplace(next_task_id_++, std::move(t));
+  }
+
+  void prune() {
+    for (auto it = tasks_.begin(); it != tasks_.end();) {
+      if (it->second.done()) it = tasks_.erase(it);
+      else ++it;
+    }
+  }
+
+  rt::Result<void> write(const RemotingCommand& cmd) {
+    const std::vector<std::byte> frame = encode_frame(cmd);
+    rt::LockGuard guard(write_mu_);
+    if (closed_) return Error(Errc::closed, "connection to " + peer_ + " is closed");
+    auto w = conn_->write_all(rt::ConstBytes(frame), opts_.write_timeout);
+    if (!w) {
+      rt_.log(rt::LogLevel::warn, "closing connection to " + peer_ + ": write failed: " + w.error().message());
+      close();
+    }
+    return w;
+  }
+
+  void protocol_error(const std::string& what) {
+    rt_.log(rt::LogLevel::warn, "closing connection from " + peer_ + ": " + what);
+    close();
+  }
+
+  void read_loop() {
+    auto self = shared_from_this();  // alive while reading
+    while (!closed_) {
+      std::array<std::byte, 4> prefix;
+      auto got = conn_->read_exact(prefix);
+      if (!got) break;  // end of stream, reset or local close: not a protocol error
+      auto len = decode_length_prefix(std::span<const std::byte, 4>(prefix), opts_.frame_max_bytes);
+      if (!len.ok()) return protocol_error(std::string(to_string(len.error)) + ": " + len.detail);
+      std::vector<std::byte> frame(*len.value);
+      if (auto body = conn_->read_exact(frame); !body) {
+        if (!closed_) protocol_error("truncated frame (" + body.error().message() + ")");
+        break;
+      }
+      auto cmd = decode_frame_body(frame);
+      if (!cmd.ok()) return protocol_error(std::string(to_string(cmd.error)) + ": " + cmd.detail);
+      if (cmd.value->is_response()) {
+        auto it = pending_.find(cmd.value->opaque);
+        if (it == pending_.end()) {
+          rt_.log(rt::LogLevel::debug, "dropping unmatched response " + std::to_string(cmd.value->opaque) +
+                                           " from " + peer_);
+          continue;
+        }
+        it->second->result = std::move(*cmd.value);
+        it->second->done.set();
+        continue;
+      }
+      while (in_flight_ >= opts_.max_in_flight_requests && !closed_) {
+        slot_free_.reset();
+        (void)slot_free_.wait();
+      }
+      if (closed_) break;
+      ++in_flight_;
+      auto me = std::static_pointer_cast<ConnectionImpl>(self);
+      track(rt_.spawn("rpc-request", [me, req = std::move(*cmd.value)]() mutable { me->serve(std::move(req)); }));
+    }
+    close();
+  }
+
+  void serve(RemotingCommand req) {
+    struct Release {
+      ConnectionImpl& c;
+      ~Release() {
+        --c.in_flight_;
+        c.slot_free_.set();
+      }
+    } release{*this};
+    std::optional<RemotingCommand> resp;
+    if (dispatcher_ != nullptr) {
+      resp = dispatcher_->dispatch(*this, req);
+    } else {
+      resp = RemotingCommand::response_to(req, response_code::kRequestCodeNotSupported,
+                                          " request type " + std::to_string(req.code) + " not supported");
+    }
+    if (!resp || req.is_oneway() || closed_) return;
+    resp->opaque = req.opaque;
+    resp->flag |= kFlagResponse;
+    (void)write(*resp);
+  }
+
+  rt::Runtime& rt_;
+  std::unique_ptr<rt::Conn> conn_;
+  std::string peer_;
+  const Dispatcher* dispatcher_;
+  ConnectionOptions opts_;
+  std::function<void(Connection&)> on_close_;
+  rt::Mutex write_mu_;
+  rt::Event slot_free_;
+  rt::Task reader_;
+  std::map<uint64_t, rt::Task> tasks_;
+  std::map<int32_t, Pending*> pending_;
+  uint64_t next_task_id_ = 1;
+  int32_t opaque_counter_ = 1;
+  size_t in_flight_ = 0;
+  bool closed_ = false;
+};
+
+using ConnectionImplPtr = std::shared_ptr<ConnectionImpl>;
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// RpcServer
+
+struct RpcServer::Impl {
+  rt::Runtime& rt;
+  const Dispatcher& dispatcher;
+  ConnectionOptions opts;
+  std::unique_ptr<rt::Listener> listener;
+  std::string address;
+  rt::Task acceptor;
+  std::map<uint64_t, ConnectionImplPtr> live;     // by accept order
+  std::vector<ConnectionImplPtr> retired;          // closed, tasks maybe still ending
+  std::vector<std::function<void(Connection&)>> close_callbacks;
+  uint64_t next_id = 1;
+  bool stopped = false;
+
+  void accept_loop() {
+    for (;;) {
+      auto c = listener->accept();
+      if (!c) {
+        if (c.code() == Errc::closed || c.code() == Errc::cancelled) return;
+        continue;
+      }
+      std::erase_if(retired, [](const ConnectionImplPtr& r) { return r->finished(); });
+      const uint64_t id = next_id++;
+      auto conn = std::make_shared<ConnectionImpl>(rt, std::move(*c), &dispatcher, opts, [this, id](Connection& closed) {
+        auto it = live.find(id);
+        if (it != live.end()) {
+          retired.push_back(it->second);
+          live.erase(it);
+        }
+        for (auto& cb : close_callbacks) cb(closed);
+      });
+      live.emplace(id, conn);
+      conn->start();
+    }
+  }
+};
+
+RpcServer::RpcServer(rt::Runtime& rt, const Dispatcher& dispatcher, ConnectionOptions opts)
+    : impl_(std::make_unique<Impl>(Impl{rt, dispatcher, opts, nullptr, {}, {}, {}, {}, {}, 1, false})) {}
+
+RpcServer::~RpcServer() { stop(); }
+
+rt::Result<void> RpcServer::start(std::string_view address) {
+  auto l = impl_->rt.listen(address);
+  if (!l) return l.error();
+  impl_->listener = std::move(*l);
+  impl_->address = impl_->listener->address();
+  impl_->acceptor = impl_->rt.spawn("rpc-accept", [impl = impl_.get()] { impl->accept_loop(); });
+  return {};
+}
+
+const std::string& RpcServer::address() const { return impl_->address; }
+
+void RpcServer::on_close(std::function<void(Connection&)> cb) { impl_->close_callbacks.push_back(std::move(cb)); }
+
+std::vector<ConnectionPtr> RpcServer::connections() const {
+  std::vector<ConnectionPtr> out;
+  for (const auto& [id, c] : impl_->live) out.push_back(c);
+  return out;
+}
+
+void RpcServer::stop() {
+  Impl& s = *impl_;
+  if (s.stopped) return;
+  s.stopped = true;
+  if (s.listener) s.listener->close();
+  if (s.acceptor.valid()) {
+    s.acceptor.cancel();
+    (void)s.acceptor.join();
+  }
+  std::vector<ConnectionImplPtr> all = s.retired;
+  for (auto& [id, c] : s.live) all.push_back(c);
+  for (auto& c : all) c->shutdown();
+  s.live.clear();
+  s.retired.clear();
+}
+
+// ---------------------------------------------------------------------------
+// RpcClient
+
+struct RpcClient::Impl {
+  rt::Runtime& rt;
+  const Dispatcher* server_requests;
+  ClientOptions opts;
+  std::map<std::string, ConnectionImplPtr> conns;
+  std::map<std::string, std::unique_ptr<rt::Mutex>> connecting;
+  std::vector<ConnectionImplPtr> retired;
+  bool stopped = false;
+};
+
+RpcClient::RpcClient(rt::Runtime& rt, const Dispatcher* server_requests, ClientOptions opts)
+    : impl_(std::make_unique<Impl>(Impl{rt, server_requests, opts, {}, {}, {}, false})) {}
+
+RpcClient::~RpcClient() { stop(); }
+
+rt::Result<ConnectionPtr> RpcClient::connection(std::string_view address) {
+  Impl& c = *impl_;
+  if (c.stopped) return Error(Errc::closed, "client stopped");
+  const std::string addr(address);
+  auto& mu = c.connecting[addr];
+  if (!mu) mu = std::make_unique<rt::Mutex>(c.rt);
+  rt::LockGuard guard(*mu);  // one connect per address at a time
+  auto it = c.conns.find(addr);
+  if (it != c.conns.end() && !it->second->closed()) return ConnectionPtr(it->second);
+  if (it != c.conns.end()) {
+    c.retired.push_back(it->second);
+    c.conns.erase(it);
+  }
+  std::erase_if(c.retired, [](const ConnectionImplPtr& r) { return r->finished(); });
+  auto conn = c.rt.connect(addr, c.opts.connect_timeout);
+  if (!conn) return Error(conn.code(), "connect " + addr + ": " + conn.error().message());
+  auto impl = std::make_shared<ConnectionImpl>(c.rt, std::move(*conn), c.server_requests, c.opts.connection, nullptr);
+  impl->start();
+  c.conns[addr] = impl;
+  return ConnectionPtr(impl);
+}
+
+rt::Result<RemotingCommand> RpcClient::invoke(std::string_view address, RemotingCommand request, rt::Duration timeout) {
+  auto conn = connection(address);
+  if (!conn) return conn.error();
+  return (*conn)->invoke(std::move(request), timeout);
+}
+
+rt::Result<void> RpcClient::invoke_oneway(std::string_view address, RemotingCommand request) {
+  auto conn = connection(address);
+  if (!conn) return conn.error();
+  return (*conn)->invoke_oneway(std::move(request));
+}
+
+void RpcClient::invoke_async(std::string_view address, RemotingCommand request, rt::Duration timeout,
+                             std::function<void(rt::Result<RemotingCommand>)> done) {
+  auto conn = connection(address);
+  if (!conn) return done(conn.error());
+  (*conn)->invoke_async(std::move(request), timeout, std::move(done));
+}
+
+void RpcClient::close(std::string_view address) {
+  auto it = impl_->conns.find(std::string(address));
+  if (it == impl_->conns.end()) return;
+  it->second->close();
+  impl_->retired.push_back(it->second);
+  impl_->conns.erase(it);
+}
+
+void RpcClient::stop() {
+  Impl& c = *impl_;
+  if (c.stopped) return;
+  c.stopped = true;
+  std::vector<ConnectionImplPtr> all = c.retired;
+  for (auto& [addr, conn] : c.conns) all.push_back(conn);
+  for (auto& conn : all) conn->shutdown();
+  c.conns.clear();
+  c.retired.clear();
+}
+
+}  // namespace rmq::remoting

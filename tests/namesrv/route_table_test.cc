@@ -1,0 +1,113 @@
+// RouteTable rules: masters update topic routes, slaves get their master,
+// expiry after the broker's timeout, removal by connection, unregistering.
+#include <gtest/gtest.h>
+
+#include "namesrv/route_table.h"
+
+namespace rmq::namesrv {
+namespace {
+
+using namespace std::chrono_literals;
+
+Registration reg(std::string name, int64_t id, std::string addr, int64_t dv_counter = 1) {
+  Registration r;
+  r.cluster_name = "DefaultCluster";
+  r.broker_name = std::move(name);
+  r.broker_id = id;
+  r.broker_addr = addr;
+  r.ha_server_addr = addr + "-ha";
+  r.connection = addr + "-conn";
+  r.data_version = DataVersion{1000, dv_counter, 0};
+  TopicConfig t;
+  t.topic_name = "T";
+  t.read_queue_nums = 4;
+  t.write_queue_nums = 2;
+  r.topics["T"] = t;
+  return r;
+}
+
+TEST(RouteTable, MasterRegistrationCreatesRouteWithAllBrokerAddresses) {
+  RouteTable t;
+  EXPECT_TRUE(t.register_broker(reg("a", 0, "10.0.0.1:10911"), rt::Instant(0s)).first_registration);
+  auto slave = t.register_broker(reg("a", 1, "10.0.0.2:10911"), rt::Instant(0s));
+  EXPECT_EQ(slave.master_addr, "10.0.0.1:10911");
+  EXPECT_EQ(slave.ha_server_addr, "10.0.0.1:10911-ha");
+  auto r = t.route("T");
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->queue_datas.size(), 1u);
+  EXPECT_EQ(r->queue_datas[0].read_queue_nums, 4);
+  EXPECT_EQ(r->queue_datas[0].write_queue_nums, 2);
+  ASSERT_EQ(r->broker_datas.size(), 1u);
+  EXPECT_EQ(r->broker_datas[0].broker_addrs.size(), 2u);
+  EXPECT_FALSE(t.route("missing").has_value());
+}
+
+TEST(RouteTable, SlaveDoesNotChangeTopicRoutes) {
+  RouteTable t;
+  auto s = reg("a", 1, "10.0.0.2:10911");
+  s.topics["OnlyOnSlave"] = s.topics["T"];
+  t.register_broker(s, rt::Instant(0s));
+  EXPECT_FALSE(t.route("OnlyOnSlave").has_value());
+}
+
+TEST(RouteTable, UnchangedDataVersionDoesNotRewriteQueues) {
+  RouteTable t;
+  t.register_broker(reg("a", 0, "x:1"), rt::Instant(0s));
+  auto same = reg("a", 0, "x:1");
+  same.topics["T"].write_queue_nums = 8;  // ignored: same DataVersion
+  t.register_broker(same, rt::Instant(1s));
+  EXPECT_EQ(t.route("T")->queue_datas[0].write_queue_nums, 2);
+  auto newer = reg("a", 0, "x:1", 2);
+  newer.topics["T"].write_queue_nums = 8;
+  t.register_broker(newer, rt::Instant(2s));
+  EXPECT_EQ(t.route("T")->queue_datas[0].write_queue_nums, 8);
+}
+
+TEST(RouteTable, ExpiresAfterTimeoutNotBefore) {
+  RouteTable t;
+  t.register_broker(reg("a", 0, "x:1"), rt::Instant(0s));
+  t.register_broker(reg("b", 0, "y:1"), rt::Instant(0s));
+  t.register_broker(reg("b", 0, "y:1"), rt::Instant(100s));
+  EXPECT_TRUE(t.expire(rt::Instant(120s)).empty());
+  EXPECT_EQ(t.expire(rt::Instant(121s)), (std::vector<std::string>{"x:1"}));
+  EXPECT_FALSE(t.is_live("x:1"));
+  auto r = t.route("T");
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->broker_datas.size(), 1u);
+  EXPECT_EQ(r->broker_datas[0].broker_name, "b");
+  EXPECT_EQ(t.cluster_info().cluster_addr_table.at("DefaultCluster").size(), 1u);
+}
+
+TEST(RouteTable, ConnectionCloseRemovesItsBrokersOnly) {
+  RouteTable t;
+  t.register_broker(reg("a", 0, "x:1"), rt::Instant(0s));
+  t.register_broker(reg("b", 0, "y:1"), rt::Instant(0s));
+  EXPECT_EQ(t.remove_connection("x:1-conn"), (std::vector<std::string>{"x:1"}));
+  EXPECT_TRUE(t.is_live("y:1"));
+  EXPECT_TRUE(t.remove_connection("nobody").empty());
+}
+
+TEST(RouteTable, UnregisterAndDeleteTopic) {
+  RouteTable t;
+  t.register_broker(reg("a", 0, "x:1"), rt::Instant(0s));
+  EXPECT_TRUE(t.unregister_broker("DefaultCluster", "a", "x:1", 0));
+  EXPECT_FALSE(t.route("T").has_value());
+  EXPECT_TRUE(t.cluster_info().broker_addr_table.empty());
+  t.register_broker(reg("a", 0, "x:1", 5), rt::Instant(0s));
+  EXPECT_EQ(t.topics(), (std::vector<std::string>{"T"}));
+  EXPECT_EQ(t.topics_of_cluster("DefaultCluster"), (std::vector<std::string>{"T"}));
+  t.delete_topic("T", std::nullopt);
+  EXPECT_TRUE(t.topics().empty());
+}
+
+TEST(RouteTable, SlavePromotedToMasterMovesItsAddress) {
+  RouteTable t;
+  t.register_broker(reg("a", 1, "x:2"), rt::Instant(0s));
+  t.register_broker(reg("a", 0, "x:2"), rt::Instant(1s));
+  const auto& addrs = t.cluster_info().broker_addr_table.at("a").broker_addrs;
+  EXPECT_EQ(addrs.size(), 1u);
+  EXPECT_EQ(addrs.at(0), "x:2");
+}
+
+}  // namespace
+}  // namespace rmq::namesrv
