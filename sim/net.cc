@@ -336,8 +336,8 @@ void Network::syn_arrives(const std::shared_ptr<ConnectAttempt>& a) {
   };
   if (blocked(a->client, a->server)) return retry();
   Node& server = sim_.node(a->server);
-  if (!server.up()) return;  // a powered-off machine answers nothing
-  auto it = listeners_.find({a->server, a->port});
+  if (!server.powered()) return;  // a powered-off machine answers nothing
+  auto it = server.up() ? listeners_.find({a->server, a->port}) : listeners_.end();
   if (it == listeners_.end()) {
     a->error = Error(Errc::refused, a->address);
   } else {

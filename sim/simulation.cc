@@ -81,6 +81,7 @@ void Simulation::start(NodeId id) {
   Node& n = *nodes_.at(id);
   RMQ_ASSERT_MSG(!n.up(), "start of a node that is up");
   ++n.incarnation_;
+  n.powered_ = true;
   n.timer_event_at_ = rt::kNever;
   const uint64_t seed = hash_fold(hash_fold(seed_, 0x6e6f6465 + id), n.incarnation_);
   n.runtime_ = std::make_unique<SimRuntime>(*this, n, seed);
@@ -106,7 +107,10 @@ void Simulation::stop_node(Node& n, bool power_loss) {
   sched.run_ready();
   RMQ_ASSERT_MSG(sched.live_tasks() == 0, ("tasks survived a crash: " + sched.describe_live()).c_str());
   net_->node_down(n.id(), !power_loss);
-  if (power_loss) n.disk_->power_loss(rng_);
+  if (power_loss) {
+    n.disk_->power_loss(rng_);
+    n.powered_ = false;
+  }
   n.runtime_.reset();
   fold(hash_fold(power_loss ? 0xdead : 0xc0de, n.id()));
 }

@@ -60,6 +60,10 @@ class Node {
   // The node's IPv4 address; listen on "<ip>:port" or "0.0.0.0:port".
   const std::string& ip() const { return ip_; }
   bool up() const { return runtime_ != nullptr; }
+  // False from a power loss until the next start: the machine answers
+  // nothing. After a process crash the machine is on (its kernel refuses
+  // connections to ports nobody listens on).
+  bool powered() const { return powered_; }
   // How many times the node has been started.
   uint32_t incarnation() const { return incarnation_; }
   // The running runtime. REQUIRES: up().
@@ -79,6 +83,7 @@ class Node {
   std::unique_ptr<Disk> disk_;
   std::unique_ptr<SimRuntime> runtime_;
   uint32_t incarnation_ = 0;
+  bool powered_ = true;
   ClockConfig clock_;
   rt::Instant timer_event_at_ = rt::kNever;  // earliest pending timer event
 };
