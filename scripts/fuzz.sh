@@ -14,7 +14,7 @@ set -u
 seconds="${1:-60}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build-fuzz"
-targets=(${RMQ_FUZZ_TARGETS:-fuzz_frame fuzz_json_header fuzz_binary_header fuzz_json_body})
+targets=(${RMQ_FUZZ_TARGETS:-fuzz_frame fuzz_json_header fuzz_binary_header fuzz_json_body fuzz_body_decoders})
 
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DRMQ_FUZZ=ON \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || { echo "fuzz: cmake failed"; exit 2; }
@@ -31,7 +31,7 @@ for t in "${targets[@]}"; do
   args=(-max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10
         -print_final_stats=1 -artifact_prefix="$work/$t/artifacts/")
   case "$t" in
-    fuzz_json_header|fuzz_json_body|fuzz_frame) args+=(-dict="$root/fuzz/json.dict") ;;
+    fuzz_json_header|fuzz_json_body|fuzz_frame|fuzz_body_decoders) args+=(-dict="$root/fuzz/json.dict") ;;
   esac
   log="$work/$t/log"
   "$build/fuzz/$t" "${args[@]}" "$work/$t/corpus" >"$log" 2>&1

@@ -89,6 +89,21 @@ TEST_P(Rpc, EchoAndUnknownCodeAnsweredWithRemark) {
   });
 }
 
+TEST_P(Rpc, AnswersUseTheSerializationOfTheRequest) {
+  run([](rt::Runtime& rt) {
+    Server s(rt);
+    RpcClient c(rt, nullptr);
+    for (auto type : {SerializeType::json, SerializeType::rocketmq}) {
+      auto req = echo_request("t");
+      req.serialize_type = type;
+      auto r = c.invoke(s.address(), std::move(req), 5s);
+      ASSERT_TRUE(r.ok());
+      EXPECT_EQ(r->serialize_type, type);
+      EXPECT_EQ(r->field("tag"), "t");
+    }
+  });
+}
+
 TEST_P(Rpc, OutOfOrderAnswersAreMatchedByOpaque) {
   run([](rt::Runtime& rt) {
     Server s(rt);
