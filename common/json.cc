@@ -1,4 +1,5 @@
 #include "common/json.h"
+#include "common/json_text.h"
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -17,35 +18,6 @@ namespace bj = boost::json;
 
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-template <class Out>  // std::string or boost::json::string
-void append_utf8(Out& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    RMQ_ASSERT(cp <= 0x10FFFF);
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 // Keys fastjson writes unquoted for Map<Integer|Long,...>: -?[0-9]+.
 bool is_bare_numeric_key(std::string_view k) {
   if (!k.empty() && k.front() == '-') k.remove_prefix(1);
@@ -54,28 +26,6 @@ bool is_bare_numeric_key(std::string_view k) {
     if (!is_digit(c)) return false;
   }
   return true;
-}
-
-void write_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  size_t run = 0;  // start of the pending run of bytes copied as they are
-  for (size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.substr(run, i - run));
-    run = i + 1;
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.append("\\u00");
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
-    }
-  }
-  out.append(s.substr(run));
-  out.push_back('"');
 }
 
 template <class Int>
@@ -143,7 +93,7 @@ void write_scalar(std::string& out, const bj::value& v) {
     case bj::kind::int64: write_int(out, v.get_int64()); return;
     case bj::kind::uint64: write_int(out, v.get_uint64()); return;
     case bj::kind::double_: write_double(out, v.get_double()); return;
-    case bj::kind::string: write_string(out, v.get_string()); return;
+    case bj::kind::string: append_quoted(out, v.get_string()); return;
     case bj::kind::array:
     case bj::kind::object: break;
   }
@@ -535,7 +485,7 @@ std::string serialize(const bj::value& v, bool bare_numeric_keys) {
       if (bare_numeric_keys && is_bare_numeric_key(key)) {
         out.append(key);
       } else {
-        write_string(out, key);
+        append_quoted(out, key);
       }
       out.push_back(':');
       next = &l.object_it->value();

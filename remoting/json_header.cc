@@ -20,65 +20,17 @@
 
 #include "common/json.h"
 #include "common/numbers.h"
+#include "common/json_text.h"
 #include "remoting/codec.h"
 
 namespace rmq::remoting {
 
 namespace {
 
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.substr(run, i - run));
-    run = i + 1;
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.append("\\u00");
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
-    }
-  }
-  out.append(s.substr(run));
-  out.push_back('"');
-}
-
 void append_int(std::string& out, int32_t v) {
   char buf[16];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
   out.append(buf, r.ptr);
-}
-
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 // One JSON token's kind, as seen from its first character.
@@ -146,7 +98,7 @@ Token HeaderReader::peek() {
     case 't': return Token::true_;
     case 'f': return Token::false_;
     case 'n': return Token::null;
-    default: return c == '-' || is_digit(c) ? Token::number : Token::invalid;
+    default: return c == '-' || json::is_digit(c) ? Token::number : Token::invalid;
   }
 }
 
@@ -191,7 +143,7 @@ bool HeaderReader::read_string(std::string_view& result) {
       if (at + 4 > t_.size()) return -1;
       int32_t v = 0;
       for (size_t i = 0; i < 4; ++i) {
-        int h = hex_value(t_[at + i]);
+        int h = json::hex_value(t_[at + i]);
         if (h < 0) return -1;
         v = v * 16 + h;
       }
@@ -213,7 +165,7 @@ bool HeaderReader::read_string(std::string_view& result) {
     } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
       cp = 0xFFFD;
     }
-    append_utf8(scratch_, cp);
+    json::append_utf8(scratch_, cp);
   }
 }
 
@@ -222,7 +174,7 @@ bool HeaderReader::read_number(std::string_view& text) {
   size_t start = pos_;
   auto digits = [&] {
     size_t from = pos_;
-    while (pos_ < t_.size() && is_digit(t_[pos_])) ++pos_;
+    while (pos_ < t_.size() && json::is_digit(t_[pos_])) ++pos_;
     return pos_ - from;
   };
   if (t_[pos_] == '-') ++pos_;
@@ -509,19 +461,19 @@ std::string encode_json_header(const RemotingCommand& cmd) {
   for (const auto& [k, v] : cmd.ext_fields) {
     if (!first) out.push_back(',');
     first = false;
-    append_json_string(out, k);
+    json::append_quoted(out, k);
     out.push_back(':');
-    append_json_string(out, v);
+    json::append_quoted(out, v);
   }
   out.append("},\"flag\":");
   append_int(out, cmd.flag);
   out.append(",\"language\":");
-  append_json_string(out, cmd.language);
+  json::append_quoted(out, cmd.language);
   out.append(",\"opaque\":");
   append_int(out, cmd.opaque);
   if (cmd.remark) {
     out.append(",\"remark\":");
-    append_json_string(out, *cmd.remark);
+    json::append_quoted(out, *cmd.remark);
   }
   out.append(",\"serializeTypeCurrentRPC\":\"JSON\",\"version\":");
   append_int(out, cmd.version);
