@@ -41,6 +41,12 @@ class FieldReader {
   // Ok, or Errc::invalid_argument "missing required header field 'topic'" /
   // "header field 'queueId' is not an integer: 'x'".
   rt::Result<void> finish() const;
+  // `header` if every field read well, else the first problem.
+  template <class T>
+  rt::Result<T> finish(T header) const {
+    if (auto ok = finish(); !ok) return ok.error();
+    return header;
+  }
 
  private:
   void problem(std::string what);

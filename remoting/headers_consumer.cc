@@ -4,12 +4,6 @@
 
 namespace rmq::remoting {
 
-#define RMQ_FINISH(r, h)                       \
-  do {                                         \
-    if (auto ok = (r).finish(); !ok) return ok.error(); \
-    return (h);                                \
-  } while (0)
-
 rt::Result<QueryConsumerOffsetRequestHeader> QueryConsumerOffsetRequestHeader::decode(const RemotingCommand& c) {
   FieldReader r(c);
   QueryConsumerOffsetRequestHeader h;
@@ -17,7 +11,7 @@ rt::Result<QueryConsumerOffsetRequestHeader> QueryConsumerOffsetRequestHeader::d
   h.topic = r.req_string("topic");
   h.queue_id = r.req_int32("queueId");
   h.set_zero_if_not_found = r.opt_bool("setZeroIfNotFound");
-  RMQ_FINISH(r, h);
+  return r.finish(std::move(h));
 }
 
 void QueryConsumerOffsetRequestHeader::encode(RemotingCommand& c) const {
@@ -34,7 +28,7 @@ rt::Result<UpdateConsumerOffsetRequestHeader> UpdateConsumerOffsetRequestHeader:
   h.topic = r.req_string("topic");
   h.queue_id = r.req_int32("queueId");
   h.commit_offset = r.req_int64("commitOffset");
-  RMQ_FINISH(r, h);
+  return r.finish(std::move(h));
 }
 
 void UpdateConsumerOffsetRequestHeader::encode(RemotingCommand& c) const {
@@ -49,7 +43,7 @@ rt::Result<QueueRequestHeader> QueueRequestHeader::decode(const RemotingCommand&
   QueueRequestHeader h;
   h.topic = r.req_string("topic");
   h.queue_id = r.req_int32("queueId");
-  RMQ_FINISH(r, h);
+  return r.finish(std::move(h));
 }
 
 void QueueRequestHeader::encode(RemotingCommand& c) const {
@@ -64,7 +58,7 @@ rt::Result<SearchOffsetRequestHeader> SearchOffsetRequestHeader::decode(const Re
   h.queue_id = r.req_int32("queueId");
   h.timestamp = r.req_int64("timestamp");
   h.boundary_type = r.opt_string("boundaryType");
-  RMQ_FINISH(r, h);
+  return r.finish(std::move(h));
 }
 
 void SearchOffsetRequestHeader::encode(RemotingCommand& c) const {
@@ -78,7 +72,7 @@ rt::Result<OffsetResponseHeader> OffsetResponseHeader::decode(const RemotingComm
   FieldReader r(c);
   OffsetResponseHeader h;
   h.offset = r.req_int64("offset");
-  RMQ_FINISH(r, h);
+  return r.finish(std::move(h));
 }
 
 void OffsetResponseHeader::encode(RemotingCommand& c) const { put_field(c, "offset", offset); }
@@ -89,7 +83,7 @@ rt::Result<UnregisterClientRequestHeader> UnregisterClientRequestHeader::decode(
   h.client_id = r.req_string("clientID");
   h.producer_group = r.opt_string("producerGroup");
   h.consumer_group = r.opt_string("consumerGroup");
-  RMQ_FINISH(r, h);
+  return r.finish(std::move(h));
 }
 
 void UnregisterClientRequestHeader::encode(RemotingCommand& c) const {
@@ -102,7 +96,7 @@ rt::Result<ConsumerGroupRequestHeader> ConsumerGroupRequestHeader::decode(const 
   FieldReader r(c);
   ConsumerGroupRequestHeader h;
   h.consumer_group = r.req_string("consumerGroup");
-  RMQ_FINISH(r, h);
+  return r.finish(std::move(h));
 }
 
 void ConsumerGroupRequestHeader::encode(RemotingCommand& c) const { put_field(c, "consumerGroup", consumer_group); }
@@ -117,7 +111,7 @@ rt::Result<ConsumerSendMsgBackRequestHeader> ConsumerSendMsgBackRequestHeader::d
   h.origin_topic = r.opt_string("originTopic");
   h.unit_mode = r.opt_bool("unitMode").value_or(false);
   h.max_reconsume_times = r.opt_int32("maxReconsumeTimes");
-  RMQ_FINISH(r, h);
+  return r.finish(std::move(h));
 }
 
 void ConsumerSendMsgBackRequestHeader::encode(RemotingCommand& c) const {
@@ -129,7 +123,5 @@ void ConsumerSendMsgBackRequestHeader::encode(RemotingCommand& c) const {
   put_field(c, "unitMode", unit_mode);
   put_field(c, "maxReconsumeTimes", max_reconsume_times);
 }
-
-#undef RMQ_FINISH
 
 }  // namespace rmq::remoting

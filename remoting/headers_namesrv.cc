@@ -15,8 +15,7 @@ rt::Result<RegisterBrokerRequestHeader> RegisterBrokerRequestHeader::decode(cons
   h.heartbeat_timeout_millis = r.opt_int64("heartbeatTimeoutMillis");
   h.compressed = r.opt_bool("compressed").value_or(false);
   h.body_crc32 = r.opt_int32("bodyCrc32").value_or(0);
-  if (auto ok = r.finish(); !ok) return ok.error();
-  return h;
+  return r.finish(std::move(h));
 }
 
 void RegisterBrokerRequestHeader::encode(RemotingCommand& c) const {
@@ -50,8 +49,7 @@ rt::Result<UnregisterBrokerRequestHeader> UnregisterBrokerRequestHeader::decode(
   h.broker_addr = r.req_string("brokerAddr");
   h.cluster_name = r.req_string("clusterName");
   h.broker_id = r.req_int64("brokerId");
-  if (auto ok = r.finish(); !ok) return ok.error();
-  return h;
+  return r.finish(std::move(h));
 }
 
 void UnregisterBrokerRequestHeader::encode(RemotingCommand& c) const {
@@ -66,8 +64,7 @@ rt::Result<GetRouteInfoRequestHeader> GetRouteInfoRequestHeader::decode(const Re
   GetRouteInfoRequestHeader h;
   h.topic = r.req_string("topic");
   h.accept_standard_json_only = r.opt_bool("acceptStandardJsonOnly");
-  if (auto ok = r.finish(); !ok) return ok.error();
-  return h;
+  return r.finish(std::move(h));
 }
 
 void GetRouteInfoRequestHeader::encode(RemotingCommand& c) const {
@@ -81,8 +78,7 @@ rt::Result<KvConfigRequestHeader> KvConfigRequestHeader::decode(const RemotingCo
   h.name_space = r.req_string("namespace");
   h.key = r.req_string("key");
   if (value_required) h.value = r.req_string("value");
-  if (auto ok = r.finish(); !ok) return ok.error();
-  return h;
+  return r.finish(std::move(h));
 }
 
 void KvConfigRequestHeader::encode(RemotingCommand& c) const {
@@ -98,8 +94,7 @@ rt::Result<DeleteTopicFromNamesrvRequestHeader> DeleteTopicFromNamesrvRequestHea
   DeleteTopicFromNamesrvRequestHeader h;
   h.topic = r.req_string("topic");
   h.cluster_name = r.opt_string("clusterName");
-  if (auto ok = r.finish(); !ok) return ok.error();
-  return h;
+  return r.finish(std::move(h));
 }
 
 void DeleteTopicFromNamesrvRequestHeader::encode(RemotingCommand& c) const {

@@ -19,8 +19,7 @@ rt::Result<PullMessageRequestHeader> PullMessageRequestHeader::decode(const Remo
   h.sub_version = r.req_int64("subVersion");
   h.expression_type = r.opt_string("expressionType");
   h.max_msg_bytes = r.opt_int32("maxMsgBytes");
-  if (auto ok = r.finish(); !ok) return ok.error();
-  return h;
+  return r.finish(std::move(h));
 }
 
 void PullMessageRequestHeader::encode(RemotingCommand& c) const {
@@ -45,8 +44,7 @@ rt::Result<PullMessageResponseHeader> PullMessageResponseHeader::decode(const Re
   h.next_begin_offset = r.req_int64("nextBeginOffset");
   h.min_offset = r.req_int64("minOffset");
   h.max_offset = r.req_int64("maxOffset");
-  if (auto ok = r.finish(); !ok) return ok.error();
-  return h;
+  return r.finish(std::move(h));
 }
 
 void PullMessageResponseHeader::encode(RemotingCommand& c) const {

@@ -38,8 +38,7 @@ rt::Result<SendMessageRequestHeader> SendMessageRequestHeader::decode(const Remo
   h.max_reconsume_times = r.opt_int32(n(kMaxReconsume));
   h.batch = r.opt_bool(n(kBatch));
   h.broker_name = r.opt_string(n(kBrokerName));
-  if (auto ok = r.finish(); !ok) return ok.error();
-  return h;
+  return r.finish(std::move(h));
 }
 
 void SendMessageRequestHeader::encode(RemotingCommand& c, bool v2) const {
@@ -69,8 +68,7 @@ rt::Result<SendMessageResponseHeader> SendMessageResponseHeader::decode(const Re
   h.transaction_id = r.opt_string("transactionId");
   h.region_id = r.opt_string("MSG_REGION").value_or("DefaultRegion");
   h.trace_on = r.opt_bool("TRACE_ON").value_or(true);
-  if (auto ok = r.finish(); !ok) return ok.error();
-  return h;
+  return r.finish(std::move(h));
 }
 
 void SendMessageResponseHeader::encode(RemotingCommand& c) const {

@@ -17,11 +17,14 @@ namespace rmq::remoting {
 using rt::Errc;
 using rt::Error;
 
+RemotingCommand Dispatcher::not_supported(const RemotingCommand& request) {
+  return RemotingCommand::response_to(request, response_code::kRequestCodeNotSupported,
+                                      " request type " + std::to_string(request.code) + " not supported");
+}
+
 std::optional<RemotingCommand> Dispatcher::dispatch(Connection& from, RemotingCommand& request) const {
   auto it = table_.find(request.code);
-  if (it == table_.end())
-    return RemotingCommand::response_to(request, response_code::kRequestCodeNotSupported,
-                                        " request type " + std::to_string(request.code) + " not supported");
+  if (it == table_.end()) return not_supported(request);
   return it->second(from, request);
 }
 
@@ -206,13 +209,8 @@ class ConnectionImpl final : public Connection {
         c.slot_free_.set();
       }
     } release{*this};
-    std::optional<RemotingCommand> resp;
-    if (dispatcher_ != nullptr) {
-      resp = dispatcher_->dispatch(*this, req);
-    } else {
-      resp = RemotingCommand::response_to(req, response_code::kRequestCodeNotSupported,
-                                          " request type " + std::to_string(req.code) + " not supported");
-    }
+    std::optional<RemotingCommand> resp =
+        dispatcher_ != nullptr ? dispatcher_->dispatch(*this, req) : Dispatcher::not_supported(req);
     if (!resp || req.is_oneway() || closed_) return;
     resp->opaque = req.opaque;
     resp->flag |= kFlagResponse;

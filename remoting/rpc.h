@@ -42,6 +42,9 @@ using Processor = std::function<std::optional<RemotingCommand>(Connection& from,
 // supported".
 class Dispatcher {
  public:
+  // The REQUEST_CODE_NOT_SUPPORTED answer to `request`.
+  static RemotingCommand not_supported(const RemotingCommand& request);
+
   void on(int32_t code, Processor p) { table_[code] = std::move(p); }
   std::optional<RemotingCommand> dispatch(Connection& from, RemotingCommand& request) const;
   bool handles(int32_t code) const { return table_.count(code) != 0; }
