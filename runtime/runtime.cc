@@ -132,6 +132,13 @@ Result<void> Task::join(Duration timeout) {
   return {};
 }
 
+void Task::cancel_and_join() {
+  RMQ_ASSERT(valid());
+  RMQ_ASSERT_MSG(s_->sched->current() != s_.get(), "a task cannot join itself");
+  cancel();
+  while (s_->state != TaskState::State::done) (void)s_->joiners->wait_uncancellable(kNever);
+}
+
 // ---------------------------------------------------------------------------
 // WaitQueue
 

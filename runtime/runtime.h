@@ -201,6 +201,10 @@ class Task {
   // Suspends until the task has returned (or unwound). Errc::timeout if it has
   // not within `timeout`.
   Result<void> join(Duration timeout = kForever);
+  // Cancels the task and waits for it to finish, ignoring the caller's own
+  // cancellation: for destructors of objects whose tasks use them (a
+  // cancelled task finishes at its next suspension point).
+  void cancel_and_join();
 
  private:
   std::shared_ptr<TaskState> s_;

@@ -1,0 +1,81 @@
+// IndexFile (reference 7.4): a hash index from "topic#key" to CommitLog
+// offsets. 40-byte header, `slots` i32 hash slots, then `max_entries` 20-byte
+// entries (key hash i32 | CommitLog offset i64 | seconds since the file's
+// begin timestamp i32 | previous entry in the slot i32). Entry 0 is unused.
+//
+// Entries are put in memory by the dispatcher and written in batches (entries,
+// then the slots they changed, then the header). Lookups walk a slot's chain;
+// the store checks every hit against the CommitLog, so a stale entry is never
+// returned. After a crash, a file touched beyond the checkpoint is rebuilt.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/runtime.h"
+
+namespace rmq::store {
+
+inline constexpr uint32_t kIndexHeaderBytes = 40;
+inline constexpr uint32_t kIndexEntryBytes = 20;
+
+struct IndexHeader {
+  int64_t begin_timestamp = 0;
+  int64_t end_timestamp = 0;
+  int64_t begin_phy_offset = 0;
+  int64_t end_phy_offset = 0;
+  int32_t hash_slot_count = 0;
+  int32_t index_count = 1;
+};
+
+// abs(java hash of the key), 0 for Integer.MIN_VALUE (reference 7.4).
+int32_t index_key_hash(std::string_view key);
+
+// yyyyMMddHHmmssSSS of a wall-clock time in UTC milliseconds.
+std::string index_file_name(int64_t wall_ms);
+
+class IndexFile {
+ public:
+  // Creates a new file, or opens an existing one (reading its header, and
+  // its slots when `writable`).
+  static rt::Result<std::unique_ptr<IndexFile>> create(rt::FileSystem& fs, std::string path, uint32_t slots,
+                                                       uint32_t max_entries);
+  static rt::Result<std::unique_ptr<IndexFile>> open(rt::FileSystem& fs, std::string path, uint32_t slots,
+                                                     uint32_t max_entries, bool writable);
+
+  const std::string& path() const { return path_; }
+  const IndexHeader& header() const { return header_; }
+  bool full() const { return static_cast<uint32_t>(header_.index_count) >= max_entries_; }
+
+  // In memory until write_pending(). REQUIRES: !full() and writable.
+  void put(int32_t key_hash, int64_t phy_offset, int64_t store_timestamp);
+  bool has_pending() const { return !pending_entries_.empty(); }
+  rt::Result<void> write_pending();
+  rt::Result<void> sync() { return file_->sync(); }
+
+  // CommitLog offsets of entries with this key hash stored within
+  // [begin_ms, end_ms], newest first, at most `max`.
+  rt::Result<std::vector<int64_t>> lookup(int32_t key_hash, int64_t begin_ms, int64_t end_ms, size_t max);
+
+ private:
+  IndexFile(std::unique_ptr<rt::File> f, std::string path, uint32_t slots, uint32_t max_entries)
+      : file_(std::move(f)), path_(std::move(path)), slots_(slots), max_entries_(max_entries) {}
+  uint64_t entry_pos(int64_t n) const { return kIndexHeaderBytes + uint64_t{slots_} * 4 + uint64_t(n) * kIndexEntryBytes; }
+  rt::Result<void> write_header();
+
+  std::unique_ptr<rt::File> file_;
+  std::string path_;
+  uint32_t slots_;
+  uint32_t max_entries_;
+  IndexHeader header_;
+  std::vector<int32_t> slot_table_;  // writable files only
+  std::vector<std::byte> pending_entries_;
+  int64_t pending_first_ = 0;        // entry number of the first pending entry
+  std::map<uint32_t, int32_t> dirty_slots_;
+};
+
+}  // namespace rmq::store

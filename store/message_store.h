@@ -1,0 +1,242 @@
+// The message store: CommitLog + ConsumeQueues + IndexFiles + checkpoint,
+// with the writer, flusher, dispatcher, checkpointer and cleaner tasks, crash
+// recovery, reads and retention. One per broker, on one runtime.
+//
+// Durability contract:
+//  - ASYNC_FLUSH: put() returns PUT_OK once the record is written to the
+//    file system (it survives a process crash); a flusher syncs every
+//    flush_interval_commit_log.
+//  - SYNC_FLUSH: put() returns PUT_OK only after an fdatasync covering the
+//    record (group commit: one sync for every record written before it);
+//    FLUSH_DISK_TIMEOUT after sync_flush_timeout.
+//  - Consumers only see records the dispatcher has indexed, and it never
+//    goes beyond `written` (ASYNC) or `synced` (SYNC).
+//  - A failed write or sync stops the store: every waiting and later put
+//    fails with SERVICE_NOT_AVAILABLE until the store is reopened (recovery
+//    then decides what is on disk). A failed sync is never reported as ok.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/message_format.h"
+#include "runtime/runtime.h"
+#include "store/checkpoint.h"
+#include "store/commit_log.h"
+#include "store/consume_queue.h"
+#include "store/index_file.h"
+#include "store/recovery.h"
+#include "store/store_config.h"
+
+namespace rmq::store {
+
+// RocketMQ's PutMessageStatus.
+enum class PutStatus {
+  put_ok,
+  flush_disk_timeout,
+  service_not_available,  // store stopped, failed, or disk full (see detail)
+  message_illegal,
+  properties_size_exceeded,
+  os_page_cache_busy,
+};
+std::string_view to_string(PutStatus s);
+
+struct PutResult {
+  PutStatus status = PutStatus::service_not_available;
+  std::string detail;
+  int64_t physical_offset = -1;  // first record
+  int64_t queue_offset = -1;     // first record
+  int32_t message_count = 0;
+  int32_t bytes = 0;             // all records
+  int64_t store_timestamp = 0;
+  std::string msg_id;            // offset msgId of the first record
+  bool ok() const { return status == PutStatus::put_ok; }
+};
+
+// RocketMQ's GetMessageStatus.
+enum class GetStatus {
+  found,
+  no_matched_message,
+  message_was_removing,
+  offset_found_null,
+  offset_overflow_badly,
+  offset_overflow_one,
+  offset_too_small,
+  no_matched_logic_queue,
+  no_message_in_queue,
+};
+std::string_view to_string(GetStatus s);
+
+struct GetResult {
+  GetStatus status = GetStatus::no_matched_logic_queue;
+  int64_t next_begin_offset = 0;
+  int64_t min_offset = 0;
+  int64_t max_offset = 0;
+  // The records, back to back in the stored format (a pull response body).
+  std::vector<std::byte> data;
+  struct Item {
+    int64_t queue_offset = 0;
+    int64_t physical_offset = 0;
+    int32_t size = 0;
+  };
+  std::vector<Item> items;
+};
+
+// Decides from a ConsumeQueue tags code whether a message matches; empty
+// means every message does.
+using TagFilter = std::function<bool(int64_t tags_code)>;
+
+// A record read back, validated.
+struct StoredRecord {
+  std::vector<std::byte> bytes;
+  common::StoredMessage message;
+};
+
+// Tags code of a TAGS value: Java's String.hashCode, sign-extended; 0 when empty.
+int64_t tags_code(std::string_view tags);
+
+class MessageStore {
+ public:
+  // Recovers the store under cfg.root_dir (creating it when new) and starts
+  // its tasks. Errors name the file and the problem; see recovery.h for what
+  // recovery decides and when it refuses.
+  static rt::Result<std::unique_ptr<MessageStore>> open(rt::Runtime& rt, StoreConfig cfg);
+  // Cancels the tasks without any I/O (a crash as far as the disk is
+  // concerned) unless close() ran.
+  ~MessageStore();
+  MessageStore(const MessageStore&) = delete;
+  MessageStore& operator=(const MessageStore&) = delete;
+
+  // Clean shutdown: refuses new puts, writes, syncs and dispatches what was
+  // appended, syncs the queues and the index, writes the checkpoint and
+  // removes the abort file. Suspends.
+  rt::Result<void> close();
+
+  const StoreConfig& config() const { return cfg_; }
+  const RecoveryReport& recovery_report() const { return report_; }
+
+  // ---- writes ---------------------------------------------------------------
+  // Stores `m` (topic, queue_id, body, properties, flag, sys_flag, born
+  // fields, reconsume_times, prepared_transaction_offset); the store assigns
+  // the offsets and the store time. Suspends until durable per the flush type.
+  PutResult put(common::StoredMessage m);
+  // Stores the messages contiguously (a batch send): all or none are
+  // appended, queue offsets consecutive per queue.
+  PutResult put_batch(std::vector<common::StoredMessage> ms);
+
+  // ---- reads ----------------------------------------------------------------
+  GetResult get(const std::string& topic, int32_t queue_id, int64_t offset, int32_t max_count, int64_t max_bytes,
+                const TagFilter& filter = {});
+  // By CommitLog offset (the offset msgId). Errc::not_found when no record
+  // starts there.
+  rt::Result<StoredRecord> read_at(int64_t physical_offset);
+  // By key (a KEYS word or the UNIQ_KEY), stored within [begin_ms, end_ms],
+  // newest first.
+  rt::Result<std::vector<StoredRecord>> query_by_key(const std::string& topic, const std::string& key, size_t max,
+                                                     int64_t begin_ms, int64_t end_ms);
+  int64_t min_offset(const std::string& topic, int32_t queue_id) const;
+  int64_t max_offset(const std::string& topic, int32_t queue_id) const;
+  // First offset whose message was stored at or after `timestamp_ms`; the
+  // max offset when none.
+  rt::Result<int64_t> offset_by_time(const std::string& topic, int32_t queue_id, int64_t timestamp_ms);
+  // Store time of the message at `offset` (or the earliest one).
+  rt::Result<int64_t> store_time(const std::string& topic, int32_t queue_id, int64_t offset);
+  rt::Result<int64_t> earliest_store_time(const std::string& topic, int32_t queue_id);
+  // The queues that exist, by topic.
+  std::map<std::string, std::vector<int32_t>> queues() const;
+
+  // ---- admin ----------------------------------------------------------------
+  // Drops the topic's ConsumeQueues (its CommitLog records age out).
+  rt::Result<void> delete_topic(const std::string& topic);
+  // One retention pass (the cleaner task runs it every clean_interval);
+  // `force_expired_now` treats every full segment as expired (tests, admin).
+  rt::Result<int> clean_expired(bool force_expired_now = false);
+  // Called after the dispatcher makes new messages visible in a queue.
+  void set_arrival_listener(std::function<void(const std::string& topic, int32_t queue_id, int64_t max_offset)> fn) {
+    arrival_ = std::move(fn);
+  }
+
+  // ---- state ------------------------------------------------------------------
+  int64_t commit_log_min_offset() const { return log_.min_offset(); }
+  int64_t appended() const { return log_.appended(); }
+  int64_t written() const { return log_.written(); }
+  int64_t synced() const { return log_.synced(); }
+  int64_t dispatched() const { return dispatched_; }
+  bool disk_full() const { return disk_full_; }
+  // Set when a write or sync failed; the store acknowledges nothing more.
+  const std::optional<rt::Error>& failure() const { return failure_; }
+  // Suspends until everything appended is dispatched (tests, shutdown).
+  rt::Result<void> wait_dispatched(rt::Duration timeout);
+
+ private:
+  MessageStore(rt::Runtime& rt, StoreConfig cfg);
+  rt::Result<void> recover();
+  rt::Result<void> load_consume_queues();
+  rt::Result<void> load_index_files(int64_t scan_from, int64_t& index_from);
+  void start_tasks();
+  void stop_tasks();
+
+  PutResult append_and_wait(std::vector<common::StoredMessage>& ms);
+  void fail(const rt::Error& e);
+  void release_waiters();
+
+  void writer_loop();
+  void flusher_loop();
+  void dispatcher_loop();
+  void checkpoint_loop();
+  void cleaner_loop();
+
+  ConsumeQueue& queue_for(const std::string& topic, int32_t queue_id);
+  ConsumeQueue* find_queue(const std::string& topic, int32_t queue_id) const;
+  // Turns one record into its ConsumeQueue unit and index entries.
+  enum class DispatchMode { live, recovery_queues_and_index, index_only, queues_only };
+  bool dispatch_record(const common::StoredMessage& m, int64_t offset, uint32_t size, DispatchMode mode);
+  rt::Result<void> dispatch_range(int64_t from, int64_t to);
+  rt::Result<void> write_dispatched();
+  rt::Result<void> flush_queues_and_checkpoint();
+  rt::Result<IndexFile*> writable_index(int64_t wall_ms);
+  rt::Result<StoredRecord> read_record_checked(int64_t phys, int32_t size);
+
+  rt::Runtime& rt_;
+  StoreConfig cfg_;
+  CommitLog log_;
+  std::unique_ptr<Checkpoint> checkpoint_;
+  RecoveryReport report_;
+  std::map<std::string, std::map<int32_t, std::unique_ptr<ConsumeQueue>>> queues_;
+  std::map<std::string, int64_t> next_queue_offset_;  // "topic-queueId" -> next offset
+  std::vector<std::unique_ptr<IndexFile>> index_files_;  // oldest first; last is writable
+  std::map<std::pair<std::string, int32_t>, int64_t> grown_;  // queues grown this dispatch round
+  struct PendingIndex {
+    int32_t key_hash = 0;
+    int64_t phy_offset = 0;
+    int64_t store_timestamp = 0;
+  };
+  std::vector<PendingIndex> pending_index_;
+  int dispatch_read_errors_ = 0;
+
+  struct Waiter {
+    int64_t end = 0;
+    std::shared_ptr<rt::Event> done;
+  };
+  std::deque<Waiter> waiters_;
+  rt::Event work_;           // writer: something was appended
+  rt::Event space_;          // putters: pending bytes went down
+  rt::Event dispatchable_;   // dispatcher: the limit moved
+  rt::Event dispatched_evt_; // wait_dispatched()
+  int64_t dispatched_ = 0;
+  int64_t last_dispatched_timestamp_ = 0;
+  std::optional<rt::Error> failure_;
+  bool closing_ = false;
+  bool closed_ = false;
+  bool disk_full_ = false;
+  std::function<void(const std::string&, int32_t, int64_t)> arrival_;
+  std::vector<rt::Task> tasks_;
+};
+
+}  // namespace rmq::store

@@ -1,0 +1,73 @@
+// Recovery decisions. MessageStore::open() finds the store's state, picks one
+// row of this table for the CommitLog and applies the queue/index rows that
+// match; the report names every row applied. Each row has a test
+// (tests/store/recovery_test.cc).
+//
+// Positions: `checkpoint.flushed` = CommitLog bytes known synced when the
+// checkpoint was written; `checkpoint.dispatched` = offset below which every
+// ConsumeQueue unit and index entry was synced. Recovery re-validates the
+// CommitLog from `dispatched` (CRC included), re-dispatches what it finds,
+// syncs, and writes a checkpoint; doing it twice gives the same state.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rmq::store {
+
+enum class RecoveryRow {
+  fresh,              // no segments, no checkpoint data: empty store
+  segments_lost,      // no segments but the checkpoint says data was synced: refuse
+  bad_layout,         // segments misaligned, not contiguous or oversized: refuse
+  clean_shutdown,     // no abort file, checkpoint valid: verify from `dispatched` (normally nothing)
+  crash,              // abort file present, checkpoint valid: verify from `dispatched`
+  no_checkpoint,      // checkpoint missing or invalid: verify everything, rebuild every queue
+  torn_tail,          // the log ends in a cut or invalid record at or after `flushed`: cut it there
+  corrupt_durable,    // an invalid record below `flushed`: refuse (or cut, if configured)
+  queue_truncated,    // ConsumeQueue units at or past `dispatched`: cut, then re-dispatched
+  queues_rebuilt,     // a queue does not line up with the log: every queue rebuilt from the log
+  index_rebuilt,      // index file touched after `dispatched` or unreadable: deleted, re-indexed
+};
+
+struct RecoveryRowInfo {
+  RecoveryRow row;
+  std::string_view name;
+  std::string_view action;
+};
+
+inline constexpr std::array<RecoveryRowInfo, 11> kRecoveryTable{{
+    {RecoveryRow::fresh, "fresh", "start empty; write a checkpoint"},
+    {RecoveryRow::segments_lost, "segments_lost", "refuse to open: the checkpoint says synced data existed"},
+    {RecoveryRow::bad_layout, "bad_layout", "refuse to open: name the segment"},
+    {RecoveryRow::clean_shutdown, "clean_shutdown", "validate and re-dispatch from checkpoint.dispatched"},
+    {RecoveryRow::crash, "crash", "validate (CRC) and re-dispatch from checkpoint.dispatched"},
+    {RecoveryRow::no_checkpoint, "no_checkpoint", "validate the whole log; rebuild every queue and index"},
+    {RecoveryRow::torn_tail, "torn_tail", "truncate the log at the first bad record; remove later segments"},
+    {RecoveryRow::corrupt_durable, "corrupt_durable",
+     "refuse to open (truncate_corrupt_commit_log: truncate and report the bytes lost)"},
+    {RecoveryRow::queue_truncated, "queue_truncated", "cut units at or past checkpoint.dispatched; re-dispatch"},
+    {RecoveryRow::queues_rebuilt, "queues_rebuilt", "remove every queue; dispatch the whole log again"},
+    {RecoveryRow::index_rebuilt, "index_rebuilt", "delete the file; index again from its first offset"},
+}};
+
+std::string_view to_string(RecoveryRow r);
+
+struct RecoveryReport {
+  std::vector<RecoveryRow> rows;  // in the order applied
+  int64_t scan_from = 0;          // where validation started
+  int64_t log_end = 0;            // end of the valid log
+  int64_t truncated_bytes = 0;    // cut from the log's tail
+  std::string problem;            // the record that ended the log, if any
+  int64_t records_dispatched = 0;
+  bool has(RecoveryRow r) const {
+    for (auto x : rows)
+      if (x == r) return true;
+    return false;
+  }
+  std::string summary() const;
+};
+
+}  // namespace rmq::store

@@ -1,0 +1,43 @@
+// MessageStoreConfig: the store's settings, with RocketMQ's names in the
+// comments and its defaults (reference 7.7).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "runtime/runtime.h"
+
+namespace rmq::store {
+
+enum class FlushDiskType { async_flush, sync_flush };
+
+struct StoreConfig {
+  std::string root_dir = "store";                        // storePathRootDir
+  uint64_t commit_log_segment_bytes = uint64_t{1} << 30;  // mappedFileSizeCommitLog
+  uint32_t consume_queue_units_per_file = 300'000;       // mappedFileSizeConsumeQueue / 20
+  FlushDiskType flush_disk_type = FlushDiskType::async_flush;  // flushDiskType
+  rt::Duration flush_interval_commit_log = std::chrono::milliseconds(500);     // flushIntervalCommitLog
+  rt::Duration flush_interval_consume_queue = std::chrono::milliseconds(1000);  // flushIntervalConsumeQueue
+  rt::Duration sync_flush_timeout = std::chrono::milliseconds(5000);           // syncFlushTimeout
+  uint32_t max_message_size = 4 * 1024 * 1024;           // maxMessageSize (body)
+  bool check_crc_on_recover = true;                      // checkCRCOnRecover
+  bool message_index_enable = true;                      // messageIndexEnable
+  uint32_t max_hash_slot_num = 5'000'000;                // maxHashSlotNum
+  uint32_t max_index_num = 20'000'000;                   // maxIndexNum
+  int64_t file_reserved_hours = 72;                      // fileReservedTime
+  std::string delete_when = "04";                        // deleteWhen: hours, ';'-separated
+  rt::Duration clean_interval = std::chrono::seconds(10);  // cleanResourceInterval
+  int disk_max_used_space_ratio = 75;      // diskMaxUsedSpaceRatio: clean expired files above it
+  int disk_clean_forcibly_ratio = 85;      // diskSpaceCleanForciblyRatio: clean even unexpired
+  int disk_full_ratio = 90;                // diskSpaceWarningLevelRatio: refuse writes above it
+  // Bytes appended but not yet written beyond which puts wait (back-pressure).
+  uint64_t max_pending_write_bytes = 64 * 1024 * 1024;
+  // Recovery: corruption in data the checkpoint says was durable is an error
+  // (the store does not open) unless this is set, in which case the log is
+  // truncated there and the loss reported.
+  bool truncate_corrupt_commit_log = false;
+  // Host and port written as STOREHOST into every record.
+  std::string store_host = "127.0.0.1:10911";
+};
+
+}  // namespace rmq::store
