@@ -25,11 +25,15 @@ rt::Result<std::unique_ptr<Checkpoint>> Checkpoint::open(rt::FileSystem& fs, con
 
 rt::Result<std::optional<CheckpointData>> Checkpoint::load() {
   std::array<std::byte, kUsedBytes> b{};
-  auto n = file_->read_at(0, b);
-  if (!n) return n.error();
-  if (*n < kUsedBytes) return std::optional<CheckpointData>{};
-  if (static_cast<uint32_t>(common::get_i32(b.data() + kCrcAt)) != crc_of(b.data(), kCrcAt))
-    return std::optional<CheckpointData>{};
+  // A CRC mismatch is read again: it may be the read that went wrong.
+  bool crc_ok = false;
+  for (int attempt = 0; attempt < 3 && !crc_ok; ++attempt) {
+    auto n = file_->read_at(0, b);
+    if (!n) return n.error();
+    if (*n < kUsedBytes) return std::optional<CheckpointData>{};
+    crc_ok = static_cast<uint32_t>(common::get_i32(b.data() + kCrcAt)) == crc_of(b.data(), kCrcAt);
+  }
+  if (!crc_ok) return std::optional<CheckpointData>{};
   CheckpointData d;
   d.physic_msg_timestamp = common::get_i64(b.data());
   d.logics_msg_timestamp = common::get_i64(b.data() + 8);

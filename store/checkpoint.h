@@ -29,8 +29,7 @@ inline constexpr size_t kCheckpointBytes = 4096;
 
 class Checkpoint {
  public:
-  // Opens or creates `path`. `existing` tells which: a created file reads as
-  // nullopt from load().
+  // Opens or creates `path` (a created file loads as nullopt).
   static rt::Result<std::unique_ptr<Checkpoint>> open(rt::FileSystem& fs, const std::string& path);
 
   // The stored data; nullopt if the file was just created, is short, or its

@@ -6,6 +6,7 @@
 
 #include "common/big_endian.h"
 #include "runtime/assert.h"
+#include "store/agreed_read.h"
 
 namespace rmq::store {
 
@@ -118,7 +119,8 @@ rt::Result<ScanEnd> CommitLog::scan(int64_t from, bool check_crc, const RecordFn
     const size_t want = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(min_want), file_end - pos));
     min_want = kScanChunkBytes;
     buf.resize(want);
-    auto n = file->read_at(static_cast<uint64_t>(pos - seg_start), buf);
+    // What the scan accepts becomes queue and index state: read it twice.
+    auto n = read_agreed(*file, static_cast<uint64_t>(pos - seg_start), buf);
     if (!n) return n.error();
     const bool short_read = *n < want;
     buf.resize(*n);
@@ -134,10 +136,13 @@ rt::Result<ScanEnd> CommitLog::scan(int64_t from, bool check_crc, const RecordFn
           d.status = common::RecordStatus::corrupt;
           d.problem = fmt::format("blank record of {} bytes does not end the segment", d.size);
         }
-        if (d.status != common::RecordStatus::corrupt) break;
-        // Re-read the rest of the chunk: the corruption may be in the read.
+        const bool needs_more = d.status == common::RecordStatus::incomplete &&
+                                rec_off + static_cast<int64_t>(rest.size()) < file_end;
+        if (d.status == common::RecordStatus::ok || d.status == common::RecordStatus::blank || needs_more) break;
+        // Corrupt, or cut short by the end of the data: re-read the rest of
+        // the chunk, in case it was the read that went wrong.
         std::vector<std::byte> again(rest.size());
-        auto m = file->read_at(static_cast<uint64_t>(rec_off - seg_start), again);
+        auto m = read_agreed(*file, static_cast<uint64_t>(rec_off - seg_start), again);
         if (!m) return m.error();
         again.resize(*m);
         std::copy(again.begin(), again.end(), buf.begin() + static_cast<ptrdiff_t>(at));
@@ -217,6 +222,7 @@ rt::Result<void> CommitLog::truncate_to(int64_t end) {
 
 void CommitLog::set_positions(int64_t end) {
   RMQ_ASSERT(pending_.empty());
+  written_chunks_.clear();
   appended_ = written_ = synced_ = end;
   unsynced_segments_.clear();
 }
@@ -249,7 +255,10 @@ int64_t CommitLog::append(common::StoredMessage& m) {
     appended_ = seg_end;
   }
   if (!segments_.contains(segment_start_of(appended_))) segments_[segment_start_of(appended_)] = Segment{};
-  if (pending_.empty() || pending_.back().offset + static_cast<int64_t>(pending_.back().data.size()) != appended_)
+  // A chunk never crosses into the next segment (a blank record of exactly
+  // its 8-byte header can end one right at the boundary).
+  if (pending_.empty() || pending_.back().offset + static_cast<int64_t>(pending_.back().data.size()) != appended_ ||
+      segment_start_of(appended_) == appended_)
     pending_.push_back(Chunk{appended_, {}});
   m.physical_offset = appended_;
   common::encode_stored(m, pending_.back().data);
@@ -288,9 +297,20 @@ rt::Result<void> CommitLog::write_pending() {
       unsynced_segments_.insert(start);
       written_ = c.offset + static_cast<int64_t>(c.data.size());
       RMQ_ASSERT(synced_ <= written_ && written_ <= appended_);
+      written_chunks_.push_back(std::move(c));
     }
   }
   return {};
+}
+
+std::vector<CommitLog::Chunk> CommitLog::take_written(int64_t limit) {
+  std::vector<Chunk> out;
+  while (!written_chunks_.empty() &&
+         written_chunks_.front().offset + static_cast<int64_t>(written_chunks_.front().data.size()) <= limit) {
+    out.push_back(std::move(written_chunks_.front()));
+    written_chunks_.pop_front();
+  }
+  return out;
 }
 
 rt::Result<void> CommitLog::sync_written() {
@@ -311,7 +331,7 @@ rt::Result<void> CommitLog::sync_written() {
   return {};
 }
 
-rt::Result<size_t> CommitLog::read(int64_t offset, rt::MutableBytes buf) {
+rt::Result<size_t> CommitLog::read(int64_t offset, rt::MutableBytes buf, ReadCare care) {
   const int64_t start = segment_start_of(offset);
   auto it = segments_.find(start);
   if (it == segments_.end() || !it->second.file)
@@ -319,14 +339,15 @@ rt::Result<size_t> CommitLog::read(int64_t offset, rt::MutableBytes buf) {
   auto file = it->second.file;  // keeps the file open if retention removes it meanwhile
   const auto seg = static_cast<int64_t>(cfg_.commit_log_segment_bytes);
   const size_t n = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(buf.size()), start + seg - offset));
+  if (care == ReadCare::agreed) return read_agreed(*file, static_cast<uint64_t>(offset - start), buf.first(n));
   return file->read_at(static_cast<uint64_t>(offset - start), buf.first(n));
 }
 
-rt::Result<std::vector<std::byte>> CommitLog::read_record(int64_t offset, uint32_t size) {
+rt::Result<std::vector<std::byte>> CommitLog::read_record(int64_t offset, uint32_t size, ReadCare care) {
   std::vector<std::byte> out(size);
   std::string problem;
   for (int attempt = 0; attempt < kReadAttempts; ++attempt) {
-    auto n = read(offset, out);
+    auto n = read(offset, out, care);
     if (!n) return n.error();
     if (*n != size) return rt::Error(rt::Errc::not_found, fmt::format("record at {} is cut short", offset));
     auto d = common::decode_stored(out, {.check_crc = true, .expected_physical_offset = offset});

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -94,14 +95,29 @@ class CommitLog {
   // `written` position seen when the sync began.
   rt::Result<void> sync_written();
 
+  // The bytes written, in chunks of whole records, kept for the dispatcher
+  // (which so never reads back, and never trusts, a possibly bad read of
+  // what it just wrote). Returns the chunks that end at or before `limit`.
+  struct Chunk {
+    int64_t offset = 0;
+    std::vector<std::byte> data;
+  };
+  std::vector<Chunk> take_written(int64_t limit);
+
   // ---- reading ------------------------------------------------------------
+  // How far a read is trusted. The format checksums only a record's body:
+  // `agreed` reads every byte twice (see agreed_read.h), for callers that
+  // cannot check the rest themselves.
+  enum class ReadCare { checked, agreed };
   // Reads from the segment holding `offset`; fewer bytes at the segment's
   // end. Errc::not_found for offsets outside the log.
-  rt::Result<size_t> read(int64_t offset, rt::MutableBytes buf);
+  rt::Result<size_t> read(int64_t offset, rt::MutableBytes buf, ReadCare care = ReadCare::checked);
+
   // Reads and validates the record at `offset` of `size` bytes (magic, size,
   // physical offset, body CRC), re-reading on a mismatch. Errc::not_found
   // when the segment is gone, io_error when it stays corrupt.
-  rt::Result<std::vector<std::byte>> read_record(int64_t offset, uint32_t size);
+
+  rt::Result<std::vector<std::byte>> read_record(int64_t offset, uint32_t size, ReadCare care = ReadCare::checked);
   // The store timestamp of the record at `offset` (no CRC check).
   rt::Result<int64_t> store_timestamp_at(int64_t offset);
 
@@ -115,10 +131,6 @@ class CommitLog {
   struct Segment {
     std::shared_ptr<rt::File> file;  // null until the writer creates it
   };
-  struct Chunk {
-    int64_t offset = 0;
-    std::vector<std::byte> data;
-  };
   int64_t segment_start_of(int64_t offset) const;
   rt::Result<std::shared_ptr<rt::File>> segment_file(int64_t start, bool create);
 
@@ -128,6 +140,7 @@ class CommitLog {
   common::HostPort4 store_host_;
   std::map<int64_t, Segment> segments_;
   std::vector<Chunk> pending_;
+  std::deque<Chunk> written_chunks_;
   std::set<int64_t> unsynced_segments_;
   int64_t appended_ = 0;
   int64_t written_ = 0;

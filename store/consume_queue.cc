@@ -4,6 +4,7 @@
 
 #include "common/big_endian.h"
 #include "runtime/assert.h"
+#include "store/agreed_read.h"
 #include "store/commit_log.h"
 
 namespace rmq::store {
@@ -62,7 +63,7 @@ rt::Result<void> ConsumeQueue::load() {
   auto size = last_file->size();
   if (!size) return size.error();
   std::vector<std::byte> buf(std::min<uint64_t>(*size, static_cast<uint64_t>(file_bytes)));
-  auto n = last_file->read_at(0, buf);
+  auto n = read_agreed(*last_file, 0, buf);
   if (!n) return n.error();
   int64_t count = 0;
   for (size_t at = 0; at + kCqUnitBytes <= *n; at += kCqUnitBytes, ++count) {
@@ -81,20 +82,14 @@ rt::Result<void> ConsumeQueue::load() {
 }
 
 rt::Result<CqUnit> ConsumeQueue::read_unit_stable(int64_t logical) {
-  // Two reads that agree (a read may be corrupted in flight).
-  std::optional<CqUnit> prev;
-  for (int attempt = 0; attempt < 6; ++attempt) {
-    const int64_t start = file_start_logical(logical);
-    auto it = files_.find(start);
-    if (it == files_.end()) return rt::Error(rt::Errc::not_found, "no consume queue file");
-    std::byte b[kCqUnitBytes];
-    auto n = it->second->read_at(static_cast<uint64_t>(logical - start) * kCqUnitBytes, b);
-    if (!n) return n.error();
-    const CqUnit u = *n == kCqUnitBytes ? decode_unit(b) : CqUnit{-1, 0, 0};
-    if (prev && *prev == u) return u;
-    prev = u;
-  }
-  return rt::Error(rt::Errc::io_error, fmt::format("{}: unit {} reads differently every time", dir_, logical));
+  const int64_t start = file_start_logical(logical);
+  auto it = files_.find(start);
+  if (it == files_.end()) return rt::Error(rt::Errc::not_found, "no consume queue file");
+  auto file = it->second;  // stays open if the file is removed meanwhile
+  std::byte b[kCqUnitBytes];
+  auto n = read_agreed(*file, static_cast<uint64_t>(logical - start) * kCqUnitBytes, b);
+  if (!n) return n.error();
+  return *n == kCqUnitBytes ? decode_unit(b) : CqUnit{-1, 0, 0};
 }
 
 rt::Result<void> ConsumeQueue::truncate_below_phys(int64_t phys_limit) {
@@ -240,7 +235,8 @@ rt::Result<std::vector<CqUnit>> ConsumeQueue::read(int64_t from, size_t max_unit
   auto file = *f;
   const int64_t n = std::min<int64_t>({static_cast<int64_t>(max_units), written_ - from, start + units_per_file_ - from});
   std::vector<std::byte> buf(static_cast<size_t>(n) * kCqUnitBytes);
-  auto got = file->read_at(static_cast<uint64_t>(from - start) * kCqUnitBytes, buf);
+  // Units carry no checksum: a read is believed when a second one agrees.
+  auto got = read_agreed(*file, static_cast<uint64_t>(from - start) * kCqUnitBytes, buf);
   if (!got) return got.error();
   std::vector<CqUnit> out;
   for (size_t at = 0; at + kCqUnitBytes <= *got; at += kCqUnitBytes) out.push_back(decode_unit(buf.data() + at));

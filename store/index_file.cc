@@ -7,8 +7,10 @@
 #include "common/big_endian.h"
 #include "common/java_hash.h"
 #include "runtime/assert.h"
+#include "store/agreed_read.h"
 
 namespace rmq::store {
+
 
 int32_t index_key_hash(std::string_view key) {
   const int32_t h = common::java_string_hash(key);
@@ -55,7 +57,7 @@ rt::Result<std::unique_ptr<IndexFile>> IndexFile::open(rt::FileSystem& fs, std::
   if (!f) return f.error();
   std::unique_ptr<IndexFile> x(new IndexFile(std::move(*f), std::move(path), slots, max_entries));
   std::byte h[kIndexHeaderBytes];
-  auto n = x->file_->read_at(0, h);
+  auto n = read_agreed(*x->file_, 0, h);
   if (!n) return n.error();
   if (*n != kIndexHeaderBytes) return rt::Error(rt::Errc::invalid_argument, x->path_ + ": short header");
   auto& hd = x->header_;
@@ -70,12 +72,47 @@ rt::Result<std::unique_ptr<IndexFile>> IndexFile::open(rt::FileSystem& fs, std::
     return rt::Error(rt::Errc::invalid_argument, x->path_ + ": inconsistent header");
   if (writable) {
     std::vector<std::byte> raw(uint64_t{slots} * 4);
-    auto got = x->file_->read_at(kIndexHeaderBytes, raw);
+    auto got = read_agreed(*x->file_, kIndexHeaderBytes, raw);
     if (!got) return got.error();
     x->slot_table_.assign(slots, 0);
-    for (size_t i = 0; i + 4 <= *got; i += 4) x->slot_table_[i / 4] = common::get_i32(raw.data() + i);
+    bool stale = false;
+    for (size_t i = 0; i + 4 <= *got; i += 4) {
+      const int32_t v = common::get_i32(raw.data() + i);
+      x->slot_table_[i / 4] = v;
+      stale = stale || v < 0 || v >= hd.index_count;
+    }
+    // A slot that points past the header's count was written after the
+    // header by a put the crash interrupted: rebuild the slots from the
+    // entries the header vouches for.
+    if (stale) {
+      if (auto r = x->rebuild_slots(); !r) return r.error();
+    }
   }
   return x;
+}
+
+rt::Result<void> IndexFile::rebuild_slots() {
+  constexpr int64_t kEntriesPerRead = 4096;
+  std::fill(slot_table_.begin(), slot_table_.end(), 0);
+  header_.hash_slot_count = 0;
+  std::vector<std::byte> buf;
+  for (int64_t n = 1; n < header_.index_count; n += kEntriesPerRead) {
+    const int64_t count = std::min<int64_t>(kEntriesPerRead, header_.index_count - n);
+    buf.resize(static_cast<size_t>(count) * kIndexEntryBytes);
+    auto got = read_agreed(*file_, entry_pos(n), buf);
+    if (!got) return got.error();
+    if (*got != buf.size()) return rt::Error(rt::Errc::invalid_argument, path_ + ": entries cut short");
+    for (int64_t i = 0; i < count; ++i) {
+      const uint32_t slot = static_cast<uint32_t>(common::get_i32(buf.data() + i * kIndexEntryBytes)) % slots_;
+      if (slot_table_[slot] == 0) ++header_.hash_slot_count;
+      slot_table_[slot] = static_cast<int32_t>(n + i);
+    }
+  }
+  std::vector<std::byte> raw(slot_table_.size() * 4);
+  for (size_t i = 0; i < slot_table_.size(); ++i) common::put_i32(raw.data() + i * 4, slot_table_[i]);
+  if (auto r = file_->write_at(kIndexHeaderBytes, raw); !r) return r;
+  if (auto r = write_header(); !r) return r;
+  return file_->sync();
 }
 
 void IndexFile::put(int32_t key_hash, int64_t phy_offset, int64_t store_timestamp) {
@@ -138,7 +175,7 @@ rt::Result<std::vector<int64_t>> IndexFile::lookup(int32_t key_hash, int64_t beg
     n = slot_table_[slot];
   } else {
     std::byte b[4];
-    auto got = file_->read_at(kIndexHeaderBytes + uint64_t{slot} * 4, b);
+    auto got = read_agreed(*file_, kIndexHeaderBytes + uint64_t{slot} * 4, b);
     if (!got) return got.error();
     if (*got == 4) n = common::get_i32(b);
   }
@@ -148,7 +185,7 @@ rt::Result<std::vector<int64_t>> IndexFile::lookup(int32_t key_hash, int64_t beg
     if (!pending_entries_.empty() && n >= pending_first_) {
       std::copy_n(pending_entries_.data() + (n - pending_first_) * kIndexEntryBytes, kIndexEntryBytes, e);
     } else {
-      auto got = file_->read_at(entry_pos(n), e);
+      auto got = read_agreed(*file_, entry_pos(n), e);
       if (!got) return got.error();
       if (*got != kIndexEntryBytes) break;
     }

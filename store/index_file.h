@@ -66,6 +66,8 @@ class IndexFile {
       : file_(std::move(f)), path_(std::move(path)), slots_(slots), max_entries_(max_entries) {}
   uint64_t entry_pos(int64_t n) const { return kIndexHeaderBytes + uint64_t{slots_} * 4 + uint64_t(n) * kIndexEntryBytes; }
   rt::Result<void> write_header();
+  // Recomputes every slot from entries [1, index_count) and writes them.
+  rt::Result<void> rebuild_slots();
 
   std::unique_ptr<rt::File> file_;
   std::string path_;

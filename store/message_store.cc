@@ -15,8 +15,8 @@ using common::StoredMessage;
 
 namespace {
 
-constexpr size_t kDispatchChunkBytes = 1024 * 1024;
 constexpr int kMaxSegmentsPerClean = 10;
+constexpr int kRecordReadAttemptsMax = 3;
 
 std::string queue_key(const std::string& topic, int32_t queue_id) { return topic + "-" + std::to_string(queue_id); }
 
@@ -242,7 +242,11 @@ rt::Result<void> MessageStore::recover() {
   if (!log_.empty()) {
     if (*saved) {
       report_.rows.push_back(*abort_exists ? RecoveryRow::crash : RecoveryRow::clean_shutdown);
-      scan_from = std::clamp((*saved)->dispatched_offset, log_.min_offset(), log_.data_end());
+      // The checkpoint may stand at the end of a last segment closed by its
+      // blank record: the blank's header is in the file, the rest is not.
+      const int64_t last_end = log_.segment_starts().back() + static_cast<int64_t>(log_.segment_bytes());
+      const int64_t upper = (*saved)->dispatched_offset == last_end ? last_end : log_.data_end();
+      scan_from = std::clamp((*saved)->dispatched_offset, log_.min_offset(), upper);
       trusted = std::max((*saved)->flushed_offset, scan_from);
     } else {
       report_.rows.push_back(RecoveryRow::no_checkpoint);
@@ -422,7 +426,7 @@ void MessageStore::dispatcher_loop() {
       dispatchable_.reset();
       continue;
     }
-    if (auto r = dispatch_range(dispatched_, limit); !r) return fail(r.error());
+    if (auto r = dispatch_written(limit); !r) return fail(r.error());
   }
 }
 
@@ -534,53 +538,34 @@ rt::Result<void> MessageStore::write_dispatched() {
   return {};
 }
 
-rt::Result<void> MessageStore::dispatch_range(int64_t from, int64_t to) {
+rt::Result<void> MessageStore::dispatch_written(int64_t limit) {
+  auto chunks = log_.take_written(limit);
+  if (chunks.empty()) return {};
+  int64_t pos = dispatched_;
   const auto seg = static_cast<int64_t>(cfg_.commit_log_segment_bytes);
-  std::vector<std::byte> buf;
-  int64_t pos = from;
-  while (pos < to) {
-    const int64_t seg_end = pos - pos % seg + seg;
-    buf.resize(static_cast<size_t>(std::min<int64_t>({kDispatchChunkBytes, to - pos, seg_end - pos})));
-    auto n = log_.read(pos, buf);
-    if (!n) return n.error();
+  for (const auto& c : chunks) {
+    RMQ_ASSERT(c.offset >= pos);
+    pos = c.offset + static_cast<int64_t>(c.data.size());
     size_t at = 0;
-    while (at < *n) {
-      const int64_t off = pos + static_cast<int64_t>(at);
-      auto d = common::decode_stored(std::span<const std::byte>(buf.data() + at, *n - at),
+    while (at < c.data.size()) {
+      const int64_t off = c.offset + static_cast<int64_t>(at);
+      auto d = common::decode_stored(std::span<const std::byte>(c.data.data() + at, c.data.size() - at),
                                      {.check_crc = false, .expected_physical_offset = off});
-      if (d.status == common::RecordStatus::ok) {
-        if (!dispatch_record(*d.message, off, d.size, DispatchMode::live))
-          return rt::Error(rt::Errc::io_error,
-                           fmt::format("dispatch: record at {} has queue offset {} but {}-{} is at {}", off,
-                                       d.message->queue_offset, d.message->topic, d.message->queue_id,
-                                       queue_for(d.message->topic, d.message->queue_id).appended_offset()));
-        at += d.size;
-        continue;
-      }
       if (d.status == common::RecordStatus::blank) {
-        at = static_cast<size_t>(seg_end - pos);
+        // It stands for the rest of the segment: the next record boundary
+        // (and the checkpoint's position) is the next segment's start.
+        RMQ_ASSERT(at + kBlankRecordBytes == c.data.size());
+        pos = off - off % seg + seg;
         break;
       }
-      if (d.status == common::RecordStatus::incomplete && at > 0) break;  // read the rest next round
-      if (d.status == common::RecordStatus::incomplete && static_cast<int64_t>(*n) < to - pos &&
-          buf.size() < static_cast<size_t>(common::kStoredRecordBytesMax)) {
-        // A record larger than the chunk.
-        buf.resize(static_cast<size_t>(std::min<int64_t>(to - pos, common::get_i32(buf.data()))));
-        auto m = log_.read(pos, buf);
-        if (!m) return m.error();
-        continue;
-      }
-      // What the writer wrote reads back wrong: retry the read next round,
-      // after a pause (a transient read error), a bounded number of times.
-      if (++dispatch_read_errors_ > 5)
-        return rt::Error(rt::Errc::io_error, fmt::format("dispatch: commitlog at {} reads back as {}", off,
-                                                         d.problem.empty() ? "a short record" : d.problem));
-      rt_.sleep_for(std::chrono::milliseconds(10));
-      break;
+      RMQ_ASSERT_MSG(d.status == common::RecordStatus::ok, "the writer's own bytes do not decode");
+      if (!dispatch_record(*d.message, off, d.size, DispatchMode::live))
+        return rt::Error(rt::Errc::io_error,
+                         fmt::format("dispatch: record at {} has queue offset {} but {}-{} is at {}", off,
+                                     d.message->queue_offset, d.message->topic, d.message->queue_id,
+                                     queue_for(d.message->topic, d.message->queue_id).appended_offset()));
+      at += d.size;
     }
-    if (at > 0) dispatch_read_errors_ = 0;
-    pos += static_cast<int64_t>(at);
-    if (at == 0) break;
   }
   if (auto r = write_dispatched(); !r) return r;
   dispatched_ = pos;
@@ -759,7 +744,7 @@ rt::Result<void> MessageStore::close() {
   stop_tasks();
   if (!failure_ && result) {
     if (dispatched_ < log_.synced()) {
-      if (auto r = dispatch_range(dispatched_, log_.synced()); !r) result = r;
+      if (auto r = dispatch_written(log_.synced()); !r) result = r;
     }
   }
   if (!failure_ && result) result = flush_queues_and_checkpoint();
@@ -776,8 +761,8 @@ rt::Result<void> MessageStore::close() {
 // ---------------------------------------------------------------------------
 // Reads
 
-rt::Result<StoredRecord> MessageStore::read_record_checked(int64_t phys, int32_t size) {
-  auto bytes = log_.read_record(phys, static_cast<uint32_t>(size));
+rt::Result<StoredRecord> MessageStore::read_record_checked(int64_t phys, int32_t size, CommitLog::ReadCare care) {
+  auto bytes = log_.read_record(phys, static_cast<uint32_t>(size), care);
   if (!bytes) return bytes.error();
   auto d = common::decode_stored(*bytes, {.check_crc = false, .expected_physical_offset = phys});
   if (d.status != common::RecordStatus::ok) return rt::Error(rt::Errc::io_error, "record changed while read");
@@ -840,25 +825,28 @@ GetResult MessageStore::get(const std::string& topic, int32_t queue_id, int64_t 
       next = logical + 1;
       continue;
     }
+    // The CRC covers only the body; the unit vouches for the rest. A record
+    // that disagrees with its unit is read again, twice over, before it is
+    // believed to be gone.
+    const auto matches = [&](const StoredRecord& r) {
+      return r.message.topic == topic && r.message.queue_id == queue_id && r.message.queue_offset == logical &&
+             tags_code(find_property(r.message.properties, "TAGS")) == u.tags_code;
+    };
     auto rec = read_record_checked(u.phys_offset, u.size);
-    // The unit itself may have been read wrong: read it again once.
-    if (!rec || rec->message.topic != topic || rec->message.queue_id != queue_id ||
-        rec->message.queue_offset != logical) {
-      auto again = q->read(logical, 1);
-      if (again && !again->empty() && (*again)[0] != u) {
-        u = (*again)[0];
-        rec = read_record_checked(u.phys_offset, u.size);
-      }
-    }
-    if (!rec || rec->message.topic != topic || rec->message.queue_id != queue_id ||
-        rec->message.queue_offset != logical) {
-      if (rec || rec.error().code() == rt::Errc::not_found) {
-        removed = true;
-        next = logical + 1;
-        continue;
-      }
+    if (!rec || !matches(*rec)) rec = read_record_checked(u.phys_offset, u.size, CommitLog::ReadCare::agreed);
+    if (!rec && rec.error().code() != rt::Errc::not_found) {
       rt_.log(rt::LogLevel::error, fmt::format("get {}-{}@{}: {}", topic, queue_id, logical, rec.error().message()));
       break;  // stop here; the consumer retries from this offset
+    }
+    if (!rec || !matches(*rec)) {
+      if (rec)
+        rt_.log(rt::LogLevel::error,
+                fmt::format("get {}-{}@{}: the unit points at commitlog {} which holds {}-{}@{}; skipped", topic,
+                            queue_id, logical, u.phys_offset, rec->message.topic, rec->message.queue_id,
+                            rec->message.queue_offset));
+      removed = true;
+      next = logical + 1;
+      continue;
     }
     res.data.insert(res.data.end(), rec->bytes.begin(), rec->bytes.end());
     res.items.push_back({logical, u.phys_offset, u.size});
@@ -874,24 +862,26 @@ GetResult MessageStore::get(const std::string& topic, int32_t queue_id, int64_t 
 }
 
 rt::Result<StoredRecord> MessageStore::read_at(int64_t physical_offset) {
-  if (physical_offset < log_.min_offset() || physical_offset >= dispatched_)
+  const auto none = [&] {
     return rt::Error(rt::Errc::not_found, fmt::format("no message at commitlog offset {}", physical_offset));
-  std::byte head[4];
-  auto n = log_.read(physical_offset, head);
-  if (!n) return n.error();
-  if (*n != 4) return rt::Error(rt::Errc::not_found, "short read");
-  const int32_t size = common::get_i32(head);
-  if (size < static_cast<int32_t>(common::kStoredFixedBytes) ||
-      static_cast<uint32_t>(size) > common::kStoredRecordBytesMax)
-    return rt::Error(rt::Errc::not_found, fmt::format("no message at commitlog offset {}", physical_offset));
-  auto rec = read_record_checked(physical_offset, size);
-  if (!rec) {
-    // A second read of the size word (it may have been read wrong).
-    return rec.error().code() == rt::Errc::io_error
-               ? rt::Error(rt::Errc::not_found, fmt::format("no message at commitlog offset {}", physical_offset))
-               : rec.error();
+  };
+  if (physical_offset < log_.min_offset() || physical_offset >= dispatched_) return none();
+  // The size word has no checksum of its own, and nothing else vouches for
+  // the properties (keys, tags): every byte is read twice over, and a
+  // record that still does not check out is looked at again from its size
+  // word on, in case it was the reads that went wrong.
+  for (int attempt = 0; attempt < kRecordReadAttemptsMax; ++attempt) {
+    std::byte head[4];
+    auto n = log_.read(physical_offset, head, CommitLog::ReadCare::agreed);
+    if (!n) return n.error();
+    if (*n != 4) return none();
+    const int32_t size = common::get_i32(head);
+    if (size < static_cast<int32_t>(common::kStoredFixedBytes) ||
+        static_cast<uint32_t>(size) > common::kStoredRecordBytesMax)
+      continue;
+    if (auto rec = read_record_checked(physical_offset, size, CommitLog::ReadCare::agreed)) return rec;
   }
-  return rec;
+  return none();
 }
 
 rt::Result<std::vector<StoredRecord>> MessageStore::query_by_key(const std::string& topic, const std::string& key,

@@ -197,11 +197,13 @@ class MessageStore {
   // Turns one record into its ConsumeQueue unit and index entries.
   enum class DispatchMode { live, recovery_queues_and_index, index_only, queues_only };
   bool dispatch_record(const common::StoredMessage& m, int64_t offset, uint32_t size, DispatchMode mode);
-  rt::Result<void> dispatch_range(int64_t from, int64_t to);
+  // Dispatches the written chunks ending at or before `limit`.
+  rt::Result<void> dispatch_written(int64_t limit);
   rt::Result<void> write_dispatched();
   rt::Result<void> flush_queues_and_checkpoint();
   rt::Result<IndexFile*> writable_index(int64_t wall_ms);
-  rt::Result<StoredRecord> read_record_checked(int64_t phys, int32_t size);
+  rt::Result<StoredRecord> read_record_checked(int64_t phys, int32_t size,
+                                               CommitLog::ReadCare care = CommitLog::ReadCare::checked);
 
   rt::Runtime& rt_;
   StoreConfig cfg_;
@@ -218,7 +220,6 @@ class MessageStore {
     int64_t store_timestamp = 0;
   };
   std::vector<PendingIndex> pending_index_;
-  int dispatch_read_errors_ = 0;
 
   struct Waiter {
     int64_t end = 0;
