@@ -16,20 +16,8 @@ using namespace std::chrono_literals;
 using test::body_text;
 using test::decode_all;
 using test::make_message;
+using test::on_node;
 using test::small_config;
-
-// Runs `body` on a fresh simulated node and fails if it does not finish.
-void on_node(uint64_t seed, const std::function<void(rt::Runtime&)>& body, sim::DiskConfig disk = {}) {
-  sim::Simulation s(seed, {}, disk);
-  bool done = false;
-  s.add_node("broker", [&](rt::Runtime& rt) {
-    body(rt);
-    done = true;
-  });
-  s.start_all();
-  s.run_until([&] { return done; }, 3h);
-  ASSERT_TRUE(done) << "the test body did not finish";
-}
 
 TEST(Store, PutThenGetReturnsTheRecordsInQueueOrderWithOffsets) {
   on_node(1, [](rt::Runtime& rt) {

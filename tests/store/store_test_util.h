@@ -1,9 +1,13 @@
 // Helpers for the store tests: small store configs and messages.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <functional>
 #include <string>
 
 #include "common/message_format.h"
+#include "sim/simulation.h"
 #include "store/message_store.h"
 
 namespace rmq::store::test {
@@ -51,6 +55,19 @@ inline std::vector<common::StoredMessage> decode_all(const GetResult& r) {
     at += d.size;
   }
   return out;
+}
+
+// Runs `body` on a fresh simulated node and fails if it does not finish.
+inline void on_node(uint64_t seed, const std::function<void(rt::Runtime&)>& body, sim::DiskConfig disk = {}) {
+  sim::Simulation s(seed, {}, disk);
+  bool done = false;
+  s.add_node("broker", [&](rt::Runtime& rt) {
+    body(rt);
+    done = true;
+  });
+  s.start_all();
+  s.run_until([&] { return done; }, std::chrono::hours(3));
+  ASSERT_TRUE(done) << "the test body did not finish";
 }
 
 }  // namespace rmq::store::test
