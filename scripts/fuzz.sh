@@ -14,12 +14,14 @@ set -u
 seconds="${1:-60}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build-fuzz"
-targets=(${RMQ_FUZZ_TARGETS:-fuzz_frame fuzz_json_header fuzz_binary_header fuzz_json_body fuzz_body_decoders fuzz_stored_message})
+targets=(${RMQ_FUZZ_TARGETS:-fuzz_frame fuzz_json_header fuzz_binary_header fuzz_json_body fuzz_body_decoders fuzz_stored_message fuzz_store_recovery})
 
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DRMQ_FUZZ=ON \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || { echo "fuzz: cmake failed"; exit 2; }
 ninja -C "$build" -j"${RMQ_FUZZ_JOBS:-1}" "${targets[@]}" || { echo "fuzz: build failed"; exit 2; }
 
+# UBSan findings print their stack too.
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/rmq-fuzz.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$build/crashes"

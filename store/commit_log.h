@@ -145,7 +145,6 @@ class CommitLog {
   int64_t appended_ = 0;
   int64_t written_ = 0;
   int64_t synced_ = 0;
-  int64_t last_store_timestamp_ = 0;
 };
 
 }  // namespace rmq::store
