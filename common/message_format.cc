@@ -215,7 +215,7 @@ DecodedRecord decode_stored(std::span<const std::byte> bytes, const DecodeOption
   return d;
 }
 
-std::string encode_properties(const Properties& p) {
+std::string encode_properties(const MessageProperties& p) {
   std::string out;
   for (const auto& [k, v] : p) {
     out += k;
@@ -226,8 +226,8 @@ std::string encode_properties(const Properties& p) {
   return out;
 }
 
-Properties decode_properties(std::string_view s) {
-  Properties p;
+MessageProperties decode_properties(std::string_view s) {
+  MessageProperties p;
   while (!s.empty()) {
     const auto end = s.find('\x02');
     std::string_view seg = s.substr(0, end);

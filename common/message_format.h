@@ -112,12 +112,12 @@ int32_t body_crc(std::span<const std::byte> body);
 
 // ---- properties string (5.3) --------------------------------------------------
 
-using Properties = std::map<std::string, std::string>;
+using MessageProperties = std::map<std::string, std::string>;
 // name U+0001 value U+0002 per entry, trailing U+0002 included.
-std::string encode_properties(const Properties& p);
+std::string encode_properties(const MessageProperties& p);
 // Segments split on U+0002; a segment of >= 3 bytes splits at its first
 // U+0001; empty names or values are dropped.
-Properties decode_properties(std::string_view s);
+MessageProperties decode_properties(std::string_view s);
 
 // ---- message ids (5.5) ----------------------------------------------------------
 

@@ -687,10 +687,11 @@ PutResult MessageStore::append_and_wait(std::vector<StoredMessage>& ms) {
     const int64_t off = log_.append(m);
     const auto size = static_cast<int32_t>(common::stored_size(m));
     end = off + size;
+    res.msg_ids.push_back(common::offset_msg_id(m.store_host, off));
     if (i == 0) {
       res.physical_offset = off;
       res.queue_offset = m.queue_offset;
-      res.msg_id = common::offset_msg_id(m.store_host, off);
+      res.msg_id = res.msg_ids.front();
     }
     res.bytes += size;
   }

@@ -56,6 +56,7 @@ struct PutResult {
   int32_t bytes = 0;             // all records
   int64_t store_timestamp = 0;
   std::string msg_id;            // offset msgId of the first record
+  std::vector<std::string> msg_ids;  // of every record, in order
   bool ok() const { return status == PutStatus::put_ok; }
 };
 

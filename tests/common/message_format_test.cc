@@ -99,10 +99,10 @@ TEST(StoredMessage, BlankRecordEndsASegment) {
 }
 
 TEST(Properties, EncodeDecodeAndJavaParsingRules) {
-  const Properties p{{"KEYS", "k1 k2"}, {"TAGS", "TagA"}, {"\xe4\xb8\xad", "\xe6\x96\x87"}};
+  const MessageProperties p{{"KEYS", "k1 k2"}, {"TAGS", "TagA"}, {"\xe4\xb8\xad", "\xe6\x96\x87"}};
   EXPECT_EQ(decode_properties(encode_properties(p)), p);
   EXPECT_EQ(decode_properties(std::string_view("a\x01" "b\x02" "x\x02\x01v\x02" "k\x01\x02" "c\x01" "d")),
-            (Properties{{"a", "b"}, {"c", "d"}}));
+            (MessageProperties{{"a", "b"}, {"c", "d"}}));
   EXPECT_TRUE(decode_properties("").empty());
 }
 

@@ -30,7 +30,7 @@ inline common::StoredMessage make_message(const std::string& topic, int32_t queu
   m.topic = topic;
   m.queue_id = queue_id;
   for (char c : body) m.body.push_back(static_cast<std::byte>(c));
-  common::Properties p;
+  common::MessageProperties p;
   if (!tags.empty()) p["TAGS"] = tags;
   if (!keys.empty()) p["KEYS"] = keys;
   p["UNIQ_KEY"] = "U-" + body;

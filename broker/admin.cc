@@ -1,0 +1,283 @@
+// Admin and query commands: UPDATE_AND_CREATE_TOPIC (17), DELETE_TOPIC_IN_BROKER
+// (215), GET_ALL_TOPIC_CONFIG (21), GET_BROKER_RUNTIME_INFO (28),
+// GET_ALL_CONSUMER_OFFSET (43), GET_ALL_DELAY_OFFSET (45),
+// GET_ALL_SUBSCRIPTIONGROUP_CONFIG (201), UPDATE_AND_CREATE_SUBSCRIPTIONGROUP
+// (200), DELETE_SUBSCRIPTIONGROUP (207), GET_TOPIC_STATS_INFO (202),
+// GET_CONSUME_STATS (208), GET_CONSUMER_CONNECTION_LIST (203),
+// VIEW_MESSAGE_BY_ID (33), QUERY_MESSAGE (12): reference 3.5 and 3.6.
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+#include "broker/broker.h"
+#include "common/json.h"
+#include "remoting/codes.h"
+#include "remoting/header_fields.h"
+#include "remoting/route_data.h"
+
+namespace rmq::broker {
+
+namespace rs = remoting::response_code;
+namespace rc = remoting::request_code;
+using remoting::RemotingCommand;
+
+namespace {
+
+RemotingCommand fail(const RemotingCommand& req, int32_t code, std::string remark) {
+  return RemotingCommand::response_to(req, code, std::move(remark));
+}
+
+RemotingCommand ok_with_body(const RemotingCommand& req, std::string_view body) {
+  RemotingCommand resp = RemotingCommand::response_to(req, rs::kSuccess);
+  resp.body = remoting::to_bytes(body);
+  return resp;
+}
+
+// fastjson's MessageQueue map key: {"brokerName":..,"queueId":..,"topic":..}.
+std::string mq_key(const std::string& broker, int32_t queue_id, const std::string& topic) {
+  boost::json::object k;
+  k["brokerName"] = broker;
+  k["queueId"] = queue_id;
+  k["topic"] = topic;
+  return json::serialize(boost::json::value(std::move(k)));
+}
+
+}  // namespace
+
+Broker::Reply Broker::on_update_topic(remoting::Connection&, Command& req) {
+  remoting::FieldReader r(req);
+  store::TopicConfig tc;
+  tc.topic_name = r.req_string("topic");
+  tc.read_queue_nums = r.req_int32("readQueueNums");
+  tc.write_queue_nums = r.req_int32("writeQueueNums");
+  tc.perm = r.req_int32("perm");
+  tc.topic_filter_type = r.opt_string("topicFilterType").value_or(std::string(store::kSingleTag));
+  tc.topic_sys_flag = r.opt_int32("topicSysFlag").value_or(0);
+  tc.order = r.opt_bool("order").value_or(false);
+  if (auto ok = r.finish(); !ok) return fail(req, rs::kSystemError, ok.error().detail());
+  if (!valid_topic_name(tc.topic_name))
+    return fail(req, rs::kSystemError, "The specified topic[" + tc.topic_name + "] contains illegal characters");
+  if (tc.topic_name == kAutoCreateTopicKey || send_forbidden_topic(tc.topic_name))
+    return fail(req, rs::kSystemError, "The topic[" + tc.topic_name + "] is conflict with system topic.");
+  if (tc.read_queue_nums < 1 || tc.read_queue_nums > 1024 || tc.write_queue_nums < 1 || tc.write_queue_nums > 1024)
+    return fail(req, rs::kSystemError, "readQueueNums and writeQueueNums must be in [1, 1024]");
+  if (tc.perm < 0 || tc.perm > 7) return fail(req, rs::kSystemError, "perm must be in [0, 7]");
+  if (tc.topic_filter_type != store::kSingleTag && tc.topic_filter_type != store::kMultiTag)
+    return fail(req, rs::kSystemError, "topicFilterType must be SINGLE_TAG or MULTI_TAG");
+  if (tc.topic_sys_flag < 0) return fail(req, rs::kSystemError, "topicSysFlag must not be negative");
+  rt_.log(rt::LogLevel::info, fmt::format("topic {} updated: read {} write {} perm {}", tc.topic_name,
+                                          tc.read_queue_nums, tc.write_queue_nums, tc.perm));
+  if (auto saved = topics_.upsert(std::move(tc)); !saved)
+    return fail(req, rs::kSystemError, "topic config not saved: " + saved.error().message());
+  return RemotingCommand::response_to(req, rs::kSuccess);
+}
+
+Broker::Reply Broker::on_delete_topic(remoting::Connection&, Command& req) {
+  remoting::FieldReader r(req);
+  const std::string topic = r.req_string("topic");
+  if (auto ok = r.finish(); !ok) return fail(req, rs::kSystemError, ok.error().detail());
+  if (topic == kAutoCreateTopicKey) return fail(req, rs::kSystemError, "the topic[" + topic + "] is a system topic");
+  auto removed = topics_.remove(topic);
+  if (!removed) return fail(req, rs::kSystemError, "topic config not saved: " + removed.error().message());
+  offsets_.remove_topic(topic);
+  if (auto d = store_->delete_topic(topic); !d) return fail(req, rs::kSystemError, d.error().message());
+  rt_.log(rt::LogLevel::info, "topic " + topic + " deleted");
+  return RemotingCommand::response_to(req, rs::kSuccess);
+}
+
+Broker::Reply Broker::on_admin_query(remoting::Connection&, Command& req) {
+  switch (req.code) {
+    case rc::kGetAllTopicConfig: return ok_with_body(req, store::encode_topics(topics_.table()));
+    case rc::kGetAllConsumerOffset: return ok_with_body(req, store::encode_consumer_offsets(offsets_.table()));
+    case rc::kGetAllDelayOffset: return ok_with_body(req, store::encode_delay_offsets({}));
+    case rc::kGetAllSubscriptiongroupConfig: return ok_with_body(req, store::encode_subscription_groups(groups_.table()));
+    default: break;
+  }
+  // GET_BROKER_RUNTIME_INFO: every value a string (what mqadmin reads).
+  boost::json::object table;
+  auto put = [&](const char* k, std::string v) { table[k] = std::move(v); };
+  put("brokerVersionDesc", "V4_9_8");
+  put("brokerVersion", std::to_string(remoting::kOwnVersion));
+  put("putTps", "0.0 0.0 0.0");
+  put("getTransferedTps", "0.0 0.0 0.0");
+  for (const char* k : {"msgPutTotalYesterdayMorning", "msgPutTotalTodayMorning"}) put(k, "0");
+  put("msgPutTotalTodayNow", std::to_string(put_total_));
+  for (const char* k : {"msgGetTotalYesterdayMorning", "msgGetTotalTodayMorning"}) put(k, "0");
+  put("msgGetTotalTodayNow", std::to_string(get_total_));
+  for (const char* k : {"sendThreadPoolQueueSize", "pullThreadPoolQueueSize", "sendThreadPoolQueueHeadWaitTimeMills",
+                        "pullThreadPoolQueueHeadWaitTimeMills", "pageCacheLockTimeMills"})
+    put(k, "0");
+  int64_t earliest = 0;
+  for (const auto& [topic, ids] : store_->queues())
+    for (int32_t q : ids)
+      if (auto t = store_->earliest_store_time(topic, q); t && *t > 0 && (earliest == 0 || *t < earliest)) earliest = *t;
+  put("earliestMessageTimeStamp", std::to_string(earliest));
+  auto usage = rt_.fs().disk_usage(cfg_.store.root_dir);
+  const double ratio = usage && usage->total_bytes > 0
+                           ? static_cast<double>(usage->total_bytes - usage->free_bytes) / static_cast<double>(usage->total_bytes)
+                           : 0.0;
+  put("commitLogDiskRatio", fmt::format("{:.4f}", ratio));
+  put("commitLogDirCapacity", usage ? fmt::format("Total : {}, Free : {}.", usage->total_bytes, usage->free_bytes)
+                                    : std::string("Total : 0, Free : 0."));
+  put("commitLogMinOffset", std::to_string(store_->commit_log_min_offset()));
+  put("commitLogMaxOffset", std::to_string(store_->written()));
+  put("brokerName", cfg_.broker_name);
+  boost::json::object o;
+  o["table"] = std::move(table);
+  return ok_with_body(req, json::serialize(boost::json::value(std::move(o))));
+}
+
+Broker::Reply Broker::on_topic_stats(remoting::Connection&, Command& req) {
+  remoting::FieldReader r(req);
+  const std::string topic = r.req_string("topic");
+  if (auto ok = r.finish(); !ok) return fail(req, rs::kSystemError, ok.error().detail());
+  auto tc = topics_.find(topic);
+  if (!tc) return fail(req, rs::kTopicNotExist, "topic[" + topic + "] not exist");
+  std::string body = "{\"offsetTable\":{";
+  for (int32_t q = 0; q < tc->write_queue_nums; ++q) {
+    const int64_t max = store_->max_offset(topic, q);
+    int64_t last = 0;
+    if (max > 0)
+      if (auto t = store_->store_time(topic, q, max - 1)) last = *t;
+    if (q > 0) body += ",";
+    body += fmt::format("{}:{{\"lastUpdateTimestamp\":{},\"maxOffset\":{},\"minOffset\":{}}}",
+                        mq_key(cfg_.broker_name, q, topic), last, max, store_->min_offset(topic, q));
+  }
+  body += "}}";
+  return ok_with_body(req, body);
+}
+
+Broker::Reply Broker::on_consume_stats(remoting::Connection&, Command& req) {
+  remoting::FieldReader r(req);
+  const std::string group = r.req_string("consumerGroup");
+  const std::optional<std::string> only = r.opt_string("topic");
+  if (auto ok = r.finish(); !ok) return fail(req, rs::kSystemError, ok.error().detail());
+  std::vector<std::string> topics;
+  if (only && !only->empty()) {
+    topics.push_back(*only);
+  } else {
+    topics = offsets_.topics_of_group(group);
+  }
+  std::string body = "{\"consumeTps\":0.0,\"offsetTable\":{";
+  bool first = true;
+  for (const auto& topic : topics) {
+    auto tc = topics_.find(topic);
+    if (!tc) continue;
+    for (int32_t q = 0; q < tc->read_queue_nums; ++q) {
+      const int64_t consumer = offsets_.query(group, topic, q).value_or(0);
+      int64_t last = 0;
+      if (consumer > 0)
+        if (auto t = store_->store_time(topic, q, consumer - 1)) last = *t;
+      if (!first) body += ",";
+      first = false;
+      body += fmt::format("{}:{{\"brokerOffset\":{},\"consumerOffset\":{},\"lastTimestamp\":{}}}",
+                          mq_key(cfg_.broker_name, q, topic), store_->max_offset(topic, q), consumer, last);
+    }
+  }
+  body += "}}";
+  return ok_with_body(req, body);
+}
+
+Broker::Reply Broker::on_consumer_connections(remoting::Connection&, Command& req) {
+  remoting::FieldReader r(req);
+  const std::string group = r.req_string("consumerGroup");
+  if (auto ok = r.finish(); !ok) return fail(req, rs::kSystemError, ok.error().detail());
+  const ConsumerGroupInfo* info = clients_.consumer_group(group);
+  if (!info) return fail(req, rs::kConsumerNotOnline, "the consumer group[" + group + "] not online");
+  boost::json::array conns;
+  for (const auto& [id, ch] : info->channels) {
+    boost::json::object c;
+    c["clientAddr"] = ch.conn ? ch.conn->peer_address() : std::string();
+    c["clientId"] = id;
+    c["language"] = ch.language;
+    c["version"] = ch.version;
+    conns.push_back(std::move(c));
+  }
+  boost::json::object subs;
+  for (const auto& [topic, s] : info->subscriptions) {
+    boost::json::object sd;
+    sd["classFilterMode"] = s.class_filter_mode;
+    boost::json::array codes;
+    for (auto c : s.code_set) codes.push_back(c);
+    sd["codeSet"] = std::move(codes);
+    sd["expressionType"] = s.expression_type;
+    sd["subString"] = s.sub_string;
+    sd["subVersion"] = s.sub_version;
+    boost::json::array tags;
+    for (const auto& t : s.tags_set) tags.emplace_back(t);
+    sd["tagsSet"] = std::move(tags);
+    sd["topic"] = topic;
+    subs[topic] = std::move(sd);
+  }
+  boost::json::object o;
+  o["connectionSet"] = std::move(conns);
+  o["consumeFromWhere"] = remoting::to_string(info->consume_from_where);
+  o["consumeType"] = remoting::to_string(info->consume_type);
+  o["messageModel"] = remoting::to_string(info->message_model);
+  o["subscriptionTable"] = std::move(subs);
+  return ok_with_body(req, json::serialize(boost::json::value(std::move(o))));
+}
+
+Broker::Reply Broker::on_update_group(remoting::Connection&, Command& req) {
+  const std::string text(reinterpret_cast<const char*>(req.body.data()), req.body.size());
+  // One SubscriptionGroupConfig: decoded through the table decoder.
+  auto v = json::parse_lenient(text);
+  if (!v || !v->is_object()) return fail(req, rs::kSystemError, "bad subscription group body");
+  const auto name = json::get_string(v->as_object(), "groupName");
+  if (!name || name->empty()) return fail(req, rs::kSystemError, "the subscription group needs a groupName");
+  auto table = store::decode_subscription_groups("{\"subscriptionGroupTable\":{" + json::serialize(boost::json::value(*name)) +
+                                                 ":" + text + "}}");
+  if (!table) return fail(req, rs::kSystemError, table.error().detail());
+  if (auto saved = groups_.upsert(table->subscription_group_table.begin()->second); !saved)
+    return fail(req, rs::kSystemError, "subscription group not saved: " + saved.error().message());
+  return RemotingCommand::response_to(req, rs::kSuccess);
+}
+
+Broker::Reply Broker::on_delete_group(remoting::Connection&, Command& req) {
+  remoting::FieldReader r(req);
+  const std::string group = r.req_string("groupName");
+  if (auto ok = r.finish(); !ok) return fail(req, rs::kSystemError, ok.error().detail());
+  auto removed = groups_.remove(group);
+  if (!removed) return fail(req, rs::kSystemError, "subscription group not saved: " + removed.error().message());
+  if (r.opt_bool("cleanOffset").value_or(false)) offsets_.remove_group(group);
+  return RemotingCommand::response_to(req, rs::kSuccess);
+}
+
+Broker::Reply Broker::on_view_message(remoting::Connection&, Command& req) {
+  remoting::FieldReader r(req);
+  const int64_t offset = r.req_int64("offset");
+  if (auto ok = r.finish(); !ok) return fail(req, rs::kSystemError, ok.error().detail());
+  auto rec = store_->read_at(offset);
+  if (!rec) return fail(req, rs::kSystemError, "can not find message by the offset, " + std::to_string(offset));
+  RemotingCommand resp = RemotingCommand::response_to(req, rs::kSuccess);
+  resp.body = std::move(rec->bytes);
+  return resp;
+}
+
+Broker::Reply Broker::on_query_message(remoting::Connection&, Command& req) {
+  remoting::FieldReader r(req);
+  const std::string topic = r.req_string("topic");
+  const std::string key = r.req_string("key");
+  int64_t max = r.req_int32("maxNum");
+  const int64_t begin = r.req_int64("beginTimestamp");
+  const int64_t end = r.req_int64("endTimestamp");
+  if (auto ok = r.finish(); !ok) return fail(req, rs::kSystemError, ok.error().detail());
+  if (r.opt_bool("_UNIQUE_KEY_QUERY").value_or(false)) max = 32;  // defaultQueryMaxNum
+  max = std::clamp<int64_t>(max, 1, 64);
+  auto found = store_->query_by_key(topic, key, static_cast<size_t>(max), begin, end);
+  if (!found) return fail(req, rs::kSystemError, found.error().message());
+  if (found->empty()) return fail(req, rs::kQueryNotFound, "can not find message, maybe time range not correct");
+  RemotingCommand resp = RemotingCommand::response_to(req, rs::kSuccess);
+  int64_t last_ts = 0;
+  int64_t last_phy = 0;
+  for (auto& rec : *found) {
+    last_ts = std::max(last_ts, rec.message.store_timestamp);
+    last_phy = std::max(last_phy, rec.message.physical_offset);
+    resp.body.insert(resp.body.end(), rec.bytes.begin(), rec.bytes.end());
+  }
+  remoting::put_field(resp, "indexLastUpdateTimestamp", last_ts);
+  remoting::put_field(resp, "indexLastUpdatePhyoffset", last_phy);
+  return resp;
+}
+
+}  // namespace rmq::broker

@@ -1,0 +1,172 @@
+#include "broker/broker.h"
+
+#include "remoting/codes.h"
+
+namespace rmq::broker {
+
+namespace rc = remoting::request_code;
+
+Broker::Broker(rt::Runtime& rt, BrokerConfig cfg)
+    : rt_(rt),
+      cfg_(std::move(cfg)),
+      topics_(rt, cfg_),
+      groups_(rt, cfg_),
+      offsets_(rt, cfg_),
+      register_now_(rt) {
+  install_processors();
+}
+
+Broker::~Broker() {
+  if (auto r = stop(); !r) rt_.log(rt::LogLevel::error, "broker shutdown: " + r.error().message());
+}
+
+const std::string& Broker::address() const {
+  static const std::string none;
+  return server_ ? server_->address() : none;
+}
+
+void Broker::install_processors() {
+  auto on = [this](int32_t code, Reply (Broker::*fn)(remoting::Connection&, Command&)) {
+    dispatcher_.on(code, [this, fn](remoting::Connection& from, Command& req) { return (this->*fn)(from, req); });
+  };
+  on(rc::kSendMessage, &Broker::on_send);
+  on(rc::kSendMessageV2, &Broker::on_send);
+  on(rc::kSendBatchMessage, &Broker::on_send);
+  on(rc::kPullMessage, &Broker::on_pull);
+  on(rc::kHeartBeat, &Broker::on_heartbeat);
+  on(rc::kUnregisterClient, &Broker::on_unregister_client);
+  on(rc::kGetConsumerListByGroup, &Broker::on_consumer_list);
+  on(rc::kConsumerSendMsgBack, &Broker::on_send_back);
+  on(rc::kLockBatchMq, &Broker::on_lock);
+  on(rc::kUnlockBatchMq, &Broker::on_unlock);
+  on(rc::kQueryConsumerOffset, &Broker::on_query_offset);
+  on(rc::kUpdateConsumerOffset, &Broker::on_update_offset);
+  on(rc::kSearchOffsetByTimestamp, &Broker::on_queue_offset);
+  on(rc::kGetMaxOffset, &Broker::on_queue_offset);
+  on(rc::kGetMinOffset, &Broker::on_queue_offset);
+  on(rc::kGetEarliestMsgStoretime, &Broker::on_queue_offset);
+  on(rc::kUpdateAndCreateTopic, &Broker::on_update_topic);
+  on(rc::kDeleteTopicInBroker, &Broker::on_delete_topic);
+  on(rc::kGetAllTopicConfig, &Broker::on_admin_query);
+  on(rc::kGetBrokerRuntimeInfo, &Broker::on_admin_query);
+  on(rc::kGetAllConsumerOffset, &Broker::on_admin_query);
+  on(rc::kGetAllDelayOffset, &Broker::on_admin_query);
+  on(rc::kGetAllSubscriptiongroupConfig, &Broker::on_admin_query);
+  on(rc::kGetTopicStatsInfo, &Broker::on_topic_stats);
+  on(rc::kGetConsumeStats, &Broker::on_consume_stats);
+  on(rc::kGetConsumerConnectionList, &Broker::on_consumer_connections);
+  on(rc::kUpdateAndCreateSubscriptiongroup, &Broker::on_update_group);
+  on(rc::kDeleteSubscriptiongroup, &Broker::on_delete_group);
+  on(rc::kViewMessageById, &Broker::on_view_message);
+  on(rc::kQueryMessage, &Broker::on_query_message);
+}
+
+rt::Result<void> Broker::start() {
+  RMQ_ASSERT(!started_);
+  started_ = true;
+  auto st = store::MessageStore::open(rt_, cfg_.store);
+  if (!st) return st.error();
+  store_ = std::move(*st);
+  store_->set_arrival_listener([this](const std::string& topic, int32_t qid, int64_t) { on_arrival(topic, qid); });
+  if (auto r = topics_.load(); !r) return r;
+  if (auto r = groups_.load(); !r) return r;
+  if (auto r = offsets_.load(); !r) return r;
+  topics_.on_change([this] { register_now_.set(); });
+
+  server_ = std::make_unique<remoting::RpcServer>(rt_, dispatcher_, cfg_.connection);
+  server_->on_close([this](remoting::Connection& c) {
+    for (const auto& g : clients_.remove_connection(&c)) {
+      rt_.log(rt::LogLevel::info, "consumer of " + g + " gone with its connection " + c.peer_address());
+      notify_consumer_ids_changed(g);
+    }
+  });
+  if (auto r = server_->start(cfg_.bind_address + ":" + std::to_string(cfg_.listen_port)); !r) return r;
+  namesrv_client_ = std::make_unique<remoting::RpcClient>(rt_, nullptr);
+  register_all();
+  tasks_.push_back(rt_.spawn("broker-register", [this] { register_loop(); }));
+  tasks_.push_back(rt_.spawn("broker-clients", [this] { client_scan_loop(); }));
+  tasks_.push_back(rt_.spawn("broker-offsets", [this] { offset_flush_loop(); }));
+  rt_.log(rt::LogLevel::info, "broker " + cfg_.broker_name + " of " + cfg_.cluster_name + " listening on " +
+                                  server_->address() + ", registered address " + cfg_.address());
+  return {};
+}
+
+rt::Result<void> Broker::stop() {
+  if (stopped_ || !started_) return {};
+  stopped_ = true;
+  rt_.log(rt::LogLevel::info, "broker stopping");
+  for (auto& t : tasks_) t.cancel();
+  for (auto& t : tasks_) t.cancel_and_join();
+  tasks_.clear();
+  // Held pulls answer now rather than when their clients time out.
+  for (auto& [key, waiters] : pull_waiters_)
+    for (auto& w : waiters) w->set();
+  if (server_) server_->stop();
+  rt::Result<void> result;
+  if (namesrv_client_) {
+    unregister_all();
+    namesrv_client_->stop();
+  }
+  if (auto r = offsets_.persist(); !r) result = r;
+  if (store_) {
+    if (auto r = store_->close(); !r && result) result = r;
+  }
+  if (result) rt_.log(rt::LogLevel::info, "broker stopped: offsets saved, store closed");
+  return result;
+}
+
+void Broker::client_scan_loop() {
+  for (;;) {
+    rt_.sleep_for(cfg_.client_scan_interval);
+    for (const auto& g : clients_.expire(rt_.now(), cfg_.channel_expired_timeout)) {
+      rt_.log(rt::LogLevel::info, "consumer of " + g + " expired: no heartbeat for " +
+                                      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                                         cfg_.channel_expired_timeout)
+                                                         .count()) +
+                                      " s");
+      notify_consumer_ids_changed(g);
+    }
+    const rt::Instant now = rt_.now();
+    for (auto& [group, qs] : locks_)
+      std::erase_if(qs, [&](const auto& kv) { return now - kv.second.last_update > cfg_.lock_lease; });
+  }
+}
+
+void Broker::offset_flush_loop() {
+  for (;;) {
+    rt_.sleep_for(cfg_.flush_consumer_offset_interval);
+    if (auto r = offsets_.persist(); !r) rt_.log(rt::LogLevel::warn, "consumer offsets not saved: " + r.error().message());
+  }
+}
+
+int32_t send_code_for(store::PutStatus s) {
+  namespace rs = remoting::response_code;
+  switch (s) {
+    case store::PutStatus::put_ok: return rs::kSuccess;
+    case store::PutStatus::flush_disk_timeout: return rs::kFlushDiskTimeout;
+    case store::PutStatus::message_illegal:
+    case store::PutStatus::properties_size_exceeded: return rs::kMessageIllegal;
+    case store::PutStatus::service_not_available: return rs::kServiceNotAvailable;
+    case store::PutStatus::os_page_cache_busy: return rs::kSystemError;
+  }
+  return rs::kSystemError;
+}
+
+int32_t pull_code_for(store::GetStatus s, int64_t requested_offset) {
+  namespace rs = remoting::response_code;
+  switch (s) {
+    case store::GetStatus::found: return rs::kSuccess;
+    case store::GetStatus::no_matched_message:
+    case store::GetStatus::message_was_removing: return rs::kPullRetryImmediately;
+    case store::GetStatus::no_message_in_queue:
+    case store::GetStatus::no_matched_logic_queue:
+      return requested_offset != 0 ? rs::kPullOffsetMoved : rs::kPullNotFound;
+    case store::GetStatus::offset_too_small:
+    case store::GetStatus::offset_overflow_badly: return rs::kPullOffsetMoved;
+    case store::GetStatus::offset_overflow_one:
+    case store::GetStatus::offset_found_null: return rs::kPullNotFound;
+  }
+  return rs::kSystemError;
+}
+
+}  // namespace rmq::broker

@@ -1,0 +1,140 @@
+// The Broker: a RocketMQ master serving producers, consumers and admin tools
+// over the remoting protocol, on top of the message store.
+//
+// Processors, one family per file:
+//   send.cc    SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320)
+//   pull.cc    PULL_MESSAGE (11) with long polling
+//   client.cc  HEART_BEAT (34), UNREGISTER_CLIENT (35), GET_CONSUMER_LIST_BY_GROUP (38),
+//              LOCK_BATCH_MQ (41), UNLOCK_BATCH_MQ (42), CONSUMER_SEND_MSG_BACK (36)
+//   offset.cc  QUERY/UPDATE_CONSUMER_OFFSET (14/15), SEARCH_OFFSET_BY_TIMESTAMP (29),
+//              GET_MAX/MIN_OFFSET (30/31), GET_EARLIEST_MSG_STORETIME (32)
+//   admin.cc   topics, groups, runtime info, stats, VIEW_MESSAGE_BY_ID (33), QUERY_MESSAGE (12)
+//
+// Tasks (named, owned, cancelled and joined by stop()):
+//   broker-register  REGISTER_BROKER to every namesrv every 30 s and at once
+//                    after a topic change;
+//   broker-clients   every 10 s, drops clients silent for 120 s;
+//   broker-offsets   writes consumer offsets every 5 s;
+// plus the store's and the RPC server's own.
+//
+// Long polling: a pull that finds nothing and may suspend waits on an event
+// of its queue, registered before the store is read (so an arrival during
+// the read is never missed, RocketMQ #7358); the store's dispatcher sets it
+// when the queue grows; the waiter re-checks every 5 s and answers when the
+// request's suspend time is over.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "broker/broker_config.h"
+#include "broker/client_registry.h"
+#include "broker/consumer_offsets.h"
+#include "broker/subscription_groups.h"
+#include "broker/topic_manager.h"
+#include "remoting/rpc.h"
+#include "store/message_store.h"
+
+namespace rmq::broker {
+
+class Broker {
+ public:
+  Broker(rt::Runtime& rt, BrokerConfig cfg);
+  ~Broker();  // stop()
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  // Recovers the store, loads the config files, listens, registers with the
+  // namesrvs and starts the tasks. Suspends.
+  rt::Result<void> start();
+  // Graceful shutdown: stops accepting and serving, unregisters from the
+  // namesrvs, persists offsets and configs, closes the store (flush,
+  // checkpoint). Idempotent. Suspends.
+  rt::Result<void> stop();
+
+  const std::string& address() const;  // the bound listen address
+  const BrokerConfig& config() const { return cfg_; }
+  store::MessageStore& store() { return *store_; }
+  const TopicManager& topics() const { return topics_; }
+  const ClientRegistry& clients() const { return clients_; }
+
+ private:
+  using Command = remoting::RemotingCommand;
+  using Reply = std::optional<Command>;
+  void install_processors();
+
+  // send.cc
+  Reply on_send(remoting::Connection& from, Command& req);
+  // pull.cc
+  Reply on_pull(remoting::Connection& from, Command& req);
+  void on_arrival(const std::string& topic, int32_t queue_id);
+  // client.cc
+  Reply on_heartbeat(remoting::Connection& from, Command& req);
+  Reply on_unregister_client(remoting::Connection& from, Command& req);
+  Reply on_consumer_list(remoting::Connection& from, Command& req);
+  Reply on_send_back(remoting::Connection& from, Command& req);
+  Reply on_lock(remoting::Connection& from, Command& req);
+  Reply on_unlock(remoting::Connection& from, Command& req);
+  void notify_consumer_ids_changed(const std::string& group);
+  // offset.cc
+  Reply on_query_offset(remoting::Connection& from, Command& req);
+  Reply on_update_offset(remoting::Connection& from, Command& req);
+  Reply on_queue_offset(remoting::Connection& from, Command& req);  // 29, 30, 31, 32
+  // admin.cc
+  Reply on_update_topic(remoting::Connection& from, Command& req);
+  Reply on_delete_topic(remoting::Connection& from, Command& req);
+  Reply on_admin_query(remoting::Connection& from, Command& req);  // 21, 28, 43, 45, 201
+  Reply on_topic_stats(remoting::Connection& from, Command& req);
+  Reply on_consume_stats(remoting::Connection& from, Command& req);
+  Reply on_consumer_connections(remoting::Connection& from, Command& req);
+  Reply on_update_group(remoting::Connection& from, Command& req);
+  Reply on_delete_group(remoting::Connection& from, Command& req);
+  Reply on_view_message(remoting::Connection& from, Command& req);
+  Reply on_query_message(remoting::Connection& from, Command& req);
+
+  // register.cc
+  void register_loop();
+  void register_all();
+  void unregister_all();
+  void client_scan_loop();
+  void offset_flush_loop();
+
+  rt::Runtime& rt_;
+  BrokerConfig cfg_;
+  std::unique_ptr<store::MessageStore> store_;
+  TopicManager topics_;
+  SubscriptionGroups groups_;
+  ConsumerOffsets offsets_;
+  ClientRegistry clients_;
+  remoting::Dispatcher dispatcher_;
+  std::unique_ptr<remoting::RpcServer> server_;
+  std::unique_ptr<remoting::RpcClient> namesrv_client_;
+  rt::Event register_now_;
+
+  // Held pulls: "topic@queueId" -> the events of the pulls waiting on it.
+  std::map<std::string, std::set<std::shared_ptr<rt::Event>>> pull_waiters_;
+
+  // Orderly-consumption queue locks: group -> "topic@brokerName@queueId" -> owner.
+  struct QueueLock {
+    std::string client_id;
+    rt::Instant last_update{};
+  };
+  std::map<std::string, std::map<std::string, QueueLock>> locks_;
+
+  std::vector<rt::Task> tasks_;
+  bool started_ = false;
+  bool stopped_ = false;
+  // Counters for GET_BROKER_RUNTIME_INFO.
+  int64_t put_total_ = 0;
+  int64_t get_total_ = 0;
+};
+
+// The pull response code for a store status (reference 8.7).
+int32_t pull_code_for(store::GetStatus s, int64_t requested_offset);
+// The send response code for a put status (reference 8.3).
+int32_t send_code_for(store::PutStatus s);
+
+}  // namespace rmq::broker

@@ -1,0 +1,123 @@
+#include "broker/broker_config.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "common/message_format.h"
+
+namespace rmq::broker {
+
+namespace {
+
+rt::Error bad(std::string_view key, std::string why) {
+  return rt::Error(rt::Errc::invalid_argument, fmt::format("{}: {}", key, why));
+}
+
+std::vector<std::string> split_addrs(std::string_view s) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    const size_t semi = s.find(';');
+    std::string_view a = s.substr(0, semi);
+    while (!a.empty() && a.front() == ' ') a.remove_prefix(1);
+    while (!a.empty() && a.back() == ' ') a.remove_suffix(1);
+    if (!a.empty()) out.emplace_back(a);
+    if (semi == std::string_view::npos) break;
+    s.remove_prefix(semi + 1);
+  }
+  return out;
+}
+
+bool valid_name(std::string_view s) {
+  if (s.empty() || s.size() > 127) return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+      return false;
+  return true;
+}
+
+}  // namespace
+
+rt::Result<BrokerConfig> broker_config_from(common::Properties& props) {
+  BrokerConfig c;
+  c.cluster_name = props.get_string("brokerClusterName", c.cluster_name);
+  if (!valid_name(c.cluster_name)) return bad("brokerClusterName", "'" + c.cluster_name + "' is not a valid name");
+  c.broker_name = props.get_string("brokerName", c.broker_name);
+  if (!valid_name(c.broker_name)) return bad("brokerName", "'" + c.broker_name + "' is not a valid name");
+  auto id = props.get_int("brokerId", 0, 0, 0);
+  if (!id) return bad("brokerId", id.error().detail() + " (only masters, brokerId=0, are supported)");
+  c.broker_id = *id;
+  c.namesrv_addrs = split_addrs(props.get_string("namesrvAddr", ""));
+  for (const auto& a : c.namesrv_addrs)
+    if (a.find(':') == std::string::npos) return bad("namesrvAddr", "'" + a + "' is not host:port");
+  c.broker_ip = props.get_string("brokerIP1", c.broker_ip);
+  if (!common::parse_host_port4(c.broker_ip + ":0")) return bad("brokerIP1", "'" + c.broker_ip + "' is not an IPv4 address");
+  auto port = props.get_int("listenPort", c.listen_port, 1, 65535);
+  if (!port) return port.error();
+  c.listen_port = static_cast<int32_t>(*port);
+  c.bind_address = props.get_string("bindAddress", c.bind_address);
+  auto auto_topic = props.get_bool("autoCreateTopicEnable", c.auto_create_topic_enable);
+  if (!auto_topic) return auto_topic.error();
+  c.auto_create_topic_enable = *auto_topic;
+  auto auto_group = props.get_bool("autoCreateSubscriptionGroup", c.auto_create_subscription_group);
+  if (!auto_group) return auto_group.error();
+  c.auto_create_subscription_group = *auto_group;
+  auto queues = props.get_int("defaultTopicQueueNums", c.default_topic_queue_nums, 1, 1024);
+  if (!queues) return queues.error();
+  c.default_topic_queue_nums = static_cast<int32_t>(*queues);
+  auto perm = props.get_int("brokerPermission", c.broker_permission, 0, 7);
+  if (!perm) return perm.error();
+  c.broker_permission = static_cast<int32_t>(*perm);
+  c.region_id = props.get_string("regionId", c.region_id);
+  auto trace = props.get_bool("traceOn", c.trace_on);
+  if (!trace) return trace.error();
+  c.trace_on = *trace;
+  auto period = props.get_int("registerNameServerPeriod", 30000, 1, 3'600'000);
+  if (!period) return period.error();
+  c.register_name_server_period = std::chrono::milliseconds(std::clamp<int64_t>(*period, 10'000, 60'000));
+  auto offsets = props.get_int("flushConsumerOffsetInterval", 5000, 100, 3'600'000);
+  if (!offsets) return offsets.error();
+  c.flush_consumer_offset_interval = std::chrono::milliseconds(*offsets);
+
+  // The store.
+  auto& s = c.store;
+  s.root_dir = props.get_string("storePathRootDir", "store");  // rmq-broker defaults it to ~/store
+  const std::string flush = props.get_string("flushDiskType", "ASYNC_FLUSH");
+  if (flush == "ASYNC_FLUSH") {
+    s.flush_disk_type = store::FlushDiskType::async_flush;
+  } else if (flush == "SYNC_FLUSH") {
+    s.flush_disk_type = store::FlushDiskType::sync_flush;
+  } else {
+    return bad("flushDiskType", "expected ASYNC_FLUSH or SYNC_FLUSH, got '" + flush + "'");
+  }
+  const std::string role = props.get_string("brokerRole", "ASYNC_MASTER");
+  if (role != "ASYNC_MASTER" && role != "SYNC_MASTER")
+    return bad("brokerRole", "'" + role + "' is not supported yet (ASYNC_MASTER or SYNC_MASTER without slaves)");
+  auto seg = props.get_int("mappedFileSizeCommitLog", static_cast<int64_t>(s.commit_log_segment_bytes), 64 * 1024,
+                           int64_t{1} << 40);
+  if (!seg) return seg.error();
+  s.commit_log_segment_bytes = static_cast<uint64_t>(*seg);
+  auto max_size = props.get_int("maxMessageSize", s.max_message_size, 1, 64 * 1024 * 1024);
+  if (!max_size) return max_size.error();
+  s.max_message_size = static_cast<uint32_t>(*max_size);
+  auto flush_ms = props.get_int("flushIntervalCommitLog", 500, 1, 3'600'000);
+  if (!flush_ms) return flush_ms.error();
+  s.flush_interval_commit_log = std::chrono::milliseconds(*flush_ms);
+  auto sync_timeout = props.get_int("syncFlushTimeout", 5000, 1, 3'600'000);
+  if (!sync_timeout) return sync_timeout.error();
+  s.sync_flush_timeout = std::chrono::milliseconds(*sync_timeout);
+  auto reserved = props.get_int("fileReservedTime", s.file_reserved_hours, 1, 24 * 365 * 10);
+  if (!reserved) return reserved.error();
+  s.file_reserved_hours = *reserved;
+  s.delete_when = props.get_string("deleteWhen", s.delete_when);
+  auto ratio = props.get_int("diskMaxUsedSpaceRatio", s.disk_max_used_space_ratio, 10, 95);
+  if (!ratio) return ratio.error();
+  s.disk_max_used_space_ratio = static_cast<int>(*ratio);
+  auto index = props.get_bool("messageIndexEnable", s.message_index_enable);
+  if (!index) return index.error();
+  s.message_index_enable = *index;
+  s.store_host = c.address();
+  return c;
+}
+
+}  // namespace rmq::broker

@@ -1,0 +1,58 @@
+// BrokerConfig: the broker's settings with RocketMQ's property names
+// (reference 8.10) and how a properties file maps onto them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/config.h"
+#include "remoting/rpc.h"
+#include "runtime/runtime.h"
+#include "store/store_config.h"
+
+namespace rmq::broker {
+
+using namespace std::chrono_literals;
+
+struct BrokerConfig {
+  std::string cluster_name = "DefaultCluster";  // brokerClusterName
+  std::string broker_name = "broker-a";         // brokerName
+  int64_t broker_id = 0;                        // brokerId: 0 master (only masters for now)
+  std::vector<std::string> namesrv_addrs;       // namesrvAddr, ';'-separated
+  std::string broker_ip = "127.0.0.1";          // brokerIP1: the address registered and stored
+  int32_t listen_port = 10911;                  // listenPort
+  std::string bind_address = "0.0.0.0";         // not a RocketMQ key: the IP to listen on
+  bool auto_create_topic_enable = true;         // autoCreateTopicEnable
+  bool auto_create_subscription_group = true;   // autoCreateSubscriptionGroup
+  int32_t default_topic_queue_nums = 8;         // defaultTopicQueueNums (TBW102's queues)
+  int32_t broker_permission = 6;                // brokerPermission
+  std::string region_id = "DefaultRegion";      // regionId
+  bool trace_on = true;                         // traceOn
+  rt::Duration register_name_server_period = 30s;  // registerNameServerPeriod (clamped 10-60 s)
+  rt::Duration register_timeout = 6s;              // registerBrokerTimeoutMills
+  rt::Duration flush_consumer_offset_interval = 5s;  // flushConsumerOffsetInterval
+  rt::Duration channel_expired_timeout = 120s;  // client channel expiry
+  rt::Duration client_scan_interval = 10s;      // ClientHousekeepingService period
+  rt::Duration long_polling_recheck = 5s;       // PullRequestHoldService sweep
+  rt::Duration suspend_max = 30s;               // upper bound on a held pull
+  rt::Duration lock_lease = 60s;                // rocketmq.broker.rebalance.lockMaxLiveTime
+  int32_t max_transfer_count = 32;              // maxTransferCountOnMessageInMemory
+  int64_t max_transfer_bytes = 256 * 1024;      // maxTransferBytesOnMessageInMemory
+  // Registration bodies larger than this are sent compressed.
+  size_t compress_register_above_bytes = 64 * 1024;
+  store::StoreConfig store;
+  remoting::ConnectionOptions connection;
+
+  std::string address() const { return broker_ip + ":" + std::to_string(listen_port); }
+  std::string config_dir() const { return store.root_dir + "/config"; }
+};
+
+// Reads RocketMQ's keys (brokerClusterName, brokerName, brokerId,
+// namesrvAddr, listenPort, brokerIP1, storePathRootDir, flushDiskType,
+// autoCreateTopicEnable, defaultTopicQueueNums, ...). An invalid value is
+// Errc::invalid_argument naming the key; keys it does not know stay unread
+// (props.unknown_keys()) for the caller to warn about.
+rt::Result<BrokerConfig> broker_config_from(common::Properties& props);
+
+}  // namespace rmq::broker

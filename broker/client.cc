@@ -1,0 +1,226 @@
+// Clients: HEART_BEAT (34), UNREGISTER_CLIENT (35), GET_CONSUMER_LIST_BY_GROUP
+// (38), CONSUMER_SEND_MSG_BACK (36), LOCK_BATCH_MQ (41), UNLOCK_BATCH_MQ (42),
+// and NOTIFY_CONSUMER_IDS_CHANGED (40) to clients: reference 3.3 and 8.4.
+#include <boost/json.hpp>
+
+#include "broker/broker.h"
+#include "common/json.h"
+#include "remoting/codes.h"
+#include "remoting/headers_consumer.h"
+#include "remoting/route_data.h"
+
+namespace rmq::broker {
+
+namespace rs = remoting::response_code;
+namespace rc = remoting::request_code;
+using remoting::RemotingCommand;
+
+namespace {
+
+RemotingCommand fail(const RemotingCommand& req, int32_t code, std::string remark) {
+  return RemotingCommand::response_to(req, code, std::move(remark));
+}
+
+std::string_view body_text(const RemotingCommand& c) {
+  return {reinterpret_cast<const char*>(c.body.data()), c.body.size()};
+}
+
+// One message queue of a lock body.
+struct Mq {
+  std::string topic;
+  std::string broker_name;
+  int32_t queue_id = 0;
+  std::string key() const { return topic + "@" + broker_name + "@" + std::to_string(queue_id); }
+};
+
+struct LockBody {
+  std::string client_id;
+  std::string consumer_group;
+  std::vector<Mq> mqs;
+};
+
+rt::Result<LockBody> decode_lock_body(std::string_view text) {
+  auto v = json::parse_lenient(text);
+  if (!v) return v.error();
+  if (!v->is_object()) return rt::Error(rt::Errc::invalid_argument, "lock body is not an object");
+  const auto& o = v->as_object();
+  LockBody b;
+  b.client_id = json::get_string(o, "clientId").value_or("");
+  b.consumer_group = json::get_string(o, "consumerGroup").value_or("");
+  if (b.client_id.empty() || b.consumer_group.empty())
+    return rt::Error(rt::Errc::invalid_argument, "lock body needs clientId and consumerGroup");
+  if (const auto* set = o.if_contains("mqSet"); set && set->is_array()) {
+    for (const auto& e : set->as_array()) {
+      if (!e.is_object()) return rt::Error(rt::Errc::invalid_argument, "mqSet entry is not an object");
+      Mq mq;
+      mq.topic = json::get_string(e.as_object(), "topic").value_or("");
+      mq.broker_name = json::get_string(e.as_object(), "brokerName").value_or("");
+      mq.queue_id = static_cast<int32_t>(json::get_int64(e.as_object(), "queueId").value_or(-1));
+      b.mqs.push_back(std::move(mq));
+    }
+  }
+  return b;
+}
+
+std::vector<std::byte> lock_ok_body(const std::vector<Mq>& ok) {
+  boost::json::array set;
+  for (const auto& mq : ok) {
+    boost::json::object e;
+    e["brokerName"] = mq.broker_name;
+    e["queueId"] = mq.queue_id;
+    e["topic"] = mq.topic;
+    set.push_back(std::move(e));
+  }
+  boost::json::object o;
+  o["lockOKMQSet"] = std::move(set);
+  return remoting::to_bytes(json::serialize(boost::json::value(std::move(o))));
+}
+
+}  // namespace
+
+void Broker::notify_consumer_ids_changed(const std::string& group) {
+  if (auto g = groups_.find(group); g && !g->notify_consumer_ids_changed_enable) return;
+  const ConsumerGroupInfo* info = clients_.consumer_group(group);
+  if (!info) return;
+  std::vector<remoting::ConnectionPtr> conns;
+  for (const auto& [id, ch] : info->channels)
+    if (ch.conn && !ch.conn->closed()) conns.push_back(ch.conn);
+  // Oneway requests on the clients' own connections, each in a task so a
+  // slow client does not hold up the processor.
+  for (auto& conn : conns) {
+    rt_.spawn("broker-notify", [conn, group] {
+      auto req = RemotingCommand::request(rc::kNotifyConsumerIdsChanged);
+      remoting::ConsumerGroupRequestHeader h;
+      h.consumer_group = group;
+      h.encode(req);
+      (void)conn->invoke_oneway(std::move(req));
+    });
+  }
+}
+
+Broker::Reply Broker::on_heartbeat(remoting::Connection& from, Command& req) {
+  auto hb = remoting::decode_heartbeat(body_text(req));
+  if (!hb) return fail(req, rs::kSystemError, "bad heartbeat body: " + hb.error().detail());
+  ClientChannel ch;
+  ch.conn = from.shared_from_this();
+  ch.client_id = hb->client_id;
+  ch.language = req.language;
+  ch.version = req.version;
+  ch.last_update = rt_.now();
+  for (const auto& consumer : hb->consumers) {
+    auto group = groups_.find_or_create(consumer.group_name);
+    if (!group) return fail(req, rs::kSystemError, "subscription group not saved: " + group.error().message());
+    if (!*group) continue;  // unknown and not auto-created: RocketMQ ignores it too
+    if ((*group)->retry_queue_nums > 0) {
+      auto retry = topics_.ensure(retry_topic(consumer.group_name), (*group)->retry_queue_nums, kPermRead | kPermWrite);
+      if (!retry) return fail(req, rs::kSystemError, "retry topic not saved: " + retry.error().message());
+    }
+    if (clients_.register_consumer(consumer, ch)) {
+      rt_.log(rt::LogLevel::info, "consumer group " + consumer.group_name + " changed: " + ch.client_id + " from " +
+                                      from.peer_address());
+      notify_consumer_ids_changed(consumer.group_name);
+    }
+  }
+  for (const auto& g : hb->producer_groups) clients_.register_producer(g, ch);
+  return RemotingCommand::response_to(req, rs::kSuccess);
+}
+
+Broker::Reply Broker::on_unregister_client(remoting::Connection&, Command& req) {
+  auto h = remoting::UnregisterClientRequestHeader::decode(req);
+  if (!h) return fail(req, rs::kSystemError, h.error().detail());
+  if (h->producer_group) clients_.unregister_producer(*h->producer_group, h->client_id);
+  if (h->consumer_group && clients_.unregister_consumer(*h->consumer_group, h->client_id)) {
+    rt_.log(rt::LogLevel::info, "consumer " + h->client_id + " left group " + *h->consumer_group);
+    notify_consumer_ids_changed(*h->consumer_group);
+  }
+  return RemotingCommand::response_to(req, rs::kSuccess);
+}
+
+Broker::Reply Broker::on_consumer_list(remoting::Connection&, Command& req) {
+  auto h = remoting::ConsumerGroupRequestHeader::decode(req);
+  if (!h) return fail(req, rs::kSystemError, h.error().detail());
+  const auto ids = clients_.consumer_ids(h->consumer_group);
+  if (ids.empty()) return fail(req, rs::kSystemError, "no consumer for this group, " + h->consumer_group);
+  boost::json::array list;
+  for (const auto& id : ids) list.emplace_back(id);
+  boost::json::object o;
+  o["consumerIdList"] = std::move(list);
+  RemotingCommand resp = RemotingCommand::response_to(req, rs::kSuccess);
+  resp.body = remoting::to_bytes(json::serialize(boost::json::value(std::move(o))));
+  return resp;
+}
+
+Broker::Reply Broker::on_send_back(remoting::Connection& from, Command& req) {
+  auto h = remoting::ConsumerSendMsgBackRequestHeader::decode(req);
+  if (!h) return fail(req, rs::kSystemError, h.error().detail());
+  auto group = groups_.find_or_create(h->group);
+  if (!group) return fail(req, rs::kSystemError, "subscription group not saved: " + group.error().message());
+  if (!*group) return fail(req, rs::kSubscriptionGroupNotExist, "subscription group not exist, " + h->group);
+  if ((cfg_.broker_permission & kPermWrite) == 0)
+    return fail(req, rs::kNoPermission, "the broker[" + cfg_.broker_name + "] sending message is forbidden");
+  if ((*group)->retry_queue_nums <= 0) return RemotingCommand::response_to(req, rs::kSuccess);
+  auto original = store_->read_at(h->offset);
+  if (!original)
+    return fail(req, rs::kSystemError, "look message by offset failed, " + std::to_string(h->offset));
+  common::StoredMessage m = original->message;
+  common::MessageProperties props = common::decode_properties(m.properties);
+  if (!props.count("RETRY_TOPIC")) props["RETRY_TOPIC"] = m.topic;
+  if (!props.count("ORIGIN_MESSAGE_ID"))
+    props["ORIGIN_MESSAGE_ID"] = h->origin_msg_id.value_or(common::offset_msg_id(m.store_host, m.physical_offset));
+  props["WAIT"] = "false";
+  const int32_t max = h->max_reconsume_times.value_or((*group)->retry_max_times);
+  std::string target = retry_topic(h->group);
+  int32_t queues = (*group)->retry_queue_nums;
+  if (m.reconsume_times >= max || h->delay_level < 0) {
+    target = dlq_topic(h->group);
+    queues = 1;
+  }
+  // Delay levels come with the delay-level service; until then the retry is
+  // delivered at once.
+  auto tc = topics_.ensure(target, queues, kPermRead | kPermWrite);
+  if (!tc) return fail(req, rs::kSystemError, "topic config not saved: " + tc.error().message());
+  m.topic = target;
+  m.queue_id = static_cast<int32_t>(rt_.random().below(static_cast<uint64_t>(std::max(tc->write_queue_nums, 1))));
+  m.reconsume_times += 1;
+  m.properties = common::encode_properties(props);
+  m.sys_flag &= ~common::kSysFlagTransactionMask;
+  auto r = store_->put(std::move(m));
+  if (!r.ok()) return fail(req, send_code_for(r.status), std::string(store::to_string(r.status)) + ": " + r.detail);
+  (void)from;
+  return RemotingCommand::response_to(req, rs::kSuccess);
+}
+
+Broker::Reply Broker::on_lock(remoting::Connection&, Command& req) {
+  auto b = decode_lock_body(body_text(req));
+  if (!b) return fail(req, rs::kSystemError, "bad lock body: " + b.error().detail());
+  const rt::Instant now = rt_.now();
+  auto& locks = locks_[b->consumer_group];
+  std::vector<Mq> ok;
+  for (const auto& mq : b->mqs) {
+    auto& l = locks[mq.key()];
+    const bool free = l.client_id.empty() || now - l.last_update > cfg_.lock_lease;
+    if (free || l.client_id == b->client_id) {
+      l.client_id = b->client_id;
+      l.last_update = now;
+      ok.push_back(mq);
+    }
+  }
+  RemotingCommand resp = RemotingCommand::response_to(req, rs::kSuccess);
+  resp.body = lock_ok_body(ok);
+  return resp;
+}
+
+Broker::Reply Broker::on_unlock(remoting::Connection&, Command& req) {
+  auto b = decode_lock_body(body_text(req));
+  if (!b) return fail(req, rs::kSystemError, "bad unlock body: " + b.error().detail());
+  auto it = locks_.find(b->consumer_group);
+  if (it != locks_.end()) {
+    for (const auto& mq : b->mqs) {
+      auto l = it->second.find(mq.key());
+      if (l != it->second.end() && l->second.client_id == b->client_id) it->second.erase(l);
+    }
+  }
+  return RemotingCommand::response_to(req, rs::kSuccess);
+}
+
+}  // namespace rmq::broker

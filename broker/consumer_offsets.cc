@@ -1,0 +1,82 @@
+#include "broker/consumer_offsets.h"
+
+namespace rmq::broker {
+
+namespace {
+
+// "topic@group" -> (topic, group); the group never holds '@'.
+std::pair<std::string_view, std::string_view> split_key(std::string_view key) {
+  const size_t at = key.rfind('@');
+  if (at == std::string_view::npos) return {key, {}};
+  return {key.substr(0, at), key.substr(at + 1)};
+}
+
+}  // namespace
+
+ConsumerOffsets::ConsumerOffsets(rt::Runtime& rt, const BrokerConfig& cfg)
+    : rt_(rt), path_(store::consumer_offset_path(cfg.store.root_dir)), save_(rt) {}
+
+rt::Result<void> ConsumerOffsets::load() {
+  auto loaded = store::load_consumer_offsets(rt_.fs(), path_);
+  if (!loaded) return loaded.error();
+  table_ = std::move(loaded->table);
+  return {};
+}
+
+void ConsumerOffsets::commit(const std::string& group, const std::string& topic, int32_t queue_id, int64_t offset) {
+  if (offset < 0 || queue_id < 0) return;
+  auto& slot = table_.offset_table[store::consumer_offset_key(topic, group)][queue_id];
+  if (slot == offset) return;
+  slot = offset;
+  dirty_ = true;
+}
+
+std::optional<int64_t> ConsumerOffsets::query(const std::string& group, const std::string& topic,
+                                              int32_t queue_id) const {
+  auto it = table_.offset_table.find(store::consumer_offset_key(topic, group));
+  if (it == table_.offset_table.end()) return std::nullopt;
+  auto q = it->second.find(queue_id);
+  if (q == it->second.end()) return std::nullopt;
+  return q->second;
+}
+
+std::vector<std::string> ConsumerOffsets::groups_of_topic(const std::string& topic) const {
+  std::vector<std::string> out;
+  for (const auto& [key, _] : table_.offset_table) {
+    auto [t, g] = split_key(key);
+    if (t == topic) out.emplace_back(g);
+  }
+  return out;
+}
+
+std::vector<std::string> ConsumerOffsets::topics_of_group(const std::string& group) const {
+  std::vector<std::string> out;
+  for (const auto& [key, _] : table_.offset_table) {
+    auto [t, g] = split_key(key);
+    if (g == group) out.emplace_back(t);
+  }
+  return out;
+}
+
+void ConsumerOffsets::remove_topic(const std::string& topic) {
+  std::erase_if(table_.offset_table, [&](const auto& kv) { return split_key(kv.first).first == topic; });
+  dirty_ = true;
+}
+
+void ConsumerOffsets::remove_group(const std::string& group) {
+  std::erase_if(table_.offset_table, [&](const auto& kv) { return split_key(kv.first).second == group; });
+  dirty_ = true;
+}
+
+rt::Result<void> ConsumerOffsets::persist() {
+  if (!dirty_) return {};
+  if (auto r = save_.lock(); !r) return r;
+  dirty_ = false;
+  const store::ConsumerOffsetTable snapshot = table_;
+  auto saved = store::save_consumer_offsets(rt_.fs(), path_, snapshot);
+  if (!saved) dirty_ = true;
+  save_.unlock();
+  return saved;
+}
+
+}  // namespace rmq::broker

@@ -1,0 +1,128 @@
+// PULL_MESSAGE (11) with long polling: reference 3.3 and 8.7.
+#include <fmt/format.h>
+
+#include "broker/broker.h"
+#include "common/java_hash.h"
+#include "remoting/codes.h"
+#include "remoting/headers_pull.h"
+
+namespace rmq::broker {
+
+namespace rs = remoting::response_code;
+using remoting::RemotingCommand;
+
+namespace {
+
+RemotingCommand fail(const RemotingCommand& req, int32_t code, std::string remark) {
+  return RemotingCommand::response_to(req, code, std::move(remark));
+}
+
+// The tag hash codes a TAG expression accepts; empty = every message.
+std::set<int32_t> tag_codes(std::string_view expression) {
+  std::set<int32_t> codes;
+  for (const auto& tag : remoting::parse_tag_expression(expression)) codes.insert(common::java_string_hash(tag));
+  return codes;
+}
+
+// Removes a held pull's event from the waiters when the pull is answered.
+struct WaiterGuard {
+  std::map<std::string, std::set<std::shared_ptr<rt::Event>>>& waiters;
+  std::string key;
+  std::shared_ptr<rt::Event> event;
+  ~WaiterGuard() {
+    auto it = waiters.find(key);
+    if (it == waiters.end()) return;
+    it->second.erase(event);
+    if (it->second.empty()) waiters.erase(it);
+  }
+};
+
+}  // namespace
+
+void Broker::on_arrival(const std::string& topic, int32_t queue_id) {
+  auto it = pull_waiters_.find(topic + "@" + std::to_string(queue_id));
+  if (it == pull_waiters_.end()) return;
+  for (const auto& ev : it->second) ev->set();
+}
+
+Broker::Reply Broker::on_pull(remoting::Connection&, Command& req) {
+  auto h = remoting::PullMessageRequestHeader::decode(req);
+  if (!h) return fail(req, rs::kSystemError, h.error().detail());
+  if ((cfg_.broker_permission & kPermRead) == 0)
+    return fail(req, rs::kNoPermission, "the broker[" + cfg_.broker_name + "] pulling message is forbidden");
+  auto group = groups_.find_or_create(h->consumer_group);
+  if (!group) return fail(req, rs::kSystemError, "subscription group not saved: " + group.error().message());
+  if (!*group) return fail(req, rs::kSubscriptionGroupNotExist, "subscription group [" + h->consumer_group + "] does not exist");
+  if (!(*group)->consume_enable)
+    return fail(req, rs::kNoPermission, "subscription group no permission, " + h->consumer_group);
+  auto tc = topics_.find(h->topic);
+  if (!tc) return fail(req, rs::kTopicNotExist, "topic[" + h->topic + "] not exist, apply first please!");
+  if ((tc->perm & kPermRead) == 0)
+    return fail(req, rs::kNoPermission, "the topic[" + h->topic + "] pulling message is forbidden");
+  if (h->queue_id < 0 || h->queue_id >= tc->read_queue_nums)
+    return fail(req, rs::kSystemError,
+                fmt::format("queueId[{}] is illegal, topic:[{}] topicConfig.readQueueNums:[{}]", h->queue_id, h->topic,
+                            tc->read_queue_nums));
+
+  // The filter: from the request (bit 2) or from the group's heartbeats.
+  std::set<int32_t> codes;
+  const bool from_request = (h->sys_flag & remoting::kPullSubscription) != 0;
+  const std::string expression_type = h->expression_type.value_or("TAG");
+  if (from_request) {
+    if (expression_type != "TAG")
+      return fail(req, rs::kSubscriptionParseFailed, "parse the consumer's subscription failed: only TAG expressions");
+    codes = tag_codes(h->subscription.value_or("*"));
+  } else {
+    const ConsumerGroupInfo* info = clients_.consumer_group(h->consumer_group);
+    auto sub = info ? info->subscriptions.find(h->topic) : decltype(info->subscriptions.end()){};
+    if (!info || sub == info->subscriptions.end())
+      return fail(req, rs::kSubscriptionNotExist, "the consumer's subscription not exist");
+    if (sub->second.sub_version < h->sub_version)
+      return fail(req, rs::kSubscriptionNotLatest, "the consumer's subscription not latest");
+    if (info->message_model == remoting::MessageModel::broadcasting && !(*group)->consume_broadcast_enable)
+      return fail(req, rs::kNoPermission, "the consumer group[" + h->consumer_group + "] can not consume by broadcast way");
+    for (const auto c : sub->second.code_set) codes.insert(c);
+  }
+  store::TagFilter filter;
+  if (!codes.empty())
+    filter = [codes](int64_t tags_code) { return codes.count(static_cast<int32_t>(tags_code)) != 0; };
+
+  if ((h->sys_flag & remoting::kPullCommitOffset) != 0)
+    offsets_.commit(h->consumer_group, h->topic, h->queue_id, h->commit_offset);
+
+  // Read; when nothing is there and the client lets us, hold the request.
+  const bool may_suspend = (h->sys_flag & remoting::kPullSuspend) != 0;
+  const rt::Duration hold = std::clamp<rt::Duration>(std::chrono::milliseconds(h->suspend_timeout_millis),
+                                                     rt::Duration::zero(), cfg_.suspend_max);
+  const rt::Instant deadline = rt_.now() + hold;
+  const std::string key = h->topic + "@" + std::to_string(h->queue_id);
+  auto arrived = std::make_shared<rt::Event>(rt_);
+  WaiterGuard guard{pull_waiters_, key, arrived};
+  if (may_suspend) pull_waiters_[key].insert(arrived);
+  const int32_t max_count = std::clamp(h->max_msg_nums, 1, cfg_.max_transfer_count);
+  const int64_t max_bytes = h->max_msg_bytes ? std::min<int64_t>(*h->max_msg_bytes, cfg_.max_transfer_bytes)
+                                             : cfg_.max_transfer_bytes;
+  for (;;) {
+    // Reset before reading: an arrival during the read sets it again.
+    arrived->reset();
+    store::GetResult g = store_->get(h->topic, h->queue_id, h->queue_offset, max_count, max_bytes, filter);
+    const int32_t code = pull_code_for(g.status, h->queue_offset);
+    const rt::Instant now = rt_.now();
+    if (code == rs::kPullNotFound && may_suspend && now < deadline && !stopped_) {
+      (void)arrived->wait(std::min(deadline - now, cfg_.long_polling_recheck));
+      continue;
+    }
+    RemotingCommand resp = RemotingCommand::response_to(req, code, std::string(store::to_string(g.status)));
+    remoting::PullMessageResponseHeader rh;
+    rh.suggest_which_broker_id = 0;
+    rh.next_begin_offset = g.next_begin_offset;
+    rh.min_offset = g.min_offset;
+    rh.max_offset = g.max_offset;
+    rh.encode(resp);
+    get_total_ += static_cast<int64_t>(g.items.size());
+    resp.body = std::move(g.data);
+    return resp;
+  }
+}
+
+}  // namespace rmq::broker

@@ -1,0 +1,104 @@
+// Namesrv registration: REGISTER_BROKER to every configured namesrv every
+// registerNameServerPeriod (30 s) and at once after a topic change, with the
+// topic table (compressed above compress_register_above_bytes). Each namesrv
+// is independent: one that is down does not delay the others.
+#include <zlib.h>
+
+#include "broker/broker.h"
+#include "remoting/codes.h"
+#include "remoting/headers_namesrv.h"
+#include "remoting/route_data.h"
+#include "runtime/assert.h"
+
+namespace rmq::broker {
+
+namespace rc = remoting::request_code;
+namespace rs = remoting::response_code;
+
+namespace {
+
+remoting::RegisterBrokerBody register_body(const store::TopicConfigTable& t) {
+  remoting::RegisterBrokerBody b;
+  b.data_version.counter = t.data_version.counter;
+  b.data_version.timestamp = t.data_version.timestamp;
+  b.data_version.state_version = t.data_version.state_version;
+  for (const auto& [name, tc] : t.topic_config_table) {
+    remoting::TopicConfig r;
+    r.topic_name = tc.topic_name;
+    r.read_queue_nums = tc.read_queue_nums;
+    r.write_queue_nums = tc.write_queue_nums;
+    r.perm = tc.perm;
+    r.topic_filter_type = tc.topic_filter_type;
+    r.topic_sys_flag = tc.topic_sys_flag;
+    r.order = tc.order;
+    b.topic_config_table.emplace(name, std::move(r));
+  }
+  return b;
+}
+
+}  // namespace
+
+void Broker::register_loop() {
+  for (;;) {
+    // A change wakes the loop early; routine re-registration every period.
+    (void)register_now_.wait(cfg_.register_name_server_period);
+    register_now_.reset();
+    register_all();
+  }
+}
+
+void Broker::register_all() {
+  const remoting::RegisterBrokerBody body = register_body(topics_.table());
+  std::vector<std::byte> plain = remoting::encode_register_broker_body(body, false);
+  const bool compress = plain.size() > cfg_.compress_register_above_bytes;
+  std::vector<std::byte> bytes = compress ? remoting::encode_register_broker_body(body, true) : std::move(plain);
+  remoting::RegisterBrokerRequestHeader h;
+  h.broker_name = cfg_.broker_name;
+  h.broker_addr = cfg_.address();
+  h.cluster_name = cfg_.cluster_name;
+  h.ha_server_addr = cfg_.broker_ip + ":" + std::to_string(cfg_.listen_port + 1);
+  h.broker_id = cfg_.broker_id;
+  h.heartbeat_timeout_millis = 120'000;
+  h.compressed = compress;
+  h.body_crc32 = static_cast<int32_t>(
+      crc32(0, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size())) & 0x7fffffff);
+  // One task per namesrv, all waited for: a dead one costs its timeout, not
+  // everyone's.
+  std::vector<rt::Task> calls;
+  for (const auto& addr : cfg_.namesrv_addrs) {
+    calls.push_back(rt_.spawn("broker-register-one", [this, addr, h, bytes] {
+      auto req = remoting::RemotingCommand::request(rc::kRegisterBroker);
+      h.encode(req);
+      req.body = bytes;
+      auto resp = namesrv_client_->invoke(addr, std::move(req), cfg_.register_timeout);
+      if (!resp) {
+        rt_.log(rt::LogLevel::warn, "register with namesrv " + addr + " failed: " + resp.error().message());
+      } else if (resp->code != rs::kSuccess) {
+        rt_.log(rt::LogLevel::warn, "namesrv " + addr + " refused the registration: " +
+                                        std::to_string(resp->code) + " " + resp->remark.value_or(""));
+      }
+    }));
+  }
+  try {
+    for (auto& c : calls) (void)c.join();
+  } catch (const rt::Cancelled&) {
+    for (auto& c : calls) c.cancel_and_join();  // they use this object
+    throw;
+  }
+}
+
+void Broker::unregister_all() {
+  for (const auto& addr : cfg_.namesrv_addrs) {
+    remoting::UnregisterBrokerRequestHeader h;
+    h.broker_name = cfg_.broker_name;
+    h.broker_addr = cfg_.address();
+    h.cluster_name = cfg_.cluster_name;
+    h.broker_id = cfg_.broker_id;
+    auto req = remoting::RemotingCommand::request(rc::kUnregisterBroker);
+    h.encode(req);
+    auto resp = namesrv_client_->invoke(addr, std::move(req), 3s);
+    if (!resp) rt_.log(rt::LogLevel::warn, "unregister from namesrv " + addr + ": " + resp.error().message());
+  }
+}
+
+}  // namespace rmq::broker

@@ -1,0 +1,164 @@
+// SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320):
+// reference 3.2, 5.4 and 8.1-8.3.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "broker/broker.h"
+#include "common/big_endian.h"
+#include "remoting/codes.h"
+#include "remoting/headers_send.h"
+
+namespace rmq::broker {
+
+namespace rs = remoting::response_code;
+namespace rc = remoting::request_code;
+using remoting::RemotingCommand;
+
+namespace {
+
+// Java clients from V3_5_8 (ordinal 121) say how often a retry may run.
+constexpr int32_t kVersionWithMaxReconsumeTimes = 121;
+
+RemotingCommand fail(const RemotingCommand& req, int32_t code, std::string remark) {
+  return RemotingCommand::response_to(req, code, std::move(remark));
+}
+
+// `props` with `extra` appended, keeping the trailing separator rule.
+std::string with_properties(std::string props, std::string_view extra) {
+  if (!props.empty() && props.back() != '\x02') props += '\x02';
+  props += extra;
+  return props;
+}
+
+// The messages of a batch body (reference 5.4); nullopt when malformed.
+std::optional<std::vector<common::StoredMessage>> decode_batch(rt::ConstBytes body, const common::StoredMessage& base,
+                                                               std::string_view batch_props, uint32_t max_body) {
+  std::vector<common::StoredMessage> out;
+  size_t at = 0;
+  while (at < body.size()) {
+    if (body.size() - at < 20) return std::nullopt;
+    const std::byte* p = body.data() + at;
+    const int32_t total = common::get_i32(p);
+    if (total < 22 || static_cast<size_t>(total) > body.size() - at) return std::nullopt;
+    const int32_t flag = common::get_i32(p + 12);
+    const int32_t body_len = common::get_i32(p + 16);
+    if (body_len < 0 || static_cast<uint32_t>(body_len) > max_body || 20 + static_cast<int64_t>(body_len) + 2 > total)
+      return std::nullopt;
+    const int16_t props_len = common::get_i16(p + 20 + body_len);
+    if (props_len < 0 || 22 + body_len + props_len != total) return std::nullopt;
+    common::StoredMessage m = base;
+    m.flag = flag;
+    m.body.assign(p + 20, p + 20 + body_len);
+    std::string props(reinterpret_cast<const char*>(p + 22 + body_len), static_cast<size_t>(props_len));
+    m.properties = with_properties(std::move(props), batch_props);
+    out.push_back(std::move(m));
+    at += static_cast<size_t>(total);
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
+  auto h = remoting::SendMessageRequestHeader::decode(req);
+  if (!h) return fail(req, rs::kSystemError, h.error().detail());
+  if ((cfg_.broker_permission & kPermWrite) == 0)
+    return fail(req, rs::kNoPermission, "the broker[" + cfg_.broker_name + "] sending message is forbidden");
+  std::string topic = h->topic;
+  if (!valid_topic_name(topic))
+    return fail(req, rs::kSystemError,
+                "The specified topic[" + topic + "] is blank, too long or contains illegal characters");
+  if (send_forbidden_topic(topic))
+    return fail(req, rs::kNoPermission, "Sending message to topic[" + topic + "] is forbidden.");
+
+  // The topic, auto-created when allowed (8.1).
+  std::optional<store::TopicConfig> tc = topics_.find(topic);
+  const bool retry = topic.rfind(kRetryPrefix, 0) == 0;
+  if (!tc) {
+    if (retry) {
+      auto created = topics_.ensure(topic, 1, kPermRead | kPermWrite);
+      if (!created) return fail(req, rs::kSystemError, "topic config not saved: " + created.error().message());
+      tc = *created;
+    } else {
+      auto created = topics_.create_on_send(topic, h->default_topic, h->default_topic_queue_nums);
+      if (!created) return fail(req, rs::kSystemError, "topic config not saved: " + created.error().message());
+      tc = *created;
+    }
+  }
+  if (!tc) return fail(req, rs::kTopicNotExist, "topic[" + topic + "] not exist, apply first please!");
+  if ((tc->perm & kPermWrite) == 0)
+    return fail(req, rs::kNoPermission, "the topic[" + topic + "] sending message is forbidden");
+  int32_t queue_id = h->queue_id;
+  if (queue_id < 0) queue_id = static_cast<int32_t>(rt_.random().below(static_cast<uint64_t>(tc->write_queue_nums)));
+  if (queue_id >= std::max(tc->read_queue_nums, tc->write_queue_nums))
+    return fail(req, rs::kSystemError,
+                fmt::format("request queueId[{}] is illegal, {} Producer: {}", queue_id, topic, from.peer_address()));
+
+  // A retry that has run out goes to the group's DLQ (8.3 step 4).
+  const int32_t reconsume_times = h->reconsume_times.value_or(0);
+  if (retry) {
+    const std::string group = topic.substr(std::string_view(kRetryPrefix).size());
+    auto g = groups_.find(group);
+    if (!g) return fail(req, rs::kSubscriptionGroupNotExist, "subscription group not exist, " + group);
+    const int32_t max = req.version >= kVersionWithMaxReconsumeTimes && h->max_reconsume_times
+                            ? *h->max_reconsume_times
+                            : g->retry_max_times;
+    if (reconsume_times >= max) {
+      auto dlq = topics_.ensure(dlq_topic(group), 1, kPermRead | kPermWrite);
+      if (!dlq) return fail(req, rs::kSystemError, "topic config not saved: " + dlq.error().message());
+      topic = dlq->topic_name;
+      queue_id = 0;
+    }
+  }
+
+  const std::string props = h->properties.value_or("");
+  if (props.size() > common::kPropertiesBytesMax)
+    return fail(req, rs::kMessageIllegal, fmt::format("the message properties are {} bytes, more than {}", props.size(),
+                                                      common::kPropertiesBytesMax));
+  if (common::decode_properties(props).count("TRAN_MSG"))
+    return fail(req, rs::kNoPermission, "the broker[" + cfg_.broker_name + "] does not take transaction messages yet");
+  if (req.body.size() > cfg_.store.max_message_size)
+    return fail(req, rs::kMessageIllegal,
+                fmt::format("the message body is {} bytes, more than {}", req.body.size(), cfg_.store.max_message_size));
+
+  common::StoredMessage base;
+  base.topic = topic;
+  base.queue_id = queue_id;
+  base.flag = h->flag;
+  base.sys_flag = h->sys_flag;
+  if (tc->topic_filter_type == store::kMultiTag) base.sys_flag |= common::kSysFlagMultiTags;
+  base.born_timestamp = h->born_timestamp;
+  base.born_host = common::parse_host_port4(from.peer_address()).value_or(common::HostPort4{});
+  base.reconsume_times = reconsume_times;
+  const std::string cluster = std::string("CLUSTER\x01") + cfg_.cluster_name + "\x02";
+
+  const bool batch = req.code == rc::kSendBatchMessage || h->batch.value_or(false);
+  store::PutResult r;
+  if (batch) {
+    auto ms = decode_batch(req.body, base, with_properties(props, cluster), cfg_.store.max_message_size);
+    if (!ms) return fail(req, rs::kMessageIllegal, "the batch body does not decode");
+    r = store_->put_batch(std::move(*ms));
+  } else {
+    common::StoredMessage m = std::move(base);
+    m.body = req.body;
+    m.properties = with_properties(props, cluster);
+    r = store_->put(std::move(m));
+  }
+  if (!r.ok() && r.status != store::PutStatus::flush_disk_timeout)
+    return fail(req, send_code_for(r.status), std::string(store::to_string(r.status)) + ": " + r.detail);
+  put_total_ += r.message_count;
+
+  RemotingCommand resp = RemotingCommand::response_to(req, send_code_for(r.status));
+  remoting::SendMessageResponseHeader rh;
+  rh.msg_id = r.msg_id;
+  if (batch && r.message_count > 1) rh.msg_id = fmt::to_string(fmt::join(r.msg_ids, ","));
+  rh.queue_id = queue_id;
+  rh.queue_offset = r.queue_offset;
+  rh.region_id = cfg_.region_id;
+  rh.trace_on = cfg_.trace_on;
+  rh.encode(resp);
+  return resp;
+}
+
+}  // namespace rmq::broker

@@ -1,0 +1,75 @@
+// The broker's topics (topics.json): RocketMQ's TopicConfigManager. Creates
+// TBW102 and the system topics at load, topics on UPDATE_AND_CREATE_TOPIC,
+// on a send to an unknown topic (from the template the send names, reference
+// 8.1), and retry/DLQ topics on demand. Every change is persisted before it
+// is answered and bumps the DataVersion the namesrv registration carries;
+// `on_change` then fires (the registration task re-registers at once).
+//
+// Used by the broker's tasks of one runtime. Changes suspend (they write the
+// file); readers never do.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "broker/broker_config.h"
+#include "runtime/runtime.h"
+#include "store/config_files.h"
+
+namespace rmq::broker {
+
+inline constexpr const char* kAutoCreateTopicKey = "TBW102";
+inline constexpr const char* kRetryPrefix = "%RETRY%";
+inline constexpr const char* kDlqPrefix = "%DLQ%";
+inline constexpr int32_t kPermInherit = 0x1;
+inline constexpr int32_t kPermWrite = 0x2;
+inline constexpr int32_t kPermRead = 0x4;
+// Topics created by a send are capped here even if the template allows more.
+inline constexpr int32_t kAutoCreateQueueNumsMax = 8;
+
+// RocketMQ's name rule: ^[%|a-zA-Z0-9_-]+$, at most 127 characters.
+bool valid_topic_name(std::string_view topic);
+// Topics producers may not send to (SCHEDULE_TOPIC_XXXX, the transaction
+// topics, SELF_TEST_TOPIC, OFFSET_MOVED_EVENT).
+bool send_forbidden_topic(std::string_view topic);
+std::string retry_topic(std::string_view group);
+std::string dlq_topic(std::string_view group);
+
+class TopicManager {
+ public:
+  TopicManager(rt::Runtime& rt, const BrokerConfig& cfg);
+
+  // Loads topics.json (or its .bak) and adds the system topics. Suspends.
+  rt::Result<void> load();
+
+  std::optional<store::TopicConfig> find(const std::string& topic) const;
+  const store::TopicConfigTable& table() const { return table_; }
+
+  // Creates or replaces a topic. Suspends.
+  rt::Result<void> upsert(store::TopicConfig tc);
+  // A send to an unknown topic: creates it from `template_topic` when that
+  // exists with PERM_INHERIT (TBW102 only while autoCreateTopicEnable), with
+  // min(queue_nums, template's write queues, 8) queues. nullopt when not
+  // allowed. Suspends.
+  rt::Result<std::optional<store::TopicConfig>> create_on_send(const std::string& topic,
+                                                               const std::string& template_topic, int32_t queue_nums);
+  // Finds or creates a retry/DLQ topic with `queue_nums` queues, perm RW. Suspends.
+  rt::Result<store::TopicConfig> ensure(const std::string& topic, int32_t queue_nums, int32_t perm);
+  // Removes a topic; false when it did not exist. Suspends.
+  rt::Result<bool> remove(const std::string& topic);
+
+  void on_change(std::function<void()> fn) { on_change_ = std::move(fn); }
+
+ private:
+  rt::Result<void> persist();  // REQUIRES: the change is in table_
+
+  rt::Runtime& rt_;
+  const BrokerConfig& cfg_;
+  std::string path_;
+  store::TopicConfigTable table_;
+  rt::Mutex save_;
+  std::function<void()> on_change_;
+};
+
+}  // namespace rmq::broker
