@@ -866,7 +866,10 @@ rt::Result<StoredRecord> MessageStore::read_at(int64_t physical_offset) {
   const auto none = [&] {
     return rt::Error(rt::Errc::not_found, fmt::format("no message at commitlog offset {}", physical_offset));
   };
-  if (physical_offset < log_.min_offset() || physical_offset >= dispatched_) return none();
+  // Whatever a put has acknowledged may be looked up (before the dispatcher
+  // indexes it), nothing a crash could still take back.
+  const int64_t visible = cfg_.flush_disk_type == FlushDiskType::sync_flush ? log_.synced() : log_.written();
+  if (physical_offset < log_.min_offset() || physical_offset >= visible) return none();
   // The size word has no checksum of its own, and nothing else vouches for
   // the properties (keys, tags): every byte is read twice over, and a
   // record that still does not check out is looked at again from its size
