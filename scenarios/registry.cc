@@ -8,6 +8,14 @@ const std::vector<Scenario>& all_scenarios() {
        "echo pings stay intact and journal records survive what their acknowledgement promised, "
        "under crashes, power loss, partitions, clogs, resets and slow disks",
        run_ping},
+      {"broker-crash", "under ASYNC_FLUSH no acknowledged message is lost across broker process crashes and restarts",
+       run_broker_crash},
+      {"broker-power-loss", "under SYNC_FLUSH no acknowledged message is lost across broker power losses",
+       run_broker_power_loss},
+      {"long-poll", "a message arriving while a pull is held is delivered within 1 ms of being stored", run_long_poll},
+      {"consumer-heartbeat-loss",
+       "a consumer silent for over 120 s is dropped within one scan after, not before, and its group is notified",
+       run_consumer_heartbeat_loss},
   };
   return kAll;
 }

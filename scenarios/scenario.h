@@ -42,5 +42,10 @@ const Scenario* find_scenario(const std::string& name);
 
 // The ping demo (scenarios/ping.cc).
 RunResult run_ping(uint64_t seed, const RunOptions& opts);
+// The broker scenarios (scenarios/broker.cc).
+RunResult run_broker_crash(uint64_t seed, const RunOptions& opts);
+RunResult run_broker_power_loss(uint64_t seed, const RunOptions& opts);
+RunResult run_long_poll(uint64_t seed, const RunOptions& opts);
+RunResult run_consumer_heartbeat_loss(uint64_t seed, const RunOptions& opts);
 
 }  // namespace rmq::scenarios

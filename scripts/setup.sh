@@ -10,6 +10,12 @@ packages=(
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
 )
 
+# The ali-ons interop test (tests/interop/run.sh) needs node and npm. Any
+# install will do (nvm, NodeSource, ...); Debian's only when npm is missing.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -173,6 +173,8 @@ rt::Result<std::shared_ptr<rt::File>> ConsumeQueue::file_for(int64_t file_start,
     if (auto r = rt_.fs().create_dirs(dir_); !r) return r.error();
     const std::string topic_dir = dir_.substr(0, dir_.rfind('/'));
     const std::string cq_root = topic_dir.substr(0, topic_dir.rfind('/'));
+    const std::string store_root = cq_root.substr(0, cq_root.rfind('/'));
+    if (auto r = rt_.fs().sync_dir(store_root.empty() ? "/" : store_root); !r) return r.error();
     if (auto r = rt_.fs().sync_dir(cq_root); !r) return r.error();
     if (auto r = rt_.fs().sync_dir(topic_dir); !r) return r.error();
     dir_created_ = true;

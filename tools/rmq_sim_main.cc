@@ -27,7 +27,8 @@ int usage(const std::string& why) {
   if (!why.empty()) std::fprintf(stderr, "rmq-sim: %s\n", why.c_str());
   std::fprintf(stderr,
                "usage: rmq-sim list\n"
-               "       rmq-sim run --scenario NAME (--seed N | --seeds A..B) [--verbose] [--trace] [--no-faults]\n");
+               "       rmq-sim run --scenario NAME (--seed N | --seeds A..B [--twice]) [--verbose] [--trace] [--no-faults]\n"
+               "  --twice  runs every seed of the range twice; a different trace hash is a failure\n");
   return 2;
 }
 
@@ -76,7 +77,7 @@ int run_one(const Scenario& s, uint64_t seed, const RunOptions& o) {
   return 0;
 }
 
-int run_range(const Scenario& s, uint64_t first, uint64_t last, const RunOptions& o) {
+int run_range(const Scenario& s, uint64_t first, uint64_t last, const RunOptions& o, bool twice) {
   const uint64_t total = last - first + 1;
   std::vector<std::pair<uint64_t, RunResult>> failed;
   double sim_s = 0;
@@ -84,6 +85,13 @@ int run_range(const Scenario& s, uint64_t first, uint64_t last, const RunOptions
   for (uint64_t seed = first;; ++seed) {
     RunResult r = s.run(seed, o);
     sim_s += std::chrono::duration<double>(r.simulated).count();
+    if (twice) {
+      // Determinism: the same seed must replay to the same trace hash.
+      const RunResult again = s.run(seed, o);
+      sim_s += std::chrono::duration<double>(again.simulated).count();
+      if (again.trace_hash != r.trace_hash)
+        r.failures.push_back(fmt::format("nondeterministic: the second run's trace hash is {:016x}", again.trace_hash));
+    }
     if (!r.ok()) failed.emplace_back(seed, std::move(r));
     const uint64_t done = seed - first + 1;
     std::fprintf(stderr, "\r[%llu/%llu] seed=%llu failures=%zu", static_cast<unsigned long long>(done),
@@ -113,6 +121,7 @@ int main(int argc, char** argv) {
   std::string name;
   std::string seed_arg, seeds_arg;
   RunOptions o;
+  bool twice = false;
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](std::string& out) {
@@ -132,6 +141,8 @@ int main(int argc, char** argv) {
       o.trace = true;
     } else if (a == "--no-faults") {
       o.faults = false;
+    } else if (a == "--twice") {
+      twice = true;
     } else {
       return usage("unknown option '" + a + "'");
     }
@@ -142,6 +153,7 @@ int main(int argc, char** argv) {
   if (!seed_arg.empty()) {
     uint64_t seed = 0;
     if (!parse_u64(seed_arg, seed)) return usage("bad seed '" + seed_arg + "'");
+    if (twice) return usage("--twice goes with --seeds");
     return run_one(*s, seed, o);
   }
   const auto dots = seeds_arg.find("..");
@@ -149,5 +161,5 @@ int main(int argc, char** argv) {
   if (dots == std::string::npos || !parse_u64(seeds_arg.substr(0, dots), first) ||
       !parse_u64(seeds_arg.substr(dots + 2), last) || first > last)
     return usage("bad seed range '" + seeds_arg + "' (want A..B with A <= B)");
-  return run_range(*s, first, last, o);
+  return run_range(*s, first, last, o, twice);
 }
