@@ -18,11 +18,10 @@
 //     a third open.
 // A violation prints what broke and aborts (libFuzzer saves the input).
 //
-// Known store bugs (reported, not fixed here) would stop every run at once;
-// inputs that reach them are skipped unless RMQ_FUZZ_STORE_KNOWN_BUGS=1,
-// which also lets a snapped checkpoint name the offset just past a closing
-// blank record (the store writes such checkpoints; see Oracle::past_blank).
-// Set it to reproduce the inputs under fuzz/regressions/fuzz_store_recovery/.
+// The inputs that found store bugs (a queue id or offset out of range, a
+// topic that is not a file name, a log ending in a segment's last 8 bytes, a
+// checkpoint just past a closing blank) are in the corpus, so every run
+// replays them first.
 // RMQ_FUZZ_STORE_VERBOSE=1 prints what each input became and what recovery did.
 #include <fmt/format.h>
 
@@ -61,60 +60,6 @@ bool env_on(const char* name) {
 bool verbose() {
   static const bool on = env_on("RMQ_FUZZ_STORE_VERBOSE");
   return on;
-}
-
-bool known_bugs_enabled() {
-  static const bool on = env_on("RMQ_FUZZ_STORE_KNOWN_BUGS");
-  return on;
-}
-
-// Known store bugs, reported and not fixed yet. Each has an input under
-// fuzz/regressions/fuzz_store_recovery/ (see the README there). A record
-// that could be scanned from a checkpoint position is any one that decodes,
-// wherever it starts, so every such record is looked at.
-enum class KnownBug {
-  none,
-  // A queue id of more than 6 digits: dispatch creates consumequeue/T/1000000,
-  // the next open does not load it, and the queue is gone.
-  queue_id_seven_digits,
-  // A queue offset near INT64_MAX: `logical * 20` (file names) and
-  // `queue_offset + 1` overflow (UBSan: signed integer overflow).
-  queue_offset_overflow,
-  // A topic with '/' (or "." or ".."): its queue directory is made under
-  // another name (consumequeue/a/b/0), the next open does not find it, and
-  // the queue is gone.
-  topic_not_a_file_name,
-};
-
-// Known bug, at the first put after recovery: the log ends less than a blank
-// record (8 bytes) before a segment's end (a record may end there, and a
-// checkpoint may point there); append() closes the segment with an 8-byte
-// blank that crosses into the next one, and write_pending() asserts
-// (commit_log.cc: chunk beyond its segment).
-bool log_end_leaves_no_room_for_a_blank(int64_t log_end) {
-  const int64_t in_segment = log_end % static_cast<int64_t>(kSegmentBytes);
-  return in_segment != 0 && static_cast<int64_t>(kSegmentBytes) - in_segment < store::kBlankRecordBytes;
-}
-
-KnownBug known_bug_of(const common::StoredMessage& m) {
-  if (m.queue_id > 999'999) return KnownBug::queue_id_seven_digits;
-  if (m.queue_offset > (int64_t{1} << 58)) return KnownBug::queue_offset_overflow;
-  if (m.topic.find('/') != std::string::npos || m.topic == "." || m.topic == "..")
-    return KnownBug::topic_not_a_file_name;
-  return KnownBug::none;
-}
-
-KnownBug hits_known_bug(const StoreImage& image) {
-  for (const auto& [start, bytes] : image.segments) {
-    for (size_t at = 0; at + common::kStoredFixedBytes <= bytes.size(); ++at) {
-      const int32_t magic = common::get_i32(bytes.data() + at + 4);
-      if (magic != common::kMagicV1 && magic != common::kMagicV2) continue;
-      auto d = common::decode_stored(std::span<const std::byte>(bytes).subspan(at), {.check_crc = false});
-      if (d.status != common::RecordStatus::ok) continue;
-      if (auto bug = known_bug_of(*d.message); bug != KnownBug::none) return bug;
-    }
-  }
-  return KnownBug::none;
 }
 
 // What the store serves: unit -> (physical offset, size), and each queue's
@@ -281,7 +226,6 @@ void reopen_and_put(rt::Runtime& rt, const StoreImage& image, const Oracle& orac
                           again.ranges.size(), first_difference(first, again)));
   require((*st)->appended() == first.log_end, "appending does not continue at the log end");
   const int64_t seg = static_cast<int64_t>(kSegmentBytes);
-  if (!known_bugs_enabled() && log_end_leaves_no_room_for_a_blank(first.log_end)) return;
 
   // Put into the queue of the last dispatched record, if its name is one a
   // producer could use, else into a new queue.
@@ -339,8 +283,9 @@ void reopen_and_put(rt::Runtime& rt, const StoreImage& image, const Oracle& orac
 
 void run(rt::Runtime& rt, StoreImage& image) {
   const Oracle oracle = walk(image.segments, image.config.check_crc_on_recover);
-  if (image.snapped) snap_checkpoint(image, oracle, known_bugs_enabled());
-  if (!known_bugs_enabled() && hits_known_bug(image) != KnownBug::none) return;
+  // A checkpoint past a closing blank's header (older stores wrote one) is
+  // left out: the store now never writes it.
+  if (image.snapped) snap_checkpoint(image, oracle, /*past_blank_too=*/false);
   write_image(rt, image);
   if (verbose()) {
     fmt::print(stderr, "input: {} segment(s), checkpoint {}, abort file {}, truncate {}, crc {}, {}\n",

@@ -9,10 +9,10 @@ abort file, two segments closed by a blank record, corruption below the
 flushed position, transactions and queues that start past offset 0. Seeds
 are a few KiB at most.
 
-With --regressions it writes instead the one regression input too large to
-commit (fuzz/regressions/fuzz_store_recovery/README.md):
-log_end_in_last_8_bytes, a 64 KiB segment whose last record ends 6 bytes
-before the segment's end."""
+With --regressions it writes instead, into the corpus directory, the one
+regression input too large to commit: log_end_in_last_8_bytes, a 64 KiB
+segment whose last record ends 6 bytes before the segment's end (recovery
+once left the log there and the next put crossed the segment)."""
 import sys
 import os
 import struct
@@ -139,7 +139,7 @@ def log_end_in_last_8_bytes():
 
 def main():
     if sys.argv[1:] == ['--regressions']:
-        path = os.path.join(HERE, 'regressions', 'fuzz_store_recovery', 'log_end_in_last_8_bytes')
+        path = os.path.join(HERE, 'corpus', 'fuzz_store_recovery', 'log_end_in_last_8_bytes')
         with open(path, 'wb') as f:
             f.write(log_end_in_last_8_bytes())
         print('wrote', path)

@@ -95,6 +95,14 @@ Oracle walk(const std::map<int64_t, std::vector<std::byte>>& segments, bool chec
     if (it == segments.end()) return stop(true, "");
     const auto& bytes = it->second;
     const int64_t file_end = start + static_cast<int64_t>(bytes.size());
+    // Fewer than 8 bytes left in a segment hold no record and no blank: the
+    // segment is closed there (unless nothing follows at all).
+    if (pos > start && start + seg - pos < static_cast<int64_t>(store::kBlankRecordBytes) &&
+        (pos < file_end || std::next(it) != segments.end())) {
+      o.boundaries.push_back(pos);
+      pos = start + seg;
+      continue;
+    }
     if (pos >= file_end) {
       if (std::next(it) == segments.end()) return stop(true, "");
       return stop(false, "segment ends without a closing blank record");
@@ -103,6 +111,8 @@ Oracle walk(const std::map<int64_t, std::vector<std::byte>>& segments, bool chec
     auto d = common::decode_stored(rest, {.check_crc = check_crc, .expected_physical_offset = pos});
     switch (d.status) {
       case common::RecordStatus::ok: {
+        // Topic, queue id and queue offset must be ones the store writes.
+        if (auto why = store::record_problem(*d.message); !why.empty()) return stop(false, why);
         o.boundaries.push_back(pos);
         const bool crc_ok = common::body_crc(d.message->body) == d.message->body_crc;
         o.records.push_back(OracleRecord{pos, d.size, std::move(*d.message), crc_ok});

@@ -73,9 +73,8 @@ struct Oracle {
   // starts, and the end (after a closing blank, the start of a segment that
   // may not exist yet).
   std::vector<int64_t> boundaries;
-  // Just past a blank record that closes a segment. A correct store never
-  // names it, but this one does (a known bug: `synced` can stop there, see
-  // fuzz/regressions/fuzz_store_recovery/README.md). nullopt without blank.
+  // Just past a blank record that closes a segment. The store never names
+  // it (it once did: `synced` could stop there). nullopt without blank.
   std::optional<int64_t> past_blank;
   int64_t end = 0;
   bool clean_end = true;  // the data ends exactly after a record

@@ -28,6 +28,22 @@ std::optional<int64_t> parse_segment_file_name(std::string_view name) {
   return v;
 }
 
+bool valid_store_topic(std::string_view topic) {
+  if (topic.empty() || topic.size() > common::kTopicBytesMax) return false;
+  return std::all_of(topic.begin(), topic.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '%' || c == '|';
+  });
+}
+
+std::string record_problem(const common::StoredMessage& m) {
+  if (!valid_store_topic(m.topic)) return fmt::format("topic '{}' is not a valid topic name", m.topic);
+  if (m.queue_id < 0 || m.queue_id > kQueueIdMax) return fmt::format("queue id {} out of range", m.queue_id);
+  if (m.queue_offset < 0 || m.queue_offset > kQueueOffsetMax)
+    return fmt::format("queue offset {} out of range", m.queue_offset);
+  return {};
+}
+
 CommitLog::CommitLog(rt::Runtime& rt, const StoreConfig& cfg)
     : rt_(rt), cfg_(cfg), dir_(cfg.root_dir + "/commitlog") {
   RMQ_ASSERT(cfg.commit_log_segment_bytes > 4096);
@@ -103,6 +119,11 @@ rt::Result<ScanEnd> CommitLog::scan(int64_t from, bool check_crc, const RecordFn
     auto size = file->size();
     if (!size) return size.error();
     const int64_t file_end = seg_start + static_cast<int64_t>(*size);
+    if (pos >= file_end && std::next(it) != segments_.end() &&
+        seg_start + seg - pos < static_cast<int64_t>(kBlankRecordBytes)) {
+      pos = seg_start + seg;  // closed: no record or blank fits in what is left
+      continue;
+    }
     if (pos >= file_end) {
       // Nothing more in this segment. Later segments without a blank record
       // closing this one are not trusted.
@@ -130,8 +151,21 @@ rt::Result<ScanEnd> CommitLog::scan(int64_t from, bool check_crc, const RecordFn
       const int64_t rec_off = pos + static_cast<int64_t>(at);
       std::span<const std::byte> rest(buf.data() + at, buf.size() - at);
       common::DecodedRecord d;
+      if (seg_start + seg - rec_off < static_cast<int64_t>(kBlankRecordBytes)) {
+        // Too little room for any record or blank: the segment ends here
+        // (a log written elsewhere may stop short of its last 8 bytes).
+        pos = seg_start + seg;
+        advanced_segment = true;
+        break;
+      }
       for (int attempt = 0; attempt < kReadAttempts; ++attempt) {
         d = common::decode_stored(rest, {.check_crc = check_crc, .expected_physical_offset = rec_off});
+        if (d.status == common::RecordStatus::ok) {
+          if (auto why = record_problem(*d.message); !why.empty()) {
+            d.status = common::RecordStatus::corrupt;
+            d.problem = why;
+          }
+        }
         if (d.status == common::RecordStatus::blank && rec_off + d.size != seg_start + seg) {
           d.status = common::RecordStatus::corrupt;
           d.problem = fmt::format("blank record of {} bytes does not end the segment", d.size);
@@ -243,26 +277,29 @@ int64_t CommitLog::append(common::StoredMessage& m) {
   const uint32_t size = common::stored_size(m);
   RMQ_ASSERT(size <= max_record_bytes());
   const int64_t seg_end = segment_start_of(appended_) + seg;
-  if (appended_ + size + kBlankRecordBytes > seg_end) {
-    // Close the segment with a blank record covering the rest of it.
-    if (pending_.empty() || pending_.back().offset + static_cast<int64_t>(pending_.back().data.size()) != appended_)
-      pending_.push_back(Chunk{appended_, {}});
-    auto& data = pending_.back().data;
-    const size_t at = data.size();
-    data.resize(at + kBlankRecordBytes);
-    common::put_i32(data.data() + at, static_cast<int32_t>(seg_end - appended_));
-    common::put_i32(data.data() + at + 4, common::kBlankMagic);
+  const bool fresh_segment = segment_start_of(appended_) == appended_;
+  if (!fresh_segment && appended_ + size + kBlankRecordBytes > seg_end) {
+    // Close the segment: a blank record covering the rest of it, or, when
+    // not even its header fits (a log written elsewhere), nothing.
+    if (pending_.empty() || pending_.back().end != appended_) pending_.push_back(Chunk{appended_, {}, appended_});
+    auto& c = pending_.back();
+    if (seg_end - appended_ >= static_cast<int64_t>(kBlankRecordBytes)) {
+      const size_t at = c.data.size();
+      c.data.resize(at + kBlankRecordBytes);
+      common::put_i32(c.data.data() + at, static_cast<int32_t>(seg_end - appended_));
+      common::put_i32(c.data.data() + at + 4, common::kBlankMagic);
+    }
+    c.end = seg_end;
     appended_ = seg_end;
   }
   if (!segments_.contains(segment_start_of(appended_))) segments_[segment_start_of(appended_)] = Segment{};
-  // A chunk never crosses into the next segment (a blank record of exactly
-  // its 8-byte header can end one right at the boundary).
-  if (pending_.empty() || pending_.back().offset + static_cast<int64_t>(pending_.back().data.size()) != appended_ ||
-      segment_start_of(appended_) == appended_)
-    pending_.push_back(Chunk{appended_, {}});
+  // A chunk never crosses into the next segment.
+  if (pending_.empty() || pending_.back().end != appended_ || segment_start_of(appended_) == appended_)
+    pending_.push_back(Chunk{appended_, {}, appended_});
   m.physical_offset = appended_;
   common::encode_stored(m, pending_.back().data);
   appended_ += size;
+  pending_.back().end = appended_;
   return m.physical_offset;
 }
 
@@ -291,11 +328,16 @@ rt::Result<void> CommitLog::write_pending() {
       RMQ_ASSERT(c.offset == written_ || segment_start_of(c.offset) == c.offset);
       const int64_t start = segment_start_of(c.offset);
       RMQ_ASSERT(c.offset + static_cast<int64_t>(c.data.size()) <= start + seg);
-      auto f = segment_file(start, true);
-      if (!f) return f.error();
-      if (auto r = (*f)->write_at(static_cast<uint64_t>(c.offset - start), c.data); !r) return r;
-      unsynced_segments_.insert(start);
-      written_ = c.offset + static_cast<int64_t>(c.data.size());
+      if (!c.data.empty()) {
+        auto f = segment_file(start, true);
+        if (!f) return f.error();
+        if (auto r = (*f)->write_at(static_cast<uint64_t>(c.offset - start), c.data); !r) return r;
+        unsynced_segments_.insert(start);
+      }
+      // Past a closing blank `written` is the next segment's start, so a
+      // sync (and a checkpoint) never names the blank's end (RMQ_ASSERT'd
+      // record boundaries only).
+      written_ = c.end;
       RMQ_ASSERT(synced_ <= written_ && written_ <= appended_);
       written_chunks_.push_back(std::move(c));
     }
@@ -305,8 +347,7 @@ rt::Result<void> CommitLog::write_pending() {
 
 std::vector<CommitLog::Chunk> CommitLog::take_written(int64_t limit) {
   std::vector<Chunk> out;
-  while (!written_chunks_.empty() &&
-         written_chunks_.front().offset + static_cast<int64_t>(written_chunks_.front().data.size()) <= limit) {
+  while (!written_chunks_.empty() && written_chunks_.front().end <= limit) {
     out.push_back(std::move(written_chunks_.front()));
     written_chunks_.pop_front();
   }

@@ -34,6 +34,17 @@ std::string segment_file_name(int64_t start);
 std::optional<int64_t> parse_segment_file_name(std::string_view name);
 
 inline constexpr uint32_t kBlankRecordBytes = 8;
+// Largest queue id and queue offset a record may carry (so that directory
+// names have at most 6 digits and `offset * 20` never overflows).
+inline constexpr int32_t kQueueIdMax = 999'999;
+inline constexpr int64_t kQueueOffsetMax = int64_t{1} << 55;
+
+// RocketMQ's topic rule (^[%|a-zA-Z0-9_-]+$, at most 127 bytes): also what
+// keeps a topic usable as a directory name.
+bool valid_store_topic(std::string_view topic);
+// Why a decoded record cannot be stored or dispatched ("" if it can): its
+// topic, queue id or queue offset is out of bounds. Corruption when read back.
+std::string record_problem(const common::StoredMessage& m);
 
 // How a scan of the log ended.
 struct ScanEnd {
@@ -101,6 +112,10 @@ class CommitLog {
   struct Chunk {
     int64_t offset = 0;
     std::vector<std::byte> data;
+    // Where the log continues after it: offset + data.size(), or the next
+    // segment's start when the chunk closes its segment (the blank record's
+    // 8 bytes stand for the rest of the segment).
+    int64_t end = 0;
   };
   std::vector<Chunk> take_written(int64_t limit);
 

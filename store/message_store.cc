@@ -540,22 +540,22 @@ rt::Result<void> MessageStore::write_dispatched() {
 
 rt::Result<void> MessageStore::dispatch_written(int64_t limit) {
   auto chunks = log_.take_written(limit);
+  // Positions only ever stop at chunk ends: a limit past dispatched_ always
+  // frees a chunk (else the dispatcher would spin without suspending).
+  RMQ_ASSERT_MSG(!chunks.empty() || limit <= dispatched_, "the written position is not at a chunk end");
   if (chunks.empty()) return {};
   int64_t pos = dispatched_;
-  const auto seg = static_cast<int64_t>(cfg_.commit_log_segment_bytes);
   for (const auto& c : chunks) {
     RMQ_ASSERT(c.offset >= pos);
-    pos = c.offset + static_cast<int64_t>(c.data.size());
+    pos = c.end;
     size_t at = 0;
     while (at < c.data.size()) {
       const int64_t off = c.offset + static_cast<int64_t>(at);
       auto d = common::decode_stored(std::span<const std::byte>(c.data.data() + at, c.data.size() - at),
                                      {.check_crc = false, .expected_physical_offset = off});
       if (d.status == common::RecordStatus::blank) {
-        // It stands for the rest of the segment: the next record boundary
-        // (and the checkpoint's position) is the next segment's start.
+        // It stands for the rest of the segment (the chunk's end).
         RMQ_ASSERT(at + kBlankRecordBytes == c.data.size());
-        pos = off - off % seg + seg;
         break;
       }
       RMQ_ASSERT_MSG(d.status == common::RecordStatus::ok, "the writer's own bytes do not decode");
@@ -631,9 +631,10 @@ PutResult MessageStore::append_and_wait(std::vector<StoredMessage>& ms) {
   }
   uint64_t total = 0;
   for (auto& m : ms) {
-    if (m.topic.empty() || m.topic.size() > common::kTopicBytesMax) {
+    if (!valid_store_topic(m.topic)) {
       res.status = PutStatus::message_illegal;
-      res.detail = fmt::format("topic length {} outside 1..{}", m.topic.size(), common::kTopicBytesMax);
+      res.detail = fmt::format("topic '{}' is empty, longer than {} bytes or has characters outside [%|a-zA-Z0-9_-]",
+                               m.topic, common::kTopicBytesMax);
       return res;
     }
     if (m.properties.size() > common::kPropertiesBytesMax) {
@@ -646,9 +647,9 @@ PutResult MessageStore::append_and_wait(std::vector<StoredMessage>& ms) {
       res.detail = fmt::format("body of {} bytes exceeds maxMessageSize {}", m.body.size(), cfg_.max_message_size);
       return res;
     }
-    if (m.queue_id < 0) {
+    if (m.queue_id < 0 || m.queue_id > kQueueIdMax) {
       res.status = PutStatus::message_illegal;
-      res.detail = fmt::format("queue id {} is negative", m.queue_id);
+      res.detail = fmt::format("queue id {} outside 0..{}", m.queue_id, kQueueIdMax);
       return res;
     }
     const uint64_t size = common::stored_size(m);

@@ -49,6 +49,7 @@ struct Workload {
   double slow_probability = 0;
   double read_corruption = 0;
   bool batches = false;
+  int flush_interval_ms = 50;  // commit log flush and checkpoint periods
 };
 
 void show(const Workload& w, std::ostream& os) {
@@ -57,7 +58,7 @@ void show(const Workload& w, std::ostream& os) {
   os << "seed=" << w.seed << " " << (w.sync_flush ? "SYNC_FLUSH" : "ASYNC_FLUSH") << " "
      << (w.power_loss ? "power loss" : "process crash") << " after " << w.crash_after_us << "us, " << w.putters
      << " putters, " << puts << " puts, slow=" << w.slow_probability << " read_corruption=" << w.read_corruption
-     << (w.batches ? " batches" : "");
+     << (w.batches ? " batches" : "") << " flush every " << w.flush_interval_ms << "ms";
 }
 
 // What one recovered store holds.
@@ -112,6 +113,8 @@ rc::Gen<Workload> gen_workload() {
     w.crash_after_us = *rc::gen::inRange<int64_t>(0, 150'000);
     w.slow_probability = *rc::gen::element(0.0, 0.0, 0.05, 0.3);
     w.read_corruption = *rc::gen::element(0.0, 0.0, 0.001, 0.01);
+    // Tiny periods put syncs and checkpoints between any two writes.
+    w.flush_interval_ms = *rc::gen::element(1, 50);
     return w;
   });
 }
@@ -195,8 +198,8 @@ void run_case(const Workload& w) {
   std::string failure;
   std::vector<std::string> recoveries;  // each recovery's report, for a failure's message
   StoreConfig cfg = test::small_config("/store", w.sync_flush ? FlushDiskType::sync_flush : FlushDiskType::async_flush);
-  cfg.flush_interval_commit_log = 50ms;
-  cfg.flush_interval_consume_queue = 100ms;
+  cfg.flush_interval_commit_log = std::chrono::milliseconds(w.flush_interval_ms);
+  cfg.flush_interval_consume_queue = std::chrono::milliseconds(2 * w.flush_interval_ms);
 
   // Declared after everything its fibers use, so that it (and they) go first.
   sim::Simulation sim(w.seed, {}, disk);

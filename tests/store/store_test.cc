@@ -187,6 +187,10 @@ TEST(Store, BadMessagesAreRefusedWithAStatus) {
     m.properties = std::string(40000, 'p');
     EXPECT_EQ(s.put(m).status, PutStatus::properties_size_exceeded);
     EXPECT_EQ(s.put(make_message("T", -1, "x")).status, PutStatus::message_illegal);
+    EXPECT_EQ(s.put(make_message("T", kQueueIdMax + 1, "x")).status, PutStatus::message_illegal);
+    // Topics become directory names: nothing that could leave the store.
+    EXPECT_EQ(s.put(make_message("../T", 0, "x")).status, PutStatus::message_illegal);
+    EXPECT_EQ(s.put(make_message("a/b", 0, "x")).status, PutStatus::message_illegal);
     EXPECT_TRUE(s.put(make_message("T", 0, "fine")).ok());
     ASSERT_TRUE(s.close().ok());
     EXPECT_EQ(s.put(make_message("T", 0, "late")).status, PutStatus::service_not_available);
