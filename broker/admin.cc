@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include "broker/broker.h"
+#include "broker/reply.h"
 #include "common/json.h"
 #include "remoting/codes.h"
 #include "remoting/header_fields.h"
@@ -22,10 +23,6 @@ namespace rc = remoting::request_code;
 using remoting::RemotingCommand;
 
 namespace {
-
-RemotingCommand fail(const RemotingCommand& req, int32_t code, std::string remark) {
-  return RemotingCommand::response_to(req, code, std::move(remark));
-}
 
 RemotingCommand ok_with_body(const RemotingCommand& req, std::string_view body) {
   RemotingCommand resp = RemotingCommand::response_to(req, rs::kSuccess);
@@ -54,33 +51,33 @@ Broker::Reply Broker::on_update_topic(remoting::Connection&, Command& req) {
   tc.topic_filter_type = r.opt_string("topicFilterType").value_or(std::string(store::kSingleTag));
   tc.topic_sys_flag = r.opt_int32("topicSysFlag").value_or(0);
   tc.order = r.opt_bool("order").value_or(false);
-  if (auto ok = r.finish(); !ok) return fail(req, rs::kSystemError, ok.error().detail());
+  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
   if (!valid_topic_name(tc.topic_name))
-    return fail(req, rs::kSystemError, "The specified topic[" + tc.topic_name + "] contains illegal characters");
+    return error_reply(req, rs::kSystemError, "The specified topic[" + tc.topic_name + "] contains illegal characters");
   if (tc.topic_name == kAutoCreateTopicKey || send_forbidden_topic(tc.topic_name))
-    return fail(req, rs::kSystemError, "The topic[" + tc.topic_name + "] is conflict with system topic.");
+    return error_reply(req, rs::kSystemError, "The topic[" + tc.topic_name + "] is conflict with system topic.");
   if (tc.read_queue_nums < 1 || tc.read_queue_nums > 1024 || tc.write_queue_nums < 1 || tc.write_queue_nums > 1024)
-    return fail(req, rs::kSystemError, "readQueueNums and writeQueueNums must be in [1, 1024]");
-  if (tc.perm < 0 || tc.perm > 7) return fail(req, rs::kSystemError, "perm must be in [0, 7]");
+    return error_reply(req, rs::kSystemError, "readQueueNums and writeQueueNums must be in [1, 1024]");
+  if (tc.perm < 0 || tc.perm > 7) return error_reply(req, rs::kSystemError, "perm must be in [0, 7]");
   if (tc.topic_filter_type != store::kSingleTag && tc.topic_filter_type != store::kMultiTag)
-    return fail(req, rs::kSystemError, "topicFilterType must be SINGLE_TAG or MULTI_TAG");
-  if (tc.topic_sys_flag < 0) return fail(req, rs::kSystemError, "topicSysFlag must not be negative");
+    return error_reply(req, rs::kSystemError, "topicFilterType must be SINGLE_TAG or MULTI_TAG");
+  if (tc.topic_sys_flag < 0) return error_reply(req, rs::kSystemError, "topicSysFlag must not be negative");
   rt_.log(rt::LogLevel::info, fmt::format("topic {} updated: read {} write {} perm {}", tc.topic_name,
                                           tc.read_queue_nums, tc.write_queue_nums, tc.perm));
   if (auto saved = topics_.upsert(std::move(tc)); !saved)
-    return fail(req, rs::kSystemError, "topic config not saved: " + saved.error().message());
+    return error_reply(req, rs::kSystemError, "topic config not saved: " + saved.error().message());
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 
 Broker::Reply Broker::on_delete_topic(remoting::Connection&, Command& req) {
   remoting::FieldReader r(req);
   const std::string topic = r.req_string("topic");
-  if (auto ok = r.finish(); !ok) return fail(req, rs::kSystemError, ok.error().detail());
-  if (topic == kAutoCreateTopicKey) return fail(req, rs::kSystemError, "the topic[" + topic + "] is a system topic");
+  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
+  if (topic == kAutoCreateTopicKey) return error_reply(req, rs::kSystemError, "the topic[" + topic + "] is a system topic");
   auto removed = topics_.remove(topic);
-  if (!removed) return fail(req, rs::kSystemError, "topic config not saved: " + removed.error().message());
+  if (!removed) return error_reply(req, rs::kSystemError, "topic config not saved: " + removed.error().message());
   offsets_.remove_topic(topic);
-  if (auto d = store_->delete_topic(topic); !d) return fail(req, rs::kSystemError, d.error().message());
+  if (auto d = store_->delete_topic(topic); !d) return error_reply(req, rs::kSystemError, d.error().message());
   rt_.log(rt::LogLevel::info, "topic " + topic + " deleted");
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
@@ -130,9 +127,9 @@ Broker::Reply Broker::on_admin_query(remoting::Connection&, Command& req) {
 Broker::Reply Broker::on_topic_stats(remoting::Connection&, Command& req) {
   remoting::FieldReader r(req);
   const std::string topic = r.req_string("topic");
-  if (auto ok = r.finish(); !ok) return fail(req, rs::kSystemError, ok.error().detail());
+  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
   auto tc = topics_.find(topic);
-  if (!tc) return fail(req, rs::kTopicNotExist, "topic[" + topic + "] not exist");
+  if (!tc) return error_reply(req, rs::kTopicNotExist, "topic[" + topic + "] not exist");
   std::string body = "{\"offsetTable\":{";
   for (int32_t q = 0; q < tc->write_queue_nums; ++q) {
     const int64_t max = store_->max_offset(topic, q);
@@ -151,7 +148,7 @@ Broker::Reply Broker::on_consume_stats(remoting::Connection&, Command& req) {
   remoting::FieldReader r(req);
   const std::string group = r.req_string("consumerGroup");
   const std::optional<std::string> only = r.opt_string("topic");
-  if (auto ok = r.finish(); !ok) return fail(req, rs::kSystemError, ok.error().detail());
+  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
   std::vector<std::string> topics;
   if (only && !only->empty()) {
     topics.push_back(*only);
@@ -181,9 +178,9 @@ Broker::Reply Broker::on_consume_stats(remoting::Connection&, Command& req) {
 Broker::Reply Broker::on_consumer_connections(remoting::Connection&, Command& req) {
   remoting::FieldReader r(req);
   const std::string group = r.req_string("consumerGroup");
-  if (auto ok = r.finish(); !ok) return fail(req, rs::kSystemError, ok.error().detail());
+  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
   const ConsumerGroupInfo* info = clients_.consumer_group(group);
-  if (!info) return fail(req, rs::kConsumerNotOnline, "the consumer group[" + group + "] not online");
+  if (!info) return error_reply(req, rs::kConsumerNotOnline, "the consumer group[" + group + "] not online");
   boost::json::array conns;
   for (const auto& [id, ch] : info->channels) {
     boost::json::object c;
@@ -222,23 +219,23 @@ Broker::Reply Broker::on_update_group(remoting::Connection&, Command& req) {
   const std::string text(reinterpret_cast<const char*>(req.body.data()), req.body.size());
   // One SubscriptionGroupConfig: decoded through the table decoder.
   auto v = json::parse_lenient(text);
-  if (!v || !v->is_object()) return fail(req, rs::kSystemError, "bad subscription group body");
+  if (!v || !v->is_object()) return error_reply(req, rs::kSystemError, "bad subscription group body");
   const auto name = json::get_string(v->as_object(), "groupName");
-  if (!name || name->empty()) return fail(req, rs::kSystemError, "the subscription group needs a groupName");
+  if (!name || name->empty()) return error_reply(req, rs::kSystemError, "the subscription group needs a groupName");
   auto table = store::decode_subscription_groups("{\"subscriptionGroupTable\":{" + json::serialize(boost::json::value(*name)) +
                                                  ":" + text + "}}");
-  if (!table) return fail(req, rs::kSystemError, table.error().detail());
+  if (!table) return error_reply(req, rs::kSystemError, table.error().detail());
   if (auto saved = groups_.upsert(table->subscription_group_table.begin()->second); !saved)
-    return fail(req, rs::kSystemError, "subscription group not saved: " + saved.error().message());
+    return error_reply(req, rs::kSystemError, "subscription group not saved: " + saved.error().message());
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 
 Broker::Reply Broker::on_delete_group(remoting::Connection&, Command& req) {
   remoting::FieldReader r(req);
   const std::string group = r.req_string("groupName");
-  if (auto ok = r.finish(); !ok) return fail(req, rs::kSystemError, ok.error().detail());
+  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
   auto removed = groups_.remove(group);
-  if (!removed) return fail(req, rs::kSystemError, "subscription group not saved: " + removed.error().message());
+  if (!removed) return error_reply(req, rs::kSystemError, "subscription group not saved: " + removed.error().message());
   if (r.opt_bool("cleanOffset").value_or(false)) offsets_.remove_group(group);
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
@@ -246,9 +243,9 @@ Broker::Reply Broker::on_delete_group(remoting::Connection&, Command& req) {
 Broker::Reply Broker::on_view_message(remoting::Connection&, Command& req) {
   remoting::FieldReader r(req);
   const int64_t offset = r.req_int64("offset");
-  if (auto ok = r.finish(); !ok) return fail(req, rs::kSystemError, ok.error().detail());
+  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
   auto rec = store_->read_at(offset);
-  if (!rec) return fail(req, rs::kSystemError, "can not find message by the offset, " + std::to_string(offset));
+  if (!rec) return error_reply(req, rs::kSystemError, "can not find message by the offset, " + std::to_string(offset));
   RemotingCommand resp = RemotingCommand::response_to(req, rs::kSuccess);
   resp.body = std::move(rec->bytes);
   return resp;
@@ -261,12 +258,12 @@ Broker::Reply Broker::on_query_message(remoting::Connection&, Command& req) {
   int64_t max = r.req_int32("maxNum");
   const int64_t begin = r.req_int64("beginTimestamp");
   const int64_t end = r.req_int64("endTimestamp");
-  if (auto ok = r.finish(); !ok) return fail(req, rs::kSystemError, ok.error().detail());
+  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
   if (r.opt_bool("_UNIQUE_KEY_QUERY").value_or(false)) max = 32;  // defaultQueryMaxNum
   max = std::clamp<int64_t>(max, 1, 64);
   auto found = store_->query_by_key(topic, key, static_cast<size_t>(max), begin, end);
-  if (!found) return fail(req, rs::kSystemError, found.error().message());
-  if (found->empty()) return fail(req, rs::kQueryNotFound, "can not find message, maybe time range not correct");
+  if (!found) return error_reply(req, rs::kSystemError, found.error().message());
+  if (found->empty()) return error_reply(req, rs::kQueryNotFound, "can not find message, maybe time range not correct");
   RemotingCommand resp = RemotingCommand::response_to(req, rs::kSuccess);
   int64_t last_ts = 0;
   int64_t last_phy = 0;

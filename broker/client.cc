@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "broker/broker.h"
+#include "broker/reply.h"
 #include "common/json.h"
 #include "remoting/codes.h"
 #include "remoting/headers_consumer.h"
@@ -16,14 +17,6 @@ namespace rc = remoting::request_code;
 using remoting::RemotingCommand;
 
 namespace {
-
-RemotingCommand fail(const RemotingCommand& req, int32_t code, std::string remark) {
-  return RemotingCommand::response_to(req, code, std::move(remark));
-}
-
-std::string_view body_text(const RemotingCommand& c) {
-  return {reinterpret_cast<const char*>(c.body.data()), c.body.size()};
-}
 
 // One message queue of a lock body.
 struct Mq {
@@ -100,7 +93,7 @@ void Broker::notify_consumer_ids_changed(const std::string& group) {
 
 Broker::Reply Broker::on_heartbeat(remoting::Connection& from, Command& req) {
   auto hb = remoting::decode_heartbeat(body_text(req));
-  if (!hb) return fail(req, rs::kSystemError, "bad heartbeat body: " + hb.error().detail());
+  if (!hb) return error_reply(req, rs::kSystemError, "bad heartbeat body: " + hb.error().detail());
   ClientChannel ch;
   ch.conn = from.shared_from_this();
   ch.client_id = hb->client_id;
@@ -109,11 +102,11 @@ Broker::Reply Broker::on_heartbeat(remoting::Connection& from, Command& req) {
   ch.last_update = rt_.now();
   for (const auto& consumer : hb->consumers) {
     auto group = groups_.find_or_create(consumer.group_name);
-    if (!group) return fail(req, rs::kSystemError, "subscription group not saved: " + group.error().message());
+    if (!group) return error_reply(req, rs::kSystemError, "subscription group not saved: " + group.error().message());
     if (!*group) continue;  // unknown and not auto-created: RocketMQ ignores it too
     if ((*group)->retry_queue_nums > 0) {
       auto retry = topics_.ensure(retry_topic(consumer.group_name), (*group)->retry_queue_nums, kPermRead | kPermWrite);
-      if (!retry) return fail(req, rs::kSystemError, "retry topic not saved: " + retry.error().message());
+      if (!retry) return error_reply(req, rs::kSystemError, "retry topic not saved: " + retry.error().message());
     }
     if (clients_.register_consumer(consumer, ch)) {
       rt_.log(rt::LogLevel::info, "consumer group " + consumer.group_name + " changed: " + ch.client_id + " from " +
@@ -127,7 +120,7 @@ Broker::Reply Broker::on_heartbeat(remoting::Connection& from, Command& req) {
 
 Broker::Reply Broker::on_unregister_client(remoting::Connection&, Command& req) {
   auto h = remoting::UnregisterClientRequestHeader::decode(req);
-  if (!h) return fail(req, rs::kSystemError, h.error().detail());
+  if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   if (h->producer_group) clients_.unregister_producer(*h->producer_group, h->client_id);
   if (h->consumer_group && clients_.unregister_consumer(*h->consumer_group, h->client_id)) {
     rt_.log(rt::LogLevel::info, "consumer " + h->client_id + " left group " + *h->consumer_group);
@@ -138,9 +131,9 @@ Broker::Reply Broker::on_unregister_client(remoting::Connection&, Command& req) 
 
 Broker::Reply Broker::on_consumer_list(remoting::Connection&, Command& req) {
   auto h = remoting::ConsumerGroupRequestHeader::decode(req);
-  if (!h) return fail(req, rs::kSystemError, h.error().detail());
+  if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   const auto ids = clients_.consumer_ids(h->consumer_group);
-  if (ids.empty()) return fail(req, rs::kSystemError, "no consumer for this group, " + h->consumer_group);
+  if (ids.empty()) return error_reply(req, rs::kSystemError, "no consumer for this group, " + h->consumer_group);
   boost::json::array list;
   for (const auto& id : ids) list.emplace_back(id);
   boost::json::object o;
@@ -152,16 +145,16 @@ Broker::Reply Broker::on_consumer_list(remoting::Connection&, Command& req) {
 
 Broker::Reply Broker::on_send_back(remoting::Connection& from, Command& req) {
   auto h = remoting::ConsumerSendMsgBackRequestHeader::decode(req);
-  if (!h) return fail(req, rs::kSystemError, h.error().detail());
+  if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   auto group = groups_.find_or_create(h->group);
-  if (!group) return fail(req, rs::kSystemError, "subscription group not saved: " + group.error().message());
-  if (!*group) return fail(req, rs::kSubscriptionGroupNotExist, "subscription group not exist, " + h->group);
+  if (!group) return error_reply(req, rs::kSystemError, "subscription group not saved: " + group.error().message());
+  if (!*group) return error_reply(req, rs::kSubscriptionGroupNotExist, "subscription group not exist, " + h->group);
   if ((cfg_.broker_permission & kPermWrite) == 0)
-    return fail(req, rs::kNoPermission, "the broker[" + cfg_.broker_name + "] sending message is forbidden");
+    return error_reply(req, rs::kNoPermission, "the broker[" + cfg_.broker_name + "] sending message is forbidden");
   if ((*group)->retry_queue_nums <= 0) return RemotingCommand::response_to(req, rs::kSuccess);
   auto original = store_->read_at(h->offset);
   if (!original)
-    return fail(req, rs::kSystemError, "look message by offset failed, " + std::to_string(h->offset));
+    return error_reply(req, rs::kSystemError, "look message by offset failed, " + std::to_string(h->offset));
   common::StoredMessage m = original->message;
   common::MessageProperties props = common::decode_properties(m.properties);
   if (!props.count("RETRY_TOPIC")) props["RETRY_TOPIC"] = m.topic;
@@ -178,21 +171,21 @@ Broker::Reply Broker::on_send_back(remoting::Connection& from, Command& req) {
   // Delay levels come with the delay-level service; until then the retry is
   // delivered at once.
   auto tc = topics_.ensure(target, queues, kPermRead | kPermWrite);
-  if (!tc) return fail(req, rs::kSystemError, "topic config not saved: " + tc.error().message());
+  if (!tc) return error_reply(req, rs::kSystemError, "topic config not saved: " + tc.error().message());
   m.topic = target;
   m.queue_id = static_cast<int32_t>(rt_.random().below(static_cast<uint64_t>(std::max(tc->write_queue_nums, 1))));
   m.reconsume_times += 1;
   m.properties = common::encode_properties(props);
   m.sys_flag &= ~common::kSysFlagTransactionMask;
   auto r = store_->put(std::move(m));
-  if (!r.ok()) return fail(req, send_code_for(r.status), std::string(store::to_string(r.status)) + ": " + r.detail);
+  if (!r.ok()) return error_reply(req, send_code_for(r.status), std::string(store::to_string(r.status)) + ": " + r.detail);
   (void)from;
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 
 Broker::Reply Broker::on_lock(remoting::Connection&, Command& req) {
   auto b = decode_lock_body(body_text(req));
-  if (!b) return fail(req, rs::kSystemError, "bad lock body: " + b.error().detail());
+  if (!b) return error_reply(req, rs::kSystemError, "bad lock body: " + b.error().detail());
   const rt::Instant now = rt_.now();
   auto& locks = locks_[b->consumer_group];
   std::vector<Mq> ok;
@@ -212,7 +205,7 @@ Broker::Reply Broker::on_lock(remoting::Connection&, Command& req) {
 
 Broker::Reply Broker::on_unlock(remoting::Connection&, Command& req) {
   auto b = decode_lock_body(body_text(req));
-  if (!b) return fail(req, rs::kSystemError, "bad unlock body: " + b.error().detail());
+  if (!b) return error_reply(req, rs::kSystemError, "bad unlock body: " + b.error().detail());
   auto it = locks_.find(b->consumer_group);
   if (it != locks_.end()) {
     for (const auto& mq : b->mqs) {

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "broker/broker.h"
+#include "broker/reply.h"
 #include "common/java_hash.h"
 #include "remoting/codes.h"
 #include "remoting/headers_pull.h"
@@ -12,10 +13,6 @@ namespace rs = remoting::response_code;
 using remoting::RemotingCommand;
 
 namespace {
-
-RemotingCommand fail(const RemotingCommand& req, int32_t code, std::string remark) {
-  return RemotingCommand::response_to(req, code, std::move(remark));
-}
 
 // The tag hash codes a TAG expression accepts; empty = every message.
 std::set<int32_t> tag_codes(std::string_view expression) {
@@ -47,20 +44,20 @@ void Broker::on_arrival(const std::string& topic, int32_t queue_id) {
 
 Broker::Reply Broker::on_pull(remoting::Connection&, Command& req) {
   auto h = remoting::PullMessageRequestHeader::decode(req);
-  if (!h) return fail(req, rs::kSystemError, h.error().detail());
+  if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   if ((cfg_.broker_permission & kPermRead) == 0)
-    return fail(req, rs::kNoPermission, "the broker[" + cfg_.broker_name + "] pulling message is forbidden");
+    return error_reply(req, rs::kNoPermission, "the broker[" + cfg_.broker_name + "] pulling message is forbidden");
   auto group = groups_.find_or_create(h->consumer_group);
-  if (!group) return fail(req, rs::kSystemError, "subscription group not saved: " + group.error().message());
-  if (!*group) return fail(req, rs::kSubscriptionGroupNotExist, "subscription group [" + h->consumer_group + "] does not exist");
+  if (!group) return error_reply(req, rs::kSystemError, "subscription group not saved: " + group.error().message());
+  if (!*group) return error_reply(req, rs::kSubscriptionGroupNotExist, "subscription group [" + h->consumer_group + "] does not exist");
   if (!(*group)->consume_enable)
-    return fail(req, rs::kNoPermission, "subscription group no permission, " + h->consumer_group);
+    return error_reply(req, rs::kNoPermission, "subscription group no permission, " + h->consumer_group);
   auto tc = topics_.find(h->topic);
-  if (!tc) return fail(req, rs::kTopicNotExist, "topic[" + h->topic + "] not exist, apply first please!");
+  if (!tc) return error_reply(req, rs::kTopicNotExist, "topic[" + h->topic + "] not exist, apply first please!");
   if ((tc->perm & kPermRead) == 0)
-    return fail(req, rs::kNoPermission, "the topic[" + h->topic + "] pulling message is forbidden");
+    return error_reply(req, rs::kNoPermission, "the topic[" + h->topic + "] pulling message is forbidden");
   if (h->queue_id < 0 || h->queue_id >= tc->read_queue_nums)
-    return fail(req, rs::kSystemError,
+    return error_reply(req, rs::kSystemError,
                 fmt::format("queueId[{}] is illegal, topic:[{}] topicConfig.readQueueNums:[{}]", h->queue_id, h->topic,
                             tc->read_queue_nums));
 
@@ -70,17 +67,17 @@ Broker::Reply Broker::on_pull(remoting::Connection&, Command& req) {
   const std::string expression_type = h->expression_type.value_or("TAG");
   if (from_request) {
     if (expression_type != "TAG")
-      return fail(req, rs::kSubscriptionParseFailed, "parse the consumer's subscription failed: only TAG expressions");
+      return error_reply(req, rs::kSubscriptionParseFailed, "parse the consumer's subscription failed: only TAG expressions");
     codes = tag_codes(h->subscription.value_or("*"));
   } else {
     const ConsumerGroupInfo* info = clients_.consumer_group(h->consumer_group);
     auto sub = info ? info->subscriptions.find(h->topic) : decltype(info->subscriptions.end()){};
     if (!info || sub == info->subscriptions.end())
-      return fail(req, rs::kSubscriptionNotExist, "the consumer's subscription not exist");
+      return error_reply(req, rs::kSubscriptionNotExist, "the consumer's subscription not exist");
     if (sub->second.sub_version < h->sub_version)
-      return fail(req, rs::kSubscriptionNotLatest, "the consumer's subscription not latest");
+      return error_reply(req, rs::kSubscriptionNotLatest, "the consumer's subscription not latest");
     if (info->message_model == remoting::MessageModel::broadcasting && !(*group)->consume_broadcast_enable)
-      return fail(req, rs::kNoPermission, "the consumer group[" + h->consumer_group + "] can not consume by broadcast way");
+      return error_reply(req, rs::kNoPermission, "the consumer group[" + h->consumer_group + "] can not consume by broadcast way");
     for (const auto c : sub->second.code_set) codes.insert(c);
   }
   store::TagFilter filter;

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include "broker/broker.h"
+#include "broker/reply.h"
 #include "common/big_endian.h"
 #include "remoting/codes.h"
 #include "remoting/headers_send.h"
@@ -18,10 +19,6 @@ namespace {
 
 // Java clients from V3_5_8 (ordinal 121) say how often a retry may run.
 constexpr int32_t kVersionWithMaxReconsumeTimes = 121;
-
-RemotingCommand fail(const RemotingCommand& req, int32_t code, std::string remark) {
-  return RemotingCommand::response_to(req, code, std::move(remark));
-}
 
 // `props` with `extra` appended, keeping the trailing separator rule.
 std::string with_properties(std::string props, std::string_view extra) {
@@ -62,15 +59,15 @@ std::optional<std::vector<common::StoredMessage>> decode_batch(rt::ConstBytes bo
 
 Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
   auto h = remoting::SendMessageRequestHeader::decode(req);
-  if (!h) return fail(req, rs::kSystemError, h.error().detail());
+  if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   if ((cfg_.broker_permission & kPermWrite) == 0)
-    return fail(req, rs::kNoPermission, "the broker[" + cfg_.broker_name + "] sending message is forbidden");
+    return error_reply(req, rs::kNoPermission, "the broker[" + cfg_.broker_name + "] sending message is forbidden");
   std::string topic = h->topic;
   if (!valid_topic_name(topic))
-    return fail(req, rs::kSystemError,
+    return error_reply(req, rs::kSystemError,
                 "The specified topic[" + topic + "] is blank, too long or contains illegal characters");
   if (send_forbidden_topic(topic))
-    return fail(req, rs::kNoPermission, "Sending message to topic[" + topic + "] is forbidden.");
+    return error_reply(req, rs::kNoPermission, "Sending message to topic[" + topic + "] is forbidden.");
 
   // The topic, auto-created when allowed (8.1).
   std::optional<store::TopicConfig> tc = topics_.find(topic);
@@ -78,21 +75,21 @@ Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
   if (!tc) {
     if (retry) {
       auto created = topics_.ensure(topic, 1, kPermRead | kPermWrite);
-      if (!created) return fail(req, rs::kSystemError, "topic config not saved: " + created.error().message());
+      if (!created) return error_reply(req, rs::kSystemError, "topic config not saved: " + created.error().message());
       tc = *created;
     } else {
       auto created = topics_.create_on_send(topic, h->default_topic, h->default_topic_queue_nums);
-      if (!created) return fail(req, rs::kSystemError, "topic config not saved: " + created.error().message());
+      if (!created) return error_reply(req, rs::kSystemError, "topic config not saved: " + created.error().message());
       tc = *created;
     }
   }
-  if (!tc) return fail(req, rs::kTopicNotExist, "topic[" + topic + "] not exist, apply first please!");
+  if (!tc) return error_reply(req, rs::kTopicNotExist, "topic[" + topic + "] not exist, apply first please!");
   if ((tc->perm & kPermWrite) == 0)
-    return fail(req, rs::kNoPermission, "the topic[" + topic + "] sending message is forbidden");
+    return error_reply(req, rs::kNoPermission, "the topic[" + topic + "] sending message is forbidden");
   int32_t queue_id = h->queue_id;
   if (queue_id < 0) queue_id = static_cast<int32_t>(rt_.random().below(static_cast<uint64_t>(tc->write_queue_nums)));
   if (queue_id >= std::max(tc->read_queue_nums, tc->write_queue_nums))
-    return fail(req, rs::kSystemError,
+    return error_reply(req, rs::kSystemError,
                 fmt::format("request queueId[{}] is illegal, {} Producer: {}", queue_id, topic, from.peer_address()));
 
   // A retry that has run out goes to the group's DLQ (8.3 step 4).
@@ -100,13 +97,13 @@ Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
   if (retry) {
     const std::string group = topic.substr(std::string_view(kRetryPrefix).size());
     auto g = groups_.find(group);
-    if (!g) return fail(req, rs::kSubscriptionGroupNotExist, "subscription group not exist, " + group);
+    if (!g) return error_reply(req, rs::kSubscriptionGroupNotExist, "subscription group not exist, " + group);
     const int32_t max = req.version >= kVersionWithMaxReconsumeTimes && h->max_reconsume_times
                             ? *h->max_reconsume_times
                             : g->retry_max_times;
     if (reconsume_times >= max) {
       auto dlq = topics_.ensure(dlq_topic(group), 1, kPermRead | kPermWrite);
-      if (!dlq) return fail(req, rs::kSystemError, "topic config not saved: " + dlq.error().message());
+      if (!dlq) return error_reply(req, rs::kSystemError, "topic config not saved: " + dlq.error().message());
       topic = dlq->topic_name;
       queue_id = 0;
     }
@@ -114,12 +111,12 @@ Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
 
   const std::string props = h->properties.value_or("");
   if (props.size() > common::kPropertiesBytesMax)
-    return fail(req, rs::kMessageIllegal, fmt::format("the message properties are {} bytes, more than {}", props.size(),
+    return error_reply(req, rs::kMessageIllegal, fmt::format("the message properties are {} bytes, more than {}", props.size(),
                                                       common::kPropertiesBytesMax));
   if (common::decode_properties(props).count("TRAN_MSG"))
-    return fail(req, rs::kNoPermission, "the broker[" + cfg_.broker_name + "] does not take transaction messages yet");
+    return error_reply(req, rs::kNoPermission, "the broker[" + cfg_.broker_name + "] does not take transaction messages yet");
   if (req.body.size() > cfg_.store.max_message_size)
-    return fail(req, rs::kMessageIllegal,
+    return error_reply(req, rs::kMessageIllegal,
                 fmt::format("the message body is {} bytes, more than {}", req.body.size(), cfg_.store.max_message_size));
 
   common::StoredMessage base;
@@ -137,7 +134,7 @@ Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
   store::PutResult r;
   if (batch) {
     auto ms = decode_batch(req.body, base, with_properties(props, cluster), cfg_.store.max_message_size);
-    if (!ms) return fail(req, rs::kMessageIllegal, "the batch body does not decode");
+    if (!ms) return error_reply(req, rs::kMessageIllegal, "the batch body does not decode");
     r = store_->put_batch(std::move(*ms));
   } else {
     common::StoredMessage m = std::move(base);
@@ -146,7 +143,7 @@ Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
     r = store_->put(std::move(m));
   }
   if (!r.ok() && r.status != store::PutStatus::flush_disk_timeout)
-    return fail(req, send_code_for(r.status), std::string(store::to_string(r.status)) + ": " + r.detail);
+    return error_reply(req, send_code_for(r.status), std::string(store::to_string(r.status)) + ": " + r.detail);
   put_total_ += r.message_count;
 
   RemotingCommand resp = RemotingCommand::response_to(req, send_code_for(r.status));

@@ -225,6 +225,19 @@ void checker_main(rt::Runtime& rt, World& w, const std::string& broker_addr, boo
   done = true;
 }
 
+// The run's outcome: trace hash (disks folded in), counters, failures and,
+// for a failed run, the last log lines.
+RunResult finish(sim::Simulation& sim, const World& w) {
+  RunResult out;
+  for (NodeId i = 0; i < sim.node_count(); ++i) sim.fold(sim.node(i).disk().digest());
+  out.trace_hash = sim.trace_hash();
+  out.events = sim.events_processed();
+  out.simulated = sim.now().time_since_epoch();
+  out.failures = w.failures;
+  if (!out.ok()) out.recent_logs = sim.recent_logs();
+  return out;
+}
+
 struct Shape {
   store::FlushDiskType flush = store::FlushDiskType::async_flush;
   bool power_loss = false;
@@ -277,16 +290,10 @@ RunResult run_durability(uint64_t seed, const RunOptions& opts, const Shape& sha
   sim.start(checker.id());
   if (!sim.run_until([&] { return checked; }, 5min)) w.fail("the checker did not finish");
 
-  RunResult out;
-  for (NodeId i = 0; i < sim.node_count(); ++i) sim.fold(sim.node(i).disk().digest());
-  out.trace_hash = sim.trace_hash();
-  out.events = sim.events_processed();
-  out.simulated = sim.now().time_since_epoch();
-  out.failures = w.failures;
+  RunResult out = finish(sim, w);
   if (crashes > 0) out.faults.push_back(shape.power_loss ? "power_loss" : "crash");
   out.notes.push_back(fmt::format("producers={} attempted={} acked={} broker_boots={}", producers, w.attempted.size(),
                                   w.acked.size(), w.broker_boots));
-  if (!out.ok()) out.recent_logs = sim.recent_logs();
   return out;
 }
 
@@ -382,16 +389,10 @@ RunResult run_long_poll_scenario(uint64_t seed, const RunOptions& opts) {
     if (it->second > acked + 1ms)
       w.fail(fmt::format("{} delivered {} us after its send was acknowledged", name_of(body), late));
   }
-  RunResult out;
-  for (NodeId i = 0; i < sim.node_count(); ++i) sim.fold(sim.node(i).disk().digest());
-  out.trace_hash = sim.trace_hash();
-  out.events = sim.events_processed();
-  out.simulated = sim.now().time_since_epoch();
-  out.failures = w.failures;
+  RunResult out = finish(sim, w);
   out.notes.push_back(
       fmt::format("messages={} delivered={} latest_delivery_after_ack={}us", acked_at.size(), delivered_at.size(),
                   max_late_us));
-  if (!out.ok()) out.recent_logs = sim.recent_logs();
   return out;
 }
 
@@ -490,18 +491,12 @@ RunResult run_heartbeat_loss_scenario(uint64_t seed, const RunOptions& opts) {
     return s.first > healed && s.first < healed + 70s && s.second == 3;
   });
   if (!rejoined) w.fail("the consumer did not rejoin within 70 s after the link healed");
-  RunResult out;
-  for (NodeId i = 0; i < sim.node_count(); ++i) sim.fold(sim.node(i).disk().digest());
-  out.trace_hash = sim.trace_hash();
-  out.events = sim.events_processed();
-  out.simulated = sim.now().time_since_epoch();
-  out.failures = w.failures;
+  RunResult out = finish(sim, w);
   out.faults.push_back("partition");
   out.notes.push_back(fmt::format(
       "outage={}s dropped_after={}ms notifications={}", std::chrono::duration_cast<std::chrono::seconds>(outage).count(),
       dropped ? std::chrono::duration_cast<std::chrono::milliseconds>(*dropped - last_beat).count() : -1,
       notified[0] + notified[1]));
-  if (!out.ok()) out.recent_logs = sim.recent_logs();
   return out;
 }
 

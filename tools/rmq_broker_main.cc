@@ -18,33 +18,13 @@
 #include "broker/broker.h"
 #include "common/config.h"
 #include "runtime/real/real_runtime.h"
-
-namespace {
-
-int usage(const std::string& why) {
-  if (!why.empty()) std::fprintf(stderr, "rmq-broker: %s\n", why.c_str());
-  std::fprintf(stderr, "usage: rmq-broker [-c broker.conf] [--key=value ...]\n");
-  return 2;
-}
-
-}  // namespace
+#include "tools/server_cli.h"
 
 int main(int argc, char** argv) {
-  std::string config_path;
-  std::vector<std::string> overrides;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "-c") {
-      if (i + 1 >= argc) return usage("-c needs a file");
-      config_path = argv[++i];
-    } else if (a == "-h" || a == "--help") {
-      return usage("");
-    } else if (a.rfind("--", 0) == 0) {
-      overrides.push_back(a);
-    } else {
-      return usage("unknown argument '" + a + "'");
-    }
-  }
+  rmq::tools::ServerArgs args;
+  if (auto exit_now = rmq::tools::parse_server_args(argc, argv, "rmq-broker", args)) return *exit_now;
+  const std::string& config_path = args.config_path;
+  const std::vector<std::string>& overrides = args.overrides;
   const char* home = std::getenv("HOME");
   const std::string default_root = std::string(home && *home ? home : ".") + "/store";
 

@@ -17,33 +17,13 @@
 #include "common/config.h"
 #include "namesrv/name_server.h"
 #include "runtime/real/real_runtime.h"
-
-namespace {
-
-int usage(const std::string& why) {
-  if (!why.empty()) std::fprintf(stderr, "rmq-namesrv: %s\n", why.c_str());
-  std::fprintf(stderr, "usage: rmq-namesrv [-c namesrv.conf] [--key=value ...]\n");
-  return 2;
-}
-
-}  // namespace
+#include "tools/server_cli.h"
 
 int main(int argc, char** argv) {
-  std::string config_path;
-  std::vector<std::string> overrides;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "-c") {
-      if (i + 1 >= argc) return usage("-c needs a file");
-      config_path = argv[++i];
-    } else if (a == "-h" || a == "--help") {
-      return usage("");
-    } else if (a.rfind("--", 0) == 0) {
-      overrides.push_back(a);
-    } else {
-      return usage("unknown argument '" + a + "'");
-    }
-  }
+  rmq::tools::ServerArgs args;
+  if (auto exit_now = rmq::tools::parse_server_args(argc, argv, "rmq-namesrv", args)) return *exit_now;
+  const std::string& config_path = args.config_path;
+  const std::vector<std::string>& overrides = args.overrides;
   const char* home = std::getenv("HOME");
   const std::string default_kv = std::string(home && *home ? home : ".") + "/namesrv/kvConfig.json";
 
