@@ -1,0 +1,165 @@
+#include "client/mq_client.h"
+
+#include <set>
+
+#include "remoting/codes.h"
+#include "remoting/header_fields.h"
+#include "remoting/headers_consumer.h"
+#include "remoting/headers_namesrv.h"
+
+namespace rmq::client {
+
+namespace rc = remoting::request_code;
+namespace rs = remoting::response_code;
+using remoting::RemotingCommand;
+
+MqClient::MqClient(rt::Runtime& rt, ClientConfig cfg) : rt_(rt), cfg_(std::move(cfg)) {
+  client_id_ = cfg_.client_ip + "@" + cfg_.instance_name;
+  from_brokers_.on(rc::kNotifyConsumerIdsChanged, [this](remoting::Connection&, RemotingCommand& req) {
+    auto h = remoting::ConsumerGroupRequestHeader::decode(req);
+    if (h) {
+      auto it = consumers_.find(h->consumer_group);
+      if (it != consumers_.end() && it->second.on_ids_changed) it->second.on_ids_changed();
+    }
+    return std::optional<RemotingCommand>{};
+  });
+  rpc_ = std::make_unique<remoting::RpcClient>(rt_, &from_brokers_, cfg_.rpc);
+}
+
+MqClient::~MqClient() { stop(); }
+
+void MqClient::start() {
+  if (started_) return;
+  started_ = true;
+  tasks_.push_back(rt_.spawn("client-routes", [this] { route_loop(); }));
+  tasks_.push_back(rt_.spawn("client-heartbeat", [this] { heartbeat_loop(); }));
+}
+
+void MqClient::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  for (auto& t : tasks_) t.cancel();
+  for (auto& t : tasks_) t.cancel_and_join();
+  tasks_.clear();
+  if (rpc_) rpc_->stop();
+}
+
+rt::Result<RemotingCommand> MqClient::invoke(const std::string& addr, RemotingCommand req, rt::Duration timeout) {
+  if (addr.empty()) return rt::Error(rt::Errc::unreachable, "no broker address");
+  return rpc_->invoke(addr, std::move(req), timeout);
+}
+
+rt::Result<remoting::TopicRouteData> MqClient::fetch_route(const std::string& topic) {
+  if (cfg_.namesrv_addrs.empty()) return rt::Error(rt::Errc::unreachable, "no namesrv address configured");
+  std::optional<rt::Error> last;
+  // Failover: start with the namesrv that answered last, then the others.
+  for (size_t i = 0; i < cfg_.namesrv_addrs.size(); ++i) {
+    const size_t n = (namesrv_next_ + i) % cfg_.namesrv_addrs.size();
+    const std::string& addr = cfg_.namesrv_addrs[n];
+    auto req = RemotingCommand::request(rc::kGetRouteinfoByTopic);
+    remoting::GetRouteInfoRequestHeader h;
+    h.topic = topic;
+    h.encode(req);
+    auto resp = rpc_->invoke(addr, std::move(req), cfg_.rpc_timeout);
+    if (!resp) {
+      last = rt::Error(resp.error().code(), "namesrv " + addr + ": " + resp.error().message());
+      continue;
+    }
+    namesrv_next_ = n;
+    if (resp->code == rs::kTopicNotExist)
+      return rt::Error(rt::Errc::not_found, "no route for topic " + topic + " (" + resp->remark.value_or("") + ")");
+    if (resp->code != rs::kSuccess) {
+      last = rt::Error(rt::Errc::io_error, "namesrv " + addr + " answered " + std::to_string(resp->code));
+      continue;
+    }
+    auto route = remoting::decode_topic_route(remoting::to_text(resp->body));
+    if (!route) {
+      last = route.error();
+      continue;
+    }
+    return route;
+  }
+  return *last;
+}
+
+rt::Result<remoting::TopicRouteData> MqClient::route(const std::string& topic) {
+  if (auto it = routes_.find(topic); it != routes_.end()) return it->second;
+  auto fetched = fetch_route(topic);
+  if (!fetched) return fetched.error();
+  routes_[topic] = *fetched;
+  return fetched;
+}
+
+void MqClient::refresh_routes() {
+  std::vector<std::string> topics;
+  for (const auto& [t, _] : routes_) topics.push_back(t);
+  for (const auto& t : topics) {
+    auto fetched = fetch_route(t);
+    if (fetched) {
+      routes_[t] = std::move(*fetched);
+    } else if (fetched.error().code() == rt::Errc::not_found) {
+      routes_.erase(t);  // the topic is gone
+    }
+    // Unreachable namesrvs: keep the cached route.
+  }
+}
+
+std::optional<std::string> MqClient::master_address(const std::string& broker_name) const {
+  for (const auto& [t, r] : routes_)
+    for (const auto& b : r.broker_datas)
+      if (b.broker_name == broker_name)
+        if (auto it = b.broker_addrs.find(0); it != b.broker_addrs.end()) return it->second;
+  return std::nullopt;
+}
+
+std::vector<std::string> MqClient::broker_addresses() const {
+  std::set<std::string> addrs;
+  for (const auto& [t, r] : routes_)
+    for (const auto& b : r.broker_datas)
+      for (const auto& [id, a] : b.broker_addrs) addrs.insert(a);
+  return {addrs.begin(), addrs.end()};
+}
+
+void MqClient::add_producer_group(const std::string& group) { ++producer_groups_[group]; }
+
+void MqClient::remove_producer_group(const std::string& group) {
+  auto it = producer_groups_.find(group);
+  if (it != producer_groups_.end() && --it->second <= 0) producer_groups_.erase(it);
+}
+
+void MqClient::add_consumer(const std::string& group, ConsumerDataFn data, NotifyFn on_ids_changed) {
+  consumers_[group] = Consumer{std::move(data), std::move(on_ids_changed)};
+}
+
+void MqClient::remove_consumer(const std::string& group) { consumers_.erase(group); }
+
+void MqClient::heartbeat_all() {
+  remoting::HeartbeatData hb;
+  hb.client_id = client_id_;
+  for (const auto& [g, _] : producer_groups_) hb.producer_groups.push_back(g);
+  for (const auto& [g, c] : consumers_) hb.consumers.push_back(c.data());
+  if (hb.producer_groups.empty() && hb.consumers.empty()) return;
+  const auto body = remoting::to_bytes(remoting::encode_heartbeat(hb));
+  for (const auto& addr : broker_addresses()) {
+    auto req = RemotingCommand::request(rc::kHeartBeat);
+    req.body = body;
+    auto resp = rpc_->invoke(addr, std::move(req), cfg_.rpc_timeout);
+    if (!resp) rt_.log(rt::LogLevel::debug, "heartbeat to " + addr + ": " + resp.error().message());
+  }
+}
+
+void MqClient::route_loop() {
+  for (;;) {
+    rt_.sleep_for(cfg_.poll_name_server_interval);
+    refresh_routes();
+  }
+}
+
+void MqClient::heartbeat_loop() {
+  for (;;) {
+    heartbeat_all();
+    rt_.sleep_for(cfg_.heartbeat_broker_interval);
+  }
+}
+
+}  // namespace rmq::client
