@@ -87,13 +87,24 @@ std::string Producer::next_uniq_key() {
 
 rt::Result<std::vector<Producer::Target>> Producer::writable_queues(const std::string& topic) {
   auto route = client_.route(topic);
+  int32_t queues_max = INT32_MAX;
+  if (!route && route.error().code() == rt::Errc::not_found) {
+    // An unknown topic goes to the brokers that auto-create from TBW102,
+    // with the default 4 queues (as Java's producer does).
+    auto tbw = client_.route("TBW102");
+    if (tbw) {
+      route = std::move(tbw);
+      queues_max = 4;
+    }
+  }
   if (!route) return route.error();
   std::vector<Target> out;
   for (const auto& qd : route->queue_datas) {
     if ((qd.perm & kPermWrite) == 0) continue;
     auto addr = client_.master_address(qd.broker_name);
     if (!addr) continue;
-    for (int32_t q = 0; q < qd.write_queue_nums; ++q) out.push_back(Target{{topic, qd.broker_name, q}, *addr});
+    for (int32_t q = 0; q < std::min(qd.write_queue_nums, queues_max); ++q)
+      out.push_back(Target{{topic, qd.broker_name, q}, *addr});
   }
   if (out.empty()) return rt::Error(rt::Errc::not_found, "topic " + topic + " has no writable queue on a master");
   return out;
