@@ -27,6 +27,7 @@ struct RunResult {
   std::vector<std::string> faults;    // which fault families were on
   std::vector<std::string> notes;     // counters worth printing
   std::vector<std::string> recent_logs;
+  int64_t duplicates = 0;  // deliveries the contract allows but that were counted
   bool ok() const { return failures.empty(); }
 };
 

@@ -28,6 +28,7 @@ int usage(const std::string& why) {
   std::fprintf(stderr,
                "usage: rmq-sim list\n"
                "       rmq-sim run --scenario NAME (--seed N | --seeds A..B [--twice]) [--verbose] [--trace] [--no-faults]\n"
+               "       rmq-sim explore --seeds A..B [--scenario NAME] [--twice]   (every scenario: a summary table)\n"
                "  --twice  runs every seed of the range twice; a different trace hash is a failure\n");
   return 2;
 }
@@ -77,35 +78,77 @@ int run_one(const Scenario& s, uint64_t seed, const RunOptions& o) {
   return 0;
 }
 
-int run_range(const Scenario& s, uint64_t first, uint64_t last, const RunOptions& o, bool twice) {
-  const uint64_t total = last - first + 1;
+struct RangeStats {
+  uint64_t seeds = 0;
   std::vector<std::pair<uint64_t, RunResult>> failed;
-  double sim_s = 0;
+  double simulated_s = 0;
+  double wall_s = 0;
+  int64_t duplicates = 0;
+};
+
+// Runs seeds first..last (each twice with `twice`, comparing trace hashes),
+// drawing a progress line on stderr.
+RangeStats run_seeds(const Scenario& s, uint64_t first, uint64_t last, const RunOptions& o, bool twice) {
+  RangeStats st;
+  st.seeds = last - first + 1;
   const auto t0 = std::chrono::steady_clock::now();
+  constexpr int kBar = 30;
   for (uint64_t seed = first;; ++seed) {
     RunResult r = s.run(seed, o);
-    sim_s += std::chrono::duration<double>(r.simulated).count();
+    st.simulated_s += std::chrono::duration<double>(r.simulated).count();
     if (twice) {
       // Determinism: the same seed must replay to the same trace hash.
       const RunResult again = s.run(seed, o);
-      sim_s += std::chrono::duration<double>(again.simulated).count();
+      st.simulated_s += std::chrono::duration<double>(again.simulated).count();
       if (again.trace_hash != r.trace_hash)
         r.failures.push_back(fmt::format("nondeterministic: the second run's trace hash is {:016x}", again.trace_hash));
     }
-    if (!r.ok()) failed.emplace_back(seed, std::move(r));
+    st.duplicates += r.duplicates;
+    if (!r.ok()) st.failed.emplace_back(seed, std::move(r));
     const uint64_t done = seed - first + 1;
-    std::fprintf(stderr, "\r[%llu/%llu] seed=%llu failures=%zu", static_cast<unsigned long long>(done),
-                 static_cast<unsigned long long>(total), static_cast<unsigned long long>(seed), failed.size());
+    const int filled = static_cast<int>(done * kBar / st.seeds);
+    std::fprintf(stderr, "\r%-24s [%s%s] %llu/%llu failures=%zu", s.name.c_str(), std::string(filled, '#').c_str(),
+                 std::string(kBar - filled, '.').c_str(), static_cast<unsigned long long>(done),
+                 static_cast<unsigned long long>(st.seeds), st.failed.size());
     if (seed == last) break;
   }
   std::fprintf(stderr, "\n");
-  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  for (const auto& [seed, r] : failed) print_failure(s, seed, r, o);
+  st.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return st;
+}
+
+int run_range(const Scenario& s, uint64_t first, uint64_t last, const RunOptions& o, bool twice) {
+  const RangeStats st = run_seeds(s, first, last, o, twice);
+  for (const auto& [seed, r] : st.failed) print_failure(s, seed, r, o);
   std::printf("scenario=%s seeds=%llu..%llu runs=%llu failures=%zu simulated=%.0fs wall=%.1fs speedup=%.0fx\n",
               s.name.c_str(), static_cast<unsigned long long>(first), static_cast<unsigned long long>(last),
-              static_cast<unsigned long long>(total), failed.size(), sim_s, wall_s, wall_s > 0 ? sim_s / wall_s : 0);
-  std::printf("%llu passed, %zu failed\n", static_cast<unsigned long long>(total - failed.size()), failed.size());
-  return failed.empty() ? 0 : 1;
+              static_cast<unsigned long long>(st.seeds), st.failed.size(), st.simulated_s, st.wall_s,
+              st.wall_s > 0 ? st.simulated_s / st.wall_s : 0);
+  std::printf("%llu passed, %zu failed\n", static_cast<unsigned long long>(st.seeds - st.failed.size()), st.failed.size());
+  return st.failed.empty() ? 0 : 1;
+}
+
+// Swarm mode: every scenario (or one) over the seed range; each seed picks
+// its own fault families and rates. A table, then every failure's replay.
+int explore(const std::vector<const Scenario*>& scenarios, uint64_t first, uint64_t last, const RunOptions& o,
+            bool twice) {
+  std::vector<std::pair<const Scenario*, RangeStats>> all;
+  for (const Scenario* s : scenarios) all.emplace_back(s, run_seeds(*s, first, last, o, twice));
+  std::printf("%-24s %7s %9s %11s %12s %9s %10s\n", "scenario", "seeds", "failures", "duplicates", "simulated_s",
+              "wall_s", "sim/wall");
+  uint64_t passed = 0, failed = 0;
+  for (const auto& [s, st] : all) {
+    std::printf("%-24s %7llu %9zu %11lld %12.0f %9.1f %9.0fx\n", s->name.c_str(),
+                static_cast<unsigned long long>(st.seeds), st.failed.size(), static_cast<long long>(st.duplicates),
+                st.simulated_s, st.wall_s, st.wall_s > 0 ? st.simulated_s / st.wall_s : 0);
+    passed += st.seeds - st.failed.size();
+    failed += st.failed.size();
+  }
+  for (const auto& [s, st] : all)
+    for (const auto& [seed, r] : st.failed) print_failure(*s, seed, r, o);
+  std::printf("%llu passed, %llu failed\n", static_cast<unsigned long long>(passed),
+              static_cast<unsigned long long>(failed));
+  return failed == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -117,7 +160,8 @@ int main(int argc, char** argv) {
     for (const auto& s : rmq::scenarios::all_scenarios()) std::printf("%-12s %s\n", s.name.c_str(), s.goal.c_str());
     return 0;
   }
-  if (args[0] != "run") return usage("unknown command '" + args[0] + "'");
+  const bool exploring = args[0] == "explore";
+  if (args[0] != "run" && !exploring) return usage("unknown command '" + args[0] + "'");
   std::string name;
   std::string seed_arg, seeds_arg;
   RunOptions o;
@@ -148,7 +192,12 @@ int main(int argc, char** argv) {
     }
   }
   const Scenario* s = rmq::scenarios::find_scenario(name);
-  if (s == nullptr) return usage(name.empty() ? "--scenario is required" : "unknown scenario '" + name + "'");
+  if (exploring) {
+    if (!name.empty() && s == nullptr) return usage("unknown scenario '" + name + "'");
+    if (seeds_arg.empty() || !seed_arg.empty()) return usage("explore takes --seeds A..B");
+  } else if (s == nullptr) {
+    return usage(name.empty() ? "--scenario is required" : "unknown scenario '" + name + "'");
+  }
   if (seed_arg.empty() == seeds_arg.empty()) return usage("give exactly one of --seed or --seeds");
   if (!seed_arg.empty()) {
     uint64_t seed = 0;
@@ -161,5 +210,14 @@ int main(int argc, char** argv) {
   if (dots == std::string::npos || !parse_u64(seeds_arg.substr(0, dots), first) ||
       !parse_u64(seeds_arg.substr(dots + 2), last) || first > last)
     return usage("bad seed range '" + seeds_arg + "' (want A..B with A <= B)");
+  if (exploring) {
+    std::vector<const Scenario*> list;
+    if (s != nullptr) {
+      list.push_back(s);
+    } else {
+      for (const auto& sc : rmq::scenarios::all_scenarios()) list.push_back(&sc);
+    }
+    return explore(list, first, last, o, twice);
+  }
   return run_range(*s, first, last, o, twice);
 }
