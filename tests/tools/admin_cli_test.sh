@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# rmq-admin as an operator uses it, against a real rmq-namesrv and rmq-broker
+# on 127.0.0.1: create a topic, send three messages, read them back by
+# offset, id, key and pull, look at the cluster, the broker and a group's
+# progress, delete the topic; then the failures: bad usage exits 2, an
+# unreachable namesrv or broker exits 1 naming its address, a RocketMQ error
+# answer exits 1 naming the response code.
+#
+#   tests/tools/admin_cli_test.sh BUILD_DIR
+# shellcheck disable=SC2317  # functions run from the EXIT trap
+set -u
+if [ $# -ne 1 ]; then
+  echo "usage: $0 BUILD_DIR" >&2
+  exit 2
+fi
+build=$(cd "$1" && pwd) || exit 2
+admin=$build/tools/rmq-admin
+for bin in rmq-admin rmq-namesrv rmq-broker; do
+  [ -x "$build/tools/$bin" ] || { echo "$build/tools/$bin is missing (build it first)" >&2; exit 2; }
+done
+unset NAMESRV_ADDR
+work=$(mktemp -d "${TMPDIR:-/tmp}/rmq-admin-cli.XXXXXX") || exit 2
+ns_pid=""
+broker_pid=""
+passed=0; failed=0
+
+stop_server() {  # pid
+  [ -n "$1" ] || return 0
+  kill -TERM "$1" 2>/dev/null
+  for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null
+  wait "$1" 2>/dev/null
+}
+cleanup() {
+  stop_server "$broker_pid"
+  stop_server "$ns_pid"
+  if [ "$failed" -ne 0 ]; then
+    echo "--- namesrv log"; tail -n 50 "$work/namesrv.log"
+    echo "--- broker log"; tail -n 50 "$work/broker.log"
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+check() {  # name, condition-exit-status
+  if [ "$2" -eq 0 ]; then passed=$((passed+1)); else failed=$((failed+1)); echo "FAIL: $1"; fi
+}
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() {  # a free port P with P+1 free too (the broker's HA port by convention)
+  local p
+  for _ in $(seq 1 200); do
+    p=$(( 20000 + RANDOM % 30000 ))
+    if port_free "$p" && port_free $((p + 1)) && [ "$p" != "${taken:-}" ]; then echo "$p"; return 0; fi
+  done
+  return 1
+}
+wait_port() {  # port pid
+  for _ in $(seq 1 100); do
+    kill -0 "$2" 2>/dev/null || return 1
+    port_free "$1" || return 0
+    sleep 0.1
+  done
+  return 1
+}
+# run NAME ARGS...: rmq-admin ARGS with stdout in $out, stderr in $err, status in $rc.
+run() {
+  "$admin" "$@" >"$work/out" 2>"$work/err"
+  rc=$?
+  out=$(cat "$work/out"); err=$(cat "$work/err")
+}
+# retry ARGS...: run until it exits 0 (the broker registers and indexes asynchronously).
+retry() {
+  for _ in $(seq 1 50); do
+    run "$@"
+    [ "$rc" -eq 0 ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+ns_port=$(free_port) || { echo "no free port" >&2; exit 1; }
+taken=$ns_port
+broker_port=$(free_port) || { echo "no free port" >&2; exit 1; }
+ns=127.0.0.1:$ns_port
+broker=127.0.0.1:$broker_port
+"$build/tools/rmq-namesrv" --listenPort="$ns_port" --bindAddress=127.0.0.1 --kvConfigPath="$work/kv.json" \
+  >"$work/namesrv.log" 2>&1 &
+ns_pid=$!
+wait_port "$ns_port" "$ns_pid" || { echo "rmq-namesrv did not start" >&2; cat "$work/namesrv.log"; exit 1; }
+"$build/tools/rmq-broker" --namesrvAddr="$ns" --listenPort="$broker_port" --bindAddress=127.0.0.1 \
+  --brokerIP1=127.0.0.1 --storePathRootDir="$work/store" >"$work/broker.log" 2>&1 &
+broker_pid=$!
+wait_port "$broker_port" "$broker_pid" || { echo "rmq-broker did not start" >&2; cat "$work/broker.log"; exit 1; }
+
+# --- the cluster ---------------------------------------------------------------
+for _ in $(seq 1 50); do run clusterList -n "$ns"; grep -q "$broker" <<<"$out" && break; sleep 0.1; done
+check "clusterList lists the broker (rc $rc: $out $err)" "$([ "$rc" -eq 0 ] && grep -q "DefaultCluster *broker-a *0 *$broker *V4_9_8" <<<"$out"; echo $?)"
+
+run updateTopic -n "$ns" -c DefaultCluster -t AdminT -r 4 -w 4
+check "updateTopic -c creates the topic (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -q "create topic to $broker success" <<<"$out"; echo $?)"
+retry topicRoute -n "$ns" -t AdminT
+check "topicRoute shows the new topic (rc $rc: $err)" \
+  "$([ "$rc" -eq 0 ] && grep -q '"writeQueueNums": 4' <<<"$out" && grep -q "\"0\": \"$broker\"" <<<"$out"; echo $?)"
+run topicList -n "$ns"
+check "topicList contains the topic" "$([ "$rc" -eq 0 ] && grep -qx AdminT <<<"$out"; echo $?)"
+
+# --- messages --------------------------------------------------------------------
+offset_ids=(); client_ids=()
+for i in 1 2 3; do
+  run sendMessage -n "$ns" -t AdminT -p "body-$i" -k "key-$i" -c TagA
+  check "sendMessage $i (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -q "Send Status: *SEND_OK" <<<"$out"; echo $?)"
+  offset_ids+=("$(awk '/^OffsetMsgId:/ {print $2}' <<<"$out")")
+  client_ids+=("$(awk '/^MsgId:/ {print $2}' <<<"$out")")
+done
+run sendMessage -n "$ns" -t AdminT -p x -i 9
+check "sendMessage to a queue the topic lacks exits 1 (rc $rc)" "$([ "$rc" -eq 1 ]; echo $?)"
+
+run sendMessage -n "$ns" -t AdminAuto -p auto-body
+check "sendMessage to a new topic goes through TBW102 (rc $rc: $err)" \
+  "$([ "$rc" -eq 0 ] && grep -q "Send Status: *SEND_OK" <<<"$out" && grep -q "through TBW102" <<<"$err"; echo $?)"
+retry topicRoute -n "$ns" -t AdminAuto
+check "the broker auto-created it (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -q '"writeQueueNums": 4' <<<"$out"; echo $?)"
+
+run topicStatus -n "$ns" -t AdminT
+total=$(awk 'NR > 1 {s += $4} END {print s + 0}' <<<"$out")
+check "topicStatus: 4 queues whose max offsets sum to 3 (got $total, rc $rc)" \
+  "$([ "$rc" -eq 0 ] && [ "$total" -eq 3 ] && [ "$(grep -c '^broker-a' <<<"$out")" -eq 4 ]; echo $?)"
+
+run queryMsgById -n "$ns" -i "${offset_ids[1]}"
+check "queryMsgById shows the body (rc $rc: $err)" \
+  "$([ "$rc" -eq 0 ] && grep -q "Message Body: *body-2" <<<"$out" && grep -q "Keys: *\[key-2\]" <<<"$out"; echo $?)"
+run queryMsgById -n "$ns" -i "${client_ids[2]}" -t AdminT
+check "queryMsgById -t finds a client msgId (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -q "Message Body: *body-3" <<<"$out"; echo $?)"
+run queryMsgById -n "$ns" -i not-an-id
+check "queryMsgById of a malformed id exits 2 (rc $rc)" "$([ "$rc" -eq 2 ]; echo $?)"
+
+retry queryMsgByKey -n "$ns" -t AdminT -k key-2
+check "queryMsgByKey finds the key (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -q "${offset_ids[1]}" <<<"$out" && [ "$(wc -l <<<"$out")" -eq 2 ]; echo $?)"
+run queryMsgByKey -n "$ns" -t AdminT -k no-such-key
+check "queryMsgByKey of a missing key exits 1 (rc $rc: $err)" "$([ "$rc" -eq 1 ] && grep -q "QUERY_NOT_FOUND" <<<"$err"; echo $?)"
+
+run consumeMessage -n "$ns" -t AdminT -g admin-test-group
+check "consumeMessage prints the 3 bodies (rc $rc: $err)" \
+  "$([ "$rc" -eq 0 ] && grep -q "body-1" <<<"$out" && grep -q "body-2" <<<"$out" && grep -q "body-3" <<<"$out" && grep -q "^3 message(s)" <<<"$out"; echo $?)"
+run consumeMessage -n "$ns" -t AdminT -c 2
+check "consumeMessage -c 2 stops at 2" "$([ "$rc" -eq 0 ] && grep -q "^2 message(s)" <<<"$out"; echo $?)"
+
+run brokerStatus -n "$ns" -b "$broker"
+check "brokerStatus prints msgPutTotalTodayNow, 4 puts (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -Eq "^msgPutTotalTodayNow +: 4$" <<<"$out"; echo $?)"
+
+run consumerProgress -n "$ns" -g admin-test-group -t AdminT
+check "consumerProgress lists the topic's queues (rc $rc: $err)" \
+  "$([ "$rc" -eq 0 ] && [ "$(grep -c '^AdminT *broker-a' <<<"$out")" -eq 4 ] && grep -q "Diff Total: 3" <<<"$out"; echo $?)"
+
+# --- deletion ----------------------------------------------------------------------
+run deleteTopic -n "$ns" -c DefaultCluster -t AdminT
+check "deleteTopic (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -q "from NameServer success" <<<"$out"; echo $?)"
+run topicRoute -n "$ns" -t AdminT
+check "topicRoute of the deleted topic exits 1 with TOPIC_NOT_EXIST (rc $rc: $err)" \
+  "$([ "$rc" -eq 1 ] && grep -q "TOPIC_NOT_EXIST (17)" <<<"$err" && grep -q "$ns" <<<"$err"; echo $?)"
+run topicList -n "$ns"
+check "topicList no longer has it" "$([ "$rc" -eq 0 ] && ! grep -qx AdminT <<<"$out"; echo $?)"
+
+# --- usage and unreachable servers ----------------------------------------------------
+run help
+check "help lists every subcommand" "$([ "$rc" -eq 0 ] && [ "$(grep -cE '^  (updateTopic|deleteTopic|topicList|topicRoute|topicStatus|clusterList|brokerStatus|consumerProgress|queryMsgById|queryMsgByKey|sendMessage|consumeMessage) ' <<<"$out")" -eq 12 ]; echo $?)"
+expect_usage() {  # args...
+  run "$@"
+  check "'rmq-admin $*' exits 2 with usage on stderr (got $rc)" "$([ "$rc" -eq 2 ] && grep -q "usage:" <<<"$err" && [ -z "$out" ]; echo $?)"
+}
+expect_usage
+expect_usage noSuchCommand -n "$ns"
+expect_usage topicRoute -n "$ns"
+expect_usage topicRoute -t AdminT
+expect_usage topicRoute -n "$ns" -t AdminT -x 1
+expect_usage updateTopic -n "$ns" -t T
+expect_usage updateTopic -n "$ns" -c DefaultCluster -t T -p 9
+expect_usage sendMessage -n "$ns" -t T -p x -i abc
+expect_usage topicList -n localhost-9876
+
+dead=$(free_port)
+run topicList -n "127.0.0.1:$dead"
+check "an unreachable namesrv exits 1 naming it (rc $rc: $err)" "$([ "$rc" -eq 1 ] && grep -q "127.0.0.1:$dead" <<<"$err"; echo $?)"
+run topicList -n "127.0.0.1:$dead;$ns"
+check "the next namesrv is tried when one is down (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -qx TBW102 <<<"$out"; echo $?)"
+run brokerStatus -b "127.0.0.1:$dead"
+check "an unreachable broker exits 1 naming it (rc $rc: $err)" "$([ "$rc" -eq 1 ] && grep -q "broker 127.0.0.1:$dead" <<<"$err"; echo $?)"
+NAMESRV_ADDR=$ns "$admin" topicList >"$work/out" 2>&1; rc=$?
+check "NAMESRV_ADDR stands in for -n (rc $rc)" "$([ "$rc" -eq 0 ] && grep -qx TBW102 "$work/out"; echo $?)"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

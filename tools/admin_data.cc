@@ -1,0 +1,228 @@
+#include "tools/admin_data.h"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <tuple>
+
+#include "common/json.h"
+#include "common/numbers.h"
+#include "remoting/codes.h"
+
+namespace rmq::tools {
+
+namespace bj = boost::json;
+namespace rs = remoting::response_code;
+using rt::Errc;
+using rt::Error;
+
+namespace {
+
+Error bad(std::string what) { return Error(Errc::invalid_argument, std::move(what)); }
+
+bool by_name(const Master& a, const Master& b) { return a.broker_name < b.broker_name; }
+
+bool by_queue(const QueueRef& a, const QueueRef& b) {
+  return std::tie(a.broker_name, a.queue_id) < std::tie(b.broker_name, b.queue_id);
+}
+
+bool by_mq(const MessageQueueKey& a, const MessageQueueKey& b) {
+  return std::tie(a.topic, a.broker_name, a.queue_id) < std::tie(b.topic, b.broker_name, b.queue_id);
+}
+
+std::vector<QueueRef> queues_with(const remoting::TopicRouteData& route, int32_t perm_bit, bool write) {
+  std::vector<QueueRef> out;
+  for (const auto& q : route.queue_datas) {
+    if ((q.perm & perm_bit) == 0) continue;
+    std::optional<std::string> addr;
+    for (const auto& b : route.broker_datas)
+      if (b.broker_name == q.broker_name) addr = master_addr(b);
+    if (!addr) continue;
+    const int32_t n = write ? q.write_queue_nums : q.read_queue_nums;
+    for (int32_t id = 0; id < n; ++id) out.push_back(QueueRef{q.broker_name, *addr, id});
+  }
+  std::sort(out.begin(), out.end(), by_queue);
+  return out;
+}
+
+// {"offsetTable":{<MessageQueue JSON>:{...}}} -> (key, value object) pairs.
+rt::Result<std::vector<std::pair<MessageQueueKey, const bj::object*>>> mq_table(const bj::value& root) {
+  if (!root.is_object()) return bad("the body is not a JSON object");
+  std::vector<std::pair<MessageQueueKey, const bj::object*>> out;
+  const bj::value* table = root.get_object().if_contains("offsetTable");
+  if (!table) return out;
+  if (!table->is_object()) return bad("offsetTable is not an object");
+  for (const auto& kv : table->get_object()) {
+    auto key = json::parse_lenient(std::string_view(kv.key().data(), kv.key().size()));
+    if (!key || !key->is_object()) return bad("an offsetTable key is not a MessageQueue object");
+    const auto& k = key->get_object();
+    MessageQueueKey mq;
+    mq.topic = json::get_string(k, "topic").value_or("");
+    mq.broker_name = json::get_string(k, "brokerName").value_or("");
+    mq.queue_id = static_cast<int32_t>(json::get_int64(k, "queueId").value_or(-1));
+    if (!kv.value().is_object()) return bad("an offsetTable value is not an object");
+    out.emplace_back(std::move(mq), &kv.value().get_object());
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> master_addr(const remoting::BrokerData& b) {
+  auto it = b.broker_addrs.find(0);
+  if (it == b.broker_addrs.end() || it->second.empty()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<Master> route_masters(const remoting::TopicRouteData& route) {
+  std::vector<Master> out;
+  for (const auto& b : route.broker_datas)
+    if (auto addr = master_addr(b)) out.push_back(Master{b.broker_name, *addr});
+  std::sort(out.begin(), out.end(), by_name);
+  return out;
+}
+
+std::vector<Master> cluster_masters(const remoting::ClusterInfo& info, std::string_view cluster) {
+  std::vector<Master> out;
+  for (const auto& [name, names] : info.cluster_addr_table) {
+    if (!cluster.empty() && name != cluster) continue;
+    for (const auto& broker_name : names) {
+      auto it = info.broker_addr_table.find(broker_name);
+      if (it == info.broker_addr_table.end()) continue;
+      if (auto addr = master_addr(it->second)) out.push_back(Master{broker_name, *addr});
+    }
+  }
+  std::sort(out.begin(), out.end(), by_name);
+  return out;
+}
+
+std::vector<QueueRef> write_queues(const remoting::TopicRouteData& route) {
+  return queues_with(route, remoting::kPermWrite, /*write=*/true);
+}
+
+std::vector<QueueRef> read_queues(const remoting::TopicRouteData& route) {
+  return queues_with(route, remoting::kPermRead, /*write=*/false);
+}
+
+rt::Result<std::vector<TopicQueueStats>> decode_topic_stats(std::string_view text) {
+  auto v = json::parse_lenient(text);
+  if (!v) return v.error();
+  auto table = mq_table(*v);
+  if (!table) return table.error();
+  std::vector<TopicQueueStats> out;
+  for (const auto& [mq, o] : *table) {
+    TopicQueueStats s;
+    s.mq = mq;
+    s.min_offset = json::get_int64(*o, "minOffset").value_or(0);
+    s.max_offset = json::get_int64(*o, "maxOffset").value_or(0);
+    s.last_update_ms = json::get_int64(*o, "lastUpdateTimestamp").value_or(0);
+    out.push_back(std::move(s));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return by_mq(a.mq, b.mq); });
+  return out;
+}
+
+rt::Result<ConsumeStats> decode_consume_stats(std::string_view text) {
+  auto v = json::parse_lenient(text);
+  if (!v) return v.error();
+  auto table = mq_table(*v);
+  if (!table) return table.error();
+  ConsumeStats out;
+  if (const bj::value* tps = v->get_object().if_contains("consumeTps"); tps && tps->is_number())
+    out.consume_tps = tps->to_number<double>();
+  for (const auto& [mq, o] : *table) {
+    ConsumeQueueStats s;
+    s.mq = mq;
+    s.broker_offset = json::get_int64(*o, "brokerOffset").value_or(0);
+    s.consumer_offset = json::get_int64(*o, "consumerOffset").value_or(0);
+    s.last_timestamp_ms = json::get_int64(*o, "lastTimestamp").value_or(0);
+    out.queues.push_back(std::move(s));
+  }
+  std::sort(out.queues.begin(), out.queues.end(), [](const auto& a, const auto& b) { return by_mq(a.mq, b.mq); });
+  return out;
+}
+
+rt::Result<std::map<std::string, std::string>> decode_kv_table(std::string_view text) {
+  auto v = json::parse_lenient(text);
+  if (!v) return v.error();
+  if (!v->is_object()) return bad("the body is not a JSON object");
+  const bj::value* table = v->get_object().if_contains("table");
+  if (!table || !table->is_object()) return bad("the body has no \"table\" object");
+  std::map<std::string, std::string> out;
+  for (const auto& kv : table->get_object())
+    out[std::string(kv.key())] = json::scalar_text(kv.value()).value_or(json::serialize(kv.value()));
+  return out;
+}
+
+int64_t table_long(const std::map<std::string, std::string>& table, const std::string& key) {
+  auto it = table.find(key);
+  if (it == table.end()) return 0;
+  return common::parse_java_long(it->second).value_or(0);
+}
+
+std::string table_rate(const std::map<std::string, std::string>& table, const std::string& key) {
+  auto it = table.find(key);
+  if (it == table.end()) return "0.00";
+  const std::string first = it->second.substr(0, it->second.find(' '));
+  double v = 0;
+  auto [end, ec] = std::from_chars(first.data(), first.data() + first.size(), v);
+  if (ec != std::errc() || end != first.data() + first.size()) return "0.00";
+  return fmt::format("{:.2f}", v);
+}
+
+std::string send_status_name(int32_t code) {
+  switch (code) {
+    case rs::kSuccess: return "SEND_OK";
+    case rs::kFlushDiskTimeout: return "FLUSH_DISK_TIMEOUT";
+    case rs::kFlushSlaveTimeout: return "FLUSH_SLAVE_TIMEOUT";
+    case rs::kSlaveNotAvailable: return "SLAVE_NOT_AVAILABLE";
+    default: return "";
+  }
+}
+
+rt::Result<std::vector<common::StoredMessage>> decode_records(std::span<const std::byte> body) {
+  std::vector<common::StoredMessage> out;
+  size_t at = 0;
+  while (at < body.size()) {
+    auto d = common::decode_stored(body.subspan(at));
+    if (d.status != common::RecordStatus::ok)
+      return bad("record at byte " + std::to_string(at) + " of the answer does not decode" +
+                 (d.problem.empty() ? std::string() : ": " + d.problem));
+    out.push_back(std::move(*d.message));
+    at += d.size;
+  }
+  return out;
+}
+
+std::string property(const common::StoredMessage& m, const std::string& key) {
+  const auto props = common::decode_properties(m.properties);
+  auto it = props.find(key);
+  return it == props.end() ? std::string() : it->second;
+}
+
+std::string stored_offset_msg_id(const common::StoredMessage& m) {
+  return common::offset_msg_id(m.store_host, m.physical_offset);
+}
+
+std::string message_id(const common::StoredMessage& m) {
+  std::string uniq = property(m, "UNIQ_KEY");
+  return uniq.empty() ? stored_offset_msg_id(m) : uniq;
+}
+
+bool has_key(const common::StoredMessage& m, std::string_view key) {
+  if (property(m, "UNIQ_KEY") == key) return true;
+  const std::string all = property(m, "KEYS");
+  std::string_view keys = all;
+  while (!keys.empty()) {
+    const size_t sp = keys.find(' ');
+    if (keys.substr(0, sp) == key) return true;
+    if (sp == std::string_view::npos) break;
+    keys.remove_prefix(sp + 1);
+  }
+  return false;
+}
+
+}  // namespace rmq::tools

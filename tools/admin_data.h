@@ -1,0 +1,100 @@
+// What rmq-admin reads out of answers (reference 3.1, 3.5, 3.6): the
+// queues of a route, the masters of a cluster, the MessageQueue-keyed
+// tables of GET_TOPIC_STATS_INFO and GET_CONSUME_STATS, the runtime-info
+// table, and the stored records of pull/query/view bodies.
+//
+// Pure: decoders return Errc::invalid_argument naming what is wrong, and
+// every list comes out sorted (broker name, then queue id) so the output
+// does not depend on the order of the JSON. tools/ only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/message_format.h"
+#include "remoting/route_data.h"
+#include "runtime/runtime.h"
+
+namespace rmq::tools {
+
+// A broker group's master: its name and address (broker id 0).
+struct Master {
+  std::string broker_name;
+  std::string addr;
+};
+
+// One queue of a topic on one broker group.
+struct QueueRef {
+  std::string broker_name;
+  std::string addr;  // the master's
+  int32_t queue_id = 0;
+};
+
+// The master of `b`, if it has one.
+std::optional<std::string> master_addr(const remoting::BrokerData& b);
+// The masters of the brokers in a route, by broker name.
+std::vector<Master> route_masters(const remoting::TopicRouteData& route);
+// The masters of `cluster`'s brokers; every cluster's when `cluster` is
+// empty. By broker name.
+std::vector<Master> cluster_masters(const remoting::ClusterInfo& info, std::string_view cluster);
+// Queues a producer writes to (perm has WRITE, broker has a master), or a
+// consumer reads from (READ). By broker name, then queue id.
+std::vector<QueueRef> write_queues(const remoting::TopicRouteData& route);
+std::vector<QueueRef> read_queues(const remoting::TopicRouteData& route);
+
+struct MessageQueueKey {
+  std::string topic;
+  std::string broker_name;
+  int32_t queue_id = 0;
+};
+
+struct TopicQueueStats {  // GET_TOPIC_STATS_INFO (202)
+  MessageQueueKey mq;
+  int64_t min_offset = 0;
+  int64_t max_offset = 0;
+  int64_t last_update_ms = 0;
+};
+rt::Result<std::vector<TopicQueueStats>> decode_topic_stats(std::string_view json);
+
+struct ConsumeQueueStats {  // GET_CONSUME_STATS (208)
+  MessageQueueKey mq;
+  int64_t broker_offset = 0;
+  int64_t consumer_offset = 0;
+  int64_t last_timestamp_ms = 0;
+};
+struct ConsumeStats {
+  std::vector<ConsumeQueueStats> queues;  // by topic, broker name, queue id
+  double consume_tps = 0;
+};
+rt::Result<ConsumeStats> decode_consume_stats(std::string_view json);
+
+// {"table":{"k":"v",...}}: every value as text.
+rt::Result<std::map<std::string, std::string>> decode_kv_table(std::string_view json);
+
+// A number of a runtime-info table (0 when absent or not a number), and the
+// first of a rate's three space-separated values ("12.5 3.0 1.0": 10 s,
+// 1 min, 10 min) with two decimals.
+int64_t table_long(const std::map<std::string, std::string>& table, const std::string& key);
+std::string table_rate(const std::map<std::string, std::string>& table, const std::string& key);
+
+// The SendStatus of a send answer's code: SEND_OK, FLUSH_DISK_TIMEOUT,
+// FLUSH_SLAVE_TIMEOUT, SLAVE_NOT_AVAILABLE; "" for a failed send.
+std::string send_status_name(int32_t code);
+
+// The records of a pull, query or view body, back to back.
+rt::Result<std::vector<common::StoredMessage>> decode_records(std::span<const std::byte> body);
+
+// The msgId users see: UNIQ_KEY if the message has one, else the offset msgId.
+std::string message_id(const common::StoredMessage& m);
+std::string stored_offset_msg_id(const common::StoredMessage& m);
+// One property of the message ("" when absent).
+std::string property(const common::StoredMessage& m, const std::string& key);
+// True when `key` is one of the message's space-separated KEYS or its UNIQ_KEY.
+bool has_key(const common::StoredMessage& m, std::string_view key);
+
+}  // namespace rmq::tools
