@@ -201,9 +201,14 @@ void PushConsumer::rebalance_topic(const std::string& topic) {
   std::vector<MessageQueue> gone;
   for (const auto& [q, _] : queues_)
     if (q.topic == topic && !wanted.count(q)) gone.push_back(q);
+  bool changed = !gone.empty();
   for (const auto& q : gone) stop_queue(q);
   for (const auto& q : mine)
-    if (!queues_.count(q)) start_queue(q);
+    if (!queues_.count(q)) {
+      start_queue(q);
+      changed = true;
+    }
+  if (changed && on_rebalance_) on_rebalance_(owned_queues());
 }
 
 void PushConsumer::start_queue(const MessageQueue& q) {

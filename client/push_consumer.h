@@ -87,6 +87,9 @@ class PushConsumer {
   std::vector<MessageQueue> owned_queues() const;
   // Rebalances now. Suspends.
   void rebalance();
+  // Called after a rebalance that changed what this member owns, with every
+  // queue it owns from then on (history recording, tests).
+  void on_rebalance(std::function<void(const std::vector<MessageQueue>&)> fn) { on_rebalance_ = std::move(fn); }
   const PushConsumerConfig& config() const { return cfg_; }
 
  private:
@@ -111,6 +114,7 @@ class PushConsumer {
   std::map<MessageQueue, std::shared_ptr<QueueState>> queues_;
   std::map<MessageQueue, int64_t> broadcast_offsets_;
   rt::Event rebalance_now_;
+  std::function<void(const std::vector<MessageQueue>&)> on_rebalance_;
   std::vector<rt::Task> tasks_;
   bool started_ = false;
   bool stopped_ = false;

@@ -200,6 +200,12 @@ bool rebalance_explains(const History& h, const Ownership& own, const Delivery& 
   };
   if (in_flight(prev) || in_flight(d)) return true;
   const Period* p = period_at(own, prev.group, prev.consumer, prev.queue, prev.at);
+  // Two members owning the queue at once (their views of the group disagreed
+  // for a moment, as RocketMQ's rebalance allows): a rebalance duplicate.
+  if (prev.consumer != d.consumer && p != nullptr) {
+    const Period* pd = period_at(own, d.group, d.consumer, d.queue, d.at);
+    if (pd != nullptr && pd->start <= prev.at) return true;
+  }
   const rt::Instant since = p == nullptr ? prev.at : p->start;
   auto it = own.changes.find(d.group);
   if (it == own.changes.end()) return false;

@@ -16,6 +16,10 @@ const std::vector<Scenario>& all_scenarios() {
       {"consumer-heartbeat-loss",
        "a consumer silent for over 120 s is dropped within one scan after, not before, and its group is notified",
        run_consumer_heartbeat_loss},
+      {"cluster",
+       "with broker crashes, every acknowledged message reaches a clustering group of 3 and each member of a "
+       "broadcasting group of 2, intact; duplicates counted with their cause",
+       run_cluster},
   };
   return kAll;
 }

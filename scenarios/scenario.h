@@ -48,5 +48,7 @@ RunResult run_broker_crash(uint64_t seed, const RunOptions& opts);
 RunResult run_broker_power_loss(uint64_t seed, const RunOptions& opts);
 RunResult run_long_poll(uint64_t seed, const RunOptions& opts);
 RunResult run_consumer_heartbeat_loss(uint64_t seed, const RunOptions& opts);
+// The client against two brokers (scenarios/cluster.cc).
+RunResult run_cluster(uint64_t seed, const RunOptions& opts);
 
 }  // namespace rmq::scenarios

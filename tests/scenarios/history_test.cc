@@ -219,6 +219,19 @@ TEST(History, DeliveryInFlightAfterLosingTheQueueExplainsTheRedelivery) {
   EXPECT_TRUE(check_duplicates(b.h).empty());
 }
 
+TEST(History, TwoMembersOwningAQueueAtOnceExplainTheirDuplicates) {
+  // c2 took the queue first, c1 later, and neither gave it up (their views
+  // of the group disagreed): both deliver offset 0.
+  Builder b;
+  b.group("CG", GroupKind::clustering, {"c1", "c2"});
+  b.ack(0, 0, 0, 10);
+  b.rebalance("CG", "c2", 20, {q(0)}).rebalance("CG", "c1", 25, {q(0)});
+  b.deliver("CG", "c1", 0, q(0), 0, 30);
+  b.deliver("CG", "c2", 0, q(0), 0, 31);
+  EXPECT_EQ(count_duplicates(b.h).at("CG").at(DuplicateCause::rebalance), 1);
+  EXPECT_TRUE(check_duplicates(b.h).empty());
+}
+
 TEST(History, RedeliveryAfterAConsumerRestartIsAttributedToTheRestart) {
   Builder b = clean();
   b.h.restarts.push_back({.consumer = "c1", .at = ms(300)});
