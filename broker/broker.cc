@@ -100,7 +100,7 @@ rt::Result<void> Broker::stop() {
   tasks_.clear();
   // Held pulls answer now rather than when their clients time out.
   for (auto& [key, waiters] : pull_waiters_)
-    for (auto& w : waiters) w->set();
+    for (auto& [n, w] : waiters) w->set();
   if (server_) server_->stop();
   rt::Result<void> result;
   if (namesrv_client_) {

@@ -114,8 +114,11 @@ class Broker {
   std::unique_ptr<remoting::RpcClient> namesrv_client_;
   rt::Event register_now_;
 
-  // Held pulls: "topic@queueId" -> the events of the pulls waiting on it.
-  std::map<std::string, std::set<std::shared_ptr<rt::Event>>> pull_waiters_;
+  // Held pulls: "topic@queueId" -> the events of the pulls waiting on it,
+  // by arrival number (never by pointer: wake-up order must not depend on
+  // addresses, or the same seed would not replay).
+  std::map<std::string, std::map<uint64_t, std::shared_ptr<rt::Event>>> pull_waiters_;
+  uint64_t next_waiter_ = 0;
 
   // Orderly-consumption queue locks: group -> "topic@brokerName@queueId" -> owner.
   struct QueueLock {

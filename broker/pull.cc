@@ -23,13 +23,13 @@ std::set<int32_t> tag_codes(std::string_view expression) {
 
 // Removes a held pull's event from the waiters when the pull is answered.
 struct WaiterGuard {
-  std::map<std::string, std::set<std::shared_ptr<rt::Event>>>& waiters;
+  std::map<std::string, std::map<uint64_t, std::shared_ptr<rt::Event>>>& waiters;
   std::string key;
-  std::shared_ptr<rt::Event> event;
+  uint64_t number = 0;
   ~WaiterGuard() {
     auto it = waiters.find(key);
     if (it == waiters.end()) return;
-    it->second.erase(event);
+    it->second.erase(number);
     if (it->second.empty()) waiters.erase(it);
   }
 };
@@ -39,7 +39,7 @@ struct WaiterGuard {
 void Broker::on_arrival(const std::string& topic, int32_t queue_id) {
   auto it = pull_waiters_.find(topic + "@" + std::to_string(queue_id));
   if (it == pull_waiters_.end()) return;
-  for (const auto& ev : it->second) ev->set();
+  for (const auto& [n, ev] : it->second) ev->set();
 }
 
 Broker::Reply Broker::on_pull(remoting::Connection&, Command& req) {
@@ -94,8 +94,8 @@ Broker::Reply Broker::on_pull(remoting::Connection&, Command& req) {
   const rt::Instant deadline = rt_.now() + hold;
   const std::string key = h->topic + "@" + std::to_string(h->queue_id);
   auto arrived = std::make_shared<rt::Event>(rt_);
-  WaiterGuard guard{pull_waiters_, key, arrived};
-  if (may_suspend) pull_waiters_[key].insert(arrived);
+  WaiterGuard guard{pull_waiters_, key, next_waiter_++};
+  if (may_suspend) pull_waiters_[key][guard.number] = arrived;
   const int32_t max_count = std::clamp(h->max_msg_nums, 1, cfg_.max_transfer_count);
   const int64_t max_bytes = h->max_msg_bytes ? std::min<int64_t>(*h->max_msg_bytes, cfg_.max_transfer_bytes)
                                              : cfg_.max_transfer_bytes;

@@ -125,7 +125,7 @@ void PushConsumer::shutdown() {
     qs->dropped = true;
     qs->task.cancel();
   }
-  for (auto& [q, qs] : queues_) qs->task.cancel_and_join();
+  for (auto& [q, qs] : queues_) qs->task.cancel_and_join();  // no rebalance runs any more
   commit_offsets();
   client_.remove_consumer(cfg_.group);
   if (cfg_.model == remoting::MessageModel::clustering) {
@@ -224,6 +224,8 @@ void PushConsumer::start_queue(const MessageQueue& q) {
     return;
   }
   qs->next_pull = qs->consumed = *offset;
+  // A concurrent rebalance may have started it while this one asked.
+  if (queues_.count(q) || stopped_) return;
   queues_[q] = qs;
   qs->task = client_.runtime().spawn("consumer-pull", [this, qs] { pull_loop(qs); });
 }
@@ -232,10 +234,10 @@ void PushConsumer::stop_queue(const MessageQueue& q) {
   auto it = queues_.find(q);
   if (it == queues_.end()) return;
   auto qs = it->second;
+  queues_.erase(it);  // before suspending: the map may change meanwhile
   qs->dropped = true;
   qs->task.cancel();
   qs->task.cancel_and_join();
-  queues_.erase(it);
   // Its last offset, so that the next owner starts where this one stopped.
   if (cfg_.model == remoting::MessageModel::clustering && qs->consumed > qs->committed) {
     auto req = RemotingCommand::request(rc::kUpdateConsumerOffset);
@@ -376,7 +378,9 @@ void PushConsumer::consume(QueueState& qs, const ReceivedMessage& m) {
 }
 
 void PushConsumer::commit_offsets() {
-  for (auto& [q, qs] : queues_) {
+  // A snapshot: committing suspends, and a rebalance may change queues_.
+  std::vector<std::pair<MessageQueue, std::shared_ptr<QueueState>>> snapshot(queues_.begin(), queues_.end());
+  for (auto& [q, qs] : snapshot) {
     if (qs->consumed <= qs->committed) continue;
     if (cfg_.model == remoting::MessageModel::broadcasting) {
       broadcast_offsets_[q] = qs->consumed;

@@ -42,7 +42,20 @@ std::string body_of(const std::string& key, int n) {
   return b;
 }
 
+// What a variant of the scenario does to the cluster.
+enum class Plan {
+  broker_crashes,    // (a) kill -9 and restart brokers at random
+  namesrvs_down,     // (b) every namesrv down for 10 minutes while traffic goes on
+  broker_heartbeat,  // (c) one broker cut off from both namesrvs for 150-200 s
+  consumer_crash,    // (d) a clustering consumer crashes for good
+  slow_disk,         // (f) SYNC_FLUSH brokers with slow operations and 3 s fsync stalls
+};
+
 struct Cluster {
+  Plan plan = Plan::broker_crashes;
+  Duration send_gap_max = 200ms;
+  std::vector<sim::NodeId> namesrv_nodes;
+  std::vector<sim::NodeId> consumer_nodes;
   sim::Simulation sim;
   h::History hist;
   std::vector<std::string> namesrv_addrs;
@@ -94,7 +107,7 @@ void producer_main(rt::Runtime& rt, Cluster& k, int p, int count, const std::str
       s.outcome = h::SendOutcome::unknown;  // a timeout may still have stored it
     }
     k.hist.sends.push_back(std::move(s));
-    rt.sleep_for(Duration(rt.random().between(5'000'000, 200'000'000)));
+    rt.sleep_for(Duration(rt.random().between(5'000'000, k.send_gap_max.count())));
   }
   ++k.producers_done;
   mq.stop();
@@ -136,8 +149,12 @@ void consumer_main(rt::Runtime& rt, Cluster& k, const std::string& group, remoti
 
 }  // namespace
 
-RunResult run_cluster(uint64_t seed, const RunOptions& opts) {
+RunResult run_cluster_plan(uint64_t seed, const RunOptions& opts, Plan plan) {
   Cluster k(seed);
+  k.plan = plan;
+  // Traffic must outlast a 10-minute namesrv outage.
+  if (plan == Plan::namesrvs_down) k.send_gap_max = 8s;
+  if (plan == Plan::broker_heartbeat) k.send_gap_max = 10s;
   auto& sim = k.sim;
   rt::Random& r = sim.random();
   sim.set_echo_logs(opts.verbose);
@@ -151,6 +168,7 @@ RunResult run_cluster(uint64_t seed, const RunOptions& opts) {
       rt.sleep_for(rt::kForever);
     });
     k.namesrv_addrs.push_back(n.ip() + ":9876");
+    k.namesrv_nodes.push_back(n.id());
   }
   k.broker_cfgs.resize(2);
   for (int i = 0; i < 2; ++i) {
@@ -169,6 +187,7 @@ RunResult run_cluster(uint64_t seed, const RunOptions& opts) {
     cfg.store.root_dir = "/store";
     cfg.store.commit_log_segment_bytes = 1 << 20;
     cfg.store.store_host = cfg.address();
+    if (plan == Plan::slow_disk) cfg.store.flush_disk_type = store::FlushDiskType::sync_flush;
     k.broker_nodes.push_back(n.id());
   }
   const int per_producer = 40 + static_cast<int>(r.below(60));
@@ -185,19 +204,28 @@ RunResult run_cluster(uint64_t seed, const RunOptions& opts) {
     const std::string group = bc ? "BG" : "CG";
     const std::string instance = fmt::format("c{}", c);
     const std::string ip = fmt::format("10.2.0.{}", c + 1);
-    sim.add_node(fmt::format("consumer{}", c), [&k, group, instance, bc, ip](rt::Runtime& rt) {
+    auto& cn = sim.add_node(fmt::format("consumer{}", c), [&k, group, instance, bc, ip](rt::Runtime& rt) {
       consumer_main(rt, k, group, bc ? remoting::MessageModel::broadcasting : remoting::MessageModel::clustering,
                     instance, ip);
     });
+    k.consumer_nodes.push_back(cn.id());
     (bc ? broadcasting : clustering).members.insert(ip + "@" + instance);
   }
   k.hist.groups["CG"] = clustering;
   k.hist.groups["BG"] = broadcasting;
   sim.start_all();
 
-  // Safety phase: broker process crashes and restarts.
+  // Safety phase: the plan's faults.
   int crashes = 0;
-  if (opts.faults) {
+  std::optional<std::string> crashed_consumer;
+  rt::Instant settle_until{};
+  struct CutOff {
+    std::string broker;
+    rt::Instant from, until;
+  };
+  std::optional<CutOff> cut_off;
+  Duration safety = 35s;
+  if (opts.faults && plan == Plan::broker_crashes) {
     for (Duration t = Duration(r.between(3'000'000'000, 8'000'000'000)); t < 30s;
          t += Duration(r.between(2'000'000'000, 10'000'000'000))) {
       const NodeId b = k.broker_nodes[r.below(2)];
@@ -211,8 +239,51 @@ RunResult run_cluster(uint64_t seed, const RunOptions& opts) {
         });
       });
     }
+  } else if (opts.faults && plan == Plan::namesrvs_down) {
+    const Duration at = Duration(r.between(5'000'000'000, 20'000'000'000));
+    sim.at(rt::Instant(at), [&sim, &k] {
+      for (NodeId n : k.namesrv_nodes) sim.crash(n);
+    });
+    sim.at(rt::Instant(at + 10min), [&sim, &k] {
+      for (NodeId n : k.namesrv_nodes) sim.start(n);
+    });
+    safety = at + 10min + 5s;
+  } else if (opts.faults && plan == Plan::broker_heartbeat) {
+    const size_t victim = r.below(2);
+    const NodeId b = k.broker_nodes[victim];
+    const Duration at = Duration(r.between(5'000'000'000, 20'000'000'000));
+    const Duration outage = Duration(r.between(180'000'000'000, 240'000'000'000));
+    // From 120 s (namesrv expiry) + 10 s (its scan) + 30 s (the clients'
+    // route refresh) after the cut until the heal, producers use only the
+    // other broker.
+    cut_off = CutOff{k.broker_cfgs[victim].broker_name, rt::Instant(at + 160s), rt::Instant(at + outage)};
+    sim.at(rt::Instant(at), [&sim, &k, b] {
+      for (NodeId n : k.namesrv_nodes) sim.partition(b, n, true);
+    });
+    sim.at(rt::Instant(at + outage), [&sim, &k, b] {
+      for (NodeId n : k.namesrv_nodes) sim.heal(b, n, true);
+    });
+    safety = at + outage + 5s;
+  } else if (opts.faults && plan == Plan::consumer_crash) {
+    const size_t victim = r.below(3);  // one of the clustering group
+    const Duration at = Duration(r.between(5'000'000'000, 25'000'000'000));
+    crashed_consumer = fmt::format("10.2.0.{}@c{}", victim + 1, victim);
+    sim.at(rt::Instant(at), [&sim, &k, victim] { sim.crash(k.consumer_nodes[victim]); });
+    // Settled by then: one 10 s client scan plus one 20 s rebalance period.
+    settle_until = rt::Instant(at + 40s);
+  } else if (opts.faults && plan == Plan::slow_disk) {
+    for (NodeId b : k.broker_nodes) {
+      sim::DiskConfig slow;
+      slow.slow_probability = 0.2;
+      slow.sync_stall_probability = 0.1;
+      slow.sync_stall = 3s;
+      sim.set_disk_config(b, slow);
+    }
+    sim.at(rt::Instant(30s), [&sim, &k] {
+      for (NodeId b : k.broker_nodes) sim.set_disk_config(b, sim::DiskConfig{});
+    });
   }
-  sim.run_for(35s);
+  sim.run_until(rt::Instant(safety));
   for (NodeId b : k.broker_nodes)
     if (!sim.node(b).up()) sim.start(b);
   k.hist.healed_at = sim.now();
@@ -231,10 +302,43 @@ RunResult run_cluster(uint64_t seed, const RunOptions& opts) {
   };
   sim.run_until(everything_delivered, 10min);
   sim.run_for(5s);  // late duplicates show up too
+  if (sim.now() < settle_until) sim.run_until(settle_until);
+  const rt::Instant stopping = sim.now();  // consumers leave from here on
   k.consumers_stop = true;
   sim.run_for(3s);
   k.hist.end = sim.now();
 
+  // (d) After it settles (one 10 s scan plus one 20 s rebalance period after
+  // the crash), the survivors own every queue, each exactly once.
+  if (crashed_consumer) {
+    std::map<std::string, std::set<h::QueueRef>> owned;
+    for (const auto& rb : k.hist.rebalances)
+      if (rb.group == "CG" && rb.consumer != *crashed_consumer && rb.at < stopping) owned[rb.consumer] = rb.owned;
+    std::map<h::QueueRef, int> owners;
+    for (const auto& [c, qs] : owned)
+      for (const auto& q : qs)
+        if (q.topic == kTopic) ++owners[q];
+    if (owners.size() != 2 * kQueuesPerBroker)
+      k.failures.push_back(fmt::format("after the crash the survivors own {} of {} queues", owners.size(),
+                                       2 * kQueuesPerBroker));
+    for (const auto& [q, n] : owners)
+      if (n != 1) k.failures.push_back(fmt::format("{} is owned by {} survivors", h::to_string(q), n));
+    if (!k.failures.empty())
+      for (const auto& rb : k.hist.rebalances)
+        if (rb.group == "CG")
+          k.failures.push_back(fmt::format("rebalance of {} at {}: {} queues", rb.consumer,
+                                           rb.at.time_since_epoch().count() / 1'000'000, rb.owned.size()));
+  }
+  if (cut_off) {
+    int moved = 0;
+    for (const auto& snd : k.hist.sends) {
+      if (snd.outcome != h::SendOutcome::acked || snd.invoked < cut_off->from || snd.invoked >= cut_off->until) continue;
+      ++moved;
+      if (snd.queue.broker == cut_off->broker)
+        k.failures.push_back(fmt::format("{} went to {} after its routes had dropped", snd.key, cut_off->broker));
+    }
+    if (moved == 0) k.failures.push_back("no send fell in the window where only one broker was routed");
+  }
   const h::Summary sum = h::check_all(k.hist);
   RunResult out;
   for (NodeId i = 0; i < sim.node_count(); ++i) sim.fold(sim.node(i).disk().digest());
@@ -247,6 +351,10 @@ RunResult run_cluster(uint64_t seed, const RunOptions& opts) {
   for (const auto& [group, causes] : sum.duplicates)
     for (const auto& [cause, n] : causes) out.duplicates += n;
   if (crashes > 0) out.faults.push_back("crash");
+  if (opts.faults && plan == Plan::namesrvs_down) out.faults.push_back("namesrvs_down");
+  if (opts.faults && plan == Plan::broker_heartbeat) out.faults.push_back("partition");
+  if (opts.faults && plan == Plan::consumer_crash) out.faults.push_back("consumer_crash");
+  if (opts.faults && plan == Plan::slow_disk) out.faults.push_back("slow_disk");
   size_t acked = 0;
   for (const auto& s : k.hist.sends) acked += s.outcome == h::SendOutcome::acked;
   out.notes.push_back(fmt::format("sends={} acked={} deliveries={} duplicates={} broker_crashes={}", k.hist.sends.size(),
@@ -254,5 +362,13 @@ RunResult run_cluster(uint64_t seed, const RunOptions& opts) {
   if (!out.ok()) out.recent_logs = sim.recent_logs();
   return out;
 }
+
+RunResult run_cluster(uint64_t seed, const RunOptions& o) { return run_cluster_plan(seed, o, Plan::broker_crashes); }
+RunResult run_namesrvs_down(uint64_t seed, const RunOptions& o) { return run_cluster_plan(seed, o, Plan::namesrvs_down); }
+RunResult run_broker_namesrv_heartbeat_loss(uint64_t seed, const RunOptions& o) {
+  return run_cluster_plan(seed, o, Plan::broker_heartbeat);
+}
+RunResult run_consumer_crash(uint64_t seed, const RunOptions& o) { return run_cluster_plan(seed, o, Plan::consumer_crash); }
+RunResult run_slow_disk_sync(uint64_t seed, const RunOptions& o) { return run_cluster_plan(seed, o, Plan::slow_disk); }
 
 }  // namespace rmq::scenarios

@@ -20,6 +20,17 @@ const std::vector<Scenario>& all_scenarios() {
        "with broker crashes, every acknowledged message reaches a clustering group of 3 and each member of a "
        "broadcasting group of 2, intact; duplicates counted with their cause",
        run_cluster},
+      {"namesrvs-down", "with every namesrv down for 10 minutes, clients keep sending and consuming on cached routes",
+       run_namesrvs_down},
+      {"broker-namesrv-heartbeat-loss",
+       "a broker cut off from the namesrvs drops out of the routes; producers move to the other broker; nothing "
+       "acknowledged is lost",
+       run_broker_namesrv_heartbeat_loss},
+      {"consumer-crash",
+       "after a clustering consumer crashes the survivors own every queue exactly once and receive everything",
+       run_consumer_crash},
+      {"slow-disk-sync", "SYNC_FLUSH on slow, stalling disks: sends time out or fail, never acknowledged then lost",
+       run_slow_disk_sync},
   };
   return kAll;
 }

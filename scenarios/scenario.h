@@ -50,5 +50,9 @@ RunResult run_long_poll(uint64_t seed, const RunOptions& opts);
 RunResult run_consumer_heartbeat_loss(uint64_t seed, const RunOptions& opts);
 // The client against two brokers (scenarios/cluster.cc).
 RunResult run_cluster(uint64_t seed, const RunOptions& opts);
+RunResult run_namesrvs_down(uint64_t seed, const RunOptions& opts);
+RunResult run_broker_namesrv_heartbeat_loss(uint64_t seed, const RunOptions& opts);
+RunResult run_consumer_crash(uint64_t seed, const RunOptions& opts);
+RunResult run_slow_disk_sync(uint64_t seed, const RunOptions& opts);
 
 }  // namespace rmq::scenarios
