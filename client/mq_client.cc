@@ -13,7 +13,7 @@ namespace rc = remoting::request_code;
 namespace rs = remoting::response_code;
 using remoting::RemotingCommand;
 
-MqClient::MqClient(rt::Runtime& rt, ClientConfig cfg) : rt_(rt), cfg_(std::move(cfg)) {
+MqClient::MqClient(rt::Runtime& rt, ClientConfig cfg) : rt_(rt), cfg_(std::move(cfg)), heartbeat_now_(rt) {
   client_id_ = cfg_.client_ip + "@" + cfg_.instance_name;
   from_brokers_.on(rc::kNotifyConsumerIdsChanged, [this](remoting::Connection&, RemotingCommand& req) {
     auto h = remoting::ConsumerGroupRequestHeader::decode(req);
@@ -86,7 +86,9 @@ rt::Result<remoting::TopicRouteData> MqClient::route(const std::string& topic) {
   if (auto it = routes_.find(topic); it != routes_.end()) return it->second;
   auto fetched = fetch_route(topic);
   if (!fetched) return fetched.error();
+  const auto known = broker_addresses();
   routes_[topic] = *fetched;
+  if (broker_addresses() != known) heartbeat_now_.set();  // new brokers hear from us at once
   return fetched;
 }
 
@@ -158,7 +160,8 @@ void MqClient::route_loop() {
 void MqClient::heartbeat_loop() {
   for (;;) {
     heartbeat_all();
-    rt_.sleep_for(cfg_.heartbeat_broker_interval);
+    (void)heartbeat_now_.wait(cfg_.heartbeat_broker_interval);
+    heartbeat_now_.reset();
   }
 }
 

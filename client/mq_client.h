@@ -5,7 +5,7 @@
 // poll_name_server_interval, trying each namesrv in turn; a route stays
 // cached while every namesrv is down), heart-beats every broker it knows
 // every heartbeat_broker_interval with its producer groups and consumer
-// subscriptions, and owns the connections (one per address, reused). Server
+// subscriptions (and at once when a route names a new broker), and owns the connections (one per address, reused). Server
 // requests (NOTIFY_CONSUMER_IDS_CHANGED) go to the registered consumers.
 //
 // Tasks: "client-routes", "client-heartbeat"; started by start(), cancelled
@@ -104,6 +104,7 @@ class MqClient {
   };
   std::map<std::string, Consumer> consumers_;
   size_t namesrv_next_ = 0;  // the namesrv to try first
+  rt::Event heartbeat_now_;  // a route named a broker not heart-beaten yet
   std::vector<rt::Task> tasks_;
   bool started_ = false;
   bool stopped_ = false;
