@@ -22,10 +22,7 @@
 int main(int argc, char** argv) {
   rmq::tools::ServerArgs args;
   if (auto exit_now = rmq::tools::parse_server_args(argc, argv, "rmq-namesrv", args)) return *exit_now;
-  const std::string& config_path = args.config_path;
-  const std::vector<std::string>& overrides = args.overrides;
-  const char* home = std::getenv("HOME");
-  const std::string default_kv = std::string(home && *home ? home : ".") + "/namesrv/kvConfig.json";
+  const std::string default_kv = rmq::tools::home_dir() + "/namesrv/kvConfig.json";
 
   rmq::real::RealRuntime rt({.name = "namesrv"});
   int exit_code = 0;
@@ -35,13 +32,9 @@ int main(int argc, char** argv) {
       rt.log(rmq::rt::LogLevel::error, "start-up failed: " + what);
       exit_code = 1;
     };
-    rmq::common::Properties props;
-    if (!config_path.empty()) {
-      auto loaded = rmq::common::Properties::load(rt.fs(), config_path);
-      if (!loaded) return fail(loaded.error().message());
-      props = std::move(*loaded);
-    }
-    if (auto o = props.apply_overrides(overrides); !o) return fail(o.error().detail());
+    auto loaded = rmq::tools::load_server_properties(rt.fs(), args);
+    if (!loaded) return fail(loaded.error().detail());
+    rmq::common::Properties& props = *loaded;
     rmq::namesrv::NamesrvConfig cfg;
     auto port = props.get_int("listenPort", 9876, 1, 65535);
     if (!port) return fail(port.error().detail());

@@ -6,9 +6,13 @@
 #pragma once
 
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "common/config.h"
+#include "runtime/runtime.h"
 
 namespace rmq::tools {
 
@@ -39,6 +43,25 @@ inline std::optional<int> parse_server_args(int argc, char** argv, const char* n
     }
   }
   return std::nullopt;
+}
+
+// The properties file named by -c (none: empty) with the --key=value
+// overrides applied over it. Errors name the file or the argument.
+inline rt::Result<common::Properties> load_server_properties(rt::FileSystem& fs, const ServerArgs& args) {
+  common::Properties props;
+  if (!args.config_path.empty()) {
+    auto loaded = common::Properties::load(fs, args.config_path);
+    if (!loaded) return rt::Error(loaded.error().code(), loaded.error().message());
+    props = std::move(*loaded);
+  }
+  if (auto o = props.apply_overrides(args.overrides); !o) return rt::Error(o.error().code(), o.error().detail());
+  return props;
+}
+
+// $HOME, or "." when it is unset (the servers' default data directories).
+inline std::string home_dir() {
+  const char* home = std::getenv("HOME");
+  return home && *home ? home : ".";
 }
 
 }  // namespace rmq::tools
