@@ -122,6 +122,13 @@ def seeds():
     gap.put('TopicA', 1, b'jump', queue_offset=9)
     gap.put('TopicA', 1, b'after')
     out['queue_gap'] = header(0) + gap.data
+    # Store timestamps at the ends of the i64 range (the bytes are the
+    # input's): the index file's seconds-since-begin once overflowed.
+    ts = Log()
+    ts.put('TopicA', 0, b'min', keys='a', store_ts=-2**63)
+    ts.put('TopicA', 0, b'max', keys='a', store_ts=2**63 - 1)
+    ts.put('TopicA', 0, b'zero', keys='a', store_ts=0)
+    out['store_timestamps_extreme'] = header(0) + ts.data
     return out
 
 

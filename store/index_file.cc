@@ -6,6 +6,7 @@
 
 #include "common/big_endian.h"
 #include "common/java_hash.h"
+#include "common/numbers.h"
 #include "runtime/assert.h"
 #include "store/agreed_read.h"
 
@@ -125,7 +126,7 @@ void IndexFile::put(int32_t key_hash, int64_t phy_offset, int64_t store_timestam
   const uint32_t slot = static_cast<uint32_t>(key_hash) % slots_;
   const int32_t prev = slot_table_[slot];
   if (prev == 0) ++header_.hash_slot_count;
-  const int64_t diff = std::clamp<int64_t>((store_timestamp - header_.begin_timestamp) / 1000, 0, INT32_MAX);
+  const int64_t diff = std::clamp<int64_t>(common::sat_sub(store_timestamp, header_.begin_timestamp) / 1000, 0, INT32_MAX);
   const size_t at = pending_entries_.size();
   pending_entries_.resize(at + kIndexEntryBytes);
   std::byte* p = pending_entries_.data() + at;
@@ -191,10 +192,10 @@ rt::Result<std::vector<int64_t>> IndexFile::lookup(int32_t key_hash, int64_t beg
     }
     const int32_t h = common::get_i32(e);
     const int64_t phy = common::get_i64(e + 4);
-    const int64_t ts = header_.begin_timestamp + int64_t{common::get_i32(e + 12)} * 1000;
+    const int64_t ts = common::sat_add(header_.begin_timestamp, int64_t{common::get_i32(e + 12)} * 1000);
     const int32_t prev = common::get_i32(e + 16);
     // Entries are stored in seconds: widen the range by the rounding.
-    if (h == key_hash && ts >= begin_ms - 1000 && ts <= end_ms) out.push_back(phy);
+    if (h == key_hash && ts >= common::sat_sub(begin_ms, 1000) && ts <= end_ms) out.push_back(phy);
     if (prev >= n) break;  // chains only go back
     n = prev;
   }

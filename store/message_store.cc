@@ -7,6 +7,7 @@
 
 #include "common/big_endian.h"
 #include "common/java_hash.h"
+#include "common/numbers.h"
 #include "runtime/assert.h"
 
 namespace rmq::store {
@@ -896,7 +897,7 @@ rt::Result<std::vector<StoredRecord>> MessageStore::query_by_key(const std::stri
   const int32_t hash = index_key_hash(topic + "#" + key);
   for (auto it = index_files_.rbegin(); it != index_files_.rend() && out.size() < max; ++it) {
     IndexFile& f = **it;
-    if (f.header().index_count > 1 && (f.header().end_timestamp < begin_ms - 1000 || f.header().begin_timestamp > end_ms))
+    if (f.header().index_count > 1 && (f.header().end_timestamp < common::sat_sub(begin_ms, 1000) || f.header().begin_timestamp > end_ms))
       continue;
     auto hits = f.lookup(hash, begin_ms, end_ms, max * 4);
     if (!hits) return hits.error();
@@ -1004,7 +1005,7 @@ rt::Result<int> MessageStore::clean_expired(bool force_expired_now) {
     if (next_start > dispatched_) break;
     // A segment's last write is no later than the first record of the next.
     auto ts = log_.store_timestamp_at(next_start);
-    const bool expired = force_expired_now || (ts && now - *ts >= reserved_ms);
+    const bool expired = force_expired_now || (ts && common::sat_sub(now, *ts) >= reserved_ms);
     if (!expired && !forcibly) break;
     if (auto r = log_.remove_first_segment(); !r) return r.error();
     ++removed;
