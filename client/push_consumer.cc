@@ -1,7 +1,6 @@
 #include "client/push_consumer.h"
 
 #include <fmt/format.h>
-#include <zlib.h>
 
 #include <algorithm>
 
@@ -19,62 +18,31 @@ namespace rc = remoting::request_code;
 namespace rs = remoting::response_code;
 using remoting::RemotingCommand;
 
-namespace {
-
-constexpr int32_t kPermRead = 0x4;
-constexpr size_t kInflatedMax = 64 << 20;
-
-std::optional<std::string> inflate_body(const std::vector<std::byte>& z) {
-  z_stream s{};
-  if (inflateInit(&s) != Z_OK) return std::nullopt;
-  std::string out;
-  s.next_in = reinterpret_cast<Bytef*>(const_cast<std::byte*>(z.data()));
-  s.avail_in = static_cast<uInt>(z.size());
-  int rc = Z_OK;
-  char buf[16384];
-  while (rc == Z_OK && out.size() <= kInflatedMax) {
-    s.next_out = reinterpret_cast<Bytef*>(buf);
-    s.avail_out = sizeof buf;
-    rc = inflate(&s, Z_NO_FLUSH);
-    out.append(buf, sizeof buf - s.avail_out);
-  }
-  inflateEnd(&s);
-  if (rc != Z_STREAM_END) return std::nullopt;
-  return out;
-}
-
-// RocketMQ's AllocateMessageQueueAveragely: `me`'s share of `all`.
-std::vector<MessageQueue> allocate_averagely(const std::vector<MessageQueue>& all,
-                                             const std::vector<std::string>& ids, const std::string& me) {
-  auto it = std::find(ids.begin(), ids.end(), me);
-  if (it == ids.end() || all.empty()) return {};
-  const size_t index = static_cast<size_t>(it - ids.begin());
-  const size_t n = all.size();
-  const size_t m = ids.size();
-  const size_t mod = n % m;
-  const size_t avg = n <= m ? 1 : (mod > 0 && index < mod ? n / m + 1 : n / m);
-  const size_t start = mod > 0 && index < mod ? index * avg : index * avg + mod;
-  std::vector<MessageQueue> out;
-  for (size_t i = 0; i < std::min(avg, n > start ? n - start : 0); ++i) out.push_back(all[(start + i) % n]);
-  return out;
-}
-
-std::string retry_topic_of(const std::string& group) { return "%RETRY%" + group; }
-
-}  // namespace
 
 struct PushConsumer::QueueState {
+  explicit QueueState(rt::Runtime& rt) : idle(rt) {}
   MessageQueue mq;
   std::string addr;
   int64_t next_pull = 0;
   int64_t consumed = 0;   // next offset to commit
   int64_t committed = -1;
   bool dropped = false;
+  bool locked = false;    // orderly clustering: the broker's lock is ours
+  rt::Instant locked_at{};
+  bool consuming = false; // the listener is running
+  rt::Event idle;         // set when the listener returns
   rt::Task task;
 };
 
 PushConsumer::PushConsumer(MqClient& client, PushConsumerConfig cfg)
     : client_(client), cfg_(std::move(cfg)), rebalance_now_(client.runtime()) {}
+
+bool PushConsumer::locking() const { return cfg_.orderly && cfg_.model == remoting::MessageModel::clustering; }
+
+int32_t PushConsumer::max_reconsume() const {
+  if (cfg_.max_reconsume_times >= 0) return cfg_.max_reconsume_times;
+  return cfg_.orderly ? INT32_MAX : 16;
+}
 
 PushConsumer::~PushConsumer() { shutdown(); }
 
@@ -113,6 +81,7 @@ void PushConsumer::start(Listener listener) {
   client_.heartbeat_all();
   tasks_.push_back(client_.runtime().spawn("consumer-rebalance", [this] { rebalance_loop(); }));
   tasks_.push_back(client_.runtime().spawn("consumer-offsets", [this] { persist_loop(); }));
+  if (locking()) tasks_.push_back(client_.runtime().spawn("consumer-locks", [this] { lock_loop(); }));
 }
 
 void PushConsumer::shutdown() {
@@ -121,12 +90,23 @@ void PushConsumer::shutdown() {
   for (auto& t : tasks_) t.cancel();
   for (auto& t : tasks_) t.cancel_and_join();
   tasks_.clear();
-  for (auto& [q, qs] : queues_) {
-    qs->dropped = true;
-    qs->task.cancel();
-  }
-  for (auto& [q, qs] : queues_) qs->task.cancel_and_join();  // no rebalance runs any more
+  // No rebalance runs any more; one it interrupted may have left queues in
+  // retiring_.
+  std::vector<std::shared_ptr<QueueState>> all = retiring_;
+  for (auto& [q, qs] : queues_) all.push_back(qs);
+  for (auto& qs : all) qs->dropped = true;
+  for (auto& qs : all) wait_idle(*qs);
+  for (auto& qs : all) qs->task.cancel();
+  for (auto& qs : all) qs->task.cancel_and_join();
+  for (auto& qs : retiring_) queues_.emplace(qs->mq, qs);  // their offsets too
+  retiring_.clear();
   commit_offsets();
+  if (locking()) {
+    std::map<std::string, std::vector<MessageQueue>> held;
+    for (auto& [q, qs] : queues_)
+      if (qs->locked) held[qs->addr].push_back(q);
+    for (const auto& [addr, mqs] : held) (void)unlock_queues(client_, addr, cfg_.group, mqs);
+  }
   client_.remove_consumer(cfg_.group);
   if (cfg_.model == remoting::MessageModel::clustering) {
     for (const auto& addr : client_.broker_addresses()) {
@@ -150,7 +130,7 @@ std::vector<MessageQueue> PushConsumer::owned_queues() const {
 void PushConsumer::rebalance_loop() {
   for (;;) {
     rebalance();
-    (void)rebalance_now_.wait(cfg_.rebalance_interval);
+    (void)rebalance_now_.wait(lock_missed_ ? cfg_.lock_retry_interval : cfg_.rebalance_interval);
     rebalance_now_.reset();
   }
 }
@@ -163,18 +143,14 @@ void PushConsumer::persist_loop() {
 }
 
 void PushConsumer::rebalance() {
+  lock_missed_ = false;
   for (const auto& [topic, _] : subscriptions_) rebalance_topic(topic);
 }
 
 void PushConsumer::rebalance_topic(const std::string& topic) {
   auto route = client_.route(topic);
   if (!route) return;  // no route (yet): keep what we have
-  std::vector<MessageQueue> all;
-  for (const auto& qd : route->queue_datas) {
-    if ((qd.perm & kPermRead) == 0) continue;
-    for (int32_t q = 0; q < qd.read_queue_nums; ++q) all.push_back({topic, qd.broker_name, q});
-  }
-  std::sort(all.begin(), all.end());
+  std::vector<MessageQueue> all = readable_queues(*route, topic);
   std::vector<MessageQueue> mine;
   if (cfg_.model == remoting::MessageModel::broadcasting) {
     mine = all;
@@ -182,20 +158,9 @@ void PushConsumer::rebalance_topic(const std::string& topic) {
     if (all.empty()) return;
     auto addr = client_.master_address(all.front().broker_name);
     if (!addr) return;
-    auto req = RemotingCommand::request(rc::kGetConsumerListByGroup);
-    remoting::ConsumerGroupRequestHeader h;
-    h.consumer_group = cfg_.group;
-    h.encode(req);
-    auto resp = client_.invoke(*addr, std::move(req), client_.config().rpc_timeout);
-    if (!resp || resp->code != rs::kSuccess) return;
-    auto v = json::parse_lenient(remoting::to_text(resp->body));
-    if (!v || !v->is_object()) return;
-    std::vector<std::string> ids;
-    if (const auto* list = v->as_object().if_contains("consumerIdList"); list && list->is_array())
-      for (const auto& id : list->as_array())
-        if (auto s = json::scalar_text(id)) ids.push_back(*s);
-    std::sort(ids.begin(), ids.end());
-    mine = allocate_averagely(all, ids, client_.client_id());
+    auto ids = consumer_ids(client_, *addr, cfg_.group);
+    if (!ids) return;
+    mine = allocate_averagely(all, *ids, client_.client_id());
   }
   const std::set<MessageQueue> wanted(mine.begin(), mine.end());
   std::vector<MessageQueue> gone;
@@ -203,31 +168,57 @@ void PushConsumer::rebalance_topic(const std::string& topic) {
     if (q.topic == topic && !wanted.count(q)) gone.push_back(q);
   bool changed = !gone.empty();
   for (const auto& q : gone) stop_queue(q);
+  std::vector<MessageQueue> fresh;
   for (const auto& q : mine)
-    if (!queues_.count(q)) {
-      start_queue(q);
-      changed = true;
+    if (!queues_.count(q)) fresh.push_back(q);
+  // Orderly clustering: only the queues whose broker lock is ours now.
+  std::set<MessageQueue> locked;
+  if (locking()) {
+    std::map<std::string, std::vector<MessageQueue>> by_addr;
+    for (const auto& q : fresh)
+      if (auto addr = client_.master_address(q.broker_name)) by_addr[*addr].push_back(q);
+    for (const auto& [addr, mqs] : by_addr)
+      if (auto got = lock_queues(client_, addr, cfg_.group, mqs)) locked.insert(got->begin(), got->end());
+  }
+  for (const auto& q : fresh) {
+    if (locking() && !locked.count(q)) {
+      lock_missed_ = true;  // its previous owner has not let go yet
+      continue;
     }
+    if (start_queue(q)) changed = true;
+  }
   if (changed && on_rebalance_) on_rebalance_(owned_queues());
 }
 
-void PushConsumer::start_queue(const MessageQueue& q) {
+bool PushConsumer::start_queue(const MessageQueue& q) {
   auto addr = client_.master_address(q.broker_name);
-  if (!addr) return;
-  auto qs = std::make_shared<QueueState>();
+  if (!addr) return false;
+  auto qs = std::make_shared<QueueState>(client_.runtime());
   qs->mq = q;
   qs->addr = *addr;
+  if (locking()) {
+    qs->locked = true;
+    qs->locked_at = client_.runtime().now();
+  }
   auto offset = start_offset(q, *addr);
   if (!offset) {
     client_.runtime().log(rt::LogLevel::warn, "consumer " + cfg_.group + ": no start offset for " + q.to_string() + ": " +
                                                   offset.error().message());
-    return;
+    return false;
   }
   qs->next_pull = qs->consumed = *offset;
   // A concurrent rebalance may have started it while this one asked.
-  if (queues_.count(q) || stopped_) return;
+  if (queues_.count(q) || stopped_) return false;
   queues_[q] = qs;
   qs->task = client_.runtime().spawn("consumer-pull", [this, qs] { pull_loop(qs); });
+  return true;
+}
+
+void PushConsumer::wait_idle(QueueState& qs) {
+  while (qs.consuming) {
+    qs.idle.reset();
+    (void)qs.idle.wait();
+  }
 }
 
 void PushConsumer::stop_queue(const MessageQueue& q) {
@@ -235,15 +226,61 @@ void PushConsumer::stop_queue(const MessageQueue& q) {
   if (it == queues_.end()) return;
   auto qs = it->second;
   queues_.erase(it);  // before suspending: the map may change meanwhile
+  retiring_.push_back(qs);
   qs->dropped = true;
+  wait_idle(*qs);  // a running listener finishes first
   qs->task.cancel();
   qs->task.cancel_and_join();
-  // Its last offset, so that the next owner starts where this one stopped.
-  if (cfg_.model == remoting::MessageModel::clustering && qs->consumed > qs->committed) {
-    auto req = RemotingCommand::request(rc::kUpdateConsumerOffset);
-    remoting::UpdateConsumerOffsetRequestHeader h{cfg_.group, q.topic, q.queue_id, qs->consumed};
-    h.encode(req);
-    (void)client_.invoke(qs->addr, std::move(req), client_.config().rpc_timeout);
+  // Its last offset, so that the next owner starts where this one stopped;
+  // then (orderly) the lock, so that the next owner may start.
+  if (cfg_.model == remoting::MessageModel::clustering && qs->consumed > qs->committed)
+    (void)commit_offset(client_, qs->addr, cfg_.group, q, qs->consumed);
+  if (qs->locked) (void)unlock_queues(client_, qs->addr, cfg_.group, {q});
+  std::erase(retiring_, qs);
+}
+
+bool PushConsumer::lock_valid(const QueueState& qs) const {
+  return qs.locked && client_.runtime().now() - qs.locked_at < cfg_.lock_max_live;
+}
+
+// Takes the queue's lock again after it was lost; on success the queue goes
+// on from the group's committed offset (another member may have moved it).
+bool PushConsumer::relock(QueueState& qs) {
+  auto got = lock_queues(client_, qs.addr, cfg_.group, {qs.mq});
+  if (!got || !got->count(qs.mq)) {
+    qs.locked = false;
+    return false;
+  }
+  qs.locked = true;
+  qs.locked_at = client_.runtime().now();
+  auto offset = committed_offset(client_, qs.addr, cfg_.group, qs.mq);
+  if (!offset) return false;
+  // Everything below the larger was consumed, by another member or this one.
+  if (*offset > qs.consumed) qs.next_pull = qs.consumed = qs.committed = *offset;
+  return true;
+}
+
+// RocketMQ's lockAll: every `lock_interval`, renew every owned queue's lock.
+void PushConsumer::lock_loop() {
+  for (;;) {
+    client_.runtime().sleep_for(cfg_.lock_interval);
+    std::map<std::string, std::vector<std::shared_ptr<QueueState>>> by_addr;
+    for (auto& [q, qs] : queues_) by_addr[qs->addr].push_back(qs);
+    for (auto& [addr, list] : by_addr) {
+      std::vector<MessageQueue> mqs;
+      for (auto& qs : list) mqs.push_back(qs->mq);
+      const rt::Instant asked = client_.runtime().now();
+      auto got = lock_queues(client_, addr, cfg_.group, mqs);
+      if (!got) continue;  // unreachable: the locks age; consumption stops at lock_max_live
+      for (auto& qs : list) {
+        if (got->count(qs->mq)) {
+          if (!lock_valid(*qs)) continue;  // lost meanwhile: relock() re-reads the offset
+          qs->locked_at = asked;
+        } else {
+          qs->locked = false;
+        }
+      }
+    }
   }
 }
 
@@ -281,14 +318,19 @@ rt::Result<int64_t> PushConsumer::start_offset(const MessageQueue& q, const std:
 void PushConsumer::pull_loop(std::shared_ptr<QueueState> qs) {
   const std::string& expr = subscriptions_.count(qs->mq.topic) ? subscriptions_.at(qs->mq.topic) : "*";
   const std::set<std::string> tags = remoting::parse_tag_expression(expr);
+  auto& rt = client_.runtime();
   while (!qs->dropped) {
-    auto req = RemotingCommand::request(rc::kPullMessage);
+    if (locking() && !lock_valid(*qs) && !relock(*qs)) {
+      rt.sleep_for(cfg_.lock_retry_interval);
+      continue;
+    }
     remoting::PullMessageRequestHeader h;
     h.consumer_group = cfg_.group;
-    h.topic = qs->mq.topic;
-    h.queue_id = qs->mq.queue_id;
     h.queue_offset = qs->next_pull;
-    h.max_msg_nums = cfg_.pull_batch;
+    h.max_msg_nums = static_cast<int32_t>(
+        std::clamp<size_t>(std::min<size_t>(static_cast<size_t>(std::max(cfg_.pull_batch, 1)), cfg_.max_cached_messages),
+                           1, INT32_MAX));
+    h.max_msg_bytes = static_cast<int32_t>(std::clamp<size_t>(cfg_.max_cached_bytes, 1, INT32_MAX));
     h.sys_flag = remoting::kPullSuspend | remoting::kPullSubscription;
     if (cfg_.model == remoting::MessageModel::clustering && qs->consumed > 0) {
       h.sys_flag |= remoting::kPullCommitOffset;
@@ -297,64 +339,60 @@ void PushConsumer::pull_loop(std::shared_ptr<QueueState> qs) {
     h.suspend_timeout_millis = std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.pull_suspend).count();
     h.subscription = expr;
     h.sub_version = 1;
-    h.encode(req);
-    auto resp = client_.invoke(qs->addr, std::move(req), cfg_.pull_timeout);
-    if (!resp) {
-      client_.runtime().sleep_for(cfg_.pull_backoff);
+    auto r = pull(client_, qs->addr, qs->mq, std::move(h), tags, cfg_.pull_timeout);
+    if (!r) {
+      rt.sleep_for(cfg_.pull_backoff);
       continue;
     }
-    auto rh = remoting::PullMessageResponseHeader::decode(*resp);
-    if (resp->code == rs::kSuccess && rh) {
-      size_t at = 0;
-      while (at < resp->body.size() && !qs->dropped) {
-        auto d = common::decode_stored(std::span<const std::byte>(resp->body.data() + at, resp->body.size() - at));
-        if (d.status != common::RecordStatus::ok) break;
-        at += d.size;
-        const common::StoredMessage& s = *d.message;
-        ReceivedMessage m;
-        m.queue = qs->mq;
-        m.queue_offset = s.queue_offset;
-        m.properties = common::decode_properties(s.properties);
-        m.tags = m.properties.count("TAGS") ? m.properties["TAGS"] : "";
-        if (!tags.empty() && !tags.count(m.tags)) {  // the broker filters by hash only
-          qs->consumed = s.queue_offset + 1;
-          continue;
-        }
-        m.keys = m.properties.count("KEYS") ? m.properties["KEYS"] : "";
-        m.topic = m.properties.count("RETRY_TOPIC") ? m.properties["RETRY_TOPIC"] : s.topic;
-        m.offset_msg_id = common::offset_msg_id(s.store_host, s.physical_offset);
-        m.msg_id = m.properties.count("UNIQ_KEY") ? m.properties["UNIQ_KEY"] : m.offset_msg_id;
-        m.reconsume_times = s.reconsume_times;
-        m.commit_log_offset = s.physical_offset;
-        m.store_timestamp = s.store_timestamp;
-        if (s.sys_flag & common::kSysFlagCompressed) {
-          auto body = inflate_body(s.body);
-          if (!body) {
-            client_.runtime().log(rt::LogLevel::error, "consumer: message " + m.msg_id + " does not inflate; skipped");
-            qs->consumed = s.queue_offset + 1;
-            continue;
+    switch (r->status) {
+      case PullStatus::found: {
+        bool all = true;
+        for (auto& m : r->messages) {
+          if (qs->dropped) {
+            all = false;
+            break;
           }
-          m.body = std::move(*body);
-        } else {
-          m.body.assign(reinterpret_cast<const char*>(s.body.data()), s.body.size());
+          const int64_t offset = m.queue_offset;
+          if (cfg_.orderly) {
+            if (!consume_orderly(*qs, std::move(m))) {  // lost the lock (or dropped): pull again later
+              all = false;
+              break;
+            }
+          } else {
+            consume(*qs, m);
+          }
+          qs->consumed = offset + 1;
         }
-        consume(*qs, m);
-        qs->consumed = s.queue_offset + 1;
+        if (all) {
+          qs->consumed = std::max(qs->consumed, r->body_end_offset);  // filtered ones too
+          qs->next_pull = r->next_begin_offset;
+        } else {
+          qs->next_pull = qs->consumed;
+        }
+        break;
       }
-      qs->next_pull = rh->next_begin_offset;
-    } else if (rh && (resp->code == rs::kPullNotFound || resp->code == rs::kPullRetryImmediately)) {
-      qs->next_pull = rh->next_begin_offset;
-    } else if (rh && resp->code == rs::kPullOffsetMoved) {
-      qs->next_pull = qs->consumed = rh->next_begin_offset;
-    } else {
-      client_.runtime().sleep_for(cfg_.pull_backoff);
+      case PullStatus::no_new_msg:
+      case PullStatus::no_matched_msg: qs->next_pull = r->next_begin_offset; break;
+      case PullStatus::offset_illegal: qs->next_pull = qs->consumed = r->next_begin_offset; break;
     }
   }
 }
 
+ConsumeResult PushConsumer::call_listener(QueueState& qs, const ReceivedMessage& m) {
+  qs.consuming = true;
+  struct Done {
+    QueueState& qs;
+    ~Done() {
+      qs.consuming = false;
+      qs.idle.set();
+    }
+  } done{qs};
+  return listener_(m);
+}
+
 void PushConsumer::consume(QueueState& qs, const ReceivedMessage& m) {
   for (int attempt = 0;; ++attempt) {
-    if (listener_(m) == ConsumeResult::success) return;
+    if (call_listener(qs, m) == ConsumeResult::success) return;
     if (cfg_.model == remoting::MessageModel::broadcasting) return;  // RocketMQ drops failed broadcasts
     auto req = RemotingCommand::request(rc::kConsumerSendMsgBack);
     remoting::ConsumerSendMsgBackRequestHeader h;
@@ -363,17 +401,45 @@ void PushConsumer::consume(QueueState& qs, const ReceivedMessage& m) {
     h.delay_level = 0;
     h.origin_msg_id = m.msg_id;
     h.origin_topic = m.topic;
-    h.max_reconsume_times = cfg_.max_reconsume_times;
+    h.max_reconsume_times = max_reconsume();
     h.encode(req);
     auto resp = client_.invoke(qs.addr, std::move(req), client_.config().rpc_timeout);
     if (resp && resp->code == rs::kSuccess) return;
     // The broker did not take it back: retry here, a bounded number of times.
-    if (attempt >= cfg_.max_reconsume_times) {
+    if (attempt >= max_reconsume()) {
       client_.runtime().log(rt::LogLevel::error, "consumer " + cfg_.group + ": giving up on " + m.msg_id);
       return;
     }
     client_.runtime().sleep_for(cfg_.local_retry_delay);
     if (qs.dropped) return;
+  }
+}
+
+// One message, retried in place until it succeeds (or goes to the DLQ).
+// False: the queue was dropped or its lock lost before it succeeded.
+bool PushConsumer::consume_orderly(QueueState& qs, ReceivedMessage m) {
+  for (;;) {
+    if (qs.dropped) return false;
+    if (locking() && !lock_valid(qs)) return false;
+    if (call_listener(qs, m) == ConsumeResult::success) return true;
+    if (m.reconsume_times >= max_reconsume() && cfg_.model == remoting::MessageModel::clustering) {
+      // Out of retries: to the DLQ (delay level -1), then the queue moves on.
+      auto req = RemotingCommand::request(rc::kConsumerSendMsgBack);
+      remoting::ConsumerSendMsgBackRequestHeader h;
+      h.offset = m.commit_log_offset;
+      h.group = cfg_.group;
+      h.delay_level = -1;
+      h.origin_msg_id = m.msg_id;
+      h.origin_topic = m.topic;
+      h.max_reconsume_times = max_reconsume();
+      h.encode(req);
+      auto resp = client_.invoke(qs.addr, std::move(req), client_.config().rpc_timeout);
+      if (resp && resp->code == rs::kSuccess) return true;
+    } else if (m.reconsume_times >= max_reconsume()) {
+      return true;  // broadcasting: dropped, as RocketMQ does
+    }
+    client_.runtime().sleep_for(cfg_.suspend_current_queue);
+    if (m.reconsume_times < INT32_MAX) ++m.reconsume_times;
   }
 }
 

@@ -1,5 +1,5 @@
 // Push consumer (RocketMQ's DefaultMQPushConsumer): long-polling pulls per
-// owned queue, the listener called one message at a time.
+// owned queue, the listener called one message at a time per queue.
 //
 //   client::PushConsumer c(mq, {.group = "CG"});
 //   c.subscribe("T", "TagA || TagB");
@@ -9,16 +9,37 @@
 // the sorted consumer ids and sorted queues) every `rebalance_interval` and
 // when the broker says the group changed; `%RETRY%<group>` is subscribed
 // too. Broadcasting: every member takes every queue; offsets stay in memory
-// (and in `broadcast_offsets_path` when set). A message whose listener
-// answers reconsume_later (or throws nothing but fails) is sent back to the
-// broker (CONSUMER_SEND_MSG_BACK, delay level 0 = the broker's choice); if
-// that fails it is retried locally after `local_retry_delay`. Offsets: the
-// smallest offset not yet consumed per queue, committed every
-// `persist_offset_interval` and at shutdown (clustering).
+// (and in `broadcast_offsets_path` when set). Offsets: the smallest offset
+// not yet consumed per queue, committed every `persist_offset_interval`, when
+// a rebalance takes the queue away, and at shutdown (clustering).
 //
-// Flow control: a queue with more than `max_cached_messages` consumed-but-
-// not-yet-processed messages, or more bytes than `max_cached_bytes`, pauses
-// its pulls. Orderly consumption is not here yet.
+// Concurrent (the default): a message whose listener answers reconsume_later
+// is sent back to the broker (CONSUMER_SEND_MSG_BACK, delay level 0 = the
+// broker's choice) and the queue moves on; if the broker does not take it,
+// it is retried here after `local_retry_delay`.
+//
+// Orderly (`orderly = true`, RocketMQ's MessageListenerOrderly): in
+// clustering a member consumes a queue only while it holds the broker's lock
+// on it (LOCK_BATCH_MQ when the rebalance gives it the queue, renewed every
+// `lock_interval`; a lock not renewed for `lock_max_live` counts as lost and
+// consumption of that queue pauses until it is locked again, from the
+// group's committed offset). A failed message (suspend_current_queue) is
+// retried in place after `suspend_current_queue`, with reconsume_times
+// counting up, so nothing after it is consumed first; after
+// `max_reconsume_times` it goes to the DLQ and the queue moves on. A queue
+// the rebalance takes away is released only after its running listener
+// returns and its offset is committed, so the next owner starts exactly after
+// it. A queue whose lock another member still holds is retried every
+// `lock_retry_interval` instead of waiting for the next rebalance.
+//
+// A rebalance or a shutdown never interrupts a running listener: it waits
+// for it to return.
+//
+// Flow control: a queue's next pull waits until the listener has consumed
+// what the last one brought, and a pull asks for at most
+// min(`pull_batch`, `max_cached_messages`) messages and `max_cached_bytes`
+// bytes (the broker always sends at least one message), so no queue ever
+// holds more pulled-but-unconsumed messages or bytes than that.
 #pragma once
 
 #include <functional>
@@ -28,28 +49,13 @@
 #include <string>
 #include <vector>
 
+#include "client/consumer_common.h"
 #include "client/mq_client.h"
-#include "common/message_format.h"
 
 namespace rmq::client {
 
-enum class ConsumeResult { success, reconsume_later };
-enum class ConsumeFrom { last_offset, first_offset, timestamp };
-
-struct ReceivedMessage {
-  MessageQueue queue{};
-  int64_t queue_offset = 0;
-  std::string topic{};  // the original topic (RETRY_TOPIC for redeliveries)
-  std::string tags{};
-  std::string keys{};
-  std::string msg_id{};         // UNIQ_KEY, else the offset msgId
-  std::string offset_msg_id{};
-  std::string body{};           // decompressed
-  int32_t reconsume_times = 0;
-  int64_t commit_log_offset = 0;
-  int64_t store_timestamp = 0;
-  common::MessageProperties properties{};
-};
+// suspend_current_queue is orderly's name for reconsume_later.
+enum class ConsumeResult { success, reconsume_later, suspend_current_queue = reconsume_later };
 
 using Listener = std::function<ConsumeResult(const ReceivedMessage&)>;
 
@@ -63,11 +69,17 @@ struct PushConsumerConfig {
   rt::Duration pull_suspend = 15s;
   rt::Duration pull_timeout = 30s;
   rt::Duration pull_backoff = 3s;  // after a failed pull
-  int32_t pull_batch = 32;
+  int32_t pull_batch = 32;             // pullBatchSize
   size_t max_cached_messages = 1000;  // pullThresholdForQueue
-  size_t max_cached_bytes = 100 << 20;
-  int32_t max_reconsume_times = 16;
+  size_t max_cached_bytes = 100 << 20;  // pullThresholdSizeForQueue
+  // -1: RocketMQ's default, 16 for concurrent and unbounded for orderly.
+  int32_t max_reconsume_times = -1;
   rt::Duration local_retry_delay = 5s;
+  bool orderly = false;
+  rt::Duration suspend_current_queue = 1s;  // suspendCurrentQueueTimeMillis
+  rt::Duration lock_interval = 20s;         // rocketmq.client.rebalance.lockInterval
+  rt::Duration lock_max_live = 30s;         // rocketmq.client.rebalance.lockMaxLiveTime
+  rt::Duration lock_retry_interval = 1s;
   std::string broadcast_offsets_path{};  // broadcasting: offsets file (runtime fs); empty: memory only
 };
 
@@ -96,11 +108,19 @@ class PushConsumer {
   struct QueueState;
   remoting::ConsumerData consumer_data() const;
   void rebalance_topic(const std::string& topic);
-  void start_queue(const MessageQueue& q);
+  bool start_queue(const MessageQueue& q);
   void stop_queue(const MessageQueue& q);
   rt::Result<int64_t> start_offset(const MessageQueue& q, const std::string& addr);
   void pull_loop(std::shared_ptr<QueueState> qs);
   void consume(QueueState& qs, const ReceivedMessage& m);
+  bool consume_orderly(QueueState& qs, ReceivedMessage m);
+  ConsumeResult call_listener(QueueState& qs, const ReceivedMessage& m);
+  bool locking() const;  // orderly clustering
+  bool lock_valid(const QueueState& qs) const;
+  bool relock(QueueState& qs);
+  void lock_loop();
+  void wait_idle(QueueState& qs);
+  int32_t max_reconsume() const;
   void commit_offsets();
   void load_broadcast_offsets();
   void save_broadcast_offsets();
@@ -112,6 +132,8 @@ class PushConsumer {
   std::map<std::string, std::string> subscriptions_{};  // topic -> expression
   Listener listener_;
   std::map<MessageQueue, std::shared_ptr<QueueState>> queues_;
+  std::vector<std::shared_ptr<QueueState>> retiring_;  // taken out of queues_, not stopped yet
+  bool lock_missed_ = false;  // the last rebalance could not lock a queue it was given
   std::map<MessageQueue, int64_t> broadcast_offsets_;
   rt::Event rebalance_now_;
   std::function<void(const std::vector<MessageQueue>&)> on_rebalance_;

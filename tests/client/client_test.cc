@@ -269,6 +269,181 @@ TEST(Client, BroadcastingMembersEachGetEveryMessage) {
   });
 }
 
+TEST(Client, OrderlyRetriesAFailedMessageInPlaceBeforeTheNextOne) {
+  Cluster k(7);
+  k.client("app", [&](rt::Runtime& rt, const std::string& ip) {
+    MqClient mq(rt, client_config(k, ip, "app"));
+    mq.start();
+    k.create_topic(mq, "T", 1);
+    Producer p(mq, {.group = "PG"});
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(p.send({.topic = "T", .body = "m" + std::to_string(i)}).ok());
+    struct Call {
+      std::string body;
+      int32_t reconsume_times;
+      rt::Instant at;
+    };
+    std::vector<Call> calls;
+    PushConsumer c(mq, {.group = "CG", .consume_from = ConsumeFrom::first_offset, .orderly = true});
+    c.subscribe("T");
+    int m2_failures = 0;
+    c.start([&](const ReceivedMessage& m) {
+      calls.push_back({m.body, m.reconsume_times, rt.now()});
+      if (m.body == "m2" && m2_failures < 2) {
+        ++m2_failures;
+        return ConsumeResult::suspend_current_queue;
+      }
+      return ConsumeResult::success;
+    });
+    for (int i = 0; i < 300 && calls.size() < 7; ++i) rt.sleep_for(100ms);
+    rt.sleep_for(2s);
+    std::vector<std::string> bodies;
+    for (const auto& call : calls) bodies.push_back(call.body);
+    EXPECT_EQ(bodies, (std::vector<std::string>{"m0", "m1", "m2", "m2", "m2", "m3", "m4"}));
+    ASSERT_EQ(calls.size(), 7u);
+    EXPECT_EQ(calls[2].reconsume_times, 0);
+    EXPECT_EQ(calls[3].reconsume_times, 1);
+    EXPECT_EQ(calls[4].reconsume_times, 2);
+    EXPECT_GE(calls[3].at - calls[2].at, 1s);  // suspend_current_queue
+    EXPECT_LT(calls[3].at - calls[2].at, 2s);
+    // The broker's lock on the queue is this member's: another client of
+    // the group cannot take it.
+    MqClient other(rt, client_config(k, ip, "other"));
+    other.start();
+    const MessageQueue q{"T", "broker-a", 0};
+    auto locked = lock_queues(other, k.cfg.address(), "CG", {q});
+    ASSERT_TRUE(locked.ok()) << locked.error().message();
+    EXPECT_TRUE(locked->empty());
+    c.shutdown();  // commits and unlocks
+    locked = lock_queues(other, k.cfg.address(), "CG", {q});
+    ASSERT_TRUE(locked.ok());
+    EXPECT_EQ(locked->count(q), 1u);
+    auto committed = committed_offset(other, k.cfg.address(), "CG", q);
+    ASSERT_TRUE(committed.ok());
+    EXPECT_EQ(*committed, 5);
+    other.stop();
+  });
+}
+
+TEST(Client, OrderlyGivesUpAfterMaxReconsumeTimesToTheDlq) {
+  Cluster k(8);
+  k.client("app", [&](rt::Runtime& rt, const std::string& ip) {
+    MqClient mq(rt, client_config(k, ip, "app"));
+    mq.start();
+    k.create_topic(mq, "T", 1);
+    Producer p(mq, {.group = "PG"});
+    ASSERT_TRUE(p.send({.topic = "T", .body = "poison"}).ok());
+    ASSERT_TRUE(p.send({.topic = "T", .body = "next"}).ok());
+    std::vector<std::string> calls;
+    PushConsumer c(mq, {.group = "CG", .consume_from = ConsumeFrom::first_offset, .max_reconsume_times = 2,
+                        .orderly = true});
+    c.subscribe("T");
+    c.start([&](const ReceivedMessage& m) {
+      calls.push_back(m.body + "/" + std::to_string(m.reconsume_times));
+      return m.body == "poison" ? ConsumeResult::suspend_current_queue : ConsumeResult::success;
+    });
+    for (int i = 0; i < 300 && calls.size() < 4; ++i) rt.sleep_for(100ms);
+    EXPECT_EQ(calls, (std::vector<std::string>{"poison/0", "poison/1", "poison/2", "next/0"}));
+    auto dlq = queue_offset(mq, k.cfg.address(), {"%DLQ%CG", "broker-a", 0}, QueueEnd::max);
+    ASSERT_TRUE(dlq.ok()) << dlq.error().message();
+    EXPECT_EQ(*dlq, 1);
+    c.shutdown();
+  });
+}
+
+TEST(Client, OrderlyWaitsForALockAnotherMemberHolds) {
+  Cluster k(9);
+  k.client("app", [&](rt::Runtime& rt, const std::string& ip) {
+    MqClient holder(rt, client_config(k, ip, "holder"));
+    holder.start();
+    k.create_topic(holder, "T", 1);
+    const MessageQueue q{"T", "broker-a", 0};
+    auto locked = lock_queues(holder, k.cfg.address(), "CG", {q});
+    ASSERT_TRUE(locked.ok());
+    ASSERT_EQ(locked->count(q), 1u);
+    MqClient mq(rt, client_config(k, ip, "app"));
+    mq.start();
+    Producer p(mq, {.group = "PG"});
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(p.send({.topic = "T", .body = "m" + std::to_string(i)}).ok());
+    std::vector<rt::Instant> calls;
+    PushConsumer c(mq, {.group = "CG", .consume_from = ConsumeFrom::first_offset, .orderly = true});
+    c.subscribe("T");
+    c.start([&](const ReceivedMessage&) {
+      calls.push_back(rt.now());
+      return ConsumeResult::success;
+    });
+    rt.sleep_for(10s);
+    EXPECT_TRUE(calls.empty());  // the holder has it
+    EXPECT_TRUE(c.owned_queues().empty() || c.owned_queues().front().topic != "T");
+    const rt::Instant released = rt.now();
+    ASSERT_TRUE(unlock_queues(holder, k.cfg.address(), "CG", {q}).ok());
+    for (int i = 0; i < 100 && calls.size() < 3; ++i) rt.sleep_for(100ms);
+    ASSERT_EQ(calls.size(), 3u);
+    EXPECT_LT(calls.front() - released, 2s);  // lock_retry_interval, not the 20 s rebalance
+    c.shutdown();
+    holder.stop();
+  });
+}
+
+// Across a rebalance, no two members ever run the listener on one queue at
+// the same time, and each queue is consumed once, in order: the old owner
+// finishes, commits and unlocks before the new one starts.
+TEST(Client, OrderlyHandsAQueueOverWithoutOverlapOrRepeat) {
+  Cluster k(10);
+  k.client("app", [&](rt::Runtime& rt, const std::string& ip) {
+    MqClient ma(rt, client_config(k, ip, "a"));
+    MqClient mb(rt, client_config(k, ip, "b"));
+    ma.start();
+    mb.start();
+    k.create_topic(ma, "T", 4);
+    Producer p(ma, {.group = "PG"});
+    constexpr int kMessages = 80;
+    for (int i = 0; i < kMessages; ++i)
+      ASSERT_TRUE(p.send_by_key({.topic = "T", .body = std::to_string(i % 4) + ":" + std::to_string(i)},
+                                std::to_string(i % 4)).ok());
+    std::map<int32_t, std::string> running;  // queue -> member in its listener
+    std::map<int32_t, std::vector<int64_t>> offsets;
+    int overlaps = 0;
+    auto listener = [&](const std::string& who) {
+      return [&, who](const ReceivedMessage& m) {
+        if (running.count(m.queue.queue_id)) ++overlaps;
+        running[m.queue.queue_id] = who;
+        offsets[m.queue.queue_id].push_back(m.queue_offset);
+        rt.sleep_for(200ms);  // slow: b joins while a is inside
+        running.erase(m.queue.queue_id);
+        return ConsumeResult::success;
+      };
+    };
+    PushConsumer a(ma, {.group = "CG", .consume_from = ConsumeFrom::first_offset, .orderly = true});
+    PushConsumer b(mb, {.group = "CG", .consume_from = ConsumeFrom::first_offset, .orderly = true});
+    a.subscribe("T");
+    b.subscribe("T");
+    a.start(listener("a"));
+    rt.sleep_for(1500ms);
+    b.start(listener("b"));
+    size_t n = 0;
+    for (int i = 0; i < 600 && n < kMessages; ++i) {
+      rt.sleep_for(100ms);
+      n = 0;
+      for (const auto& [q, os] : offsets) n += os.size();
+    }
+    EXPECT_EQ(overlaps, 0);
+    for (int32_t q = 0; q < 4; ++q) {
+      std::vector<int64_t> want(kMessages / 4);
+      for (size_t i = 0; i < want.size(); ++i) want[i] = static_cast<int64_t>(i);
+      EXPECT_EQ(offsets[q], want) << "queue " << q;
+    }
+    std::vector<MessageQueue> of_a, of_b;
+    for (const auto& q : a.owned_queues())
+      if (q.topic == "T") of_a.push_back(q);
+    for (const auto& q : b.owned_queues())
+      if (q.topic == "T") of_b.push_back(q);
+    EXPECT_EQ(of_a.size(), 2u);
+    EXPECT_EQ(of_b.size(), 2u);
+    a.shutdown();
+    b.shutdown();
+  });
+}
+
 TEST(Client, RoutesComeFromTheNextNamesrvAndStayCachedWhenAllAreDown) {
   Cluster k(6, 2);
   k.sim.crash(k.namesrv_nodes[0]);

@@ -1,0 +1,264 @@
+#include "client/consumer_common.h"
+
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include <algorithm>
+
+#include "common/json.h"
+#include "remoting/codes.h"
+#include "remoting/header_fields.h"
+#include "remoting/headers_consumer.h"
+
+namespace rmq::client {
+
+namespace rc = remoting::request_code;
+namespace rs = remoting::response_code;
+using remoting::RemotingCommand;
+
+namespace {
+
+constexpr int32_t kPermRead = 0x4;
+constexpr size_t kInflatedMax = 64 << 20;
+
+std::optional<std::string> inflate_body(const std::vector<std::byte>& z) {
+  z_stream s{};
+  if (inflateInit(&s) != Z_OK) return std::nullopt;
+  std::string out;
+  s.next_in = reinterpret_cast<Bytef*>(const_cast<std::byte*>(z.data()));
+  s.avail_in = static_cast<uInt>(z.size());
+  int rc = Z_OK;
+  char buf[16384];
+  while (rc == Z_OK && out.size() <= kInflatedMax) {
+    s.next_out = reinterpret_cast<Bytef*>(buf);
+    s.avail_out = sizeof buf;
+    rc = inflate(&s, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - s.avail_out);
+  }
+  inflateEnd(&s);
+  if (rc != Z_STREAM_END) return std::nullopt;
+  return out;
+}
+
+std::string property(const common::MessageProperties& p, const char* name) {
+  auto it = p.find(name);
+  return it == p.end() ? std::string{} : it->second;
+}
+
+rt::Error broker_error(const char* what, const RemotingCommand& resp) {
+  return rt::Error(rt::Errc::io_error, fmt::format("{} answered {}: {}", what, resp.code, resp.remark.value_or("")));
+}
+
+boost::json::array mq_array(const std::vector<MessageQueue>& mqs) {
+  boost::json::array set;
+  for (const auto& mq : mqs) {
+    boost::json::object e;
+    e["brokerName"] = mq.broker_name;
+    e["queueId"] = mq.queue_id;
+    e["topic"] = mq.topic;
+    set.push_back(std::move(e));
+  }
+  return set;
+}
+
+RemotingCommand lock_request(int32_t code, MqClient& c, const std::string& group, const std::vector<MessageQueue>& mqs) {
+  boost::json::object o;
+  o["consumerGroup"] = group;
+  o["clientId"] = c.client_id();
+  o["mqSet"] = mq_array(mqs);
+  auto req = RemotingCommand::request(code);
+  req.body = remoting::to_bytes(json::serialize(boost::json::value(std::move(o))));
+  return req;
+}
+
+}  // namespace
+
+std::string retry_topic_of(const std::string& group) { return "%RETRY%" + group; }
+
+std::vector<MessageQueue> allocate_averagely(const std::vector<MessageQueue>& all,
+                                             const std::vector<std::string>& ids, const std::string& me) {
+  auto it = std::find(ids.begin(), ids.end(), me);
+  if (it == ids.end() || all.empty()) return {};
+  const size_t index = static_cast<size_t>(it - ids.begin());
+  const size_t n = all.size();
+  const size_t m = ids.size();
+  const size_t mod = n % m;
+  const size_t avg = n <= m ? 1 : (mod > 0 && index < mod ? n / m + 1 : n / m);
+  const size_t start = mod > 0 && index < mod ? index * avg : index * avg + mod;
+  std::vector<MessageQueue> out;
+  for (size_t i = 0; i < std::min(avg, n > start ? n - start : 0); ++i) out.push_back(all[(start + i) % n]);
+  return out;
+}
+
+std::vector<MessageQueue> readable_queues(const remoting::TopicRouteData& route, const std::string& topic) {
+  std::vector<MessageQueue> all;
+  for (const auto& qd : route.queue_datas) {
+    if ((qd.perm & kPermRead) == 0) continue;
+    for (int32_t q = 0; q < qd.read_queue_nums; ++q) all.push_back({topic, qd.broker_name, q});
+  }
+  std::sort(all.begin(), all.end());
+  return all;
+}
+
+rt::Result<std::vector<std::string>> consumer_ids(MqClient& c, const std::string& addr, const std::string& group) {
+  auto req = RemotingCommand::request(rc::kGetConsumerListByGroup);
+  remoting::ConsumerGroupRequestHeader h;
+  h.consumer_group = group;
+  h.encode(req);
+  auto resp = c.invoke(addr, std::move(req), c.config().rpc_timeout);
+  if (!resp) return resp.error();
+  if (resp->code != rs::kSuccess) return broker_error("GET_CONSUMER_LIST_BY_GROUP", *resp);
+  auto v = json::parse_lenient(remoting::to_text(resp->body));
+  if (!v) return v.error();
+  if (!v->is_object()) return rt::Error(rt::Errc::invalid_argument, "consumer list is not an object");
+  std::vector<std::string> ids;
+  if (const auto* list = v->as_object().if_contains("consumerIdList"); list && list->is_array())
+    for (const auto& id : list->as_array())
+      if (auto s = json::scalar_text(id)) ids.push_back(*s);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+rt::Result<PullResult> pull(MqClient& c, const std::string& addr, const MessageQueue& mq,
+                            remoting::PullMessageRequestHeader h, const std::set<std::string>& tags,
+                            rt::Duration timeout) {
+  h.topic = mq.topic;
+  h.queue_id = mq.queue_id;
+  auto req = RemotingCommand::request(rc::kPullMessage);
+  h.encode(req);
+  auto resp = c.invoke(addr, std::move(req), timeout);
+  if (!resp) return resp.error();
+  PullResult out;
+  switch (resp->code) {
+    case rs::kSuccess: out.status = PullStatus::found; break;
+    case rs::kPullNotFound: out.status = PullStatus::no_new_msg; break;
+    case rs::kPullRetryImmediately: out.status = PullStatus::no_matched_msg; break;
+    case rs::kPullOffsetMoved: out.status = PullStatus::offset_illegal; break;
+    default: return broker_error("PULL_MESSAGE", *resp);
+  }
+  auto rh = remoting::PullMessageResponseHeader::decode(*resp);
+  if (!rh) return rh.error();
+  out.next_begin_offset = rh->next_begin_offset;
+  out.min_offset = rh->min_offset;
+  out.max_offset = rh->max_offset;
+  size_t at = 0;
+  while (out.status == PullStatus::found && at < resp->body.size()) {
+    auto d = common::decode_stored(std::span<const std::byte>(resp->body.data() + at, resp->body.size() - at));
+    if (d.status != common::RecordStatus::ok) break;
+    at += d.size;
+    const common::StoredMessage& s = *d.message;
+    out.body_end_offset = s.queue_offset + 1;
+    ReceivedMessage m;
+    m.queue = mq;
+    m.queue_offset = s.queue_offset;
+    m.properties = common::decode_properties(s.properties);
+    m.tags = property(m.properties, "TAGS");
+    if (!tags.empty() && !tags.count(m.tags)) continue;
+    m.keys = property(m.properties, "KEYS");
+    m.topic = m.properties.count("RETRY_TOPIC") ? m.properties["RETRY_TOPIC"] : s.topic;
+    m.offset_msg_id = common::offset_msg_id(s.store_host, s.physical_offset);
+    m.msg_id = m.properties.count("UNIQ_KEY") ? m.properties["UNIQ_KEY"] : m.offset_msg_id;
+    m.reconsume_times = s.reconsume_times;
+    m.commit_log_offset = s.physical_offset;
+    m.store_timestamp = s.store_timestamp;
+    if (s.sys_flag & common::kSysFlagCompressed) {
+      auto body = inflate_body(s.body);
+      if (!body) {
+        c.runtime().log(rt::LogLevel::error, "consumer: message " + m.msg_id + " does not inflate; skipped");
+        continue;
+      }
+      m.body = std::move(*body);
+    } else {
+      m.body.assign(reinterpret_cast<const char*>(s.body.data()), s.body.size());
+    }
+    out.messages.push_back(std::move(m));
+  }
+  return out;
+}
+
+rt::Result<int64_t> committed_offset(MqClient& c, const std::string& addr, const std::string& group,
+                                     const MessageQueue& mq) {
+  auto req = RemotingCommand::request(rc::kQueryConsumerOffset);
+  remoting::QueryConsumerOffsetRequestHeader h;
+  h.consumer_group = group;
+  h.topic = mq.topic;
+  h.queue_id = mq.queue_id;
+  h.encode(req);
+  auto resp = c.invoke(addr, std::move(req), c.config().rpc_timeout);
+  if (!resp) return resp.error();
+  if (resp->code == rs::kQueryNotFound) return int64_t{-1};
+  if (resp->code != rs::kSuccess) return broker_error("QUERY_CONSUMER_OFFSET", *resp);
+  auto o = remoting::OffsetResponseHeader::decode(*resp);
+  if (!o) return o.error();
+  return std::max<int64_t>(o->offset, -1);
+}
+
+rt::Result<void> commit_offset(MqClient& c, const std::string& addr, const std::string& group, const MessageQueue& mq,
+                               int64_t offset) {
+  auto req = RemotingCommand::request(rc::kUpdateConsumerOffset);
+  remoting::UpdateConsumerOffsetRequestHeader h{group, mq.topic, mq.queue_id, offset};
+  h.encode(req);
+  auto resp = c.invoke(addr, std::move(req), c.config().rpc_timeout);
+  if (!resp) return resp.error();
+  if (resp->code != rs::kSuccess) return broker_error("UPDATE_CONSUMER_OFFSET", *resp);
+  return {};
+}
+
+namespace {
+
+rt::Result<int64_t> offset_request(MqClient& c, const std::string& addr, RemotingCommand req, const char* what) {
+  auto resp = c.invoke(addr, std::move(req), c.config().rpc_timeout);
+  if (!resp) return resp.error();
+  if (resp->code != rs::kSuccess) return broker_error(what, *resp);
+  auto o = remoting::OffsetResponseHeader::decode(*resp);
+  if (!o) return o.error();
+  return o->offset;
+}
+
+}  // namespace
+
+rt::Result<int64_t> queue_offset(MqClient& c, const std::string& addr, const MessageQueue& mq, QueueEnd end) {
+  auto req = RemotingCommand::request(end == QueueEnd::max ? rc::kGetMaxOffset : rc::kGetMinOffset);
+  remoting::put_field(req, "topic", mq.topic);
+  remoting::put_field(req, "queueId", mq.queue_id);
+  return offset_request(c, addr, std::move(req), end == QueueEnd::max ? "GET_MAX_OFFSET" : "GET_MIN_OFFSET");
+}
+
+rt::Result<int64_t> offset_at_time(MqClient& c, const std::string& addr, const MessageQueue& mq, int64_t timestamp_ms) {
+  auto req = RemotingCommand::request(rc::kSearchOffsetByTimestamp);
+  remoting::put_field(req, "topic", mq.topic);
+  remoting::put_field(req, "queueId", mq.queue_id);
+  remoting::put_field(req, "timestamp", timestamp_ms);
+  return offset_request(c, addr, std::move(req), "SEARCH_OFFSET_BY_TIMESTAMP");
+}
+
+rt::Result<std::set<MessageQueue>> lock_queues(MqClient& c, const std::string& addr, const std::string& group,
+                                               const std::vector<MessageQueue>& mqs) {
+  auto resp = c.invoke(addr, lock_request(rc::kLockBatchMq, c, group, mqs), c.config().rpc_timeout);
+  if (!resp) return resp.error();
+  if (resp->code != rs::kSuccess) return broker_error("LOCK_BATCH_MQ", *resp);
+  auto v = json::parse_lenient(remoting::to_text(resp->body));
+  if (!v) return v.error();
+  if (!v->is_object()) return rt::Error(rt::Errc::invalid_argument, "lock answer is not an object");
+  std::set<MessageQueue> out;
+  if (const auto* set = v->as_object().if_contains("lockOKMQSet"); set && set->is_array())
+    for (const auto& e : set->as_array()) {
+      if (!e.is_object()) continue;
+      MessageQueue mq;
+      mq.topic = json::get_string(e.as_object(), "topic").value_or("");
+      mq.broker_name = json::get_string(e.as_object(), "brokerName").value_or("");
+      mq.queue_id = static_cast<int32_t>(json::get_int64(e.as_object(), "queueId").value_or(-1));
+      out.insert(std::move(mq));
+    }
+  return out;
+}
+
+rt::Result<void> unlock_queues(MqClient& c, const std::string& addr, const std::string& group,
+                               const std::vector<MessageQueue>& mqs) {
+  auto resp = c.invoke(addr, lock_request(rc::kUnlockBatchMq, c, group, mqs), c.config().rpc_timeout);
+  if (!resp) return resp.error();
+  if (resp->code != rs::kSuccess) return broker_error("UNLOCK_BATCH_MQ", *resp);
+  return {};
+}
+
+}  // namespace rmq::client

@@ -1,0 +1,88 @@
+// What the push and the pull consumer share: the message a listener or a
+// pull returns, queue allocation, and the broker calls of consuming (pull,
+// consumer list, offsets, queue locks). Every call here suspends.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "client/mq_client.h"
+#include "common/message_format.h"
+#include "remoting/headers_pull.h"
+
+namespace rmq::client {
+
+enum class ConsumeFrom { last_offset, first_offset, timestamp };
+
+struct ReceivedMessage {
+  MessageQueue queue{};
+  int64_t queue_offset = 0;
+  std::string topic{};  // the original topic (RETRY_TOPIC for redeliveries)
+  std::string tags{};
+  std::string keys{};
+  std::string msg_id{};         // UNIQ_KEY, else the offset msgId
+  std::string offset_msg_id{};
+  std::string body{};           // decompressed
+  int32_t reconsume_times = 0;
+  int64_t commit_log_offset = 0;
+  int64_t store_timestamp = 0;
+  common::MessageProperties properties{};
+};
+
+std::string retry_topic_of(const std::string& group);  // %RETRY%<group>
+
+// RocketMQ's AllocateMessageQueueAveragely: `me`'s share of `all` (both
+// sorted by the caller), empty when `me` is not in `ids`.
+std::vector<MessageQueue> allocate_averagely(const std::vector<MessageQueue>& all,
+                                             const std::vector<std::string>& ids, const std::string& me);
+
+// The readable queues of a route, sorted.
+std::vector<MessageQueue> readable_queues(const remoting::TopicRouteData& route, const std::string& topic);
+
+// GET_CONSUMER_LIST_BY_GROUP at `addr`: the group's client ids, sorted.
+rt::Result<std::vector<std::string>> consumer_ids(MqClient& c, const std::string& addr, const std::string& group);
+
+enum class PullStatus { found, no_new_msg, no_matched_msg, offset_illegal };
+
+struct PullResult {
+  PullStatus status = PullStatus::no_new_msg;
+  int64_t next_begin_offset = 0;
+  int64_t min_offset = 0;
+  int64_t max_offset = 0;
+  // The messages that match `tags` (the broker filters by tag hash only),
+  // in queue order; compressed bodies inflated (one that does not inflate
+  // is logged and left out).
+  std::vector<ReceivedMessage> messages{};
+  // Just past the last record the body held, matching or not.
+  int64_t body_end_offset = -1;
+};
+
+// One PULL_MESSAGE to `addr` for `mq` (the request's topic and queue id are
+// taken from it). A broker error (not 0/19/20/21) is an Errc::io_error
+// naming the code and remark.
+rt::Result<PullResult> pull(MqClient& c, const std::string& addr, const MessageQueue& mq,
+                            remoting::PullMessageRequestHeader h, const std::set<std::string>& tags,
+                            rt::Duration timeout);
+
+// QUERY_CONSUMER_OFFSET: the group's committed offset, -1 when it has none.
+rt::Result<int64_t> committed_offset(MqClient& c, const std::string& addr, const std::string& group,
+                                     const MessageQueue& mq);
+// UPDATE_CONSUMER_OFFSET.
+rt::Result<void> commit_offset(MqClient& c, const std::string& addr, const std::string& group, const MessageQueue& mq,
+                               int64_t offset);
+// GET_MAX_OFFSET, GET_MIN_OFFSET, SEARCH_OFFSET_BY_TIMESTAMP.
+enum class QueueEnd { min, max };
+rt::Result<int64_t> queue_offset(MqClient& c, const std::string& addr, const MessageQueue& mq, QueueEnd end);
+rt::Result<int64_t> offset_at_time(MqClient& c, const std::string& addr, const MessageQueue& mq, int64_t timestamp_ms);
+
+// LOCK_BATCH_MQ: which of `mqs` (all on the broker at `addr`) this client
+// now holds for `group`. UNLOCK_BATCH_MQ (oneway-like: errors ignored by
+// callers that are leaving anyway).
+rt::Result<std::set<MessageQueue>> lock_queues(MqClient& c, const std::string& addr, const std::string& group,
+                                               const std::vector<MessageQueue>& mqs);
+rt::Result<void> unlock_queues(MqClient& c, const std::string& addr, const std::string& group,
+                               const std::vector<MessageQueue>& mqs);
+
+}  // namespace rmq::client
