@@ -1,4 +1,5 @@
-// Scenario "cluster" (issue 6 (a)): the C++ client against a small cluster.
+// Scenario "cluster" (issue 6 (a)) and its variants (b)-(f): the C++ client
+// against a small cluster.
 //
 // Goal: with broker process crashes and restarts, every message a producer
 // saw acknowledged is delivered to every subscribed group (clustering: one
@@ -49,6 +50,15 @@ enum class Plan {
   broker_heartbeat,  // (c) one broker cut off from both namesrvs for 150-200 s
   consumer_crash,    // (d) a clustering consumer crashes for good
   slow_disk,         // (f) SYNC_FLUSH brokers with slow operations and 3 s fsync stalls
+  orderly,           // (e) orderly groups; members join, leave and crash
+};
+
+// One listener call of the orderly scenario's clustering group.
+struct ListenerCall {
+  h::QueueRef queue;
+  std::string consumer;
+  rt::Instant start, end;
+  bool ended = false;
 };
 
 struct Cluster {
@@ -64,6 +74,9 @@ struct Cluster {
   std::vector<std::string> failures;
   int producers_done = 0;
   bool consumers_stop = false;
+  std::set<std::string> leaving;  // instances told to shut down
+  std::map<std::string, Duration> join_at;  // instances that start late
+  std::vector<ListenerCall> calls;  // orderly: CG's listener calls
   explicit Cluster(uint64_t seed) : sim(seed) {}
 };
 
@@ -95,7 +108,13 @@ void producer_main(rt::Runtime& rt, Cluster& k, int p, int count, const std::str
     const std::string body = body_of(s.key, n);
     s.body_digest = body;
     s.invoked = rt.now();
-    auto r = prod.send({.topic = kTopic, .keys = s.key, .body = body});
+    client::SendResult r;
+    if (k.plan == Plan::orderly) {
+      s.sharding_key = fmt::format("order-{}", n % 8);
+      r = prod.send_by_key({.topic = kTopic, .keys = s.key, .body = body}, *s.sharding_key);
+    } else {
+      r = prod.send({.topic = kTopic, .keys = s.key, .body = body});
+    }
     s.completed = rt.now();
     if (r.ok()) {
       s.outcome = h::SendOutcome::acked;
@@ -115,9 +134,12 @@ void producer_main(rt::Runtime& rt, Cluster& k, int p, int count, const std::str
 
 void consumer_main(rt::Runtime& rt, Cluster& k, const std::string& group, remoting::MessageModel model,
                    const std::string& instance, const std::string& ip) {
+  if (auto it = k.join_at.find(instance); it != k.join_at.end()) rt.sleep_for(it->second);
   client::MqClient mq(rt, {.namesrv_addrs = k.namesrv_addrs, .client_ip = ip, .instance_name = instance});
   mq.start();
-  client::PushConsumer c(mq, {.group = group, .model = model, .consume_from = client::ConsumeFrom::first_offset});
+  const bool orderly = k.plan == Plan::orderly;
+  client::PushConsumer c(mq, {.group = group, .model = model, .consume_from = client::ConsumeFrom::first_offset,
+                              .orderly = orderly});
   c.subscribe(kTopic);
   const std::string id = mq.client_id();
   c.on_rebalance([&](const std::vector<client::MessageQueue>& owned) {
@@ -140,10 +162,21 @@ void consumer_main(rt::Runtime& rt, Cluster& k, const std::string& group, remoti
     d.reconsume_times = m.reconsume_times;
     d.at = rt.now();
     k.hist.deliveries.push_back(std::move(d));
-    return client::ConsumeResult::success;
+    if (!orderly) return client::ConsumeResult::success;
+    // Orderly: some work, and now and then a failure retried in place.
+    const size_t call = k.calls.size();
+    if (model == remoting::MessageModel::clustering)
+      k.calls.push_back({{m.queue.topic, m.queue.broker_name, m.queue.queue_id}, id, rt.now(), rt.now()});
+    rt.sleep_for(Duration(rt.random().below(200'000'000)));
+    if (model == remoting::MessageModel::clustering) {
+      k.calls[call].end = rt.now();
+      k.calls[call].ended = true;
+    }
+    return rt.random().below(20) == 0 ? client::ConsumeResult::suspend_current_queue : client::ConsumeResult::success;
   });
-  while (!k.consumers_stop) rt.sleep_for(1s);
+  while (!k.consumers_stop && !k.leaving.count(instance)) rt.sleep_for(1s);
   c.shutdown();
+  if (k.leaving.count(instance)) k.hist.rebalances.push_back({group, id, rt.now(), {}});  // owns nothing now
   mq.stop();
 }
 
@@ -155,6 +188,7 @@ RunResult run_cluster_plan(uint64_t seed, const RunOptions& opts, Plan plan) {
   // Traffic must outlast a 10-minute namesrv outage.
   if (plan == Plan::namesrvs_down) k.send_gap_max = 8s;
   if (plan == Plan::broker_heartbeat) k.send_gap_max = 10s;
+  if (plan == Plan::orderly) k.send_gap_max = 600ms;  // traffic across the joins, the leave and the crash
   auto& sim = k.sim;
   rt::Random& r = sim.random();
   sim.set_echo_logs(opts.verbose);
@@ -197,10 +231,13 @@ RunResult run_cluster_plan(uint64_t seed, const RunOptions& opts, Plan plan) {
       producer_main(rt, k, p, per_producer, fmt::format("10.1.0.{}", p + 1));
     });
   }
-  h::Group clustering{.kind = h::GroupKind::clustering, .topics = {kTopic}};
-  h::Group broadcasting{.kind = h::GroupKind::broadcasting, .topics = {kTopic}};
-  for (int c = 0; c < 5; ++c) {
-    const bool bc = c >= 3;
+  h::Group clustering{.kind = h::GroupKind::clustering, .topics = {kTopic}, .orderly = plan == Plan::orderly};
+  h::Group broadcasting{.kind = h::GroupKind::broadcasting, .topics = {kTopic}, .orderly = plan == Plan::orderly};
+  // Orderly: a fourth clustering member (c5) joins later.
+  const int consumers = plan == Plan::orderly ? 6 : 5;
+  if (plan == Plan::orderly) k.join_at["c5"] = Duration(r.between(8'000'000'000, 15'000'000'000));
+  for (int c = 0; c < consumers; ++c) {
+    const bool bc = c == 3 || c == 4;
     const std::string group = bc ? "BG" : "CG";
     const std::string instance = fmt::format("c{}", c);
     const std::string ip = fmt::format("10.2.0.{}", c + 1);
@@ -271,6 +308,22 @@ RunResult run_cluster_plan(uint64_t seed, const RunOptions& opts, Plan plan) {
     sim.at(rt::Instant(at), [&sim, &k, victim] { sim.crash(k.consumer_nodes[victim]); });
     // Settled by then: one 10 s client scan plus one 20 s rebalance period.
     settle_until = rt::Instant(at + 40s);
+  } else if (opts.faults && plan == Plan::orderly) {
+    // c5 joins (above); c0 leaves cleanly; c1 crashes, holding its locks
+    // until the broker's 60 s lease runs out.
+    const Duration leave = Duration(r.between(18'000'000'000, 25'000'000'000));
+    const Duration crash = Duration(r.between(26'000'000'000, 32'000'000'000));
+    crashed_consumer = "10.2.0.2@c1";
+    sim.at(rt::Instant(leave), [&k] { k.leaving.insert("c0"); });
+    sim.at(rt::Instant(crash), [&sim, &k] {
+      sim.crash(k.consumer_nodes[1]);
+      for (auto& call : k.calls)
+        if (call.consumer == "10.2.0.2@c1" && !call.ended) {
+          call.end = sim.now();  // it never returns
+          call.ended = true;
+        }
+    });
+    settle_until = rt::Instant(crash + 90s);  // the lease, one scan and one rebalance period
   } else if (opts.faults && plan == Plan::slow_disk) {
     for (NodeId b : k.broker_nodes) {
       sim::DiskConfig slow;
@@ -329,6 +382,22 @@ RunResult run_cluster_plan(uint64_t seed, const RunOptions& opts, Plan plan) {
           k.failures.push_back(fmt::format("rebalance of {} at {}: {} queues", rb.consumer,
                                            rb.at.time_since_epoch().count() / 1'000'000, rb.owned.size()));
   }
+  // (e) Orderly: one queue's listener calls never overlap across members:
+  // the next owner starts only after the last one's call returned.
+  if (plan == Plan::orderly) {
+    std::map<h::QueueRef, std::vector<const ListenerCall*>> by_queue;
+    for (const auto& call : k.calls) by_queue[call.queue].push_back(&call);
+    for (const auto& [q, list] : by_queue) {
+      const ListenerCall* last = nullptr;
+      for (const ListenerCall* call : list) {  // in start order
+        if (last && last->consumer != call->consumer && (!last->ended || last->end > call->start))
+          k.failures.push_back(fmt::format("{}: {} started at {} ms while {} was still in its listener", h::to_string(q),
+                                           call->consumer, call->start.time_since_epoch().count() / 1'000'000,
+                                           last->consumer));
+        last = call;
+      }
+    }
+  }
   if (cut_off) {
     int moved = 0;
     for (const auto& snd : k.hist.sends) {
@@ -355,6 +424,7 @@ RunResult run_cluster_plan(uint64_t seed, const RunOptions& opts, Plan plan) {
   if (opts.faults && plan == Plan::broker_heartbeat) out.faults.push_back("partition");
   if (opts.faults && plan == Plan::consumer_crash) out.faults.push_back("consumer_crash");
   if (opts.faults && plan == Plan::slow_disk) out.faults.push_back("slow_disk");
+  if (opts.faults && plan == Plan::orderly) out.faults.push_back("consumer_crash");
   size_t acked = 0;
   for (const auto& s : k.hist.sends) acked += s.outcome == h::SendOutcome::acked;
   out.notes.push_back(fmt::format("sends={} acked={} deliveries={} duplicates={} broker_crashes={}", k.hist.sends.size(),
@@ -370,5 +440,6 @@ RunResult run_broker_namesrv_heartbeat_loss(uint64_t seed, const RunOptions& o) 
 }
 RunResult run_consumer_crash(uint64_t seed, const RunOptions& o) { return run_cluster_plan(seed, o, Plan::consumer_crash); }
 RunResult run_slow_disk_sync(uint64_t seed, const RunOptions& o) { return run_cluster_plan(seed, o, Plan::slow_disk); }
+RunResult run_orderly_rebalance(uint64_t seed, const RunOptions& o) { return run_cluster_plan(seed, o, Plan::orderly); }
 
 }  // namespace rmq::scenarios

@@ -31,6 +31,10 @@ const std::vector<Scenario>& all_scenarios() {
        run_consumer_crash},
       {"slow-disk-sync", "SYNC_FLUSH on slow, stalling disks: sends time out or fail, never acknowledged then lost",
        run_slow_disk_sync},
+      {"orderly-rebalance",
+       "orderly groups keep queue and sharding-key order while members join, leave and crash; no two members are "
+       "ever inside one queue's listener at once",
+       run_orderly_rebalance},
   };
   return kAll;
 }

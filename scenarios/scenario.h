@@ -54,5 +54,6 @@ RunResult run_namesrvs_down(uint64_t seed, const RunOptions& opts);
 RunResult run_broker_namesrv_heartbeat_loss(uint64_t seed, const RunOptions& opts);
 RunResult run_consumer_crash(uint64_t seed, const RunOptions& opts);
 RunResult run_slow_disk_sync(uint64_t seed, const RunOptions& opts);
+RunResult run_orderly_rebalance(uint64_t seed, const RunOptions& opts);
 
 }  // namespace rmq::scenarios
