@@ -232,6 +232,21 @@ rt::Result<int64_t> offset_at_time(MqClient& c, const std::string& addr, const M
   return offset_request(c, addr, std::move(req), "SEARCH_OFFSET_BY_TIMESTAMP");
 }
 
+rt::Result<int64_t> start_offset(MqClient& c, const std::string& addr, const std::string& group, const MessageQueue& mq,
+                                 ConsumeFrom from, int64_t timestamp_ms) {
+  auto committed = committed_offset(c, addr, group, mq);
+  if (!committed) return committed.error();
+  if (*committed >= 0) return *committed;
+  return initial_offset(c, addr, mq, from, timestamp_ms);
+}
+
+rt::Result<int64_t> initial_offset(MqClient& c, const std::string& addr, const MessageQueue& mq, ConsumeFrom from,
+                                   int64_t timestamp_ms) {
+  if (from == ConsumeFrom::first_offset || mq.topic.rfind("%RETRY%", 0) == 0) return int64_t{0};
+  if (from == ConsumeFrom::timestamp) return offset_at_time(c, addr, mq, timestamp_ms);
+  return queue_offset(c, addr, mq, QueueEnd::max);
+}
+
 rt::Result<std::set<MessageQueue>> lock_queues(MqClient& c, const std::string& addr, const std::string& group,
                                                const std::vector<MessageQueue>& mqs) {
   auto resp = c.invoke(addr, lock_request(rc::kLockBatchMq, c, group, mqs), c.config().rpc_timeout);

@@ -77,6 +77,14 @@ enum class QueueEnd { min, max };
 rt::Result<int64_t> queue_offset(MqClient& c, const std::string& addr, const MessageQueue& mq, QueueEnd end);
 rt::Result<int64_t> offset_at_time(MqClient& c, const std::string& addr, const MessageQueue& mq, int64_t timestamp_ms);
 
+// Where a member starts on `mq`: the group's committed offset, else
+// `from` (a retry topic always from its first offset).
+rt::Result<int64_t> start_offset(MqClient& c, const std::string& addr, const std::string& group, const MessageQueue& mq,
+                                 ConsumeFrom from, int64_t timestamp_ms);
+// Where `from` says, ignoring any committed offset.
+rt::Result<int64_t> initial_offset(MqClient& c, const std::string& addr, const MessageQueue& mq, ConsumeFrom from,
+                                   int64_t timestamp_ms);
+
 // LOCK_BATCH_MQ: which of `mqs` (all on the broker at `addr`) this client
 // now holds for `group`. UNLOCK_BATCH_MQ (oneway-like: errors ignored by
 // callers that are leaving anyway).

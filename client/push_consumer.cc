@@ -285,34 +285,10 @@ void PushConsumer::lock_loop() {
 }
 
 rt::Result<int64_t> PushConsumer::start_offset(const MessageQueue& q, const std::string& addr) {
-  if (cfg_.model == remoting::MessageModel::broadcasting) {
-    if (auto it = broadcast_offsets_.find(q); it != broadcast_offsets_.end()) return it->second;
-  } else {
-    auto req = RemotingCommand::request(rc::kQueryConsumerOffset);
-    remoting::QueryConsumerOffsetRequestHeader h;
-    h.consumer_group = cfg_.group;
-    h.topic = q.topic;
-    h.queue_id = q.queue_id;
-    h.encode(req);
-    auto resp = client_.invoke(addr, std::move(req), client_.config().rpc_timeout);
-    if (!resp) return resp.error();
-    if (resp->code == rs::kSuccess) {
-      if (auto o = remoting::OffsetResponseHeader::decode(*resp); o && o->offset >= 0) return o->offset;
-    } else if (resp->code != rs::kQueryNotFound) {
-      return rt::Error(rt::Errc::io_error, "QUERY_CONSUMER_OFFSET answered " + std::to_string(resp->code));
-    }
-  }
-  if (cfg_.consume_from == ConsumeFrom::first_offset || q.topic.rfind("%RETRY%", 0) == 0) return int64_t{0};
-  const bool by_time = cfg_.consume_from == ConsumeFrom::timestamp;
-  auto req = RemotingCommand::request(by_time ? rc::kSearchOffsetByTimestamp : rc::kGetMaxOffset);
-  remoting::put_field(req, "topic", q.topic);
-  remoting::put_field(req, "queueId", q.queue_id);
-  if (by_time) remoting::put_field(req, "timestamp", cfg_.consume_timestamp_ms);
-  auto resp = client_.invoke(addr, std::move(req), client_.config().rpc_timeout);
-  if (!resp) return resp.error();
-  auto o = remoting::OffsetResponseHeader::decode(*resp);
-  if (!o) return o.error();
-  return o->offset;
+  if (cfg_.model == remoting::MessageModel::clustering)
+    return client::start_offset(client_, addr, cfg_.group, q, cfg_.consume_from, cfg_.consume_timestamp_ms);
+  if (auto it = broadcast_offsets_.find(q); it != broadcast_offsets_.end()) return it->second;
+  return initial_offset(client_, addr, q, cfg_.consume_from, cfg_.consume_timestamp_ms);
 }
 
 void PushConsumer::pull_loop(std::shared_ptr<QueueState> qs) {

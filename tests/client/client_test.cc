@@ -8,6 +8,7 @@
 #include "broker/broker.h"
 #include "client/producer.h"
 #include "common/atomic_file.h"
+#include "client/pull_consumer.h"
 #include "client/push_consumer.h"
 #include "namesrv/name_server.h"
 #include "remoting/codes.h"
@@ -441,6 +442,133 @@ TEST(Client, OrderlyHandsAQueueOverWithoutOverlapOrRepeat) {
     EXPECT_EQ(of_b.size(), 2u);
     a.shutdown();
     b.shutdown();
+  });
+}
+
+TEST(Client, PullConsumerPollsAssignedQueuesSeeksAndCommits) {
+  Cluster k(11);
+  k.client("app", [&](rt::Runtime& rt, const std::string& ip) {
+    MqClient mq(rt, client_config(k, ip, "app"));
+    mq.start();
+    k.create_topic(mq, "T", 2);
+    Producer p(mq, {.group = "PG"});
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(p.send({.topic = "T", .body = body_for(i)}).ok());
+    PullConsumer c(mq, {.group = "PCG", .consume_from = ConsumeFrom::first_offset, .pull_batch = 4, .auto_commit = false});
+    auto queues = c.fetch_queues("T");
+    ASSERT_TRUE(queues.ok());
+    ASSERT_EQ(queues->size(), 2u);
+    c.assign(*queues);
+    c.start();
+    std::map<int32_t, std::vector<int64_t>> offsets;
+    std::set<std::string> bodies;
+    size_t n = 0;
+    for (int i = 0; i < 50 && n < 20; ++i)
+      for (const auto& m : c.poll(1s)) {
+        offsets[m.queue.queue_id].push_back(m.queue_offset);
+        bodies.insert(m.body);
+        ++n;
+      }
+    EXPECT_EQ(n, 20u);
+    EXPECT_EQ(bodies.size(), 20u);
+    for (auto& [q, os] : offsets)
+      for (size_t i = 0; i < os.size(); ++i) EXPECT_EQ(os[i], static_cast<int64_t>(i)) << "queue " << q;
+    EXPECT_TRUE(c.poll(2s).empty());  // nothing more
+    const MessageQueue q0 = queues->front();
+    ASSERT_TRUE(c.commit().ok());
+    EXPECT_EQ(c.committed(q0).value(), static_cast<int64_t>(offsets[0].size()));
+    // Back to offset 3 of queue 0: poll() goes on from there.
+    ASSERT_TRUE(c.seek(q0, 3).ok());
+    EXPECT_EQ(c.position(q0).value(), 3);
+    auto again = c.poll(5s);
+    ASSERT_FALSE(again.empty());
+    EXPECT_EQ(again.front().queue, q0);
+    EXPECT_EQ(again.front().queue_offset, 3);
+    // Bad seeks say why.
+    auto beyond = c.seek(q0, 1000);
+    ASSERT_FALSE(beyond.ok());
+    EXPECT_EQ(beyond.error().code(), rt::Errc::invalid_argument);
+    EXPECT_NE(beyond.error().message().find("outside"), std::string::npos) << beyond.error().message();
+    auto other = c.seek({"T", "broker-a", 7}, 0);
+    ASSERT_FALSE(other.ok());
+    EXPECT_NE(other.error().message().find("not assigned"), std::string::npos);
+    c.shutdown();
+  });
+}
+
+TEST(Client, PullConsumersSplitASubscriptionAndResumeFromTheCommittedOffset) {
+  Cluster k(12);
+  k.client("app", [&](rt::Runtime& rt, const std::string& ip) {
+    MqClient ma(rt, client_config(k, ip, "a"));
+    MqClient mb(rt, client_config(k, ip, "b"));
+    ma.start();
+    mb.start();
+    k.create_topic(ma, "T", 4);
+    Producer p(ma, {.group = "PG"});
+    PullConsumer a(ma, {.group = "PCG", .consume_from = ConsumeFrom::first_offset});
+    PullConsumer b(mb, {.group = "PCG", .consume_from = ConsumeFrom::first_offset});
+    a.subscribe("T");
+    b.subscribe("T");
+    a.start();
+    b.start();
+    rt.sleep_for(3s);
+    EXPECT_EQ(a.assignment().size(), 2u);
+    EXPECT_EQ(b.assignment().size(), 2u);
+    for (int i = 0; i < 12; ++i) ASSERT_TRUE(p.send({.topic = "T", .body = "first-" + std::to_string(i)}).ok());
+    std::multiset<std::string> got;
+    for (int i = 0; i < 50 && got.size() < 12; ++i) {
+      for (const auto& m : a.poll(200ms)) got.insert(m.body);
+      for (const auto& m : b.poll(200ms)) got.insert(m.body);
+    }
+    EXPECT_EQ(got.size(), 12u);
+    EXPECT_EQ(std::set<std::string>(got.begin(), got.end()).size(), 12u);  // each once
+    a.shutdown();  // commits; b takes every queue
+    rt.sleep_for(2s);
+    EXPECT_EQ(b.assignment().size(), 4u);
+    for (int i = 0; i < 8; ++i) ASSERT_TRUE(p.send({.topic = "T", .body = "second-" + std::to_string(i)}).ok());
+    std::multiset<std::string> later;
+    for (int i = 0; i < 50 && later.size() < 8; ++i)
+      for (const auto& m : b.poll(200ms)) later.insert(m.body);
+    rt.sleep_for(1s);
+    for (const auto& m : b.poll(500ms)) later.insert(m.body);
+    EXPECT_EQ(later.size(), 8u);  // a's queues resume after what a consumed
+    for (const auto& body : later) EXPECT_EQ(body.rfind("second-", 0), 0u) << body;
+    b.shutdown();
+  });
+}
+
+TEST(Client, PullAtAnOffsetReportsStatusAndFiltersTags) {
+  Cluster k(13);
+  k.client("app", [&](rt::Runtime& rt, const std::string& ip) {
+    MqClient mq(rt, client_config(k, ip, "app"));
+    mq.start();
+    k.create_topic(mq, "T", 1);
+    Producer p(mq, {.group = "PG"});
+    for (int i = 0; i < 6; ++i)
+      ASSERT_TRUE(p.send({.topic = "T", .tags = i % 2 ? "odd" : "even", .body = std::to_string(i)}).ok());
+    rt.sleep_for(100ms);  // dispatched to the consume queue
+    PullConsumer c(mq, {.group = "PCG"});
+    const MessageQueue q{"T", "broker-a", 0};
+    auto r = c.pull(q, "*", 0, 4);
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    EXPECT_EQ(r->status, PullStatus::found);
+    ASSERT_EQ(r->messages.size(), 4u);
+    EXPECT_EQ(r->messages[3].body, "3");
+    EXPECT_EQ(r->next_begin_offset, 4);
+    EXPECT_EQ(r->max_offset, 6);
+    auto odd = c.pull(q, "odd", 0, 32);
+    ASSERT_TRUE(odd.ok());
+    std::vector<std::string> bodies;
+    for (const auto& m : odd->messages) bodies.push_back(m.body);
+    EXPECT_EQ(bodies, (std::vector<std::string>{"1", "3", "5"}));
+    auto end = c.pull(q, "*", 6, 4);
+    ASSERT_TRUE(end.ok());
+    EXPECT_EQ(end->status, PullStatus::no_new_msg);
+    auto beyond = c.pull(q, "*", 100, 4);
+    ASSERT_TRUE(beyond.ok());
+    EXPECT_EQ(beyond->status, PullStatus::offset_illegal);
+    EXPECT_LE(beyond->next_begin_offset, 6);  // a valid offset (min, as RocketMQ does when min is 0)
+    auto missing = c.pull({"T", "no-such-broker", 0}, "*", 0, 4);
+    EXPECT_FALSE(missing.ok());
   });
 }
 
