@@ -361,12 +361,19 @@ RunResult run_cluster_plan(uint64_t seed, const RunOptions& opts, Plan plan) {
   sim.run_for(3s);
   k.hist.end = sim.now();
 
-  // (d) After it settles (one 10 s scan plus one 20 s rebalance period after
-  // the crash), the survivors own every queue, each exactly once.
+  // (d) By the time it settles (one 10 s scan plus one 20 s rebalance period
+  // after the crash; orderly: the 60 s lock lease too), the survivors own
+  // every queue, each exactly once, and nothing changes after that.
   if (crashed_consumer) {
-    std::map<std::string, std::set<h::QueueRef>> owned;
-    for (const auto& rb : k.hist.rebalances)
-      if (rb.group == "CG" && rb.consumer != *crashed_consumer && rb.at < stopping) owned[rb.consumer] = rb.owned;
+    std::map<std::string, std::set<h::QueueRef>> owned, final_owned;
+    for (const auto& rb : k.hist.rebalances) {
+      if (rb.group != "CG" || rb.consumer == *crashed_consumer || rb.at >= stopping) continue;
+      if (rb.at <= settle_until) owned[rb.consumer] = rb.owned;
+      final_owned[rb.consumer] = rb.owned;
+    }
+    if (owned != final_owned)
+      k.failures.push_back(fmt::format("ownership still changed after {} ms (the crash plus its settling time)",
+                                       settle_until.time_since_epoch().count() / 1'000'000));
     std::map<h::QueueRef, int> owners;
     for (const auto& [c, qs] : owned)
       for (const auto& q : qs)
