@@ -8,6 +8,7 @@
 #include "common/json.h"
 #include "remoting/codes.h"
 #include "remoting/headers_consumer.h"
+#include "remoting/lock_batch.h"
 #include "remoting/route_data.h"
 
 namespace rmq::broker {
@@ -18,56 +19,6 @@ using remoting::RemotingCommand;
 
 namespace {
 
-// One message queue of a lock body.
-struct Mq {
-  std::string topic;
-  std::string broker_name;
-  int32_t queue_id = 0;
-  std::string key() const { return topic + "@" + broker_name + "@" + std::to_string(queue_id); }
-};
-
-struct LockBody {
-  std::string client_id;
-  std::string consumer_group;
-  std::vector<Mq> mqs;
-};
-
-rt::Result<LockBody> decode_lock_body(std::string_view text) {
-  auto v = json::parse_lenient(text);
-  if (!v) return v.error();
-  if (!v->is_object()) return rt::Error(rt::Errc::invalid_argument, "lock body is not an object");
-  const auto& o = v->as_object();
-  LockBody b;
-  b.client_id = json::get_string(o, "clientId").value_or("");
-  b.consumer_group = json::get_string(o, "consumerGroup").value_or("");
-  if (b.client_id.empty() || b.consumer_group.empty())
-    return rt::Error(rt::Errc::invalid_argument, "lock body needs clientId and consumerGroup");
-  if (const auto* set = o.if_contains("mqSet"); set && set->is_array()) {
-    for (const auto& e : set->as_array()) {
-      if (!e.is_object()) return rt::Error(rt::Errc::invalid_argument, "mqSet entry is not an object");
-      Mq mq;
-      mq.topic = json::get_string(e.as_object(), "topic").value_or("");
-      mq.broker_name = json::get_string(e.as_object(), "brokerName").value_or("");
-      mq.queue_id = static_cast<int32_t>(json::get_int64(e.as_object(), "queueId").value_or(-1));
-      b.mqs.push_back(std::move(mq));
-    }
-  }
-  return b;
-}
-
-std::vector<std::byte> lock_ok_body(const std::vector<Mq>& ok) {
-  boost::json::array set;
-  for (const auto& mq : ok) {
-    boost::json::object e;
-    e["brokerName"] = mq.broker_name;
-    e["queueId"] = mq.queue_id;
-    e["topic"] = mq.topic;
-    set.push_back(std::move(e));
-  }
-  boost::json::object o;
-  o["lockOKMQSet"] = std::move(set);
-  return remoting::to_bytes(json::serialize(boost::json::value(std::move(o))));
-}
 
 }  // namespace
 
@@ -184,11 +135,11 @@ Broker::Reply Broker::on_send_back(remoting::Connection& from, Command& req) {
 }
 
 Broker::Reply Broker::on_lock(remoting::Connection&, Command& req) {
-  auto b = decode_lock_body(body_text(req));
+  auto b = remoting::decode_lock_batch_request(body_text(req));
   if (!b) return error_reply(req, rs::kSystemError, "bad lock body: " + b.error().detail());
   const rt::Instant now = rt_.now();
   auto& locks = locks_[b->consumer_group];
-  std::vector<Mq> ok;
+  std::vector<remoting::LockQueue> ok;
   for (const auto& mq : b->mqs) {
     auto& l = locks[mq.key()];
     const bool free = l.client_id.empty() || now - l.last_update > cfg_.lock_lease;
@@ -199,12 +150,12 @@ Broker::Reply Broker::on_lock(remoting::Connection&, Command& req) {
     }
   }
   RemotingCommand resp = RemotingCommand::response_to(req, rs::kSuccess);
-  resp.body = lock_ok_body(ok);
+  resp.body = remoting::to_bytes(remoting::encode_lock_batch_response(ok));
   return resp;
 }
 
 Broker::Reply Broker::on_unlock(remoting::Connection&, Command& req) {
-  auto b = decode_lock_body(body_text(req));
+  auto b = remoting::decode_lock_batch_request(body_text(req));
   if (!b) return error_reply(req, rs::kSystemError, "bad unlock body: " + b.error().detail());
   auto it = locks_.find(b->consumer_group);
   if (it != locks_.end()) {

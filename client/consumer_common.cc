@@ -5,10 +5,12 @@
 
 #include <algorithm>
 
+#include "common/java_hash.h"
 #include "common/json.h"
 #include "remoting/codes.h"
 #include "remoting/header_fields.h"
 #include "remoting/headers_consumer.h"
+#include "remoting/lock_batch.h"
 
 namespace rmq::client {
 
@@ -49,25 +51,13 @@ rt::Error broker_error(const char* what, const RemotingCommand& resp) {
   return rt::Error(rt::Errc::io_error, fmt::format("{} answered {}: {}", what, resp.code, resp.remark.value_or("")));
 }
 
-boost::json::array mq_array(const std::vector<MessageQueue>& mqs) {
-  boost::json::array set;
-  for (const auto& mq : mqs) {
-    boost::json::object e;
-    e["brokerName"] = mq.broker_name;
-    e["queueId"] = mq.queue_id;
-    e["topic"] = mq.topic;
-    set.push_back(std::move(e));
-  }
-  return set;
-}
-
 RemotingCommand lock_request(int32_t code, MqClient& c, const std::string& group, const std::vector<MessageQueue>& mqs) {
-  boost::json::object o;
-  o["consumerGroup"] = group;
-  o["clientId"] = c.client_id();
-  o["mqSet"] = mq_array(mqs);
+  remoting::LockBatchRequest body;
+  body.consumer_group = group;
+  body.client_id = c.client_id();
+  for (const auto& mq : mqs) body.mqs.push_back({mq.topic, mq.broker_name, mq.queue_id});
   auto req = RemotingCommand::request(code);
-  req.body = remoting::to_bytes(json::serialize(boost::json::value(std::move(o))));
+  req.body = remoting::to_bytes(remoting::encode_lock_batch_request(body));
   return req;
 }
 
@@ -98,6 +88,36 @@ std::vector<MessageQueue> readable_queues(const remoting::TopicRouteData& route,
   }
   std::sort(all.begin(), all.end());
   return all;
+}
+
+remoting::SubscriptionData subscription_data(const std::string& topic, const std::string& expression) {
+  remoting::SubscriptionData s;
+  s.topic = topic;
+  s.sub_string = expression;
+  s.tags_set = remoting::parse_tag_expression(expression);
+  for (const auto& t : s.tags_set) s.code_set.insert(common::java_string_hash(t));
+  s.sub_version = 1;
+  return s;
+}
+
+remoting::ConsumeFromWhere consume_from_where(ConsumeFrom from) {
+  switch (from) {
+    case ConsumeFrom::first_offset: return remoting::ConsumeFromWhere::first_offset;
+    case ConsumeFrom::timestamp: return remoting::ConsumeFromWhere::timestamp;
+    case ConsumeFrom::last_offset: break;
+  }
+  return remoting::ConsumeFromWhere::last_offset;
+}
+
+void unregister_consumer(MqClient& c, const std::string& group) {
+  for (const auto& addr : c.broker_addresses()) {
+    auto req = RemotingCommand::request(rc::kUnregisterClient);
+    remoting::UnregisterClientRequestHeader h;
+    h.client_id = c.client_id();
+    h.consumer_group = group;
+    h.encode(req);
+    (void)c.invoke(addr, std::move(req), c.config().rpc_timeout);
+  }
 }
 
 rt::Result<std::vector<std::string>> consumer_ids(MqClient& c, const std::string& addr, const std::string& group) {
@@ -252,19 +272,10 @@ rt::Result<std::set<MessageQueue>> lock_queues(MqClient& c, const std::string& a
   auto resp = c.invoke(addr, lock_request(rc::kLockBatchMq, c, group, mqs), c.config().rpc_timeout);
   if (!resp) return resp.error();
   if (resp->code != rs::kSuccess) return broker_error("LOCK_BATCH_MQ", *resp);
-  auto v = json::parse_lenient(remoting::to_text(resp->body));
-  if (!v) return v.error();
-  if (!v->is_object()) return rt::Error(rt::Errc::invalid_argument, "lock answer is not an object");
+  auto locked = remoting::decode_lock_batch_response(remoting::to_text(resp->body));
+  if (!locked) return locked.error();
   std::set<MessageQueue> out;
-  if (const auto* set = v->as_object().if_contains("lockOKMQSet"); set && set->is_array())
-    for (const auto& e : set->as_array()) {
-      if (!e.is_object()) continue;
-      MessageQueue mq;
-      mq.topic = json::get_string(e.as_object(), "topic").value_or("");
-      mq.broker_name = json::get_string(e.as_object(), "brokerName").value_or("");
-      mq.queue_id = static_cast<int32_t>(json::get_int64(e.as_object(), "queueId").value_or(-1));
-      out.insert(std::move(mq));
-    }
+  for (auto& q : *locked) out.insert({std::move(q.topic), std::move(q.broker_name), q.queue_id});
   return out;
 }
 

@@ -41,6 +41,14 @@ std::vector<MessageQueue> allocate_averagely(const std::vector<MessageQueue>& al
 // The readable queues of a route, sorted.
 std::vector<MessageQueue> readable_queues(const remoting::TopicRouteData& route, const std::string& topic);
 
+// A subscription as the heartbeat carries it ("*" or "TagA || TagB").
+remoting::SubscriptionData subscription_data(const std::string& topic, const std::string& expression);
+remoting::ConsumeFromWhere consume_from_where(ConsumeFrom from);
+
+// UNREGISTER_CLIENT for `group` at every broker the routes name; errors
+// ignored (the broker drops silent clients anyway).
+void unregister_consumer(MqClient& c, const std::string& group);
+
 // GET_CONSUMER_LIST_BY_GROUP at `addr`: the group's client ids, sorted.
 rt::Result<std::vector<std::string>> consumer_ids(MqClient& c, const std::string& addr, const std::string& group);
 

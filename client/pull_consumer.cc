@@ -2,9 +2,7 @@
 
 #include <algorithm>
 
-#include "common/java_hash.h"
 #include "remoting/codes.h"
-#include "remoting/headers_consumer.h"
 
 namespace rmq::client {
 
@@ -51,21 +49,11 @@ remoting::ConsumerData PullConsumer::consumer_data() const {
   d.group_name = cfg_.group;
   d.consume_type = remoting::ConsumeType::actively;
   d.message_model = remoting::MessageModel::clustering;
-  d.consume_from_where = cfg_.consume_from == ConsumeFrom::first_offset ? remoting::ConsumeFromWhere::first_offset
-                         : cfg_.consume_from == ConsumeFrom::timestamp  ? remoting::ConsumeFromWhere::timestamp
-                                                                        : remoting::ConsumeFromWhere::last_offset;
+  d.consume_from_where = consume_from_where(cfg_.consume_from);
   std::set<std::string> topics;
   for (const auto& [topic, _] : subscriptions_) topics.insert(topic);
   for (const auto& q : assigned_) topics.insert(q.topic);
-  for (const auto& topic : topics) {
-    remoting::SubscriptionData s;
-    s.topic = topic;
-    s.sub_string = expression_of(topic);
-    s.tags_set = remoting::parse_tag_expression(s.sub_string);
-    for (const auto& t : s.tags_set) s.code_set.insert(common::java_string_hash(t));
-    s.sub_version = 1;
-    d.subscriptions.push_back(std::move(s));
-  }
+  for (const auto& topic : topics) d.subscriptions.push_back(subscription_data(topic, expression_of(topic)));
   return d;
 }
 
@@ -99,14 +87,7 @@ void PullConsumer::shutdown() {
   if (cfg_.auto_commit) (void)commit();
   ready_.clear();
   client_.remove_consumer(cfg_.group);
-  for (const auto& addr : client_.broker_addresses()) {
-    auto req = RemotingCommand::request(rc::kUnregisterClient);
-    remoting::UnregisterClientRequestHeader h;
-    h.client_id = client_.client_id();
-    h.consumer_group = cfg_.group;
-    h.encode(req);
-    (void)client_.invoke(addr, std::move(req), client_.config().rpc_timeout);
-  }
+  unregister_consumer(client_, cfg_.group);
   queues_.clear();
 }
 

@@ -5,8 +5,6 @@
 #include <algorithm>
 
 #include "common/atomic_file.h"
-#include "common/java_hash.h"
-#include "common/json.h"
 #include "remoting/codes.h"
 #include "remoting/header_fields.h"
 #include "remoting/headers_consumer.h"
@@ -55,18 +53,8 @@ remoting::ConsumerData PushConsumer::consumer_data() const {
   d.group_name = cfg_.group;
   d.consume_type = remoting::ConsumeType::passively;
   d.message_model = cfg_.model;
-  d.consume_from_where = cfg_.consume_from == ConsumeFrom::first_offset ? remoting::ConsumeFromWhere::first_offset
-                         : cfg_.consume_from == ConsumeFrom::timestamp  ? remoting::ConsumeFromWhere::timestamp
-                                                                        : remoting::ConsumeFromWhere::last_offset;
-  for (const auto& [topic, expr] : subscriptions_) {
-    remoting::SubscriptionData s;
-    s.topic = topic;
-    s.sub_string = expr;
-    s.tags_set = remoting::parse_tag_expression(expr);
-    for (const auto& t : s.tags_set) s.code_set.insert(common::java_string_hash(t));
-    s.sub_version = 1;
-    d.subscriptions.push_back(std::move(s));
-  }
+  d.consume_from_where = consume_from_where(cfg_.consume_from);
+  for (const auto& [topic, expr] : subscriptions_) d.subscriptions.push_back(subscription_data(topic, expr));
   return d;
 }
 
@@ -108,16 +96,7 @@ void PushConsumer::shutdown() {
     for (const auto& [addr, mqs] : held) (void)unlock_queues(client_, addr, cfg_.group, mqs);
   }
   client_.remove_consumer(cfg_.group);
-  if (cfg_.model == remoting::MessageModel::clustering) {
-    for (const auto& addr : client_.broker_addresses()) {
-      auto req = RemotingCommand::request(rc::kUnregisterClient);
-      remoting::UnregisterClientRequestHeader h;
-      h.client_id = client_.client_id();
-      h.consumer_group = cfg_.group;
-      h.encode(req);
-      (void)client_.invoke(addr, std::move(req), client_.config().rpc_timeout);
-    }
-  }
+  if (cfg_.model == remoting::MessageModel::clustering) unregister_consumer(client_, cfg_.group);
   queues_.clear();
 }
 
