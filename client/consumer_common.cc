@@ -193,6 +193,11 @@ rt::Result<PullResult> pull(MqClient& c, const std::string& addr, const MessageQ
     }
     out.messages.push_back(std::move(m));
   }
+  if (out.status == PullStatus::found && at < resp->body.size())
+    c.runtime().log(rt::LogLevel::error,
+                    fmt::format("consumer: the pull answer from {} for {} has a record that does not decode after "
+                                "queue offset {}; {} bytes skipped",
+                                addr, mq.to_string(), out.body_end_offset - 1, resp->body.size() - at));
   return out;
 }
 

@@ -35,7 +35,7 @@ void PullConsumer::assign(std::vector<MessageQueue> queues, const std::string& e
   queues.erase(std::unique(queues.begin(), queues.end()), queues.end());
   assigned_ = std::move(queues);
   assigned_expression_ = expression;
-  if (started_ && !stopped_) set_queues(assigned_);
+  rebalance_now_.set();  // started: the rebalance task applies it
 }
 
 std::string PullConsumer::expression_of(const std::string& topic) const {
@@ -64,11 +64,7 @@ void PullConsumer::start() {
   for (const auto& [topic, _] : subscriptions_) (void)client_.route(topic);
   for (const auto& q : assigned_) (void)client_.route(q.topic);
   client_.heartbeat_all();
-  if (assign_mode_) {
-    set_queues(assigned_);
-  } else {
-    tasks_.push_back(client_.runtime().spawn("pull-consumer-rebalance", [this] { rebalance_loop(); }));
-  }
+  tasks_.push_back(client_.runtime().spawn("pull-consumer-rebalance", [this] { rebalance_loop(); }));
   if (cfg_.auto_commit)
     tasks_.push_back(client_.runtime().spawn("pull-consumer-commit", [this] { commit_loop(); }));
 }
@@ -76,19 +72,41 @@ void PullConsumer::start() {
 void PullConsumer::shutdown() {
   if (!started_ || stopped_) return;
   stopped_ = true;
+  arrived_.set();  // a poll() waiting returns now
+  // If this task is cancelled in one of the waits below, teardown() still
+  // stops every task before the object can go away.
+  struct Teardown {
+    PullConsumer& c;
+    ~Teardown() { c.teardown(); }
+  } teardown_at_exit{*this};
+  client_.remove_consumer(cfg_.group);
   for (auto& t : tasks_) t.cancel();
   for (auto& t : tasks_) t.cancel_and_join();
   tasks_.clear();
-  for (auto& [q, qs] : queues_) {
-    qs->dropped = true;
-    qs->task.cancel();
-  }
-  for (auto& [q, qs] : queues_) qs->task.cancel_and_join();
+  std::vector<std::shared_ptr<QueueState>> all;
+  for (auto& [q, qs] : queues_) all.push_back(qs);
+  for (auto& qs : all) qs->task.cancel();
+  for (auto& qs : all) qs->task.cancel_and_join();
   if (cfg_.auto_commit) (void)commit();
-  ready_.clear();
-  client_.remove_consumer(cfg_.group);
   unregister_consumer(client_, cfg_.group);
+}
+
+// Idempotent; suspends only to join tasks (which works while unwinding).
+void PullConsumer::teardown() {
+  client_.remove_consumer(cfg_.group);
+  for (auto& t : tasks_) t.cancel();
+  for (auto& t : tasks_) t.cancel_and_join();
+  tasks_.clear();
+  std::vector<std::shared_ptr<QueueState>> all;
+  for (auto& [q, qs] : queues_) all.push_back(qs);
+  for (auto& qs : all) {
+    qs->dropped = true;
+    if (qs->task.valid()) qs->task.cancel();
+  }
+  for (auto& qs : all)
+    if (qs->task.valid()) qs->task.cancel_and_join();
   queues_.clear();
+  ready_.clear();
 }
 
 void PullConsumer::commit_loop() {
@@ -110,10 +128,18 @@ std::vector<MessageQueue> PullConsumer::assignment() const {
   return out;
 }
 
+// Subscriptions: rebalance. Assignment: start what is assigned, again after
+// `pull_backoff` while some queue could not start (no route or offset yet).
 void PullConsumer::rebalance_loop() {
   for (;;) {
-    rebalance();
-    (void)rebalance_now_.wait(cfg_.rebalance_interval);
+    rt::Duration next = cfg_.rebalance_interval;
+    if (assign_mode_) {
+      set_queues(assigned_);
+      if (queues_.size() < assigned_.size()) next = cfg_.pull_backoff;
+    } else {
+      rebalance();
+    }
+    (void)rebalance_now_.wait(next);
     rebalance_now_.reset();
   }
 }
@@ -175,8 +201,10 @@ void PullConsumer::stop_queue(const MessageQueue& q) {
   std::erase_if(ready_, [&](const Batch& b) { return b.qs == qs; });
   qs->task.cancel();
   qs->task.cancel_and_join();
-  if (cfg_.auto_commit && qs->consumed > qs->committed)
-    (void)commit_offset(client_, qs->addr, cfg_.group, q, qs->consumed);
+  if (cfg_.auto_commit && qs->consumed != qs->committed) {
+    const int64_t offset = qs->consumed;
+    if (commit_offset(client_, qs->addr, cfg_.group, q, offset)) qs->committed = offset;
+  }
 }
 
 void PullConsumer::spawn_pull(const std::shared_ptr<QueueState>& qs) {
@@ -265,13 +293,14 @@ rt::Result<void> PullConsumer::seek(const MessageQueue& mq, int64_t offset) {
                      "seek: offset " + std::to_string(offset) + " is outside [" + std::to_string(*min) + ", " +
                          std::to_string(*max) + "] of " + mq.to_string());
   if (qs->dropped) return rt::Error(rt::Errc::invalid_argument, "seek: " + mq.to_string() + " is not assigned");
-  ++qs->epoch;
+  const uint64_t epoch = ++qs->epoch;
   std::erase_if(ready_, [&](const Batch& b) { return b.qs == qs; });
   qs->next_pull = qs->consumed = offset;
-  // A pull held at the old offset would hold the queue up: start afresh.
+  // A pull held at the old offset would hold the queue up: start afresh
+  // (unless a later seek has taken over, or the queue went).
   qs->task.cancel();
   qs->task.cancel_and_join();
-  if (!qs->dropped) spawn_pull(qs);
+  if (!qs->dropped && qs->epoch == epoch && qs->task.done()) spawn_pull(qs);
   return {};
 }
 
@@ -296,7 +325,7 @@ rt::Result<void> PullConsumer::commit() {
   std::vector<std::shared_ptr<QueueState>> snapshot;
   for (const auto& [q, qs] : queues_) snapshot.push_back(qs);
   for (auto& qs : snapshot) {
-    if (qs->consumed == qs->committed) continue;
+    if (qs->dropped || qs->consumed == qs->committed) continue;  // handed over meanwhile: committed then
     const int64_t offset = qs->consumed;
     auto r = commit_offset(client_, qs->addr, cfg_.group, qs->mq, offset);
     if (r) {

@@ -110,6 +110,7 @@ class PullConsumer {
   std::string expression_of(const std::string& topic) const;
   void rebalance_loop();
   void commit_loop();
+  void teardown();
 
   MqClient& client_;
   PullConsumerConfig cfg_;

@@ -33,7 +33,7 @@ struct PushConsumer::QueueState {
 };
 
 PushConsumer::PushConsumer(MqClient& client, PushConsumerConfig cfg)
-    : client_(client), cfg_(std::move(cfg)), rebalance_now_(client.runtime()) {}
+    : client_(client), cfg_(std::move(cfg)), rebalance_now_(client.runtime()), rebalancing_(client.runtime()) {}
 
 bool PushConsumer::locking() const { return cfg_.orderly && cfg_.model == remoting::MessageModel::clustering; }
 
@@ -75,6 +75,13 @@ void PushConsumer::start(Listener listener) {
 void PushConsumer::shutdown() {
   if (!started_ || stopped_) return;
   stopped_ = true;
+  // If this task is cancelled in one of the waits below, teardown() still
+  // stops every task before the object can go away.
+  struct Teardown {
+    PushConsumer& c;
+    ~Teardown() { c.teardown(); }
+  } teardown_at_exit{*this};
+  client_.remove_consumer(cfg_.group);  // no more heartbeats or notifications for it
   for (auto& t : tasks_) t.cancel();
   for (auto& t : tasks_) t.cancel_and_join();
   tasks_.clear();
@@ -86,18 +93,32 @@ void PushConsumer::shutdown() {
   for (auto& qs : all) wait_idle(*qs);
   for (auto& qs : all) qs->task.cancel();
   for (auto& qs : all) qs->task.cancel_and_join();
-  for (auto& qs : retiring_) queues_.emplace(qs->mq, qs);  // their offsets too
-  retiring_.clear();
-  commit_offsets();
+  for (auto& qs : all) qs->dropped = false;  // stopped; their offsets are committed below
+  commit_offsets(all);
   if (locking()) {
     std::map<std::string, std::vector<MessageQueue>> held;
-    for (auto& [q, qs] : queues_)
-      if (qs->locked) held[qs->addr].push_back(q);
+    for (auto& qs : all) held[qs->addr].push_back(qs->mq);
     for (const auto& [addr, mqs] : held) (void)unlock_queues(client_, addr, cfg_.group, mqs);
   }
-  client_.remove_consumer(cfg_.group);
   if (cfg_.model == remoting::MessageModel::clustering) unregister_consumer(client_, cfg_.group);
+}
+
+// Idempotent; suspends only to join tasks (which works while unwinding).
+void PushConsumer::teardown() {
+  client_.remove_consumer(cfg_.group);
+  for (auto& t : tasks_) t.cancel();
+  for (auto& t : tasks_) t.cancel_and_join();
+  tasks_.clear();
+  std::vector<std::shared_ptr<QueueState>> all = retiring_;
+  for (auto& [q, qs] : queues_) all.push_back(qs);
+  for (auto& qs : all) {
+    qs->dropped = true;
+    if (qs->task.valid()) qs->task.cancel();
+  }
+  for (auto& qs : all)
+    if (qs->task.valid()) qs->task.cancel_and_join();
   queues_.clear();
+  retiring_.clear();
 }
 
 std::vector<MessageQueue> PushConsumer::owned_queues() const {
@@ -122,6 +143,10 @@ void PushConsumer::persist_loop() {
 }
 
 void PushConsumer::rebalance() {
+  // One at a time: a second one would see a queue the first is still
+  // handing over as not owned, and start it again.
+  rt::LockGuard one_at_a_time(rebalancing_);
+  if (stopped_) return;
   lock_missed_ = false;
   for (const auto& [topic, _] : subscriptions_) rebalance_topic(topic);
 }
@@ -152,6 +177,7 @@ void PushConsumer::rebalance_topic(const std::string& topic) {
     if (!queues_.count(q)) fresh.push_back(q);
   // Orderly clustering: only the queues whose broker lock is ours now.
   std::set<MessageQueue> locked;
+  const rt::Instant lock_asked = client_.runtime().now();  // the broker's lease starts no earlier
   if (locking()) {
     std::map<std::string, std::vector<MessageQueue>> by_addr;
     for (const auto& q : fresh)
@@ -159,17 +185,23 @@ void PushConsumer::rebalance_topic(const std::string& topic) {
     for (const auto& [addr, mqs] : by_addr)
       if (auto got = lock_queues(client_, addr, cfg_.group, mqs)) locked.insert(got->begin(), got->end());
   }
+  std::map<std::string, std::vector<MessageQueue>> not_started;  // locked, but could not start: let go
   for (const auto& q : fresh) {
     if (locking() && !locked.count(q)) {
       lock_missed_ = true;  // its previous owner has not let go yet
       continue;
     }
-    if (start_queue(q)) changed = true;
+    if (start_queue(q, lock_asked)) {
+      changed = true;
+    } else if (locking()) {
+      if (auto addr = client_.master_address(q.broker_name)) not_started[*addr].push_back(q);
+    }
   }
+  for (const auto& [addr, mqs] : not_started) (void)unlock_queues(client_, addr, cfg_.group, mqs);
   if (changed && on_rebalance_) on_rebalance_(owned_queues());
 }
 
-bool PushConsumer::start_queue(const MessageQueue& q) {
+bool PushConsumer::start_queue(const MessageQueue& q, rt::Instant locked_at) {
   auto addr = client_.master_address(q.broker_name);
   if (!addr) return false;
   auto qs = std::make_shared<QueueState>(client_.runtime());
@@ -177,7 +209,7 @@ bool PushConsumer::start_queue(const MessageQueue& q) {
   qs->addr = *addr;
   if (locking()) {
     qs->locked = true;
-    qs->locked_at = client_.runtime().now();
+    qs->locked_at = locked_at;
   }
   auto offset = start_offset(q, *addr);
   if (!offset) {
@@ -212,9 +244,13 @@ void PushConsumer::stop_queue(const MessageQueue& q) {
   qs->task.cancel_and_join();
   // Its last offset, so that the next owner starts where this one stopped;
   // then (orderly) the lock, so that the next owner may start.
-  if (cfg_.model == remoting::MessageModel::clustering && qs->consumed > qs->committed)
-    (void)commit_offset(client_, qs->addr, cfg_.group, q, qs->consumed);
-  if (qs->locked) (void)unlock_queues(client_, qs->addr, cfg_.group, {q});
+  if (cfg_.model == remoting::MessageModel::clustering && qs->consumed > qs->committed) {
+    const int64_t offset = qs->consumed;
+    if (commit_offset(client_, qs->addr, cfg_.group, q, offset)) qs->committed = offset;
+  }
+  // Even when this member thinks the lock lapsed: the broker may hold it for
+  // it (a lock answer that timed out).
+  if (locking()) (void)unlock_queues(client_, qs->addr, cfg_.group, {q});
   std::erase(retiring_, qs);
 }
 
@@ -225,40 +261,50 @@ bool PushConsumer::lock_valid(const QueueState& qs) const {
 // Takes the queue's lock again after it was lost; on success the queue goes
 // on from the group's committed offset (another member may have moved it).
 bool PushConsumer::relock(QueueState& qs) {
+  const rt::Instant asked = client_.runtime().now();  // the broker's lease starts no earlier
   auto got = lock_queues(client_, qs.addr, cfg_.group, {qs.mq});
   if (!got || !got->count(qs.mq)) {
     qs.locked = false;
     return false;
   }
-  qs.locked = true;
-  qs.locked_at = client_.runtime().now();
+  // Only with the offset read is the queue ours to go on with.
   auto offset = committed_offset(client_, qs.addr, cfg_.group, qs.mq);
-  if (!offset) return false;
+  if (!offset) {
+    qs.locked = false;
+    return false;
+  }
   // Everything below the larger was consumed, by another member or this one.
   if (*offset > qs.consumed) qs.next_pull = qs.consumed = qs.committed = *offset;
+  qs.locked = true;
+  qs.locked_at = asked;
   return true;
 }
 
-// RocketMQ's lockAll: every `lock_interval`, renew every owned queue's lock.
+// RocketMQ's lockAll: every `lock_interval`, renew the lock of every owned
+// queue, and of those being handed over (their listener may still run).
 void PushConsumer::lock_loop() {
   for (;;) {
     client_.runtime().sleep_for(cfg_.lock_interval);
     std::map<std::string, std::vector<std::shared_ptr<QueueState>>> by_addr;
     for (auto& [q, qs] : queues_) by_addr[qs->addr].push_back(qs);
+    for (auto& qs : retiring_) by_addr[qs->addr].push_back(qs);
     for (auto& [addr, list] : by_addr) {
       std::vector<MessageQueue> mqs;
       for (auto& qs : list) mqs.push_back(qs->mq);
       const rt::Instant asked = client_.runtime().now();
       auto got = lock_queues(client_, addr, cfg_.group, mqs);
       if (!got) continue;  // unreachable: the locks age; consumption stops at lock_max_live
+      std::vector<MessageQueue> released;  // handed over while this lock was on its way
       for (auto& qs : list) {
-        if (got->count(qs->mq)) {
-          if (!lock_valid(*qs)) continue;  // lost meanwhile: relock() re-reads the offset
-          qs->locked_at = asked;
-        } else {
+        if (!got->count(qs->mq)) {
           qs->locked = false;
+        } else if (qs->dropped && std::find(retiring_.begin(), retiring_.end(), qs) == retiring_.end()) {
+          released.push_back(qs->mq);
+        } else if (lock_valid(*qs)) {  // lost meanwhile: relock() re-reads the offset
+          qs->locked_at = asked;
         }
       }
+      if (!released.empty()) (void)unlock_queues(client_, addr, cfg_.group, released);
     }
   }
 }
@@ -400,20 +446,24 @@ bool PushConsumer::consume_orderly(QueueState& qs, ReceivedMessage m) {
 
 void PushConsumer::commit_offsets() {
   // A snapshot: committing suspends, and a rebalance may change queues_.
-  std::vector<std::pair<MessageQueue, std::shared_ptr<QueueState>>> snapshot(queues_.begin(), queues_.end());
-  for (auto& [q, qs] : snapshot) {
-    if (qs->consumed <= qs->committed) continue;
+  std::vector<std::shared_ptr<QueueState>> snapshot;
+  for (auto& [q, qs] : queues_) snapshot.push_back(qs);
+  commit_offsets(snapshot);
+}
+
+void PushConsumer::commit_offsets(const std::vector<std::shared_ptr<QueueState>>& list) {
+  for (auto& qs : list) {
+    // A queue handed over meanwhile committed its own offset; one whose lock
+    // lapsed may have moved on at another member.
+    if (qs->dropped || qs->consumed <= qs->committed || (locking() && !lock_valid(*qs))) continue;
     if (cfg_.model == remoting::MessageModel::broadcasting) {
-      broadcast_offsets_[q] = qs->consumed;
+      broadcast_offsets_[qs->mq] = qs->consumed;
       qs->committed = qs->consumed;
       continue;
     }
-    auto req = RemotingCommand::request(rc::kUpdateConsumerOffset);
-    remoting::UpdateConsumerOffsetRequestHeader h{cfg_.group, q.topic, q.queue_id, qs->consumed};
-    h.encode(req);
     const int64_t offset = qs->consumed;
-    auto resp = client_.invoke(qs->addr, std::move(req), client_.config().rpc_timeout);
-    if (resp && resp->code == rs::kSuccess) qs->committed = std::max(qs->committed, offset);
+    if (commit_offset(client_, qs->addr, cfg_.group, qs->mq, offset))
+      qs->committed = std::max(qs->committed, offset);
   }
   if (cfg_.model == remoting::MessageModel::broadcasting) save_broadcast_offsets();
 }

@@ -108,7 +108,7 @@ class PushConsumer {
   struct QueueState;
   remoting::ConsumerData consumer_data() const;
   void rebalance_topic(const std::string& topic);
-  bool start_queue(const MessageQueue& q);
+  bool start_queue(const MessageQueue& q, rt::Instant locked_at);  // orderly clustering: when the lock was asked
   void stop_queue(const MessageQueue& q);
   rt::Result<int64_t> start_offset(const MessageQueue& q, const std::string& addr);
   void pull_loop(std::shared_ptr<QueueState> qs);
@@ -122,6 +122,8 @@ class PushConsumer {
   void wait_idle(QueueState& qs);
   int32_t max_reconsume() const;
   void commit_offsets();
+  void commit_offsets(const std::vector<std::shared_ptr<QueueState>>& list);
+  void teardown();
   void load_broadcast_offsets();
   void save_broadcast_offsets();
   void rebalance_loop();
@@ -136,6 +138,7 @@ class PushConsumer {
   bool lock_missed_ = false;  // the last rebalance could not lock a queue it was given
   std::map<MessageQueue, int64_t> broadcast_offsets_;
   rt::Event rebalance_now_;
+  rt::Mutex rebalancing_;
   std::function<void(const std::vector<MessageQueue>&)> on_rebalance_;
   std::vector<rt::Task> tasks_;
   bool started_ = false;

@@ -266,7 +266,7 @@ TEST(Client, BroadcastingMembersEachGetEveryMessage) {
     // a's offsets were kept in its file.
     auto text = common::read_file(rt.fs(), "/client/a.offsets");
     ASSERT_TRUE(text.ok());
-    EXPECT_NE(text->find("T broker-a 0 "), std::string::npos);
+    EXPECT_NE(text->find("T broker-a 0 "), std::string::npos) << *text;
   });
 }
 
@@ -569,6 +569,43 @@ TEST(Client, PullAtAnOffsetReportsStatusAndFiltersTags) {
     EXPECT_LE(beyond->next_begin_offset, 6);  // a valid offset (min, as RocketMQ does when min is 0)
     auto missing = c.pull({"T", "no-such-broker", 0}, "*", 0, 4);
     EXPECT_FALSE(missing.ok());
+  });
+}
+
+TEST(Client, PullConsumerSeeksRacingAndShutdownWakePoll) {
+  Cluster k(14);
+  k.client("app", [&](rt::Runtime& rt, const std::string& ip) {
+    MqClient mq(rt, client_config(k, ip, "app"));
+    mq.start();
+    k.create_topic(mq, "T", 1);
+    Producer p(mq, {.group = "PG"});
+    for (int i = 0; i < 6; ++i) ASSERT_TRUE(p.send({.topic = "T", .body = std::to_string(i)}).ok());
+    PullConsumer c(mq, {.group = "PCG", .consume_from = ConsumeFrom::first_offset, .auto_commit = false});
+    const MessageQueue q{"T", "broker-a", 0};
+    c.assign({q});
+    c.start();
+    for (int i = 0; i < 50 && c.assignment().empty(); ++i) rt.sleep_for(100ms);
+    // Two seeks at once: one pull task goes on, so each message comes once.
+    auto other = rt.spawn("seek", [&] { EXPECT_TRUE(c.seek(q, 2).ok()); });
+    EXPECT_TRUE(c.seek(q, 2).ok());
+    ASSERT_TRUE(other.join().ok());
+    std::vector<int64_t> offsets;
+    for (int i = 0; i < 30 && offsets.size() < 4; ++i)
+      for (const auto& m : c.poll(200ms)) offsets.push_back(m.queue_offset);
+    rt.sleep_for(1s);
+    for (const auto& m : c.poll(500ms)) offsets.push_back(m.queue_offset);
+    EXPECT_EQ(offsets, (std::vector<int64_t>{2, 3, 4, 5}));
+    // A poll waiting in another task returns as soon as the consumer stops.
+    rt::Instant returned{};
+    auto poller = rt.spawn("poll", [&] {
+      EXPECT_TRUE(c.poll(60s).empty());
+      returned = rt.now();
+    });
+    rt.sleep_for(100ms);
+    const rt::Instant stopping = rt.now();
+    c.shutdown();
+    ASSERT_TRUE(poller.join().ok());
+    EXPECT_LT(returned - stopping, 1s);
   });
 }
 
