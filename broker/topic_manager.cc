@@ -33,9 +33,6 @@ bool send_forbidden_topic(std::string_view topic) {
                      [&](const char* t) { return topic == t; });
 }
 
-std::string retry_topic(std::string_view group) { return std::string(kRetryPrefix) + std::string(group); }
-std::string dlq_topic(std::string_view group) { return std::string(kDlqPrefix) + std::string(group); }
-
 TopicManager::TopicManager(rt::Runtime& rt, const BrokerConfig& cfg)
     : rt_(rt), cfg_(cfg), path_(store::topics_path(cfg.store.root_dir)), save_(rt) {}
 

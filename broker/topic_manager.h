@@ -14,17 +14,18 @@
 #include <string>
 
 #include "broker/broker_config.h"
+#include "remoting/route_data.h"
 #include "runtime/runtime.h"
 #include "store/config_files.h"
 
 namespace rmq::broker {
 
 inline constexpr const char* kAutoCreateTopicKey = "TBW102";
-inline constexpr const char* kRetryPrefix = "%RETRY%";
-inline constexpr const char* kDlqPrefix = "%DLQ%";
-inline constexpr int32_t kPermInherit = 0x1;
-inline constexpr int32_t kPermWrite = 0x2;
-inline constexpr int32_t kPermRead = 0x4;
+using remoting::kDlqPrefix;
+using remoting::kPermInherit;
+using remoting::kPermRead;
+using remoting::kPermWrite;
+using remoting::kRetryPrefix;
 // Topics created by a send are capped here even if the template allows more.
 inline constexpr int32_t kAutoCreateQueueNumsMax = 8;
 
@@ -33,8 +34,8 @@ bool valid_topic_name(std::string_view topic);
 // Topics producers may not send to (SCHEDULE_TOPIC_XXXX, the transaction
 // topics, SELF_TEST_TOPIC, OFFSET_MOVED_EVENT).
 bool send_forbidden_topic(std::string_view topic);
-std::string retry_topic(std::string_view group);
-std::string dlq_topic(std::string_view group);
+using remoting::dlq_topic;
+using remoting::retry_topic;
 
 class TopicManager {
  public:

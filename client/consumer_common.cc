@@ -1,7 +1,7 @@
 #include "client/consumer_common.h"
 
 #include <fmt/format.h>
-#include <zlib.h>
+#include "common/zlib_codec.h"
 
 #include <algorithm>
 
@@ -20,27 +20,7 @@ using remoting::RemotingCommand;
 
 namespace {
 
-constexpr int32_t kPermRead = 0x4;
-constexpr size_t kInflatedMax = 64 << 20;
 
-std::optional<std::string> inflate_body(const std::vector<std::byte>& z) {
-  z_stream s{};
-  if (inflateInit(&s) != Z_OK) return std::nullopt;
-  std::string out;
-  s.next_in = reinterpret_cast<Bytef*>(const_cast<std::byte*>(z.data()));
-  s.avail_in = static_cast<uInt>(z.size());
-  int rc = Z_OK;
-  char buf[16384];
-  while (rc == Z_OK && out.size() <= kInflatedMax) {
-    s.next_out = reinterpret_cast<Bytef*>(buf);
-    s.avail_out = sizeof buf;
-    rc = inflate(&s, Z_NO_FLUSH);
-    out.append(buf, sizeof buf - s.avail_out);
-  }
-  inflateEnd(&s);
-  if (rc != Z_STREAM_END) return std::nullopt;
-  return out;
-}
 
 std::string property(const common::MessageProperties& p, const char* name) {
   auto it = p.find(name);
@@ -63,8 +43,6 @@ RemotingCommand lock_request(int32_t code, MqClient& c, const std::string& group
 
 }  // namespace
 
-std::string retry_topic_of(const std::string& group) { return "%RETRY%" + group; }
-
 std::vector<MessageQueue> allocate_averagely(const std::vector<MessageQueue>& all,
                                              const std::vector<std::string>& ids, const std::string& me) {
   auto it = std::find(ids.begin(), ids.end(), me);
@@ -83,7 +61,7 @@ std::vector<MessageQueue> allocate_averagely(const std::vector<MessageQueue>& al
 std::vector<MessageQueue> readable_queues(const remoting::TopicRouteData& route, const std::string& topic) {
   std::vector<MessageQueue> all;
   for (const auto& qd : route.queue_datas) {
-    if ((qd.perm & kPermRead) == 0) continue;
+    if ((qd.perm & remoting::kPermRead) == 0) continue;
     for (int32_t q = 0; q < qd.read_queue_nums; ++q) all.push_back({topic, qd.broker_name, q});
   }
   std::sort(all.begin(), all.end());
@@ -182,9 +160,9 @@ rt::Result<PullResult> pull(MqClient& c, const std::string& addr, const MessageQ
     m.commit_log_offset = s.physical_offset;
     m.store_timestamp = s.store_timestamp;
     if (s.sys_flag & common::kSysFlagCompressed) {
-      auto body = inflate_body(s.body);
+      auto body = common::inflate_bounded(s.body, remoting::kMaxInflatedBodyBytes);
       if (!body) {
-        c.runtime().log(rt::LogLevel::error, "consumer: message " + m.msg_id + " does not inflate; skipped");
+        c.runtime().log(rt::LogLevel::error, "consumer: message " + m.msg_id + " skipped: " + body.error().message());
         continue;
       }
       m.body = std::move(*body);
@@ -244,16 +222,17 @@ rt::Result<int64_t> offset_request(MqClient& c, const std::string& addr, Remotin
 
 rt::Result<int64_t> queue_offset(MqClient& c, const std::string& addr, const MessageQueue& mq, QueueEnd end) {
   auto req = RemotingCommand::request(end == QueueEnd::max ? rc::kGetMaxOffset : rc::kGetMinOffset);
-  remoting::put_field(req, "topic", mq.topic);
-  remoting::put_field(req, "queueId", mq.queue_id);
+  remoting::QueueRequestHeader{mq.topic, mq.queue_id}.encode(req);
   return offset_request(c, addr, std::move(req), end == QueueEnd::max ? "GET_MAX_OFFSET" : "GET_MIN_OFFSET");
 }
 
 rt::Result<int64_t> offset_at_time(MqClient& c, const std::string& addr, const MessageQueue& mq, int64_t timestamp_ms) {
   auto req = RemotingCommand::request(rc::kSearchOffsetByTimestamp);
-  remoting::put_field(req, "topic", mq.topic);
-  remoting::put_field(req, "queueId", mq.queue_id);
-  remoting::put_field(req, "timestamp", timestamp_ms);
+  remoting::SearchOffsetRequestHeader h;
+  h.topic = mq.topic;
+  h.queue_id = mq.queue_id;
+  h.timestamp = timestamp_ms;
+  h.encode(req);
   return offset_request(c, addr, std::move(req), "SEARCH_OFFSET_BY_TIMESTAMP");
 }
 
@@ -267,7 +246,7 @@ rt::Result<int64_t> start_offset(MqClient& c, const std::string& addr, const std
 
 rt::Result<int64_t> initial_offset(MqClient& c, const std::string& addr, const MessageQueue& mq, ConsumeFrom from,
                                    int64_t timestamp_ms) {
-  if (from == ConsumeFrom::first_offset || mq.topic.rfind("%RETRY%", 0) == 0) return int64_t{0};
+  if (from == ConsumeFrom::first_offset || mq.topic.rfind(remoting::kRetryPrefix, 0) == 0) return int64_t{0};
   if (from == ConsumeFrom::timestamp) return offset_at_time(c, addr, mq, timestamp_ms);
   return queue_offset(c, addr, mq, QueueEnd::max);
 }

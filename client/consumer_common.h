@@ -31,8 +31,6 @@ struct ReceivedMessage {
   common::MessageProperties properties{};
 };
 
-std::string retry_topic_of(const std::string& group);  // %RETRY%<group>
-
 // RocketMQ's AllocateMessageQueueAveragely: `me`'s share of `all` (both
 // sorted by the caller), empty when `me` is not in `ids`.
 std::vector<MessageQueue> allocate_averagely(const std::vector<MessageQueue>& all,

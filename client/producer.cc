@@ -1,7 +1,7 @@
 #include "client/producer.h"
 
 #include <fmt/format.h>
-#include <zlib.h>
+#include "common/zlib_codec.h"
 
 #include <cstring>
 
@@ -19,20 +19,9 @@ using remoting::RemotingCommand;
 
 namespace {
 
-constexpr int32_t kPermWrite = 0x2;
 
 std::vector<std::byte> bytes_of(std::string_view s) { return remoting::to_bytes(s); }
 
-// zlib at level 5, as RocketMQ's clients compress bodies.
-std::optional<std::vector<std::byte>> deflate_body(std::string_view body) {
-  uLongf len = compressBound(static_cast<uLong>(body.size()));
-  std::vector<std::byte> out(len);
-  if (compress2(reinterpret_cast<Bytef*>(out.data()), &len, reinterpret_cast<const Bytef*>(body.data()),
-                static_cast<uLong>(body.size()), 5) != Z_OK)
-    return std::nullopt;
-  out.resize(len);
-  return out;
-}
 
 SendStatus status_for(int32_t code) {
   switch (code) {
@@ -100,7 +89,7 @@ rt::Result<std::vector<Producer::Target>> Producer::writable_queues(const std::s
   if (!route) return route.error();
   std::vector<Target> out;
   for (const auto& qd : route->queue_datas) {
-    if ((qd.perm & kPermWrite) == 0) continue;
+    if ((qd.perm & remoting::kPermWrite) == 0) continue;
     auto addr = client_.master_address(qd.broker_name);
     if (!addr) continue;
     for (int32_t q = 0; q < std::min(qd.write_queue_nums, queues_max); ++q)
@@ -155,7 +144,7 @@ SendResult Producer::send_once(const Message& m, const Target& t, const std::str
   int32_t sys_flag = 0;
   std::vector<std::byte> body = bytes_of(m.body);
   if (m.body.size() > cfg_.compress_over_bytes) {
-    if (auto z = deflate_body(m.body)) {
+    if (auto z = common::deflate_zlib(m.body, 5)) {  // level 5, as RocketMQ's clients compress bodies
       body = std::move(*z);
       sys_flag |= common::kSysFlagCompressed;
     }

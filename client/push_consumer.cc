@@ -62,7 +62,7 @@ void PushConsumer::start(Listener listener) {
   if (started_) return;
   started_ = true;
   listener_ = std::move(listener);
-  if (cfg_.model == remoting::MessageModel::clustering) subscriptions_[retry_topic_of(cfg_.group)] = "*";
+  if (cfg_.model == remoting::MessageModel::clustering) subscriptions_[remoting::retry_topic(cfg_.group)] = "*";
   if (cfg_.model == remoting::MessageModel::broadcasting) load_broadcast_offsets();
   client_.add_consumer(cfg_.group, [this] { return consumer_data(); }, [this] { rebalance_now_.set(); });
   for (const auto& [topic, _] : subscriptions_) (void)client_.route(topic);
@@ -395,17 +395,7 @@ void PushConsumer::consume(QueueState& qs, const ReceivedMessage& m) {
   for (int attempt = 0;; ++attempt) {
     if (call_listener(qs, m) == ConsumeResult::success) return;
     if (cfg_.model == remoting::MessageModel::broadcasting) return;  // RocketMQ drops failed broadcasts
-    auto req = RemotingCommand::request(rc::kConsumerSendMsgBack);
-    remoting::ConsumerSendMsgBackRequestHeader h;
-    h.offset = m.commit_log_offset;
-    h.group = cfg_.group;
-    h.delay_level = 0;
-    h.origin_msg_id = m.msg_id;
-    h.origin_topic = m.topic;
-    h.max_reconsume_times = max_reconsume();
-    h.encode(req);
-    auto resp = client_.invoke(qs.addr, std::move(req), client_.config().rpc_timeout);
-    if (resp && resp->code == rs::kSuccess) return;
+    if (send_back(qs, m, 0)) return;
     // The broker did not take it back: retry here, a bounded number of times.
     if (attempt >= max_reconsume()) {
       client_.runtime().log(rt::LogLevel::error, "consumer " + cfg_.group + ": giving up on " + m.msg_id);
@@ -414,6 +404,22 @@ void PushConsumer::consume(QueueState& qs, const ReceivedMessage& m) {
     client_.runtime().sleep_for(cfg_.local_retry_delay);
     if (qs.dropped) return;
   }
+}
+
+// CONSUMER_SEND_MSG_BACK: delay level 0 (the broker's choice: a retry) or
+// -1 (straight to the DLQ). True when the broker took it.
+bool PushConsumer::send_back(const QueueState& qs, const ReceivedMessage& m, int32_t delay_level) {
+  auto req = RemotingCommand::request(rc::kConsumerSendMsgBack);
+  remoting::ConsumerSendMsgBackRequestHeader h;
+  h.offset = m.commit_log_offset;
+  h.group = cfg_.group;
+  h.delay_level = delay_level;
+  h.origin_msg_id = m.msg_id;
+  h.origin_topic = m.topic;
+  h.max_reconsume_times = max_reconsume();
+  h.encode(req);
+  auto resp = client_.invoke(qs.addr, std::move(req), client_.config().rpc_timeout);
+  return resp && resp->code == rs::kSuccess;
 }
 
 // One message, retried in place until it succeeds (or goes to the DLQ).
@@ -425,17 +431,7 @@ bool PushConsumer::consume_orderly(QueueState& qs, ReceivedMessage m) {
     if (call_listener(qs, m) == ConsumeResult::success) return true;
     if (m.reconsume_times >= max_reconsume() && cfg_.model == remoting::MessageModel::clustering) {
       // Out of retries: to the DLQ (delay level -1), then the queue moves on.
-      auto req = RemotingCommand::request(rc::kConsumerSendMsgBack);
-      remoting::ConsumerSendMsgBackRequestHeader h;
-      h.offset = m.commit_log_offset;
-      h.group = cfg_.group;
-      h.delay_level = -1;
-      h.origin_msg_id = m.msg_id;
-      h.origin_topic = m.topic;
-      h.max_reconsume_times = max_reconsume();
-      h.encode(req);
-      auto resp = client_.invoke(qs.addr, std::move(req), client_.config().rpc_timeout);
-      if (resp && resp->code == rs::kSuccess) return true;
+      if (send_back(qs, m, -1)) return true;
     } else if (m.reconsume_times >= max_reconsume()) {
       return true;  // broadcasting: dropped, as RocketMQ does
     }

@@ -114,6 +114,7 @@ class PushConsumer {
   void pull_loop(std::shared_ptr<QueueState> qs);
   void consume(QueueState& qs, const ReceivedMessage& m);
   bool consume_orderly(QueueState& qs, ReceivedMessage m);
+  bool send_back(const QueueState& qs, const ReceivedMessage& m, int32_t delay_level);
   ConsumeResult call_listener(QueueState& qs, const ReceivedMessage& m);
   bool locking() const;  // orderly clustering
   bool lock_valid(const QueueState& qs) const;

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "common/json.h"
+#include "common/zlib_codec.h"
 #include "remoting/header_fields.h"
 
 namespace rmq::remoting {
@@ -130,40 +131,8 @@ class ChunkReader {
   std::string_view s_;
 };
 
-rt::Result<std::string> inflate_bounded(rt::ConstBytes in) {
-  z_stream zs{};
-  if (inflateInit(&zs) != Z_OK) return Error(Errc::io_error, "zlib init failed");
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<std::byte*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  std::string out;
-  int rc = Z_OK;
-  while (rc != Z_STREAM_END) {
-    if (out.size() >= kMaxInflatedBodyBytes) {
-      inflateEnd(&zs);
-      return bad("compressed body inflates beyond " + std::to_string(kMaxInflatedBodyBytes) + " bytes");
-    }
-    const size_t chunk = 64 * 1024;
-    const size_t old = out.size();
-    out.resize(old + chunk);
-    zs.next_out = reinterpret_cast<Bytef*>(out.data() + old);
-    zs.avail_out = static_cast<uInt>(chunk);
-    rc = inflate(&zs, Z_NO_FLUSH);
-    out.resize(old + chunk - zs.avail_out);
-    if (rc != Z_OK && rc != Z_STREAM_END) {
-      inflateEnd(&zs);
-      return bad("compressed body is not a valid zlib stream");
-    }
-    if (rc == Z_OK && zs.avail_in == 0 && zs.avail_out != 0) {
-      inflateEnd(&zs);
-      return bad("compressed body is truncated");
-    }
-  }
-  inflateEnd(&zs);
-  return out;
-}
-
 rt::Result<RegisterBrokerBody> decode_compressed(rt::ConstBytes body) {
-  auto text = inflate_bounded(body);
+  auto text = common::inflate_bounded(body, kMaxInflatedBodyBytes);
   if (!text) return text.error();
   ChunkReader r(*text);
   RegisterBrokerBody b;
@@ -191,13 +160,9 @@ rt::Result<RegisterBrokerBody> decode_compressed(rt::ConstBytes body) {
 }
 
 std::vector<std::byte> deflate_best(std::string_view in) {
-  uLongf cap = compressBound(static_cast<uLong>(in.size()));
-  std::vector<std::byte> out(cap);
-  const int rc = compress2(reinterpret_cast<Bytef*>(out.data()), &cap,
-                           reinterpret_cast<const Bytef*>(in.data()), static_cast<uLong>(in.size()), Z_BEST_COMPRESSION);
-  RMQ_ASSERT(rc == Z_OK);
-  out.resize(cap);
-  return out;
+  auto out = common::deflate_zlib(in, Z_BEST_COMPRESSION);
+  RMQ_ASSERT(out.has_value());
+  return std::move(*out);
 }
 
 // ---- route objects -----------------------------------------------------------

@@ -23,6 +23,12 @@ inline constexpr int32_t kPermInherit = 0x1;
 inline constexpr int32_t kPermWrite = 0x2;
 inline constexpr int32_t kPermRead = 0x4;
 
+// A consumer group's retry and dead-letter topics.
+inline constexpr const char* kRetryPrefix = "%RETRY%";
+inline constexpr const char* kDlqPrefix = "%DLQ%";
+inline std::string retry_topic(std::string_view group) { return std::string(kRetryPrefix) + std::string(group); }
+inline std::string dlq_topic(std::string_view group) { return std::string(kDlqPrefix) + std::string(group); }
+
 struct DataVersion {
   int64_t timestamp = 0;
   int64_t counter = 0;
