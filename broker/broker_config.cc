@@ -14,20 +14,6 @@ rt::Error bad(std::string_view key, std::string why) {
   return rt::Error(rt::Errc::invalid_argument, fmt::format("{}: {}", key, why));
 }
 
-std::vector<std::string> split_addrs(std::string_view s) {
-  std::vector<std::string> out;
-  while (!s.empty()) {
-    const size_t semi = s.find(';');
-    std::string_view a = s.substr(0, semi);
-    while (!a.empty() && a.front() == ' ') a.remove_prefix(1);
-    while (!a.empty() && a.back() == ' ') a.remove_suffix(1);
-    if (!a.empty()) out.emplace_back(a);
-    if (semi == std::string_view::npos) break;
-    s.remove_prefix(semi + 1);
-  }
-  return out;
-}
-
 bool valid_name(std::string_view s) {
   if (s.empty() || s.size() > 127) return false;
   for (char c : s)
@@ -47,7 +33,7 @@ rt::Result<BrokerConfig> broker_config_from(common::Properties& props) {
   auto id = props.get_int("brokerId", 0, 0, 0);
   if (!id) return bad("brokerId", id.error().detail() + " (only masters, brokerId=0, are supported)");
   c.broker_id = *id;
-  c.namesrv_addrs = split_addrs(props.get_string("namesrvAddr", ""));
+  c.namesrv_addrs = common::split_address_list(props.get_string("namesrvAddr", ""));
   for (const auto& a : c.namesrv_addrs)
     if (a.find(':') == std::string::npos) return bad("namesrvAddr", "'" + a + "' is not host:port");
   c.broker_ip = props.get_string("brokerIP1", c.broker_ip);

@@ -20,14 +20,6 @@ store::TopicConfig make_topic(std::string name, int32_t queues, int32_t perm) {
 
 }  // namespace
 
-bool valid_topic_name(std::string_view topic) {
-  if (topic.empty() || topic.size() > 127) return false;
-  return std::all_of(topic.begin(), topic.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-           c == '%' || c == '|';
-  });
-}
-
 bool send_forbidden_topic(std::string_view topic) {
   return std::any_of(std::begin(kForbiddenSendTopics), std::end(kForbiddenSendTopics),
                      [&](const char* t) { return topic == t; });

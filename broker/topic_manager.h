@@ -14,6 +14,7 @@
 #include <string>
 
 #include "broker/broker_config.h"
+#include "common/message_format.h"
 #include "remoting/route_data.h"
 #include "runtime/runtime.h"
 #include "store/config_files.h"
@@ -29,8 +30,8 @@ using remoting::kRetryPrefix;
 // Topics created by a send are capped here even if the template allows more.
 inline constexpr int32_t kAutoCreateQueueNumsMax = 8;
 
-// RocketMQ's name rule: ^[%|a-zA-Z0-9_-]+$, at most 127 characters.
-bool valid_topic_name(std::string_view topic);
+// RocketMQ's topic name rule (common/message_format.h).
+using common::valid_topic_name;
 // Topics producers may not send to (SCHEDULE_TOPIC_XXXX, the transaction
 // topics, SELF_TEST_TOPIC, OFFSET_MOVED_EVENT).
 bool send_forbidden_topic(std::string_view topic);

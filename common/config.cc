@@ -86,4 +86,17 @@ std::vector<std::string> Properties::unknown_keys() const {
   return out;
 }
 
+std::vector<std::string> split_address_list(std::string_view list) {
+  std::vector<std::string> out;
+  while (!list.empty()) {
+    const size_t semi = list.find(';');
+    std::string_view item = list.substr(0, semi);
+    list = semi == std::string_view::npos ? std::string_view() : list.substr(semi + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+  }
+  return out;
+}
+
 }  // namespace rmq::common

@@ -41,4 +41,8 @@ class Properties {
   std::set<std::string> read_;
 };
 
+// A "host:port;host:port" list (namesrvAddr) split on ';', blanks around
+// entries dropped, empty entries skipped.
+std::vector<std::string> split_address_list(std::string_view list);
+
 }  // namespace rmq::common

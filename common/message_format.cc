@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -268,6 +269,14 @@ std::optional<OffsetMsgId> parse_offset_msg_id(std::string_view id) {
   out.store_host = r.host();
   out.commit_log_offset = r.i64();
   return out;
+}
+
+bool valid_topic_name(std::string_view topic) {
+  if (topic.empty() || topic.size() > kTopicBytesMax) return false;
+  return std::all_of(topic.begin(), topic.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '%' || c == '|';
+  });
 }
 
 }  // namespace rmq::common

@@ -32,6 +32,9 @@ inline constexpr int32_t kBlankMagic = static_cast<int32_t>(0xCBD43194);  // end
 // Fixed part of a V1/IPv4 record: everything but body, topic and properties.
 inline constexpr uint32_t kStoredFixedBytes = 91;
 inline constexpr uint32_t kTopicBytesMax = 127;        // i8 length in V1
+// RocketMQ's topic rule (^[%|a-zA-Z0-9_-]+$, at most kTopicBytesMax bytes):
+// also what keeps a topic usable as a directory name.
+bool valid_topic_name(std::string_view topic);
 inline constexpr uint32_t kPropertiesBytesMax = 32767;  // i16 length
 // A record larger than this is never valid (Java's default maxMessageSize is
 // 4 MiB; the store allows headroom for properties).
@@ -44,6 +47,12 @@ inline constexpr int32_t kSysFlagTransactionMask = 0xC;
 inline constexpr int32_t kSysFlagTransactionPrepared = 0x4;
 inline constexpr int32_t kSysFlagTransactionCommit = 0x8;
 inline constexpr int32_t kSysFlagTransactionRollback = 0xC;
+// Whether a record takes a ConsumeQueue slot: not a prepared or rolled-back
+// transaction half.
+inline bool takes_queue_slot(int32_t sys_flag) {
+  const int32_t t = sys_flag & kSysFlagTransactionMask;
+  return t == 0 || t == kSysFlagTransactionCommit;
+}
 inline constexpr int32_t kSysFlagBornHostV6 = 0x10;
 inline constexpr int32_t kSysFlagStoreHostV6 = 0x20;
 

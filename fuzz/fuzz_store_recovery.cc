@@ -121,7 +121,7 @@ Served read_back(store::MessageStore& st, const StoreImage* original, const Orac
                   "a served record does not decode");
           require(d.message->topic == topic && d.message->queue_id == qid, "a served record is of another queue");
           require(d.message->queue_offset == item.queue_offset, "a served record has another queue offset");
-          require(takes_queue_slot(d.message->sys_flag), "a prepared or rolled-back record has a queue slot");
+          require(common::takes_queue_slot(d.message->sys_flag), "a prepared or rolled-back record has a queue slot");
           require(item.physical_offset >= 0 && item.physical_offset + item.size <= s.log_end,
                   "a served record lies beyond the recovered log end");
           if (original != nullptr) {

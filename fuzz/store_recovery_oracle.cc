@@ -23,11 +23,6 @@ std::vector<std::byte> copy_bytes(std::span<const uint8_t> in) {
 
 }  // namespace
 
-bool takes_queue_slot(int32_t sys_flag) {
-  const int32_t t = sys_flag & common::kSysFlagTransactionMask;
-  return t == 0 || t == common::kSysFlagTransactionCommit;
-}
-
 StoreImage decode_input(std::span<const uint8_t> input) {
   const uint32_t flags = le_word(input, 0, 1);
   const uint32_t flags2 = le_word(input, 1, 1);
@@ -150,7 +145,7 @@ QueueModel model_queues(const Oracle& oracle, int64_t from) {
     bool consistent = true;
     for (size_t i = 0; i < oracle.records.size(); ++i) {
       const auto& r = oracle.records[i];
-      if (r.offset < pass_from || !takes_queue_slot(r.message.sys_flag)) continue;
+      if (r.offset < pass_from || !common::takes_queue_slot(r.message.sys_flag)) continue;
       const QueueKey q{r.message.topic, r.message.queue_id};
       auto next = m.next.find(q);
       if (next != m.next.end() && next->second != r.message.queue_offset) {

@@ -112,7 +112,4 @@ bool checkpoint_loads(const StoreImage& image);
 // Whether recovery must refuse to open (exact predictions only).
 bool must_refuse(const StoreImage& image, const Oracle& oracle);
 
-// Whether a record takes a ConsumeQueue slot (not prepared or rolled back).
-bool takes_queue_slot(int32_t sys_flag);
-
 }  // namespace rmq::fuzz

@@ -28,16 +28,8 @@ std::optional<int64_t> parse_segment_file_name(std::string_view name) {
   return v;
 }
 
-bool valid_store_topic(std::string_view topic) {
-  if (topic.empty() || topic.size() > common::kTopicBytesMax) return false;
-  return std::all_of(topic.begin(), topic.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-           c == '%' || c == '|';
-  });
-}
-
 std::string record_problem(const common::StoredMessage& m) {
-  if (!valid_store_topic(m.topic)) return fmt::format("topic '{}' is not a valid topic name", m.topic);
+  if (!common::valid_topic_name(m.topic)) return fmt::format("topic '{}' is not a valid topic name", m.topic);
   if (m.queue_id < 0 || m.queue_id > kQueueIdMax) return fmt::format("queue id {} out of range", m.queue_id);
   if (m.queue_offset < 0 || m.queue_offset > kQueueOffsetMax)
     return fmt::format("queue offset {} out of range", m.queue_offset);

@@ -39,9 +39,6 @@ inline constexpr uint32_t kBlankRecordBytes = 8;
 inline constexpr int32_t kQueueIdMax = 999'999;
 inline constexpr int64_t kQueueOffsetMax = int64_t{1} << 55;
 
-// RocketMQ's topic rule (^[%|a-zA-Z0-9_-]+$, at most 127 bytes): also what
-// keeps a topic usable as a directory name.
-bool valid_store_topic(std::string_view topic);
 // Why a decoded record cannot be stored or dispatched ("" if it can): its
 // topic, queue id or queue offset is out of bounds. Corruption when read back.
 std::string record_problem(const common::StoredMessage& m);

@@ -36,11 +36,6 @@ std::string_view find_property(std::string_view props, std::string_view name) {
   return {};
 }
 
-bool transaction_visible(int32_t sys_flag) {
-  const int32_t t = sys_flag & common::kSysFlagTransactionMask;
-  return t == 0 || t == common::kSysFlagTransactionCommit;
-}
-
 bool has_key(const StoredMessage& m, std::string_view key) {
   if (find_property(m.properties, "UNIQ_KEY") == key) return true;
   std::string_view keys = find_property(m.properties, "KEYS");
@@ -485,7 +480,7 @@ rt::Result<IndexFile*> MessageStore::writable_index(int64_t wall_ms) {
 
 bool MessageStore::dispatch_record(const StoredMessage& m, int64_t offset, uint32_t size, DispatchMode mode) {
   bool consistent = true;
-  if (mode != DispatchMode::index_only && transaction_visible(m.sys_flag)) {
+  if (mode != DispatchMode::index_only && common::takes_queue_slot(m.sys_flag)) {
     ConsumeQueue& q = queue_for(m.topic, m.queue_id);
     // Recovery may start a queue anywhere (its earlier records aged out);
     // otherwise units must follow each other.
@@ -632,7 +627,7 @@ PutResult MessageStore::append_and_wait(std::vector<StoredMessage>& ms) {
   }
   uint64_t total = 0;
   for (auto& m : ms) {
-    if (!valid_store_topic(m.topic)) {
+    if (!common::valid_topic_name(m.topic)) {
       res.status = PutStatus::message_illegal;
       res.detail = fmt::format("topic '{}' is empty, longer than {} bytes or has characters outside [%|a-zA-Z0-9_-]",
                                m.topic, common::kTopicBytesMax);
@@ -681,7 +676,7 @@ PutResult MessageStore::append_and_wait(std::vector<StoredMessage>& ms) {
   for (size_t i = 0; i < ms.size(); ++i) {
     auto& m = ms[i];
     m.store_timestamp = now;
-    if (transaction_visible(m.sys_flag)) {
+    if (common::takes_queue_slot(m.sys_flag)) {
       m.queue_offset = next_queue_offset_[queue_key(m.topic, m.queue_id)]++;
     } else {
       m.queue_offset = 0;  // prepared and rollback records take no queue slot

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/config.h"
 #include "common/numbers.h"
 #include "runtime/assert.h"
 #include "runtime/runtime.h"
@@ -45,7 +46,7 @@ std::string check_value(const FlagSpec& f, const std::string& value) {
       if (!rt::parse_address(value)) return fmt::format("{} must be an IPv4 host:port, not '{}'", flag_name(f), value);
       return {};
     case FlagKind::address_list: {
-      const auto list = split_addresses(value);
+      const auto list = common::split_address_list(value);
       if (list.empty()) return flag_name(f) + " needs at least one host:port";
       for (const auto& a : list)
         if (!rt::parse_address(a)) return fmt::format("{} lists '{}', which is not an IPv4 host:port", flag_name(f), a);
@@ -71,24 +72,11 @@ int64_t Flags::integer(char letter) const {
 
 bool Flags::boolean(char letter) const { return text(letter) == "true"; }
 
-std::vector<std::string> Flags::addresses(char letter) const { return split_addresses(text(letter)); }
+std::vector<std::string> Flags::addresses(char letter) const { return common::split_address_list(text(letter)); }
 
 std::optional<std::string> Flags::optional(char letter) const {
   if (!has(letter)) return std::nullopt;
   return text(letter);
-}
-
-std::vector<std::string> split_addresses(std::string_view list) {
-  std::vector<std::string> out;
-  while (!list.empty()) {
-    const size_t semi = list.find(';');
-    std::string_view item = list.substr(0, semi);
-    list = semi == std::string_view::npos ? std::string_view() : list.substr(semi + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) out.emplace_back(item);
-  }
-  return out;
 }
 
 ParsedFlags parse_flags(const CommandSpec& spec, const std::vector<std::string>& args,

@@ -105,9 +105,6 @@ struct ParsedFlags {
 ParsedFlags parse_flags(const CommandSpec& spec, const std::vector<std::string>& args,
                         std::optional<std::string> namesrv_env);
 
-// "host:port;host:port" split on ';' (blanks around entries dropped).
-std::vector<std::string> split_addresses(std::string_view list);
-
 // The usage text of one subcommand: its synopsis line and one line per flag.
 std::string usage_text(std::string_view program, const CommandSpec& spec);
 

@@ -28,11 +28,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-bool transaction_visible_for_test(const common::StoredMessage& m) {
-  const int32_t t = m.sys_flag & common::kSysFlagTransactionMask;
-  return t == 0 || t == common::kSysFlagTransactionCommit;
-}
-
 struct Put {
   std::string topic;
   int32_t queue_id = 0;
@@ -173,7 +168,7 @@ State scan_log(rt::Runtime& rt, const StoreConfig& cfg, std::string& problem) {
     return st;
   }
   auto end = log.scan(log.min_offset(), true, [&](const common::StoredMessage& m, int64_t, uint32_t) {
-    if (transaction_visible_for_test(m)) st.queues[{m.topic, m.queue_id}].push_back(test::body_text(m));
+    if (common::takes_queue_slot(m.sys_flag)) st.queues[{m.topic, m.queue_id}].push_back(test::body_text(m));
   });
   if (!end || end->kind != ScanEnd::Kind::end_of_data) {
     problem = "the recovered log does not scan clean: " + (end ? end->problem : end.error().message());
