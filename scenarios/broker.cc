@@ -34,12 +34,12 @@
 
 #include "broker/broker.h"
 #include "common/message_format.h"
-#include "namesrv/name_server.h"
 #include "remoting/codes.h"
 #include "remoting/header_fields.h"
 #include "remoting/headers_pull.h"
 #include "remoting/headers_send.h"
 #include "remoting/heartbeat.h"
+#include "scenarios/nodes.h"
 #include "scenarios/scenario.h"
 #include "sim/disk.h"
 #include "sim/simulation.h"
@@ -65,7 +65,6 @@ struct World {
   std::map<std::string, Sent> acked;   // body -> where the send said it went
   std::set<std::string> attempted;     // every body a producer tried
   std::vector<std::string> failures;
-  broker::Broker* broker = nullptr;    // while the broker node is up
   int broker_boots = 0;
   int producers_done = 0;
   void fail(std::string what) {
@@ -97,28 +96,8 @@ broker::BrokerConfig broker_config(const std::string& ip, const std::string& nam
   return c;
 }
 
-void namesrv_main(rt::Runtime& rt) {
-  namesrv::NamesrvConfig c;
-  c.kv_config_path = "/namesrv/kv.json";
-  namesrv::NameServer n(rt, c);
-  if (!n.start()) return;
-  rt.sleep_for(rt::kForever);
-}
-
 void broker_main(rt::Runtime& rt, World& w, const broker::BrokerConfig& cfg) {
-  broker::Broker b(rt, cfg);
-  if (auto r = b.start(); !r) {
-    // A crash may interrupt the start; anything else is a failure.
-    if (r.error().code() != rt::Errc::cancelled) w.fail("broker start: " + r.error().message());
-    return;
-  }
-  ++w.broker_boots;
-  w.broker = &b;
-  struct Clear {
-    broker::Broker*& p;
-    ~Clear() { p = nullptr; }
-  } clear{w.broker};
-  rt.sleep_for(rt::kForever);
+  scenarios::broker_main(rt, cfg, [&](std::string what) { w.fail(std::move(what)); }, [&] { ++w.broker_boots; });
 }
 
 RemotingCommand send_request(int p, int n, int32_t queue_id, const std::string& body) {

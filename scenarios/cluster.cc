@@ -15,13 +15,12 @@
 // every checker of scenarios/history.h.
 #include <fmt/format.h>
 
-#include "broker/broker.h"
 #include "client/producer.h"
 #include "client/push_consumer.h"
-#include "namesrv/name_server.h"
 #include "remoting/codes.h"
 #include "remoting/header_fields.h"
 #include "scenarios/history.h"
+#include "scenarios/nodes.h"
 #include "scenarios/scenario.h"
 #include "sim/disk.h"
 #include "sim/simulation.h"
@@ -77,6 +76,9 @@ struct Cluster {
   std::set<std::string> leaving;  // instances told to shut down
   std::map<std::string, Duration> join_at;  // instances that start late
   std::vector<ListenerCall> calls;  // orderly: CG's listener calls
+  // Kept as the history grows, for the liveness check after every event.
+  std::set<std::string> acked_keys;
+  std::map<std::string, std::set<std::string>> seen_keys;  // CG, or a BG member -> keys delivered
   explicit Cluster(uint64_t seed) : sim(seed) {}
 };
 
@@ -118,6 +120,7 @@ void producer_main(rt::Runtime& rt, Cluster& k, int p, int count, const std::str
     s.completed = rt.now();
     if (r.ok()) {
       s.outcome = h::SendOutcome::acked;
+      k.acked_keys.insert(s.key);
       s.queue.broker = r.queue.broker_name;
       s.queue.queue_id = r.queue.queue_id;
       s.queue_offset = r.queue_offset;
@@ -161,6 +164,7 @@ void consumer_main(rt::Runtime& rt, Cluster& k, const std::string& group, remoti
     d.body_digest = m.body;
     d.reconsume_times = m.reconsume_times;
     d.at = rt.now();
+    k.seen_keys[group == "BG" ? id : group].insert(d.key);
     k.hist.deliveries.push_back(std::move(d));
     if (!orderly) return client::ConsumeResult::success;
     // Orderly: some work, and now and then a failure retried in place.
@@ -194,25 +198,15 @@ RunResult run_cluster_plan(uint64_t seed, const RunOptions& opts, Plan plan) {
   sim.set_echo_logs(opts.verbose);
   if (opts.trace) sim.set_tracer([](const std::string& line) { std::fprintf(stderr, "trace %s\n", line.c_str()); });
   for (int i = 0; i < 2; ++i) {
-    auto& n = sim.add_node(fmt::format("namesrv{}", i), [](rt::Runtime& rt) {
-      namesrv::NamesrvConfig c;
-      c.kv_config_path = "/namesrv/kv.json";
-      namesrv::NameServer ns(rt, c);
-      if (!ns.start()) return;
-      rt.sleep_for(rt::kForever);
-    });
+    auto& n = sim.add_node(fmt::format("namesrv{}", i), [](rt::Runtime& rt) { namesrv_main(rt); });
     k.namesrv_addrs.push_back(n.ip() + ":9876");
     k.namesrv_nodes.push_back(n.id());
   }
   k.broker_cfgs.resize(2);
   for (int i = 0; i < 2; ++i) {
     auto& n = sim.add_node(fmt::format("broker{}", i), [&k, i](rt::Runtime& rt) {
-      broker::Broker b(rt, k.broker_cfgs[static_cast<size_t>(i)]);
-      if (auto st = b.start(); !st) {
-        if (st.error().code() != rt::Errc::cancelled) k.failures.push_back("broker start: " + st.error().message());
-        return;
-      }
-      rt.sleep_for(rt::kForever);
+      broker_main(rt, k.broker_cfgs[static_cast<size_t>(i)],
+                  [&k](std::string what) { k.failures.push_back(std::move(what)); });
     });
     auto& cfg = k.broker_cfgs[static_cast<size_t>(i)];
     cfg.broker_name = i == 0 ? "broker-a" : "broker-b";
@@ -343,14 +337,10 @@ RunResult run_cluster_plan(uint64_t seed, const RunOptions& opts, Plan plan) {
   if (!sim.run_until([&] { return k.producers_done == 3; }, 10min)) k.failures.push_back("the producers did not finish");
   // Liveness: every acknowledged message reaches both groups.
   auto everything_delivered = [&] {
-    std::set<std::string> acked;
-    for (const auto& s : k.hist.sends)
-      if (s.outcome == h::SendOutcome::acked) acked.insert(s.key);
-    std::map<std::string, std::set<std::string>> seen;  // group or member -> keys
-    for (const auto& d : k.hist.deliveries) seen[d.group == "BG" ? d.consumer : d.group].insert(d.key);
-    if (seen["CG"].size() < acked.size()) return false;
+    const size_t acked = k.acked_keys.size();
+    if (k.seen_keys["CG"].size() < acked) return false;
     for (const auto& m : broadcasting.members)
-      if (seen[m].size() < acked.size()) return false;
+      if (k.seen_keys[m].size() < acked) return false;
     return true;
   };
   sim.run_until(everything_delivered, 10min);
@@ -432,8 +422,7 @@ RunResult run_cluster_plan(uint64_t seed, const RunOptions& opts, Plan plan) {
   if (opts.faults && plan == Plan::consumer_crash) out.faults.push_back("consumer_crash");
   if (opts.faults && plan == Plan::slow_disk) out.faults.push_back("slow_disk");
   if (opts.faults && plan == Plan::orderly) out.faults.push_back("consumer_crash");
-  size_t acked = 0;
-  for (const auto& s : k.hist.sends) acked += s.outcome == h::SendOutcome::acked;
+  const size_t acked = k.acked_keys.size();
   out.notes.push_back(fmt::format("sends={} acked={} deliveries={} duplicates={} broker_crashes={}", k.hist.sends.size(),
                                   acked, k.hist.deliveries.size(), out.duplicates, crashes));
   if (!out.ok()) out.recent_logs = sim.recent_logs();

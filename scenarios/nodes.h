@@ -1,0 +1,21 @@
+// Node mains the scenarios share: a NameServer and a broker that run until
+// their node crashes or the simulation ends.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "broker/broker_config.h"
+#include "runtime/runtime.h"
+
+namespace rmq::scenarios {
+
+// A NameServer on :9876 with its KV config in /namesrv.
+void namesrv_main(rt::Runtime& rt);
+
+// A broker with `cfg`. A start interrupted by a crash is not a failure;
+// any other start error goes to `fail`. `booted` runs once it serves.
+void broker_main(rt::Runtime& rt, const broker::BrokerConfig& cfg, const std::function<void(std::string)>& fail,
+                 const std::function<void()>& booted = {});
+
+}  // namespace rmq::scenarios
