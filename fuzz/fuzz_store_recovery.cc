@@ -30,7 +30,6 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "common/big_endian.h"
 #include "fuzz/store_recovery_oracle.h"
 #include "sim/simulation.h"
 #include "store/message_store.h"
@@ -285,7 +284,7 @@ void run(rt::Runtime& rt, StoreImage& image) {
   const Oracle oracle = walk(image.segments, image.config.check_crc_on_recover);
   // A checkpoint past a closing blank's header (older stores wrote one) is
   // left out: the store now never writes it.
-  if (image.snapped) snap_checkpoint(image, oracle, /*past_blank_too=*/false);
+  if (image.snapped) snap_checkpoint(image, oracle);
   write_image(rt, image);
   if (verbose()) {
     fmt::print(stderr, "input: {} segment(s), checkpoint {}, abort file {}, truncate {}, crc {}, {}\n",

@@ -117,7 +117,6 @@ Oracle walk(const std::map<int64_t, std::vector<std::byte>>& segments, bool chec
       case common::RecordStatus::blank:
         if (pos + d.size != start + seg) return stop(false, "blank record does not end the segment");
         o.boundaries.push_back(pos);
-        o.past_blank = pos + store::kBlankRecordBytes;
         pos = start + seg;
         break;
       case common::RecordStatus::incomplete: return stop(false, "record cut short");
@@ -126,10 +125,9 @@ Oracle walk(const std::map<int64_t, std::vector<std::byte>>& segments, bool chec
   }
 }
 
-void snap_checkpoint(StoreImage& image, const Oracle& oracle, bool past_blank_too) {
+void snap_checkpoint(StoreImage& image, const Oracle& oracle) {
   if (!image.checkpoint) return;
   std::vector<int64_t> candidates = oracle.boundaries;
-  if (past_blank_too && oracle.past_blank) candidates.push_back(*oracle.past_blank);
   if (candidates.empty()) candidates.push_back(0);
   auto& d = *image.checkpoint;
   d.dispatched_offset = candidates[image.dispatched_word % candidates.size()];

@@ -73,9 +73,6 @@ struct Oracle {
   // starts, and the end (after a closing blank, the start of a segment that
   // may not exist yet).
   std::vector<int64_t> boundaries;
-  // Just past a blank record that closes a segment. The store never names
-  // it (it once did: `synced` could stop there). nullopt without blank.
-  std::optional<int64_t> past_blank;
   int64_t end = 0;
   bool clean_end = true;  // the data ends exactly after a record
   std::string problem;    // why it does not
@@ -97,8 +94,9 @@ StoreImage decode_input(std::span<const uint8_t> input);
 Oracle walk(const std::map<int64_t, std::vector<std::byte>>& segments, bool check_crc);
 
 // Turns snapped checkpoint indexes into offsets (REQUIRES: image.snapped).
-// With `past_blank_too`, Oracle::past_blank is one of the candidates.
-void snap_checkpoint(StoreImage& image, const Oracle& oracle, bool past_blank_too);
+// Never just past a closing blank: the store never names that offset (it
+// once did: `synced` could stop there).
+void snap_checkpoint(StoreImage& image, const Oracle& oracle);
 
 // What the ConsumeQueues hold after recovery dispatches the oracle's records
 // from `from` into empty queues, and rebuilds every queue from the whole
