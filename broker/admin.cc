@@ -86,7 +86,7 @@ Broker::Reply Broker::on_admin_query(remoting::Connection&, Command& req) {
   switch (req.code) {
     case rc::kGetAllTopicConfig: return ok_with_body(req, store::encode_topics(topics_.table()));
     case rc::kGetAllConsumerOffset: return ok_with_body(req, store::encode_consumer_offsets(offsets_.table()));
-    case rc::kGetAllDelayOffset: return ok_with_body(req, store::encode_delay_offsets({}));
+    case rc::kGetAllDelayOffset: return ok_with_body(req, schedule_->encode_offsets());
     case rc::kGetAllSubscriptiongroupConfig: return ok_with_body(req, store::encode_subscription_groups(groups_.table()));
     default: break;
   }
@@ -119,6 +119,21 @@ Broker::Reply Broker::on_admin_query(remoting::Connection&, Command& req) {
   put("commitLogMinOffset", std::to_string(store_->commit_log_min_offset()));
   put("commitLogMaxOffset", std::to_string(store_->written()));
   put("brokerName", cfg_.broker_name);
+  // Delay levels, RocketMQ's keys: scheduleMessageOffset_<level> = "delivered,parked"
+  // (the backlog is the difference); scheduleMessageDelay_<level> and
+  // scheduleMessageNextDue_<level> (wall ms, 0 when none) are ours.
+  for (const auto& lv : schedule_->status()) {
+    put(fmt::format("scheduleMessageOffset_{}", lv.level).c_str(), fmt::format("{},{}", lv.offset, lv.max_offset));
+    put(fmt::format("scheduleMessageDelay_{}", lv.level).c_str(), std::to_string(lv.delay_ms));
+    put(fmt::format("scheduleMessageNextDue_{}", lv.level).c_str(), std::to_string(lv.next_due_ms));
+  }
+  put("scheduleMessageDelivered", std::to_string(schedule_->delivered()));
+  const auto tx = transactions_->stats();
+  put("transactionHalfPending", std::to_string(tx.pending));
+  put("transactionCommitted", std::to_string(tx.committed));
+  put("transactionRolledBack", std::to_string(tx.rolled_back));
+  put("transactionGivenUp", std::to_string(tx.discarded));
+  put("transactionChecksSent", std::to_string(tx.checks_sent));
   boost::json::object o;
   o["table"] = std::move(table);
   return ok_with_body(req, json::serialize(boost::json::value(std::move(o))));

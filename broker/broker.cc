@@ -1,5 +1,6 @@
 #include "broker/broker.h"
 
+#include "common/message_const.h"
 #include "remoting/codes.h"
 
 namespace rmq::broker {
@@ -12,6 +13,7 @@ Broker::Broker(rt::Runtime& rt, BrokerConfig cfg)
       topics_(rt, cfg_),
       groups_(rt, cfg_),
       offsets_(rt, cfg_),
+      refusals_(rt),
       register_now_(rt) {
   install_processors();
 }
@@ -27,7 +29,11 @@ const std::string& Broker::address() const {
 
 void Broker::install_processors() {
   auto on = [this](int32_t code, Reply (Broker::*fn)(remoting::Connection&, Command&)) {
-    dispatcher_.on(code, [this, fn](remoting::Connection& from, Command& req) { return (this->*fn)(from, req); });
+    dispatcher_.on(code, [this, fn](remoting::Connection& from, Command& req) {
+      Reply reply = (this->*fn)(from, req);
+      if (reply) refusals_.note(from.peer_address(), req, *reply);
+      return reply;
+    });
   };
   on(rc::kSendMessage, &Broker::on_send);
   on(rc::kSendMessageV2, &Broker::on_send);
@@ -37,6 +43,7 @@ void Broker::install_processors() {
   on(rc::kUnregisterClient, &Broker::on_unregister_client);
   on(rc::kGetConsumerListByGroup, &Broker::on_consumer_list);
   on(rc::kConsumerSendMsgBack, &Broker::on_send_back);
+  on(rc::kEndTransaction, &Broker::on_end_transaction);
   on(rc::kLockBatchMq, &Broker::on_lock);
   on(rc::kUnlockBatchMq, &Broker::on_unlock);
   on(rc::kQueryConsumerOffset, &Broker::on_query_offset);
@@ -67,10 +74,20 @@ rt::Result<void> Broker::start() {
   auto st = store::MessageStore::open(rt_, cfg_.store);
   if (!st) return st.error();
   store_ = std::move(*st);
-  store_->set_arrival_listener([this](const std::string& topic, int32_t qid, int64_t) { on_arrival(topic, qid); });
+  store_->set_arrival_listener([this](const std::string& topic, int32_t qid, int64_t) {
+    if (topic == common::kScheduleTopic) {
+      if (schedule_) schedule_->on_arrival(qid);
+      return;
+    }
+    on_arrival(topic, qid);
+  });
   if (auto r = topics_.load(); !r) return r;
   if (auto r = groups_.load(); !r) return r;
   if (auto r = offsets_.load(); !r) return r;
+  schedule_ = std::make_unique<ScheduleService>(rt_, cfg_, *store_);
+  if (auto r = schedule_->load(); !r) return r;
+  transactions_ = std::make_unique<TransactionService>(rt_, cfg_, *store_, topics_, offsets_, clients_);
+  if (auto r = transactions_->load(); !r) return r;
   topics_.on_change([this] { register_now_.set(); });
 
   server_ = std::make_unique<remoting::RpcServer>(rt_, dispatcher_, cfg_.connection);
@@ -86,6 +103,8 @@ rt::Result<void> Broker::start() {
   tasks_.push_back(rt_.spawn("broker-register", [this] { register_loop(); }));
   tasks_.push_back(rt_.spawn("broker-clients", [this] { client_scan_loop(); }));
   tasks_.push_back(rt_.spawn("broker-offsets", [this] { offset_flush_loop(); }));
+  schedule_->start();
+  transactions_->start();
   rt_.log(rt::LogLevel::info, "broker " + cfg_.broker_name + " of " + cfg_.cluster_name + " listening on " +
                                   server_->address() + ", registered address " + cfg_.address());
   return {};
@@ -98,16 +117,20 @@ rt::Result<void> Broker::stop() {
   for (auto& t : tasks_) t.cancel();
   for (auto& t : tasks_) t.cancel_and_join();
   tasks_.clear();
+  if (transactions_) transactions_->stop();
+  rt::Result<void> result;
+  if (schedule_) {
+    if (auto r = schedule_->stop(); !r) result = r;
+  }
   // Held pulls answer now rather than when their clients time out.
   for (auto& [key, waiters] : pull_waiters_)
     for (auto& [n, w] : waiters) w->set();
   if (server_) server_->stop();
-  rt::Result<void> result;
   if (namesrv_client_) {
     unregister_all();
     namesrv_client_->stop();
   }
-  if (auto r = offsets_.persist(); !r) result = r;
+  if (auto r = offsets_.persist(); !r && result) result = r;
   if (store_) {
     if (auto r = store_->close(); !r && result) result = r;
   }

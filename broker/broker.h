@@ -9,13 +9,18 @@
 //   offset.cc  QUERY/UPDATE_CONSUMER_OFFSET (14/15), SEARCH_OFFSET_BY_TIMESTAMP (29),
 //              GET_MAX/MIN_OFFSET (30/31), GET_EARLIEST_MSG_STORETIME (32)
 //   admin.cc   topics, groups, runtime info, stats, VIEW_MESSAGE_BY_ID (33), QUERY_MESSAGE (12)
+//   end_transaction.cc  END_TRANSACTION (37)
+// and the services they use: schedule.h (delay levels), transaction.h (half
+// messages and check-back). Every refused request is logged once per client
+// and code (refusal_log.h).
 //
 // Tasks (named, owned, cancelled and joined by stop()):
 //   broker-register  REGISTER_BROKER to every namesrv every 30 s and at once
 //                    after a topic change;
 //   broker-clients   every 10 s, drops clients silent for 120 s;
 //   broker-offsets   writes consumer offsets every 5 s;
-// plus the store's and the RPC server's own.
+// plus the delay levels' and the transaction checker's (schedule.h,
+// transaction.h), the store's and the RPC server's own.
 //
 // Long polling: a pull that finds nothing and may suspend waits on an event
 // of its queue, registered before the store is read (so an arrival during
@@ -33,8 +38,11 @@
 #include "broker/broker_config.h"
 #include "broker/client_registry.h"
 #include "broker/consumer_offsets.h"
+#include "broker/refusal_log.h"
+#include "broker/schedule.h"
 #include "broker/subscription_groups.h"
 #include "broker/topic_manager.h"
+#include "broker/transaction.h"
 #include "remoting/rpc.h"
 #include "store/message_store.h"
 
@@ -60,6 +68,9 @@ class Broker {
   store::MessageStore& store() { return *store_; }
   const TopicManager& topics() const { return topics_; }
   const ClientRegistry& clients() const { return clients_; }
+  // Set while started.
+  ScheduleService* schedule() { return schedule_.get(); }
+  TransactionService* transactions() { return transactions_.get(); }
 
  private:
   using Command = remoting::RemotingCommand;
@@ -68,6 +79,11 @@ class Broker {
 
   // send.cc
   Reply on_send(remoting::Connection& from, Command& req);
+  // Stores `m`, parked for its delay level first when it has one (reference
+  // 8.5). `props`: m's decoded properties when the caller has them. Suspends.
+  store::PutResult put_message(common::StoredMessage m, const common::MessageProperties* props = nullptr);
+  // end_transaction.cc
+  Reply on_end_transaction(remoting::Connection& from, Command& req);
   // pull.cc
   Reply on_pull(remoting::Connection& from, Command& req);
   void on_arrival(const std::string& topic, int32_t queue_id);
@@ -98,6 +114,10 @@ class Broker {
   // register.cc
   void register_loop();
   void register_all();
+  // A topic a client needs routes for was just created (a retry or DLQ
+  // topic): registers with every namesrv before the request is answered, as
+  // RocketMQ does, so the client's next route lookup finds it. Suspends.
+  void register_created_topic(const std::string& topic);
   void unregister_all();
   void client_scan_loop();
   void offset_flush_loop();
@@ -109,6 +129,7 @@ class Broker {
   SubscriptionGroups groups_;
   ConsumerOffsets offsets_;
   ClientRegistry clients_;
+  RefusalLog refusals_;
   remoting::Dispatcher dispatcher_;
   std::unique_ptr<remoting::RpcServer> server_;
   std::unique_ptr<remoting::RpcClient> namesrv_client_;
@@ -126,6 +147,10 @@ class Broker {
     rt::Instant last_update{};
   };
   std::map<std::string, std::map<std::string, QueueLock>> locks_;
+
+  // After the store and the managers they use (destroyed before them).
+  std::unique_ptr<ScheduleService> schedule_;
+  std::unique_ptr<TransactionService> transactions_;
 
   std::vector<rt::Task> tasks_;
   bool started_ = false;

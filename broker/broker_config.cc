@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/message_format.h"
+#include "store/delay_levels.h"
 
 namespace rmq::broker {
 
@@ -64,6 +65,21 @@ rt::Result<BrokerConfig> broker_config_from(common::Properties& props) {
   auto offsets = props.get_int("flushConsumerOffsetInterval", 5000, 100, 3'600'000);
   if (!offsets) return offsets.error();
   c.flush_consumer_offset_interval = std::chrono::milliseconds(*offsets);
+  auto delay_offsets = props.get_int("flushDelayOffsetInterval", 10'000, 100, 3'600'000);
+  if (!delay_offsets) return delay_offsets.error();
+  c.flush_delay_offset_interval = std::chrono::milliseconds(*delay_offsets);
+  auto reject_tx = props.get_bool("rejectTransactionMessage", c.reject_transaction_message);
+  if (!reject_tx) return reject_tx.error();
+  c.reject_transaction_message = *reject_tx;
+  auto check_interval = props.get_int("transactionCheckInterval", 60'000, 100, 24 * 3'600'000);
+  if (!check_interval) return check_interval.error();
+  c.transaction_check_interval = std::chrono::milliseconds(*check_interval);
+  auto tx_timeout = props.get_int("transactionTimeOut", 6'000, 0, 24 * 3'600'000);
+  if (!tx_timeout) return tx_timeout.error();
+  c.transaction_timeout = std::chrono::milliseconds(*tx_timeout);
+  auto check_max = props.get_int("transactionCheckMax", 15, 1, 1'000'000);
+  if (!check_max) return check_max.error();
+  c.transaction_check_max = static_cast<int32_t>(*check_max);
 
   // The store.
   auto& s = c.store;
@@ -99,6 +115,9 @@ rt::Result<BrokerConfig> broker_config_from(common::Properties& props) {
   auto ratio = props.get_int("diskMaxUsedSpaceRatio", s.disk_max_used_space_ratio, 10, 95);
   if (!ratio) return ratio.error();
   s.disk_max_used_space_ratio = static_cast<int>(*ratio);
+  auto levels = store::parse_delay_levels(props.get_string("messageDelayLevel", store::kDefaultMessageDelayLevel));
+  if (!levels) return bad("messageDelayLevel", levels.error().detail());
+  s.delay_level_ms = std::move(*levels);
   auto index = props.get_bool("messageIndexEnable", s.message_index_enable);
   if (!index) return index.error();
   s.message_index_enable = *index;

@@ -37,6 +37,13 @@ struct BrokerConfig {
   rt::Duration long_polling_recheck = 5s;       // PullRequestHoldService sweep
   rt::Duration suspend_max = 30s;               // upper bound on a held pull
   rt::Duration lock_lease = 60s;                // rocketmq.broker.rebalance.lockMaxLiveTime
+  // Delay levels: the table itself is store.delay_level_ms (messageDelayLevel).
+  rt::Duration flush_delay_offset_interval = 10s;  // flushDelayOffsetInterval
+  // Transactions (reference 8.6).
+  bool reject_transaction_message = false;        // rejectTransactionMessage
+  rt::Duration transaction_check_interval = 60s;  // transactionCheckInterval
+  rt::Duration transaction_timeout = 6s;          // transactionTimeOut: first check-back after
+  int32_t transaction_check_max = 15;             // transactionCheckMax: then TRANS_CHECK_MAX_TIME_TOPIC
   int32_t max_transfer_count = 32;              // maxTransferCountOnMessageInMemory
   int64_t max_transfer_bytes = 256 * 1024;      // maxTransferBytesOnMessageInMemory
   // Registration bodies larger than this are sent compressed.
@@ -50,7 +57,8 @@ struct BrokerConfig {
 
 // Reads RocketMQ's keys (brokerClusterName, brokerName, brokerId,
 // namesrvAddr, listenPort, brokerIP1, storePathRootDir, flushDiskType,
-// autoCreateTopicEnable, defaultTopicQueueNums, ...). An invalid value is
+// autoCreateTopicEnable, defaultTopicQueueNums, messageDelayLevel,
+// transactionCheckInterval, ...). An invalid value is
 // Errc::invalid_argument naming the key; keys it does not know stay unread
 // (props.unknown_keys()) for the caller to warn about.
 rt::Result<BrokerConfig> broker_config_from(common::Properties& props);

@@ -6,6 +6,7 @@
 #include "broker/broker.h"
 #include "broker/reply.h"
 #include "common/json.h"
+#include "common/message_const.h"
 #include "remoting/codes.h"
 #include "remoting/headers_consumer.h"
 #include "remoting/lock_batch.h"
@@ -19,6 +20,8 @@ using remoting::RemotingCommand;
 
 namespace {
 
+// Java clients from V3_4_9 (ordinal 121) send maxReconsumeTimes.
+constexpr int32_t kVersionWithMaxReconsumeTimes = 121;
 
 }  // namespace
 
@@ -56,8 +59,13 @@ Broker::Reply Broker::on_heartbeat(remoting::Connection& from, Command& req) {
     if (!group) return error_reply(req, rs::kSystemError, "subscription group not saved: " + group.error().message());
     if (!*group) continue;  // unknown and not auto-created: RocketMQ ignores it too
     if ((*group)->retry_queue_nums > 0) {
-      auto retry = topics_.ensure(retry_topic(consumer.group_name), (*group)->retry_queue_nums, kPermRead | kPermWrite);
+      bool created = false;
+      auto retry = topics_.ensure(retry_topic(consumer.group_name), (*group)->retry_queue_nums,
+                                  kPermRead | kPermWrite, &created);
       if (!retry) return error_reply(req, rs::kSystemError, "retry topic not saved: " + retry.error().message());
+      // The consumer looks up the retry topic's route right after this
+      // heartbeat: the namesrvs must have it by then.
+      if (created) register_created_topic(retry->topic_name);
     }
     if (clients_.register_consumer(consumer, ch)) {
       rt_.log(rt::LogLevel::info, "consumer group " + consumer.group_name + " changed: " + ch.client_id + " from " +
@@ -94,7 +102,7 @@ Broker::Reply Broker::on_consumer_list(remoting::Connection&, Command& req) {
   return resp;
 }
 
-Broker::Reply Broker::on_send_back(remoting::Connection& from, Command& req) {
+Broker::Reply Broker::on_send_back(remoting::Connection&, Command& req) {
   auto h = remoting::ConsumerSendMsgBackRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   auto group = groups_.find_or_create(h->group);
@@ -103,34 +111,50 @@ Broker::Reply Broker::on_send_back(remoting::Connection& from, Command& req) {
   if ((cfg_.broker_permission & kPermWrite) == 0)
     return error_reply(req, rs::kNoPermission, "the broker[" + cfg_.broker_name + "] sending message is forbidden");
   if ((*group)->retry_queue_nums <= 0) return RemotingCommand::response_to(req, rs::kSuccess);
+
+  // The topic it goes to: the group's retry topic, or its DLQ when it has
+  // been retried enough (or the consumer asks for it with a negative level).
+  auto ensure = [&](const std::string& topic, int32_t queues) -> rt::Result<store::TopicConfig> {
+    bool created = false;
+    auto tc = topics_.ensure(topic, queues, kPermRead | kPermWrite, &created);
+    if (tc && created) register_created_topic(topic);
+    return tc;
+  };
+  auto tc = ensure(retry_topic(h->group), (*group)->retry_queue_nums);
+  if (!tc) return error_reply(req, rs::kSystemError, "topic[" + retry_topic(h->group) + "] not exist");
+  if ((tc->perm & kPermWrite) == 0)
+    return error_reply(req, rs::kNoPermission, "the topic[" + tc->topic_name + "] sending message is forbidden");
   auto original = store_->read_at(h->offset);
   if (!original)
     return error_reply(req, rs::kSystemError, "look message by offset failed, " + std::to_string(h->offset));
+
   common::StoredMessage m = original->message;
   common::MessageProperties props = common::decode_properties(m.properties);
-  if (!props.count("RETRY_TOPIC")) props["RETRY_TOPIC"] = m.topic;
-  if (!props.count("ORIGIN_MESSAGE_ID"))
-    props["ORIGIN_MESSAGE_ID"] = h->origin_msg_id.value_or(common::offset_msg_id(m.store_host, m.physical_offset));
-  props["WAIT"] = "false";
-  const int32_t max = h->max_reconsume_times.value_or((*group)->retry_max_times);
-  std::string target = retry_topic(h->group);
-  int32_t queues = (*group)->retry_queue_nums;
+  if (!props.count(common::kPropRetryTopic)) props[common::kPropRetryTopic] = m.topic;
+  props[common::kPropWait] = "false";
+  // The first delivery's offset msgId, kept across every retry.
+  if (props[common::kPropOriginMessageId].empty())
+    props[common::kPropOriginMessageId] = common::offset_msg_id(m.store_host, m.physical_offset);
+  int32_t max = (*group)->retry_max_times;
+  if (req.version >= kVersionWithMaxReconsumeTimes && h->max_reconsume_times) max = *h->max_reconsume_times;
+  int32_t queues = std::max(tc->write_queue_nums, 1);
   if (m.reconsume_times >= max || h->delay_level < 0) {
-    target = dlq_topic(h->group);
+    tc = ensure(dlq_topic(h->group), 1);
+    if (!tc) return error_reply(req, rs::kSystemError, "topic[" + dlq_topic(h->group) + "] not exist");
     queues = 1;
+    props.erase(common::kPropDelay);
+  } else {
+    // Level 0: the broker's schedule, 10 s, 30 s, 1 m ... (3 + reconsume times).
+    const int64_t level = h->delay_level == 0 ? int64_t{3} + m.reconsume_times : h->delay_level;
+    props[common::kPropDelay] = std::to_string(std::min<int64_t>(level, INT32_MAX));
   }
-  // Delay levels come with the delay-level service; until then the retry is
-  // delivered at once.
-  auto tc = topics_.ensure(target, queues, kPermRead | kPermWrite);
-  if (!tc) return error_reply(req, rs::kSystemError, "topic config not saved: " + tc.error().message());
-  m.topic = target;
-  m.queue_id = static_cast<int32_t>(rt_.random().below(static_cast<uint64_t>(std::max(tc->write_queue_nums, 1))));
-  m.reconsume_times += 1;
+  m.topic = tc->topic_name;
+  m.queue_id = static_cast<int32_t>(rt_.random().below(static_cast<uint64_t>(queues)));
+  m.reconsume_times = m.reconsume_times < INT32_MAX ? m.reconsume_times + 1 : INT32_MAX;
+  m.prepared_transaction_offset = 0;
   m.properties = common::encode_properties(props);
-  m.sys_flag &= ~common::kSysFlagTransactionMask;
-  auto r = store_->put(std::move(m));
-  if (!r.ok()) return error_reply(req, send_code_for(r.status), std::string(store::to_string(r.status)) + ": " + r.detail);
-  (void)from;
+  auto r = put_message(std::move(m), &props);
+  if (!r.ok()) return error_reply(req, rs::kSystemError, std::string(store::to_string(r.status)));
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 

@@ -87,6 +87,11 @@ void Broker::register_all() {
   }
 }
 
+void Broker::register_created_topic(const std::string& topic) {
+  rt_.log(rt::LogLevel::info, "topic " + topic + " created; registering with the namesrvs before answering");
+  register_all();
+}
+
 void Broker::unregister_all() {
   for (const auto& addr : cfg_.namesrv_addrs) {
     remoting::UnregisterBrokerRequestHeader h;

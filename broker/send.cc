@@ -6,6 +6,8 @@
 #include "broker/broker.h"
 #include "broker/reply.h"
 #include "common/big_endian.h"
+#include "common/message_const.h"
+#include "common/numbers.h"
 #include "remoting/codes.h"
 #include "remoting/headers_send.h"
 
@@ -57,6 +59,19 @@ std::optional<std::vector<common::StoredMessage>> decode_batch(rt::ConstBytes bo
 
 }  // namespace
 
+store::PutResult Broker::put_message(common::StoredMessage m, const common::MessageProperties* props) {
+  if (!common::takes_queue_slot(m.sys_flag) || m.topic == common::kScheduleTopic) return store_->put(std::move(m));
+  common::MessageProperties decoded;
+  if (!props) {
+    decoded = common::decode_properties(m.properties);
+    props = &decoded;
+  }
+  auto level_or = ScheduleService::delay_level(*props);
+  const int32_t level = level_or ? *level_or : 0;
+  if (level > 0) schedule_->park(m, *props, level);
+  return store_->put(std::move(m));
+}
+
 Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
   auto h = remoting::SendMessageRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
@@ -74,9 +89,11 @@ Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
   const bool retry = topic.rfind(kRetryPrefix, 0) == 0;
   if (!tc) {
     if (retry) {
-      auto created = topics_.ensure(topic, 1, kPermRead | kPermWrite);
-      if (!created) return error_reply(req, rs::kSystemError, "topic config not saved: " + created.error().message());
-      tc = *created;
+      bool created = false;
+      auto retry_tc = topics_.ensure(topic, 1, kPermRead | kPermWrite, &created);
+      if (!retry_tc) return error_reply(req, rs::kSystemError, "topic config not saved: " + retry_tc.error().message());
+      if (created) register_created_topic(topic);
+      tc = *retry_tc;
     } else {
       auto created = topics_.create_on_send(topic, h->default_topic, h->default_topic_queue_nums);
       if (!created) return error_reply(req, rs::kSystemError, "topic config not saved: " + created.error().message());
@@ -94,6 +111,7 @@ Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
 
   // A retry that has run out goes to the group's DLQ (8.3 step 4).
   const int32_t reconsume_times = h->reconsume_times.value_or(0);
+  bool to_dlq = false;
   if (retry) {
     const std::string group = topic.substr(std::string_view(kRetryPrefix).size());
     auto g = groups_.find(group);
@@ -102,10 +120,13 @@ Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
                             ? *h->max_reconsume_times
                             : g->retry_max_times;
     if (reconsume_times >= max) {
-      auto dlq = topics_.ensure(dlq_topic(group), 1, kPermRead | kPermWrite);
+      bool created = false;
+      auto dlq = topics_.ensure(dlq_topic(group), 1, kPermRead | kPermWrite, &created);
       if (!dlq) return error_reply(req, rs::kSystemError, "topic config not saved: " + dlq.error().message());
+      if (created) register_created_topic(dlq->topic_name);
       topic = dlq->topic_name;
       queue_id = 0;
+      to_dlq = true;
     }
   }
 
@@ -113,11 +134,21 @@ Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
   if (props.size() > common::kPropertiesBytesMax)
     return error_reply(req, rs::kMessageIllegal, fmt::format("the message properties are {} bytes, more than {}", props.size(),
                                                       common::kPropertiesBytesMax));
-  if (common::decode_properties(props).count("TRAN_MSG"))
-    return error_reply(req, rs::kNoPermission, "the broker[" + cfg_.broker_name + "] does not take transaction messages yet");
   if (req.body.size() > cfg_.store.max_message_size)
     return error_reply(req, rs::kMessageIllegal,
                 fmt::format("the message body is {} bytes, more than {}", req.body.size(), cfg_.store.max_message_size));
+  common::MessageProperties props_map = common::decode_properties(props);
+  const auto tran = props_map.find(common::kPropTransactionPrepared);
+  const bool half = tran != props_map.end() && common::parse_java_bool(tran->second);
+  if (half && cfg_.reject_transaction_message)
+    return error_reply(req, rs::kNoPermission,
+                       "the broker[" + cfg_.broker_name + "] sending transaction message is forbidden");
+  auto delay = ScheduleService::delay_level(props_map);
+  if (!delay) return error_reply(req, rs::kMessageIllegal, delay.error().detail());
+  if (to_dlq && *delay > 0) {
+    props_map.erase(common::kPropDelay);  // the DLQ is not delayed
+    *delay = 0;
+  }
 
   common::StoredMessage base;
   base.topic = topic;
@@ -133,14 +164,28 @@ Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
   const bool batch = req.code == rc::kSendBatchMessage || h->batch.value_or(false);
   store::PutResult r;
   if (batch) {
+    // RocketMQ refuses delayed and transactional batches.
+    if (half || *delay > 0)
+      return error_reply(req, rs::kMessageIllegal, "a batch may not carry a delay level or be transactional");
     auto ms = decode_batch(req.body, base, with_properties(props, cluster), cfg_.store.max_message_size);
     if (!ms) return error_reply(req, rs::kMessageIllegal, "the batch body does not decode");
     r = store_->put_batch(std::move(*ms));
   } else {
     common::StoredMessage m = std::move(base);
     m.body = req.body;
-    m.properties = with_properties(props, cluster);
-    r = store_->put(std::move(m));
+    props_map[common::kPropCluster] = cfg_.cluster_name;
+    if (half) {
+      if (auto t = transactions_->ensure_topics(); !t)
+        return error_reply(req, rs::kSystemError, "topic config not saved: " + t.error().message());
+      TransactionService::make_half(m, std::move(props_map));
+      r = store_->put(std::move(m));
+    } else if (*delay > 0 && common::takes_queue_slot(m.sys_flag)) {
+      schedule_->park(m, std::move(props_map), *delay);
+      r = store_->put(std::move(m));
+    } else {
+      m.properties = with_properties(props, cluster);
+      r = store_->put(std::move(m));
+    }
   }
   if (!r.ok() && r.status != store::PutStatus::flush_disk_timeout)
     return error_reply(req, send_code_for(r.status), std::string(store::to_string(r.status)) + ": " + r.detail);

@@ -2,13 +2,15 @@
 
 #include <algorithm>
 
+#include "common/message_const.h"
+
 namespace rmq::broker {
 
 namespace {
 
-const char* const kForbiddenSendTopics[] = {"SCHEDULE_TOPIC_XXXX", "RMQ_SYS_TRANS_HALF_TOPIC",
-                                            "RMQ_SYS_TRANS_OP_HALF_TOPIC", "TRANS_CHECK_MAX_TIME_TOPIC",
-                                            "SELF_TEST_TOPIC", "OFFSET_MOVED_EVENT"};
+const char* const kForbiddenSendTopics[] = {common::kScheduleTopic,         common::kTransHalfTopic,
+                                            common::kTransOpHalfTopic,      common::kTransCheckMaxTimeTopic,
+                                            common::kSelfTestTopic,         common::kOffsetMovedEventTopic};
 
 store::TopicConfig make_topic(std::string name, int32_t queues, int32_t perm) {
   store::TopicConfig tc;
@@ -42,8 +44,11 @@ rt::Result<void> TopicManager::load() {
   // TBW102 inherits only while auto-creation is on (reference 8.1).
   add(make_topic(kAutoCreateTopicKey, cfg_.default_topic_queue_nums,
                  cfg_.auto_create_topic_enable ? kPermInherit | kPermRead | kPermWrite : kPermRead | kPermWrite));
-  add(make_topic("SELF_TEST_TOPIC", 1, kPermRead | kPermWrite));
-  add(make_topic("OFFSET_MOVED_EVENT", 1, kPermRead | kPermWrite));
+  add(make_topic(common::kSelfTestTopic, 1, kPermRead | kPermWrite));
+  add(make_topic(common::kOffsetMovedEventTopic, 1, kPermRead | kPermWrite));
+  // SCHEDULE_TOPIC_XXXX: one queue per delay level.
+  add(make_topic(common::kScheduleTopic, static_cast<int32_t>(cfg_.store.delay_level_ms.size()),
+                 kPermRead | kPermWrite));
   add(make_topic(cfg_.cluster_name, 16, kPermInherit));
   add(make_topic(cfg_.broker_name, 1, kPermInherit | kPermRead | kPermWrite));
   if (!changed) return {};
@@ -93,10 +98,13 @@ rt::Result<std::optional<store::TopicConfig>> TopicManager::create_on_send(const
   return std::optional<store::TopicConfig>{tc};
 }
 
-rt::Result<store::TopicConfig> TopicManager::ensure(const std::string& topic, int32_t queue_nums, int32_t perm) {
+rt::Result<store::TopicConfig> TopicManager::ensure(const std::string& topic, int32_t queue_nums, int32_t perm,
+                                                    bool* created) {
+  if (created) *created = false;
   if (auto existing = find(topic)) return *existing;
   store::TopicConfig tc = make_topic(topic, std::max(queue_nums, 1), perm);
   if (auto r = upsert(tc); !r) return r.error();
+  if (created) *created = true;
   return tc;
 }
 

@@ -56,8 +56,10 @@ class TopicManager {
   // allowed. Suspends.
   rt::Result<std::optional<store::TopicConfig>> create_on_send(const std::string& topic,
                                                                const std::string& template_topic, int32_t queue_nums);
-  // Finds or creates a retry/DLQ topic with `queue_nums` queues, perm RW. Suspends.
-  rt::Result<store::TopicConfig> ensure(const std::string& topic, int32_t queue_nums, int32_t perm);
+  // Finds or creates a retry/DLQ/system topic with `queue_nums` queues and
+  // `perm`; `*created` says whether it was created now. Suspends.
+  rt::Result<store::TopicConfig> ensure(const std::string& topic, int32_t queue_nums, int32_t perm,
+                                        bool* created = nullptr);
   // Removes a topic; false when it did not exist. Suspends.
   rt::Result<bool> remove(const std::string& topic);
 

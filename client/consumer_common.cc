@@ -117,6 +117,29 @@ rt::Result<std::vector<std::string>> consumer_ids(MqClient& c, const std::string
   return ids;
 }
 
+rt::Result<ReceivedMessage> received_message(const common::StoredMessage& s, const MessageQueue& mq) {
+  ReceivedMessage m;
+  m.queue = mq;
+  m.queue_offset = s.queue_offset;
+  m.properties = common::decode_properties(s.properties);
+  m.tags = property(m.properties, "TAGS");
+  m.keys = property(m.properties, "KEYS");
+  m.topic = m.properties.count("RETRY_TOPIC") ? m.properties["RETRY_TOPIC"] : s.topic;
+  m.offset_msg_id = common::offset_msg_id(s.store_host, s.physical_offset);
+  m.msg_id = m.properties.count("UNIQ_KEY") ? m.properties["UNIQ_KEY"] : m.offset_msg_id;
+  m.reconsume_times = s.reconsume_times;
+  m.commit_log_offset = s.physical_offset;
+  m.store_timestamp = s.store_timestamp;
+  if (s.sys_flag & common::kSysFlagCompressed) {
+    auto body = common::inflate_bounded(s.body, remoting::kMaxInflatedBodyBytes);
+    if (!body) return rt::Error(body.error().code(), "message " + m.msg_id + " skipped: " + body.error().message());
+    m.body = std::move(*body);
+  } else {
+    m.body.assign(reinterpret_cast<const char*>(s.body.data()), s.body.size());
+  }
+  return m;
+}
+
 rt::Result<PullResult> pull(MqClient& c, const std::string& addr, const MessageQueue& mq,
                             remoting::PullMessageRequestHeader h, const std::set<std::string>& tags,
                             rt::Duration timeout) {
@@ -146,30 +169,13 @@ rt::Result<PullResult> pull(MqClient& c, const std::string& addr, const MessageQ
     at += d.size;
     const common::StoredMessage& s = *d.message;
     out.body_end_offset = s.queue_offset + 1;
-    ReceivedMessage m;
-    m.queue = mq;
-    m.queue_offset = s.queue_offset;
-    m.properties = common::decode_properties(s.properties);
-    m.tags = property(m.properties, "TAGS");
-    if (!tags.empty() && !tags.count(m.tags)) continue;
-    m.keys = property(m.properties, "KEYS");
-    m.topic = m.properties.count("RETRY_TOPIC") ? m.properties["RETRY_TOPIC"] : s.topic;
-    m.offset_msg_id = common::offset_msg_id(s.store_host, s.physical_offset);
-    m.msg_id = m.properties.count("UNIQ_KEY") ? m.properties["UNIQ_KEY"] : m.offset_msg_id;
-    m.reconsume_times = s.reconsume_times;
-    m.commit_log_offset = s.physical_offset;
-    m.store_timestamp = s.store_timestamp;
-    if (s.sys_flag & common::kSysFlagCompressed) {
-      auto body = common::inflate_bounded(s.body, remoting::kMaxInflatedBodyBytes);
-      if (!body) {
-        c.runtime().log(rt::LogLevel::error, "consumer: message " + m.msg_id + " skipped: " + body.error().message());
-        continue;
-      }
-      m.body = std::move(*body);
-    } else {
-      m.body.assign(reinterpret_cast<const char*>(s.body.data()), s.body.size());
+    auto m = received_message(s, mq);
+    if (!m) {
+      c.runtime().log(rt::LogLevel::error, "consumer: " + m.error().message());
+      continue;
     }
-    out.messages.push_back(std::move(m));
+    if (!tags.empty() && !tags.count(m->tags)) continue;
+    out.messages.push_back(std::move(*m));
   }
   if (out.status == PullStatus::found && at < resp->body.size())
     c.runtime().log(rt::LogLevel::error,

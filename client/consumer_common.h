@@ -31,6 +31,11 @@ struct ReceivedMessage {
   common::MessageProperties properties{};
 };
 
+// A stored record as a listener sees it (from `mq`): properties decoded,
+// the topic restored from RETRY_TOPIC, the body inflated. An error when a
+// compressed body does not inflate.
+rt::Result<ReceivedMessage> received_message(const common::StoredMessage& s, const MessageQueue& mq);
+
 // RocketMQ's AllocateMessageQueueAveragely: `me`'s share of `all` (both
 // sorted by the caller), empty when `me` is not in `ids`.
 std::vector<MessageQueue> allocate_averagely(const std::vector<MessageQueue>& all,

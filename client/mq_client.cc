@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "common/message_const.h"
 #include "remoting/codes.h"
 #include "remoting/header_fields.h"
 #include "remoting/headers_consumer.h"
@@ -21,6 +22,26 @@ MqClient::MqClient(rt::Runtime& rt, ClientConfig cfg) : rt_(rt), cfg_(std::move(
       auto it = consumers_.find(h->consumer_group);
       if (it != consumers_.end() && it->second.on_ids_changed) it->second.on_ids_changed();
     }
+    return std::optional<RemotingCommand>{};
+  });
+  from_brokers_.on(rc::kCheckTransactionState, [this](remoting::Connection& from, RemotingCommand& req) {
+    auto h = remoting::CheckTransactionStateRequestHeader::decode(req);
+    auto d = common::decode_stored(req.body);
+    if (!h || d.status != common::RecordStatus::ok) {
+      rt_.log(rt::LogLevel::warn, "client: a CHECK_TRANSACTION_STATE from " + from.peer_address() + " does not decode: " +
+                                      (h ? d.problem : h.error().detail()));
+      return std::optional<RemotingCommand>{};
+    }
+    const auto props = common::decode_properties(d.message->properties);
+    auto group = props.find(common::kPropProducerGroup);
+    auto it = group == props.end() ? transaction_checkers_.end() : transaction_checkers_.find(group->second);
+    if (it == transaction_checkers_.end()) {
+      rt_.log(rt::LogLevel::warn, "client: CHECK_TRANSACTION_STATE from " + from.peer_address() +
+                                      " for a producer group this client does not have");
+      return std::optional<RemotingCommand>{};
+    }
+    auto fn = it->second;  // the producer may go away while fn suspends
+    fn(from.peer_address(), *h, *d.message);
     return std::optional<RemotingCommand>{};
   });
   rpc_ = std::make_unique<remoting::RpcClient>(rt_, &from_brokers_, cfg_.rpc);
@@ -132,6 +153,12 @@ void MqClient::remove_producer_group(const std::string& group) {
 void MqClient::add_consumer(const std::string& group, ConsumerDataFn data, NotifyFn on_ids_changed) {
   consumers_[group] = Consumer{std::move(data), std::move(on_ids_changed)};
 }
+
+void MqClient::add_transaction_checker(const std::string& group, TransactionCheckFn fn) {
+  transaction_checkers_[group] = std::move(fn);
+}
+
+void MqClient::remove_transaction_checker(const std::string& group) { transaction_checkers_.erase(group); }
 
 void MqClient::remove_consumer(const std::string& group) { consumers_.erase(group); }
 

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "common/message_format.h"
+#include "remoting/headers_transaction.h"
 #include "remoting/heartbeat.h"
 #include "remoting/route_data.h"
 #include "remoting/rpc.h"
@@ -81,6 +83,14 @@ class MqClient {
   void remove_consumer(const std::string& group);
   // Sends a heartbeat to every broker now. Suspends.
   void heartbeat_all();
+  // CHECK_TRANSACTION_STATE requests for a producer group (the half
+  // message's PGROUP) go to `fn`, in a task of their own, with the asking
+  // broker's address, the header and the half message as the broker sent it.
+  using TransactionCheckFn = std::function<void(const std::string& broker_addr,
+                                                const remoting::CheckTransactionStateRequestHeader& header,
+                                                const common::StoredMessage& half)>;
+  void add_transaction_checker(const std::string& group, TransactionCheckFn fn);
+  void remove_transaction_checker(const std::string& group);
 
   // The invoker of broker requests: fails fast when the address is empty.
   rt::Result<remoting::RemotingCommand> invoke(const std::string& addr, remoting::RemotingCommand req,
@@ -103,6 +113,7 @@ class MqClient {
     NotifyFn on_ids_changed;
   };
   std::map<std::string, Consumer> consumers_;
+  std::map<std::string, TransactionCheckFn> transaction_checkers_;
   size_t namesrv_next_ = 0;  // the namesrv to try first
   rt::Event heartbeat_now_;  // a route named a broker not heart-beaten yet
   std::vector<rt::Task> tasks_;

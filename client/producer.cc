@@ -130,6 +130,7 @@ RemotingCommand Producer::request_for(const Message& m, const Target& t, const s
   if (!m.keys.empty()) props["KEYS"] = m.keys;
   if (!batch) props["UNIQ_KEY"] = uniq;
   props["WAIT"] = "true";
+  if (m.delay_level > 0) props["DELAY"] = std::to_string(m.delay_level);
   h.properties = common::encode_properties(props);
   if (batch) h.batch = true;
   h.encode(req, /*v2=*/true);
@@ -239,6 +240,10 @@ SendResult Producer::send_batch(const std::vector<Message>& ms) {
   for (const auto& m : ms) {
     if (m.topic != ms.front().topic) {
       res.error = "a batch has one topic";
+      return res;
+    }
+    if (m.delay_level > 0) {
+      res.error = "a batch may not carry a delay level";
       return res;
     }
     common::MessageProperties props(m.properties.begin(), m.properties.end());

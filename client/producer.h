@@ -32,6 +32,7 @@ struct Message {
   std::string keys{};  // space-separated
   std::string body{};
   std::map<std::string, std::string> properties{};  // user properties
+  int32_t delay_level = 0;  // RocketMQ's setDelayTimeLevel: 1..18 (the broker's levels); 0: none
 };
 
 enum class SendStatus { ok, flush_disk_timeout, flush_slave_timeout, slave_not_available, failed };

@@ -7,8 +7,10 @@
 
 #include "common/big_endian.h"
 #include "common/java_hash.h"
+#include "common/message_const.h"
 #include "common/numbers.h"
 #include "runtime/assert.h"
+#include "store/delay_levels.h"
 
 namespace rmq::store {
 
@@ -111,6 +113,16 @@ std::string RecoveryReport::summary() const {
 int64_t tags_code(std::string_view tags) {
   if (tags.empty()) return 0;
   return static_cast<int64_t>(common::java_string_hash(tags));
+}
+
+int64_t MessageStore::unit_tags_code(const StoredMessage& m) const {
+  if (m.topic == common::kScheduleTopic) {
+    // Parked for a delay level: the unit carries the delivery time.
+    auto level = common::parse_java_int(find_property(m.properties, common::kPropDelay));
+    if (level && *level > 0 && !cfg_.delay_level_ms.empty())
+      return deliver_timestamp(cfg_.delay_level_ms, clamp_delay_level(cfg_.delay_level_ms, *level), m.store_timestamp);
+  }
+  return tags_code(find_property(m.properties, common::kPropTags));
 }
 
 // ---------------------------------------------------------------------------
@@ -486,7 +498,7 @@ bool MessageStore::dispatch_record(const StoredMessage& m, int64_t offset, uint3
     // otherwise units must follow each other.
     if (q.appended_offset() == m.queue_offset || (mode != DispatchMode::live && q.empty())) {
       q.append(m.queue_offset,
-               CqUnit{offset, static_cast<int32_t>(size), tags_code(find_property(m.properties, "TAGS"))});
+               CqUnit{offset, static_cast<int32_t>(size), unit_tags_code(m)});
       grown_[{m.topic, m.queue_id}] = q.appended_offset();
       auto& next = next_queue_offset_[queue_key(m.topic, m.queue_id)];
       if (mode != DispatchMode::live) next = std::max(next, m.queue_offset + 1);
@@ -828,7 +840,7 @@ GetResult MessageStore::get(const std::string& topic, int32_t queue_id, int64_t 
     // believed to be gone.
     const auto matches = [&](const StoredRecord& r) {
       return r.message.topic == topic && r.message.queue_id == queue_id && r.message.queue_offset == logical &&
-             tags_code(find_property(r.message.properties, "TAGS")) == u.tags_code;
+             unit_tags_code(r.message) == u.tags_code;
     };
     auto rec = read_record_checked(u.phys_offset, u.size);
     if (!rec || !matches(*rec)) rec = read_record_checked(u.phys_offset, u.size, CommitLog::ReadCare::agreed);
@@ -857,6 +869,25 @@ GetResult MessageStore::get(const std::string& topic, int32_t queue_id, int64_t 
     res.status = GetStatus::message_was_removing;
   }
   return res;
+}
+
+rt::Result<std::vector<CqUnit>> MessageStore::units(const std::string& topic, int32_t queue_id, int64_t from,
+                                                    size_t max) {
+  ConsumeQueue* q = find_queue(topic, queue_id);
+  if (q == nullptr || from >= q->max_offset() || max == 0) return std::vector<CqUnit>{};
+  if (from < q->min_offset())
+    return rt::Error(rt::Errc::not_found, fmt::format("{}-{}: offset {} is below the queue's minimum {}", topic,
+                                                      queue_id, from, q->min_offset()));
+  return q->read(from, max);
+}
+
+rt::Result<StoredRecord> MessageStore::read_unit(const CqUnit& u) {
+  if (!u.valid() || u.phys_offset < log_.min_offset())
+    return rt::Error(rt::Errc::not_found, fmt::format("no message at commitlog offset {}", u.phys_offset));
+  auto rec = read_record_checked(u.phys_offset, u.size);
+  if (!rec && rec.error().code() != rt::Errc::not_found)
+    rec = read_record_checked(u.phys_offset, u.size, CommitLog::ReadCare::agreed);
+  return rec;
 }
 
 rt::Result<StoredRecord> MessageStore::read_at(int64_t physical_offset) {

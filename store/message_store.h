@@ -134,6 +134,14 @@ class MessageStore {
   // ---- reads ----------------------------------------------------------------
   GetResult get(const std::string& topic, int32_t queue_id, int64_t offset, int32_t max_count, int64_t max_bytes,
                 const TagFilter& filter = {});
+  // The written ConsumeQueue units of a queue from `from`, at most `max`
+  // (fewer at a file's end); empty when there are none (yet). Errc::not_found
+  // when `from` is below the queue's minimum (aged out). The delay-level
+  // service reads SCHEDULE_TOPIC_XXXX this way: a unit's tags code is its
+  // delivery time.
+  rt::Result<std::vector<CqUnit>> units(const std::string& topic, int32_t queue_id, int64_t from, size_t max);
+  // The record a unit points at, validated. Errc::not_found when it aged out.
+  rt::Result<StoredRecord> read_unit(const CqUnit& u);
   // By CommitLog offset (the offset msgId). Errc::not_found when no record
   // starts there.
   rt::Result<StoredRecord> read_at(int64_t physical_offset);
@@ -193,6 +201,9 @@ class MessageStore {
   void checkpoint_loop();
   void cleaner_loop();
 
+  // A record's ConsumeQueue tags code: hash(TAGS), or for a message parked
+  // in SCHEDULE_TOPIC_XXXX its delivery time (store time + delay(DELAY)).
+  int64_t unit_tags_code(const common::StoredMessage& m) const;
   ConsumeQueue& queue_for(const std::string& topic, int32_t queue_id);
   ConsumeQueue* find_queue(const std::string& topic, int32_t queue_id) const;
   // Turns one record into its ConsumeQueue unit and index entries.

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "runtime/runtime.h"
 
@@ -36,6 +37,11 @@ struct StoreConfig {
   // (the store does not open) unless this is set, in which case the log is
   // truncated there and the loss reported.
   bool truncate_corrupt_commit_log = false;
+  // messageDelayLevel: the delay of each level in ms (index 0 = level 1);
+  // the default is store/delay_levels.h's kDefaultMessageDelayLevel.
+  std::vector<int64_t> delay_level_ms = {1'000,     5'000,     10'000,    30'000,    60'000,    120'000,
+                                         180'000,   240'000,   300'000,   360'000,   420'000,   480'000,
+                                         540'000,   600'000,   1'200'000, 1'800'000, 3'600'000, 7'200'000};
   // Host and port written as STOREHOST into every record.
   std::string store_host = "127.0.0.1:10911";
 };

@@ -24,6 +24,10 @@ expect_refusal listenPort --listenPort=70000
 expect_refusal autoCreateTopicEnable --autoCreateTopicEnable=maybe
 expect_refusal brokerIP1 --brokerIP1=not-an-ip
 expect_refusal brokerId --brokerId=1
+expect_refusal messageDelayLevel "--messageDelayLevel=1s 5x 10s"
+expect_refusal messageDelayLevel --messageDelayLevel=
+expect_refusal transactionCheckMax --transactionCheckMax=0
+expect_refusal transactionCheckInterval --transactionCheckInterval=soon
 printf 'brokerName=b\nno separator here\n' > "$work/broken.conf"
 expect_refusal "line 2" -c "$work/broken.conf"
 

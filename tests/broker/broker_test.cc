@@ -19,162 +19,12 @@
 #include "remoting/heartbeat.h"
 #include "remoting/route_data.h"
 #include "sim/simulation.h"
+#include "tests/broker/broker_test_util.h"
 
 namespace rmq::broker {
 namespace {
 
-using namespace std::chrono_literals;
-namespace rc = remoting::request_code;
-namespace rs = remoting::response_code;
-using remoting::RemotingCommand;
-
-struct Cluster {
-  BrokerConfig cfg;
-  Broker* broker = nullptr;  // set while the broker node is up
-  std::string namesrv_addr, broker_addr;
-  sim::NodeId namesrv_node = 0, broker_node = 0;
-  // Last, so it is destroyed first: its nodes' tasks refer to the above.
-  sim::Simulation sim;
-
-  explicit Cluster(uint64_t seed, const std::function<void(BrokerConfig&)>& tweak = {}) : sim(seed) {
-    auto& ns = sim.add_node("namesrv", [](rt::Runtime& rt) {
-      namesrv::NamesrvConfig c;
-      c.kv_config_path = "/namesrv/kv.json";
-      namesrv::NameServer n(rt, c);
-      ASSERT_TRUE(n.start().ok());
-      rt.sleep_for(rt::kForever);
-    });
-    namesrv_node = ns.id();
-    namesrv_addr = ns.ip() + ":9876";
-    auto& b = sim.add_node("broker", [this](rt::Runtime& rt) {
-      Broker br(rt, cfg);
-      auto started = br.start();
-      ASSERT_TRUE(started.ok()) << started.error().message();
-      broker = &br;
-      struct Clear {
-        Broker*& p;
-        ~Clear() { p = nullptr; }
-      } clear{broker};
-      rt.sleep_for(rt::kForever);
-    });
-    broker_node = b.id();
-    broker_addr = b.ip() + ":10911";
-    cfg.namesrv_addrs = {namesrv_addr};
-    cfg.broker_ip = b.ip();
-    cfg.store.root_dir = "/store";
-    cfg.store.commit_log_segment_bytes = 1 << 20;
-    cfg.store.store_host = cfg.address();
-    if (tweak) tweak(cfg);
-    sim.start_all();
-    sim.run_until([&] { return broker != nullptr; }, 10s);
-  }
-
-  // Runs `body` on a fresh client node; fails the test if it does not end.
-  void client(const std::function<void(rt::Runtime&)>& body, rt::Duration limit = 10min) {
-    bool done = false;
-    auto& n = sim.add_node("client" + std::to_string(clients_++), [&](rt::Runtime& rt) {
-      body(rt);
-      done = true;
-    });
-    sim.start(n.id());
-    ASSERT_TRUE(sim.run_until([&] { return done; }, limit)) << "the client did not finish";
-  }
-
- private:
-  int clients_ = 0;
-};
-
-std::string text(const std::vector<std::byte>& b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
-
-RemotingCommand create_topic(remoting::RpcClient& c, const std::string& addr, const std::string& topic, int32_t read,
-                             int32_t write, int32_t perm = 6) {
-  auto req = RemotingCommand::request(rc::kUpdateAndCreateTopic);
-  remoting::put_field(req, "topic", topic);
-  remoting::put_field(req, "defaultTopic", "TBW102");
-  remoting::put_field(req, "readQueueNums", read);
-  remoting::put_field(req, "writeQueueNums", write);
-  remoting::put_field(req, "perm", perm);
-  remoting::put_field(req, "topicFilterType", "SINGLE_TAG");
-  auto r = c.invoke(addr, std::move(req), 5s);
-  EXPECT_TRUE(r.ok());
-  return r ? *r : RemotingCommand{};
-}
-
-RemotingCommand send(remoting::RpcClient& c, const std::string& addr, const std::string& topic, int32_t queue_id,
-                     const std::string& body, const std::string& tags = "TagA", int32_t reconsume_times = 0) {
-  auto req = RemotingCommand::request(rc::kSendMessageV2);
-  remoting::SendMessageRequestHeader h;
-  h.producer_group = "PG";
-  h.topic = topic;
-  h.default_topic = "TBW102";
-  h.default_topic_queue_nums = 4;
-  h.queue_id = queue_id;
-  h.born_timestamp = 1700000000000;
-  h.properties = common::encode_properties({{"TAGS", tags}, {"KEYS", "k-" + body}, {"UNIQ_KEY", "U" + body}});
-  h.reconsume_times = reconsume_times;
-  h.encode(req, /*v2=*/true);
-  req.body = remoting::to_bytes(body);
-  auto r = c.invoke(addr, std::move(req), 10s);
-  EXPECT_TRUE(r.ok()) << (r ? "" : r.error().message());
-  return r ? *r : RemotingCommand{};
-}
-
-RemotingCommand pull(remoting::RpcClient& c, const std::string& addr, const std::string& group,
-                     const std::string& topic, int32_t queue_id, int64_t offset, int32_t sys_flag = 6,
-                     int64_t suspend_ms = 15000, const std::string& subscription = "*") {
-  auto req = RemotingCommand::request(rc::kPullMessage);
-  remoting::PullMessageRequestHeader h;
-  h.consumer_group = group;
-  h.topic = topic;
-  h.queue_id = queue_id;
-  h.queue_offset = offset;
-  h.sys_flag = sys_flag;
-  h.suspend_timeout_millis = suspend_ms;
-  h.subscription = subscription;
-  h.encode(req);
-  auto r = c.invoke(addr, std::move(req), 30s);
-  EXPECT_TRUE(r.ok()) << (r ? "" : r.error().message());
-  return r ? *r : RemotingCommand{};
-}
-
-std::vector<common::StoredMessage> records(const RemotingCommand& resp) {
-  std::vector<common::StoredMessage> out;
-  size_t at = 0;
-  while (at < resp.body.size()) {
-    auto d = common::decode_stored(std::span<const std::byte>(resp.body.data() + at, resp.body.size() - at));
-    EXPECT_EQ(d.status, common::RecordStatus::ok) << d.problem;
-    if (d.status != common::RecordStatus::ok) break;
-    out.push_back(*d.message);
-    at += d.size;
-  }
-  return out;
-}
-
-RemotingCommand heartbeat(remoting::RpcClient& c, const std::string& addr, const std::string& client_id,
-                          const std::string& group, const std::vector<std::string>& topics,
-                          remoting::MessageModel model = remoting::MessageModel::clustering) {
-  remoting::HeartbeatData hb;
-  hb.client_id = client_id;
-  remoting::ConsumerData cd;
-  cd.group_name = group;
-  cd.message_model = model;
-  for (const auto& t : topics) {
-    remoting::SubscriptionData s;
-    s.topic = t;
-    cd.subscriptions.push_back(s);
-  }
-  hb.consumers.push_back(cd);
-  auto req = RemotingCommand::request(rc::kHeartBeat);
-  req.body = remoting::to_bytes(remoting::encode_heartbeat(hb));
-  auto r = c.invoke(addr, std::move(req), 5s);
-  EXPECT_TRUE(r.ok());
-  return r ? *r : RemotingCommand{};
-}
-
-int64_t header_int(const RemotingCommand& c, const char* name) {
-  auto v = c.field(name);
-  return v ? std::stoll(std::string(*v)) : INT64_MIN;
-}
+using namespace test_util;
 
 TEST(Broker, SentMessagesArePulledBackWithTheOffsetsTheSendReported) {
   Cluster k(1);
@@ -438,7 +288,7 @@ TEST(Broker, CommittedOffsetsSurviveARestartAndMinusOneIsIgnored) {
   });
 }
 
-TEST(Broker, SendBackGoesToTheRetryTopicThenToTheDlqAfterMaxReconsumeTimes) {
+TEST(Broker, SendBackFollowsTheRetryScheduleThenGoesToTheDlqAfterMaxReconsumeTimes) {
   Cluster k(10);
   k.client([&](rt::Runtime& rt) {
     remoting::RpcClient c(rt, nullptr);
@@ -446,7 +296,8 @@ TEST(Broker, SendBackGoesToTheRetryTopicThenToTheDlqAfterMaxReconsumeTimes) {
     ASSERT_EQ(heartbeat(c, k.broker_addr, "10.0.0.1@1", "G", {"T", "%RETRY%G"}).code, rs::kSuccess);
     auto s = send(c, k.broker_addr, "T", 0, "fails");
     ASSERT_EQ(s.code, rs::kSuccess);
-    auto id = common::parse_offset_msg_id(s.field("msgId").value_or(""));
+    const std::string first_id(s.field("msgId").value_or(""));
+    auto id = common::parse_offset_msg_id(first_id);
     ASSERT_TRUE(id.has_value());
     auto back = [&](int64_t offset, int32_t max_reconsume) {
       auto req = RemotingCommand::request(rc::kConsumerSendMsgBack);
@@ -454,32 +305,53 @@ TEST(Broker, SendBackGoesToTheRetryTopicThenToTheDlqAfterMaxReconsumeTimes) {
       h.offset = offset;
       h.group = "G";
       h.delay_level = 0;
+      h.origin_msg_id = "the client's UNIQ_KEY, which the broker does not use";
       h.origin_topic = "T";
       h.max_reconsume_times = max_reconsume;
       h.encode(req);
+      req.version = 409;
       auto r = c.invoke(k.broker_addr, std::move(req), 5s);
       ASSERT_TRUE(r.ok());
       EXPECT_EQ(r->code, rs::kSuccess) << r->remark.value_or("");
     };
+    // Waits (long polling) for the retry at `offset` and says when it came.
+    auto await_retry = [&](int64_t offset) {
+      for (;;) {
+        auto p = pull(c, k.broker_addr, "G", "%RETRY%G", 0, offset, 6, 15000);
+        if (p.code == rs::kSuccess) return std::make_pair(records(p), rt.now());
+        EXPECT_EQ(p.code, rs::kPullNotFound);
+        if (p.code != rs::kPullNotFound) return std::make_pair(std::vector<common::StoredMessage>{}, rt.now());
+      }
+    };
+    // First failure: delay level 3 (10 s).
+    const rt::Instant t0 = rt.now();
     back(id->commit_log_offset, 2);
-    auto p = pull(c, k.broker_addr, "G", "%RETRY%G", 0, 0, 6, 1000);
-    ASSERT_EQ(p.code, rs::kSuccess);
-    auto ms = records(p);
-    ASSERT_EQ(ms.size(), 1u);
-    EXPECT_EQ(text(ms[0].body), "fails");
-    EXPECT_EQ(ms[0].reconsume_times, 1);
-    auto props = common::decode_properties(ms[0].properties);
+    auto [first, at1] = await_retry(0);
+    ASSERT_EQ(first.size(), 1u);
+    EXPECT_GE(at1 - t0, 10s);
+    EXPECT_LT(at1 - t0, 11s);
+    EXPECT_EQ(text(first[0].body), "fails");
+    EXPECT_EQ(first[0].reconsume_times, 1);
+    auto props = common::decode_properties(first[0].properties);
     EXPECT_EQ(props["RETRY_TOPIC"], "T");
-    EXPECT_EQ(props["ORIGIN_MESSAGE_ID"], std::string(s.field("msgId").value_or("")));
-    // Fails again (reconsume 1), then once more (reconsume 2 >= max 2): DLQ.
-    back(ms[0].physical_offset, 2);
-    auto p2 = pull(c, k.broker_addr, "G", "%RETRY%G", 0, 1, 6, 1000);
-    ASSERT_EQ(records(p2).size(), 1u);
-    back(records(p2)[0].physical_offset, 2);
+    EXPECT_EQ(props["ORIGIN_MESSAGE_ID"], first_id);  // the original's offset msgId
+    EXPECT_EQ(props.count("DELAY"), 0u);
+    // Second failure (reconsume 1): level 4 (30 s); the origin stays the first.
+    const rt::Instant t1 = rt.now();
+    back(first[0].physical_offset, 2);
+    auto [second, at2] = await_retry(1);
+    ASSERT_EQ(second.size(), 1u);
+    EXPECT_GE(at2 - t1, 30s);
+    EXPECT_LT(at2 - t1, 31s);
+    EXPECT_EQ(second[0].reconsume_times, 2);
+    EXPECT_EQ(common::decode_properties(second[0].properties)["ORIGIN_MESSAGE_ID"], first_id);
+    // Third failure (reconsume 2 >= max 2): straight to the DLQ, no delay.
+    back(second[0].physical_offset, 2);
     auto dlq = pull(c, k.broker_addr, "G", "%DLQ%G", 0, 0, 6, 1000);
     ASSERT_EQ(dlq.code, rs::kSuccess);
     ASSERT_EQ(records(dlq).size(), 1u);
     EXPECT_EQ(records(dlq)[0].reconsume_times, 3);
+    EXPECT_EQ(common::decode_properties(records(dlq)[0].properties)["ORIGIN_MESSAGE_ID"], first_id);
   });
 }
 
