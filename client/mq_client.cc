@@ -143,7 +143,11 @@ std::vector<std::string> MqClient::broker_addresses() const {
   return {addrs.begin(), addrs.end()};
 }
 
-void MqClient::add_producer_group(const std::string& group) { ++producer_groups_[group]; }
+void MqClient::add_producer_group(const std::string& group) {
+  // A new group is announced at once, as RocketMQ's producer start does:
+  // the brokers ask a group's connections about its transactions.
+  if (++producer_groups_[group] == 1) heartbeat_now_.set();
+}
 
 void MqClient::remove_producer_group(const std::string& group) {
   auto it = producer_groups_.find(group);

@@ -101,7 +101,8 @@ inline RemotingCommand create_topic(remoting::RpcClient& c, const std::string& a
 
 inline RemotingCommand send(remoting::RpcClient& c, const std::string& addr, const std::string& topic, int32_t queue_id,
                      const std::string& body, const std::string& tags = "TagA", int32_t reconsume_times = 0,
-                     const common::MessageProperties& extra = {}, const std::string& group = "PG") {
+                     const common::MessageProperties& extra = {}, const std::string& group = "PG",
+                     int64_t born_ms = 1700000000000) {
   auto req = RemotingCommand::request(rc::kSendMessageV2);
   remoting::SendMessageRequestHeader h;
   h.producer_group = group;
@@ -109,7 +110,7 @@ inline RemotingCommand send(remoting::RpcClient& c, const std::string& addr, con
   h.default_topic = "TBW102";
   h.default_topic_queue_nums = 4;
   h.queue_id = queue_id;
-  h.born_timestamp = 1700000000000;
+  h.born_timestamp = born_ms;
   common::MessageProperties props = extra;
   props.insert({{"TAGS", tags}, {"KEYS", "k-" + body}, {"UNIQ_KEY", "U" + body}});
   h.properties = common::encode_properties(props);

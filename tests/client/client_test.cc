@@ -3,6 +3,7 @@
 // broadcasting), retries, ordering by key, namesrv failover.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "broker/broker.h"
@@ -14,91 +15,12 @@
 #include "remoting/codes.h"
 #include "remoting/header_fields.h"
 #include "sim/simulation.h"
+#include "tests/client/client_test_util.h"
 
 namespace rmq::client {
 namespace {
 
-using namespace std::chrono_literals;
-namespace rc = remoting::request_code;
-namespace rs = remoting::response_code;
-
-struct Cluster {
-  broker::BrokerConfig cfg;
-  bool broker_up = false;
-  std::vector<std::string> namesrv_addrs;
-  std::vector<sim::NodeId> namesrv_nodes;
-  sim::NodeId broker_node = 0;
-  sim::Simulation sim;  // last: destroyed first
-
-  explicit Cluster(uint64_t seed, int namesrvs = 1) : sim(seed) {
-    for (int i = 0; i < namesrvs; ++i) {
-      auto& ns = sim.add_node("namesrv" + std::to_string(i), [](rt::Runtime& rt) {
-        namesrv::NamesrvConfig c;
-        c.kv_config_path = "/namesrv/kv.json";
-        namesrv::NameServer n(rt, c);
-        ASSERT_TRUE(n.start().ok());
-        rt.sleep_for(rt::kForever);
-      });
-      namesrv_nodes.push_back(ns.id());
-      namesrv_addrs.push_back(ns.ip() + ":9876");
-    }
-    auto& b = sim.add_node("broker", [this](rt::Runtime& rt) {
-      broker::Broker br(rt, cfg);
-      ASSERT_TRUE(br.start().ok());
-      broker_up = true;
-      rt.sleep_for(rt::kForever);
-    });
-    broker_node = b.id();
-    cfg.namesrv_addrs = namesrv_addrs;
-    cfg.broker_ip = b.ip();
-    cfg.store.root_dir = "/store";
-    cfg.store.commit_log_segment_bytes = 1 << 20;
-    cfg.store.store_host = cfg.address();
-    sim.start_all();
-    sim.run_until([&] { return broker_up; }, 10s);
-  }
-
-  // Runs `body` on a new client node until it returns.
-  void client(const std::string& name, const std::function<void(rt::Runtime&, const std::string& ip)>& body,
-              rt::Duration limit = 30min) {
-    bool done = false;
-    auto& n = sim.add_node(name, [&](rt::Runtime& rt) {
-      body(rt, sim.node(clients_.back()).ip());
-      done = true;
-    });
-    clients_.push_back(n.id());
-    sim.start(n.id());
-    ASSERT_TRUE(sim.run_until([&] { return done; }, limit)) << name << " did not finish";
-  }
-
-  void create_topic(MqClient& mq, const std::string& topic, int32_t queues) {
-    auto req = remoting::RemotingCommand::request(rc::kUpdateAndCreateTopic);
-    remoting::put_field(req, "topic", topic);
-    remoting::put_field(req, "readQueueNums", queues);
-    remoting::put_field(req, "writeQueueNums", queues);
-    remoting::put_field(req, "perm", int32_t{6});
-    auto r = mq.invoke(cfg.address(), std::move(req), 3s);
-    ASSERT_TRUE(r.ok());
-    ASSERT_EQ(r->code, rs::kSuccess);
-    mq.runtime().sleep_for(100ms);  // registered with the namesrvs at once
-  }
-
- private:
-  std::vector<sim::NodeId> clients_;
-};
-
-ClientConfig client_config(const Cluster& k, const std::string& ip, const std::string& instance) {
-  ClientConfig c;
-  c.namesrv_addrs = k.namesrv_addrs;
-  c.client_ip = ip;
-  c.instance_name = instance;
-  return c;
-}
-
-std::string body_for(int i) {
-  // Some bodies pass the 4 KiB compression threshold.
-  return "m" + std::to_string(i) + "-" + std::string(static_cast<size_t>(i % 7 == 0 ? 6000 : i % 100), 'x');
-}
+using namespace test_util;
 
 TEST(Client, ProducedMessagesReachAClusteringConsumerExactlyOnceAndIntact) {
   Cluster k(1);
@@ -178,30 +100,79 @@ TEST(Client, TwoMembersSplitTheQueuesAndTheSurvivorTakesThemAll) {
   EXPECT_EQ(a_after.size(), 4u);
 }
 
-TEST(Client, AFailedMessageComesBackThroughTheRetryTopic) {
+TEST(Client, AFailedMessageComesBackThroughTheRetryTopicOnRocketMqsSchedule) {
   Cluster k(3);
   k.client("app", [&](rt::Runtime& rt, const std::string& ip) {
     MqClient mq(rt, client_config(k, ip, "app"));
     mq.start();
     k.create_topic(mq, "T", 1);
     Producer p(mq, {.group = "PG"});
-    ASSERT_TRUE(p.send({.topic = "T", .body = "fails once"}).ok());
-    std::vector<int32_t> attempts;
-    std::string topic_seen;
+    ASSERT_TRUE(p.send({.topic = "T", .body = "fails twice"}).ok());
+    // From now on the namesrv is 300 ms away from the broker: a registration
+    // sent in the background would reach it after the consumer's first
+    // rebalance asked for the retry topic's route.
+    k.sim.clog(k.broker_node, k.namesrv_nodes[0], 300ms);
+    struct Attempt {
+      int32_t reconsume_times;
+      rt::Instant at;
+      std::string topic, msg_id;
+    };
+    std::vector<Attempt> attempts;
+    // A group the broker has never seen: its retry topic is created by the
+    // consumer's first heartbeat, and must be routable right after it.
+    PushConsumer c(mq, {.group = "CG-new", .consume_from = ConsumeFrom::first_offset});
+    c.subscribe("T");
+    const rt::Instant started = rt.now();
+    c.start([&](const ReceivedMessage& m) {
+      attempts.push_back({m.reconsume_times, rt.now(), m.topic, m.msg_id});
+      return attempts.size() < 3 ? ConsumeResult::reconsume_later : ConsumeResult::success;
+    });
+    for (int i = 0; i < 1200 && attempts.size() < 3; ++i) rt.sleep_for(100ms);
+    ASSERT_EQ(attempts.size(), 3u);
+    EXPECT_EQ(attempts[0].reconsume_times, 0);
+    EXPECT_EQ(attempts[1].reconsume_times, 1);
+    EXPECT_EQ(attempts[2].reconsume_times, 2);
+    // At once, then level 3 (10 s), then level 4 (30 s) after each failure.
+    EXPECT_LT(attempts[0].at - started, 2s);
+    EXPECT_GE(attempts[1].at - attempts[0].at, 10s);
+    EXPECT_LT(attempts[1].at - attempts[0].at, 11s);
+    EXPECT_GE(attempts[2].at - attempts[1].at, 30s);
+    EXPECT_LT(attempts[2].at - attempts[1].at, 31s);
+    for (const auto& a : attempts) {
+      EXPECT_EQ(a.topic, "T");  // restored from RETRY_TOPIC
+      EXPECT_EQ(a.msg_id, attempts[0].msg_id);
+    }
+    c.shutdown();
+  });
+}
+
+TEST(Client, ADelayLevelHoldsAMessageBackForItsDelay) {
+  Cluster k(4);
+  k.client("app", [&](rt::Runtime& rt, const std::string& ip) {
+    MqClient mq(rt, client_config(k, ip, "app"));
+    mq.start();
+    k.create_topic(mq, "T", 2);
+    Producer p(mq, {.group = "PG"});
+    std::map<std::string, rt::Instant> arrived;
     PushConsumer c(mq, {.group = "CG", .consume_from = ConsumeFrom::first_offset});
     c.subscribe("T");
     c.start([&](const ReceivedMessage& m) {
-      attempts.push_back(m.reconsume_times);
-      topic_seen = m.topic;
-      return attempts.size() == 1 ? ConsumeResult::reconsume_later : ConsumeResult::success;
+      arrived[m.body] = rt.now();
+      return ConsumeResult::success;
     });
-    // The retry topic's route appears after the first heartbeat; the next
-    // rebalance (20 s) picks it up.
-    for (int i = 0; i < 600 && attempts.size() < 2; ++i) rt.sleep_for(100ms);
-    ASSERT_EQ(attempts.size(), 2u);
-    EXPECT_EQ(attempts[0], 0);
-    EXPECT_EQ(attempts[1], 1);
-    EXPECT_EQ(topic_seen, "T");  // restored from RETRY_TOPIC
+    rt.sleep_for(1s);
+    const rt::Instant sent = rt.now();
+    ASSERT_TRUE(p.send({.topic = "T", .body = "now"}).ok());
+    ASSERT_TRUE(p.send({.topic = "T", .body = "in 5 s", .delay_level = 2}).ok());
+    ASSERT_TRUE(p.send({.topic = "T", .body = "in 10 s", .delay_level = 3}).ok());
+    EXPECT_FALSE(p.send_batch({{.topic = "T", .body = "x", .delay_level = 1}}).ok());  // RocketMQ refuses it too
+    for (int i = 0; i < 200 && arrived.size() < 3; ++i) rt.sleep_for(100ms);
+    ASSERT_EQ(arrived.size(), 3u);
+    EXPECT_LT(arrived["now"] - sent, 1s);
+    EXPECT_GE(arrived["in 5 s"] - sent, 5s);
+    EXPECT_LT(arrived["in 5 s"] - sent, 6s);
+    EXPECT_GE(arrived["in 10 s"] - sent, 10s);
+    EXPECT_LT(arrived["in 10 s"] - sent, 11s);
     c.shutdown();
   });
 }
