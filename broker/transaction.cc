@@ -233,7 +233,10 @@ rt::Result<void> TransactionService::ingest() {
       Half h = half_of(rec->message);
       if (pending_.count(at)) continue;  // a check copy, known since it was made
       if (done_offsets_.count(at)) {
-        if (!resolved_.count(h.txn)) resolved_[h.txn] = Resolved{Outcome::done, rt_.now()};
+        // Settled; so are the earlier halves of its transaction (the ones
+        // its check copies stood for).
+        for (int64_t other : pending_of(h.txn)) repairs.push_back(other);
+        if (!resolved_.count(h.txn)) resolve(h.txn, Outcome::done, pending_of(h.txn));
       } else if (resolved_.count(h.txn)) {
         repairs.push_back(at);  // another half of a settled transaction
       } else {

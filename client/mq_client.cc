@@ -114,6 +114,7 @@ rt::Result<remoting::TopicRouteData> MqClient::route(const std::string& topic) {
 }
 
 void MqClient::refresh_routes() {
+  const auto known = broker_addresses();
   std::vector<std::string> topics;
   for (const auto& [t, _] : routes_) topics.push_back(t);
   for (const auto& t : topics) {
@@ -125,6 +126,9 @@ void MqClient::refresh_routes() {
     }
     // Unreachable namesrvs: keep the cached route.
   }
+  // A broker back in the routes (restarted, say) learns our groups at once:
+  // consumers ask it who is in their group.
+  if (broker_addresses() != known) heartbeat_now_.set();
 }
 
 std::optional<std::string> MqClient::master_address(const std::string& broker_name) const {

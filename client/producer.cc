@@ -153,6 +153,9 @@ SendResult Producer::send_once(const Message& m, const Target& t, const std::str
   auto resp = client_.invoke(t.addr, request_for(m, t, uniq, false, std::move(body), sys_flag), cfg_.send_timeout);
   if (!resp) {
     res.error = "send to " + t.addr + ": " + resp.error().message();
+    // Refused or unreachable: never written. Anything else may have been.
+    const rt::Errc e = resp.error().code();
+    res.maybe_stored = e != rt::Errc::refused && e != rt::Errc::unreachable;
     return res;
   }
   res.status = status_for(resp->code);
@@ -172,7 +175,7 @@ SendResult Producer::send_once(const Message& m, const Target& t, const std::str
   return res;
 }
 
-SendResult Producer::send_with_retries(const Message& m, std::optional<Target> pinned) {
+SendResult Producer::send_with_retries(const Message& m, std::optional<Target> pinned, bool retry_maybe_stored) {
   SendResult res;
   if (m.topic.empty()) {
     res.error = "a message needs a topic";
@@ -198,6 +201,7 @@ SendResult Producer::send_with_retries(const Message& m, std::optional<Target> p
     }
     res = send_once(m, *t, uniq);
     if (res.ok() || res.status != SendStatus::failed) return res;
+    if (res.maybe_stored && !retry_maybe_stored) return res;
     last_broker = t->queue.broker_name;
     failed_until_[last_broker] = client_.runtime().now() + cfg_.failure_avoidance;
   }
@@ -205,6 +209,8 @@ SendResult Producer::send_with_retries(const Message& m, std::optional<Target> p
 }
 
 SendResult Producer::send(const Message& m) { return send_with_retries(m, std::nullopt); }
+
+SendResult Producer::send_at_most_once(const Message& m) { return send_with_retries(m, std::nullopt, false); }
 
 SendResult Producer::send_to_queue(const Message& m, const MessageQueue& q) {
   SendResult res;

@@ -45,6 +45,9 @@ struct SendResult {
   MessageQueue queue{};
   int64_t queue_offset = -1;
   std::string error{};  // failed: why (the last attempt's)
+  // failed: the last attempt may have been stored all the same (it timed
+  // out, or its connection broke after the request was written).
+  bool maybe_stored = false;
   bool ok() const { return status == SendStatus::ok; }
 };
 
@@ -65,6 +68,10 @@ class Producer {
 
   // Sync send: suspends until acknowledged or failed after retries.
   SendResult send(const Message& m);
+  // Like send(), but an attempt that may have stored the message (maybe_stored)
+  // is not retried: where a second copy would be a second message with
+  // consequences (a transaction's half message). Suspends.
+  SendResult send_at_most_once(const Message& m);
   // To one queue (no retry elsewhere: the caller chose the queue).
   SendResult send_to_queue(const Message& m, const MessageQueue& q);
   // To the queue `hash(key) % writable queues` picks: same key, same queue.
@@ -91,7 +98,7 @@ class Producer {
   remoting::RemotingCommand request_for(const Message& m, const Target& t, const std::string& uniq, bool batch,
                                         std::vector<std::byte> body, int32_t sys_flag);
   SendResult send_once(const Message& m, const Target& t, const std::string& uniq);
-  SendResult send_with_retries(const Message& m, std::optional<Target> pinned);
+  SendResult send_with_retries(const Message& m, std::optional<Target> pinned, bool retry_maybe_stored = true);
 
   MqClient& client_;
   ProducerConfig cfg_;

@@ -391,18 +391,24 @@ ConsumeResult PushConsumer::call_listener(QueueState& qs, const ReceivedMessage&
   return listener_(m);
 }
 
-void PushConsumer::consume(QueueState& qs, const ReceivedMessage& m) {
+void PushConsumer::consume(QueueState& qs, const ReceivedMessage& first) {
+  const ReceivedMessage* m = &first;
+  std::optional<ReceivedMessage> again;
   for (int attempt = 0;; ++attempt) {
-    if (call_listener(qs, m) == ConsumeResult::success) return;
+    if (call_listener(qs, *m) == ConsumeResult::success) return;
     if (cfg_.model == remoting::MessageModel::broadcasting) return;  // RocketMQ drops failed broadcasts
-    if (send_back(qs, m, 0)) return;
-    // The broker did not take it back: retry here, a bounded number of times.
+    if (send_back(qs, *m, 0)) return;
+    // The broker did not take it back: retry here, a bounded number of
+    // times, counting the attempt as RocketMQ's consumer does.
     if (attempt >= max_reconsume()) {
-      client_.runtime().log(rt::LogLevel::error, "consumer " + cfg_.group + ": giving up on " + m.msg_id);
+      client_.runtime().log(rt::LogLevel::error, "consumer " + cfg_.group + ": giving up on " + m->msg_id);
       return;
     }
     client_.runtime().sleep_for(cfg_.local_retry_delay);
     if (qs.dropped) return;
+    if (!again) again = first;
+    if (again->reconsume_times < INT32_MAX) ++again->reconsume_times;
+    m = &*again;
   }
 }
 

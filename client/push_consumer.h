@@ -15,8 +15,10 @@
 //
 // Concurrent (the default): a message whose listener answers reconsume_later
 // is sent back to the broker (CONSUMER_SEND_MSG_BACK, delay level 0 = the
-// broker's choice) and the queue moves on; if the broker does not take it,
-// it is retried here after `local_retry_delay`.
+// broker's schedule: 10 s, 30 s, 1 m, ... after each failure, then the DLQ
+// after max_reconsume_times) and the queue moves on; if the broker does not
+// take it, it is retried here after `local_retry_delay`, with its reconsume
+// times counted up as RocketMQ's consumer does.
 //
 // Orderly (`orderly = true`, RocketMQ's MessageListenerOrderly): in
 // clustering a member consumes a queue only while it holds the broker's lock
@@ -112,7 +114,7 @@ class PushConsumer {
   void stop_queue(const MessageQueue& q);
   rt::Result<int64_t> start_offset(const MessageQueue& q, const std::string& addr);
   void pull_loop(std::shared_ptr<QueueState> qs);
-  void consume(QueueState& qs, const ReceivedMessage& m);
+  void consume(QueueState& qs, const ReceivedMessage& first);
   bool consume_orderly(QueueState& qs, ReceivedMessage m);
   bool send_back(const QueueState& qs, const ReceivedMessage& m, int32_t delay_level);
   ConsumeResult call_listener(QueueState& qs, const ReceivedMessage& m);

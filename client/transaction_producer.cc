@@ -66,7 +66,11 @@ TransactionSendResult TransactionProducer::send_in_transaction(const Message& m,
   half.delay_level = 0;  // a half message is never delayed (RocketMQ clears it too)
   half.properties[common::kPropTransactionPrepared] = "true";
   half.properties[common::kPropProducerGroup] = cfg_.group;
-  out.send = producer_.send(half);
+  // Not retried after an attempt that may have been stored: a second half
+  // message (on another broker, say) would be checked back and committed as
+  // a second transaction. That half is checked back and, with no record of
+  // it in the local transaction, settled by the check listener.
+  out.send = producer_.send_at_most_once(half);
   if (out.send.status == SendStatus::failed) return out;
   std::string error;
   if (out.send.ok()) {

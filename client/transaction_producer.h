@@ -12,7 +12,10 @@
 //                                  });
 //
 // send_in_transaction() stores a half message (TRAN_MSG=true, PGROUP) with
-// the producer's retries, runs the local transaction once the broker took
+// the producer's retries — but none after an attempt that may have been
+// stored (a timeout): RocketMQ's Java producer retries those too, and the
+// second half message is then committed by its check-back as a second copy
+// of the transaction — runs the local transaction once the broker took
 // it, and tells the broker the outcome with END_TRANSACTION (oneway, as Java
 // does: a lost one is settled by a check). A half the broker stored but
 // could not flush or replicate in time (FLUSH_DISK_TIMEOUT, ...) is rolled

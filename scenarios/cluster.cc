@@ -82,24 +82,11 @@ struct Cluster {
   explicit Cluster(uint64_t seed) : sim(seed) {}
 };
 
-void create_topic(rt::Runtime& rt, client::MqClient& mq, const std::string& addr) {
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    auto req = remoting::RemotingCommand::request(remoting::request_code::kUpdateAndCreateTopic);
-    remoting::put_field(req, "topic", kTopic);
-    remoting::put_field(req, "readQueueNums", int32_t{kQueuesPerBroker});
-    remoting::put_field(req, "writeQueueNums", int32_t{kQueuesPerBroker});
-    remoting::put_field(req, "perm", int32_t{6});
-    auto r = mq.invoke(addr, std::move(req), 3s);
-    if (r && r->code == remoting::response_code::kSuccess) return;
-    rt.sleep_for(500ms);
-  }
-}
-
 void producer_main(rt::Runtime& rt, Cluster& k, int p, int count, const std::string& ip) {
   client::MqClient mq(rt, {.namesrv_addrs = k.namesrv_addrs, .client_ip = ip, .instance_name = fmt::format("p{}", p)});
   mq.start();
   if (p == 0)
-    for (const auto& cfg : k.broker_cfgs) create_topic(rt, mq, cfg.address());
+    for (const auto& cfg : k.broker_cfgs) create_topic(rt, mq, cfg.address(), kTopic, kQueuesPerBroker);
   rt.sleep_for(2s);  // the topic reaches the namesrvs
   client::Producer prod(mq, {.group = "PG"});
   for (int n = 0; n < count; ++n) {

@@ -322,7 +322,7 @@ std::vector<Violation> offsets(const Context& cx) {
   std::map<std::pair<QueueRef, int64_t>, std::map<std::string, std::string>> held;
   std::map<std::string, std::map<std::pair<QueueRef, int64_t>, std::string>> by_msg_id;
   for (const auto& s : cx.h.sends) {
-    if (s.outcome != SendOutcome::acked) continue;
+    if (s.outcome != SendOutcome::acked || s.parked) continue;
     held[{s.queue, s.queue_offset}].try_emplace(s.key,
                                                 fmt::format("acked to {} {}", s.producer, at(s.completed)));
     if (!s.msg_id.empty()) by_msg_id[s.msg_id].try_emplace({s.queue, s.queue_offset}, s.key);
@@ -356,7 +356,7 @@ std::vector<Violation> offsets(const Context& cx) {
   }
   // A receiver that got a message from its own topic, but never from where it was acked.
   for (const auto& [key, s] : cx.ix.sends) {
-    if (s->outcome != SendOutcome::acked) continue;
+    if (s->outcome != SendOutcome::acked || s->parked) continue;
     for (const Receiver& r : receivers_of_topic(cx.h, s->queue.topic)) {
       auto seen = cx.ix.seen.find(r);
       if (seen == cx.ix.seen.end() || !seen->second.contains(key)) continue;
@@ -509,7 +509,7 @@ std::vector<Violation> order(const Context& cx) {
     std::map<std::pair<std::string, std::string>, std::vector<OrderItem>> by_sharding_key;
     for (const auto& [key, s] : cx.ix.sends) {
       if (s->outcome != SendOutcome::acked || !g->second.topics.contains(s->queue.topic)) continue;
-      by_queue[s->queue].push_back({s, s->queue_offset, s->queue_offset});
+      if (!s->parked) by_queue[s->queue].push_back({s, s->queue_offset, s->queue_offset});
       if (s->sharding_key)
         by_sharding_key[{s->queue.topic, *s->sharding_key}].push_back(
             {s, s->invoked.time_since_epoch().count(), s->completed.time_since_epoch().count()});
@@ -557,6 +557,28 @@ std::vector<Violation> phantoms(const Context& cx) {
   return out;
 }
 
+std::vector<Violation> delays(const Context& cx) {
+  std::vector<Violation> out;
+  for (const auto& [key, s] : cx.ix.sends) {
+    if (s->delay <= rt::Duration::zero()) continue;
+    auto d = cx.ix.by_key.find(key);
+    if (d == cx.ix.by_key.end()) continue;
+    // The broker's clock has millisecond precision: it may see the send
+    // stored up to 1 ms before it was invoked.
+    const rt::Instant due =
+        rt::Instant(std::chrono::duration_cast<std::chrono::milliseconds>(s->invoked.time_since_epoch())) + s->delay;
+    for (const Delivery* x : d->second) {
+      if (x->reconsume_times != 0 || x->queue.topic != s->queue.topic || x->at >= due) continue;
+      out.push_back(about(ViolationKind::early_delivery, *x,
+                          fmt::format("message {} sent {} with a {} ms delay was delivered to {}/{} at {}, before {}",
+                                      key, at(s->invoked),
+                                      std::chrono::duration_cast<std::chrono::milliseconds>(s->delay).count(),
+                                      x->group, x->consumer, at(x->at), at(due))));
+    }
+  }
+  return out;
+}
+
 std::vector<Violation> well_formed(const Context& cx) {
   std::vector<Violation> out;
   auto bad = [&](std::string what, std::string key = {}, std::string group = {}, std::string consumer = {}) {
@@ -575,8 +597,12 @@ std::vector<Violation> well_formed(const Context& cx) {
       bad(fmt::format("send {} completed {} before it was invoked {}", s.key, at(s.completed), at(s.invoked)),
           s.key);
     if (s.outcome == SendOutcome::acked &&
-        (s.queue_offset < 0 || s.queue.broker.empty() || s.queue.queue_id < 0))
-      bad(fmt::format("acked send {} has no position ({})", s.key, pos(s.queue, s.queue_offset)), s.key);
+        ((s.queue_offset < 0) != s.parked || s.queue.broker.empty() || s.queue.queue_id < 0))
+      bad(fmt::format("acked send {} has no position ({}{})", s.key, pos(s.queue, s.queue_offset),
+                      s.parked ? ", parked" : ""),
+          s.key);
+    if (s.delay < rt::Duration::zero() || (s.delay > rt::Duration::zero() && !s.parked))
+      bad(fmt::format("send {} has a delay but is not parked", s.key), s.key);
   }
   std::set<std::pair<std::string, std::string>> reported;
   const Delivery* late = nullptr;
@@ -607,8 +633,8 @@ std::vector<Violation> lost_writes(const Context& cx) { return lost(cx, false); 
 std::vector<Violation> unseen_after_heal(const Context& cx) { return lost(cx, true); }
 
 using Checker = std::vector<Violation> (*)(const Context&);
-constexpr Checker kCheckers[] = {lost_writes, unseen_after_heal, duplicates, offsets,    continuity,
-                                 order,       aborted_reads,     phantoms,   well_formed};
+constexpr Checker kCheckers[] = {lost_writes,   unseen_after_heal, duplicates, offsets, continuity, order,
+                                 aborted_reads, phantoms,          delays,     well_formed};
 
 std::vector<Violation> sorted(const History& h, Checker checker) {
   auto v = checker(Context(h));
@@ -633,6 +659,7 @@ std::string to_string(ViolationKind k) {
     case ViolationKind::aborted_read: return "aborted_read";
     case ViolationKind::phantom: return "phantom";
     case ViolationKind::corrupt: return "corrupt";
+    case ViolationKind::early_delivery: return "early_delivery";
     case ViolationKind::malformed: return "malformed";
   }
   RMQ_UNREACHABLE("ViolationKind");
@@ -658,6 +685,7 @@ std::vector<Violation> check_queue_continuity(const History& h) { return sorted(
 std::vector<Violation> check_order(const History& h) { return sorted(h, order); }
 std::vector<Violation> check_aborted_reads(const History& h) { return sorted(h, aborted_reads); }
 std::vector<Violation> check_phantoms(const History& h) { return sorted(h, phantoms); }
+std::vector<Violation> check_delays(const History& h) { return sorted(h, delays); }
 std::vector<Violation> check_well_formed(const History& h) { return sorted(h, well_formed); }
 
 int64_t Summary::count(ViolationKind k) const {

@@ -60,7 +60,12 @@ struct Send {
   std::optional<std::string> sharding_key{};  // the selector's argument, if any
   QueueRef queue{};           // topic always; broker/queue_id of the last attempt
   SendOutcome outcome = SendOutcome::unknown;
-  int64_t queue_offset = -1;  // acked: the offset the broker answered
+  // acked: the offset the broker answered. -1 for a parked message (a delay
+  // level's or a transaction's), whose ack names its offset in
+  // SCHEDULE_TOPIC_XXXX or the half queue, not where consumers read it.
+  int64_t queue_offset = -1;
+  bool parked = false;        // delayed or transactional (queue_offset is -1)
+  rt::Duration delay{0};      // a delay level's delay: never deliverable before invoked + delay
   std::string msg_id{};       // acked: the msgId the broker answered
   std::string body_digest{};  // the body or a hash of it; empty: not recorded
   rt::Instant invoked{};
@@ -131,6 +136,7 @@ enum class ViolationKind {
   aborted_read,           // 7
   phantom,                // 8
   corrupt,                // 8
+  early_delivery,         // 9
   malformed,              // the history itself is inconsistent; stays last
 };
 std::string to_string(ViolationKind k);
@@ -206,15 +212,25 @@ std::vector<Violation> check_queue_continuity(const History& h);
 std::vector<Violation> check_order(const History& h);
 
 // 7. Aborted read: a failed send delivered to anyone. The recorder must call
-// a send failed only when no attempt could have been stored.
+// a send failed only when no attempt could have been stored — or, for a
+// transaction, when its producer rolled it back or never decided it (then
+// its half message must never reach a consumer).
 std::vector<Violation> check_aborted_reads(const History& h);
 
 // 8. Phantom and corrupt: a delivered key no send carried; a delivered body
 // digest that differs from the send's (when both were recorded).
 std::vector<Violation> check_phantoms(const History& h);
 
+// 9. Early delivery: a delayed send (delay > 0) delivered from its own
+// topic (not a retry) before invoked (to the millisecond: store times are
+// in ms) + delay. Times are one clock, so this
+// is "by the broker's clock" only when the nodes' wall clocks agree (no skew
+// faults). Cannot see: deliveries that are late (the scenario knows when
+// the broker was down).
+std::vector<Violation> check_delays(const History& h);
+
 // The history's own consistency: unique send keys, acked sends with a
-// position, completed >= invoked, deliveries to declared groups (broadcasting:
+// position (parked ones: broker and queue), completed >= invoked, deliveries to declared groups (broadcasting:
 // from declared members) and not after `end`, rebalances of declared groups.
 std::vector<Violation> check_well_formed(const History& h);
 

@@ -2,6 +2,8 @@
 
 #include "broker/broker.h"
 #include "namesrv/name_server.h"
+#include "remoting/codes.h"
+#include "remoting/header_fields.h"
 
 namespace rmq::scenarios {
 
@@ -22,6 +24,21 @@ void broker_main(rt::Runtime& rt, const broker::BrokerConfig& cfg, const std::fu
   }
   if (booted) booted();
   rt.sleep_for(rt::kForever);
+}
+
+bool create_topic(rt::Runtime& rt, client::MqClient& mq, const std::string& addr, const std::string& topic,
+                  int32_t queues) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    auto req = remoting::RemotingCommand::request(remoting::request_code::kUpdateAndCreateTopic);
+    remoting::put_field(req, "topic", topic);
+    remoting::put_field(req, "readQueueNums", queues);
+    remoting::put_field(req, "writeQueueNums", queues);
+    remoting::put_field(req, "perm", int32_t{6});
+    auto r = mq.invoke(addr, std::move(req), std::chrono::seconds(3));
+    if (r && r->code == remoting::response_code::kSuccess) return true;
+    rt.sleep_for(std::chrono::milliseconds(500));
+  }
+  return false;
 }
 
 }  // namespace rmq::scenarios

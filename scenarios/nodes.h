@@ -6,6 +6,7 @@
 #include <string>
 
 #include "broker/broker_config.h"
+#include "client/mq_client.h"
 #include "runtime/runtime.h"
 
 namespace rmq::scenarios {
@@ -17,5 +18,11 @@ void namesrv_main(rt::Runtime& rt);
 // any other start error goes to `fail`. `booted` runs once it serves.
 void broker_main(rt::Runtime& rt, const broker::BrokerConfig& cfg, const std::function<void(std::string)>& fail,
                  const std::function<void()>& booted = {});
+
+// UPDATE_AND_CREATE_TOPIC of `topic` with `queues` read and write queues at
+// the broker at `addr`, retried every 500 ms (the broker may be starting or
+// down) up to 100 times. False when it never succeeded. Suspends.
+bool create_topic(rt::Runtime& rt, client::MqClient& mq, const std::string& addr, const std::string& topic,
+                  int32_t queues);
 
 }  // namespace rmq::scenarios

@@ -35,6 +35,18 @@ const std::vector<Scenario>& all_scenarios() {
        "orderly groups keep queue and sharding-key order while members join, leave and crash; no two members are "
        "ever inside one queue's listener at once",
        run_orderly_rebalance},
+      {"delay-crash",
+       "delayed and retried messages survive broker crashes and power loss (SYNC_FLUSH); none is delivered before "
+       "its time, each within its time + 1 s whenever its broker was up",
+       run_delay_crash},
+      {"retry-dlq",
+       "a failing message is redelivered 10 s, 30 s, 1 m after each failure and reaches the DLQ after exactly "
+       "maxReconsumeTimes redeliveries; every other one is consumed",
+       run_retry_dlq},
+      {"transaction-crash",
+       "with producers crashing between half message and end and brokers crashing, consumers see exactly the "
+       "committed transactions, once each; check-backs reach the surviving instances",
+       run_transaction_crash},
   };
   return kAll;
 }

@@ -55,5 +55,9 @@ RunResult run_broker_namesrv_heartbeat_loss(uint64_t seed, const RunOptions& opt
 RunResult run_consumer_crash(uint64_t seed, const RunOptions& opts);
 RunResult run_slow_disk_sync(uint64_t seed, const RunOptions& opts);
 RunResult run_orderly_rebalance(uint64_t seed, const RunOptions& opts);
+// Delay levels, retries and transactions (scenarios/reliability.cc).
+RunResult run_delay_crash(uint64_t seed, const RunOptions& opts);
+RunResult run_retry_dlq(uint64_t seed, const RunOptions& opts);
+RunResult run_transaction_crash(uint64_t seed, const RunOptions& opts);
 
 }  // namespace rmq::scenarios

@@ -50,6 +50,21 @@
  *     4 queues, and GET_CONSUMER_LIST_BY_GROUP must list both clients. 40
  *     messages must be received exactly once in total, each by the consumer
  *     owning its queue.
+ * (f) delay levels: a consumer owning all 4 queues; one message without
+ *     delay and one each with Message#delayTimeLevel 3, 2, 1 (property DELAY;
+ *     the broker's default levels make those 10 s, 5 s, 1 s). Each must
+ *     arrive once, intact (body, tags, keys, user properties, UNIQ_KEY), on
+ *     the queue the send reported, without DELAY and with REAL_TOPIC,
+ *     REAL_QID and WAIT=false; never before send start + delay, and at most
+ *     3 s after send return + delay. The control message within 3 s.
+ * (g) retry timing: a new group (so %RETRY%<group> is created by its first
+ *     heartbeat) with pollNameServerInteval at ali-ons' 30 s default: the
+ *     namesrv must have the retry route as soon as the consumer has started,
+ *     and the consumer must pull the retry queue at once (ali-ons looks it up
+ *     only right after that heartbeat, then every 30 s). One message fails
+ *     once; the redelivery must come from %RETRY% with reconsumeTimes 1,
+ *     ORIGIN_MESSAGE_ID = the send's msgId, same body/properties/UNIQ_KEY,
+ *     10 s to 13 s after the handler threw.
  *
  * Output: one "PASS name: ..." or "FAIL name: ..." line per case (details on
  * following "  # " lines), then "N passed, M failed" alone on the last line.
@@ -948,6 +963,196 @@ async function caseRebalance(h, t) {
   return `queues ${split[0].join(',')} | ${split[1].join(',')}, ${got[0].length} + ${got[1].length} of ${COUNT} messages`;
 }
 
+// The broker's default messageDelayLevel is "1s 5s 10s 30s 1m 2m ...".
+const DELAY_LEVEL_MS = { 1: 1000, 2: 5000, 3: 10000 };
+const DELAY_LATE_MS = 3000; // how late a delayed delivery may be (loaded CI machine)
+const RETRY_FIRST_DELAY_MS = DELAY_LEVEL_MS[3]; // CONSUMER_SEND_MSG_BACK delayLevel 0 => 3 + reconsumeTimes 0
+
+// Checks one delivery's time against its delay. The broker delivers at store
+// time + delay by its clock, and the store time is after the send started, so
+// an arrival earlier than sendStart + delay is a bug (no tolerance); it may
+// be up to DELAY_LATE_MS later than the delay after the send returned.
+function checkDelayTiming(t, label, s, g, delayMs) {
+  const sinceStart = g.at - s.sendStart;
+  const sinceEnd = g.at - s.sendEnd;
+  t.check(sinceStart >= delayMs, `${label}: arrived ${sinceStart} ms after the send started, before its ${delayMs} ms delay`);
+  t.check(sinceEnd <= delayMs + DELAY_LATE_MS,
+    `${label}: arrived ${sinceEnd} ms after the send returned, more than ${delayMs} + ${DELAY_LATE_MS} ms`);
+  return sinceEnd;
+}
+
+async function caseDelay(h, t) {
+  const n = h.names('f');
+  await h.createTopic(t, n.topic);
+
+  // The consumer first, rebalanced onto all queues, so that each arrival
+  // time is the broker's delivery time plus a long-poll wake-up.
+  const got = [];
+  const consumer = await h.startConsumer(t, n, 'c', {
+    consumeFromWhere: ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET,
+  }, n.topic, async (msg, mq) => {
+    got.push(delivery(msg, mq));
+  });
+  await t.waitFor(`the consumer to own all ${QUEUES} queues`, () => ownedQueueIds(consumer, n.topic).length === QUEUES);
+
+  // A control message without delay, then one per level (longest first, so
+  // the case ends as early as possible).
+  const producer = await h.startProducer(t, n);
+  const plan = [ undefined, 3, 2, 1 ];
+  const sent = [];
+  for (const [ seq, level ] of plan.entries()) {
+    sent.push(await sendOne(producer, n.topic, {
+      seq,
+      tag: level ? `TagDelay${level}` : 'TagNow',
+      body: makeBody(seq, seq === 1 ? 6000 : 200, seq === 1), // level 3 compressed
+      keys: [ `delay-${h.runId}-${seq}`, `ключ-${seq}` ],
+      props: Object.assign(userProps(h, seq), { UNIQ_KEY: uniqKey(), hLevel: String(level || 0) }),
+      delayLevel: level,
+    }));
+  }
+  // The delayed sends are stored in SCHEDULE_TOPIC_XXXX (queue level - 1):
+  // their queueOffset is that queue's, not the topic's.
+  checkSendResults(t, h, sent.filter(s => !s.delayLevel));
+  checkSendResults(t, h, sent.filter(s => s.delayLevel), { freshOffsets: false });
+
+  const lastDue = Math.max(...sent.map(s => s.sendEnd + (DELAY_LEVEL_MS[s.delayLevel] || 0)));
+  try {
+    await t.waitFor(`${sent.length} messages to be delivered`, () => new Set(got.map(g => g.seq)).size >= sent.length,
+      { timeoutMs: lastDue + DELAY_LATE_MS + 2000 - Date.now() });
+  } catch (err) {
+    t.problem(`${err.message}; got seq ${brief(got.map(g => g.seq))}`);
+  }
+  await sleep(GRACE_MS);
+
+  checkExactlyOnce(t, 'delay', sent, got);
+  const timings = [];
+  for (const s of sent) {
+    const g = got.find(x => x.seq === s.seq);
+    if (!g) continue;
+    const label = s.delayLevel ? `level ${s.delayLevel}` : 'control';
+    // ali-ons' msgId is the offset msgId of the stored record: for a delayed
+    // message the send reports the SCHEDULE_TOPIC_XXXX record, the consumer
+    // gets the copy in the real topic. UNIQ_KEY (a property) must survive.
+    const diffs = compareDelivery(n.topic, s, g, { checkIds: !s.delayLevel });
+    t.check(!diffs.length, `${label}: ${diffs.join('; ')}`);
+    t.check(!g.viaRetryWrapper, `${label}: came through the %RETRY% subscription`);
+    const delayMs = DELAY_LEVEL_MS[s.delayLevel] || 0;
+    const ms = checkDelayTiming(t, label, s, g, delayMs);
+    timings.push(`${label} ${(ms / 1000).toFixed(2)} s`);
+    if (!s.delayLevel) continue;
+    t.check(g.queueId === s.queueId, `${label}: delivered to queue ${g.queueId}, sent to ${s.queueId}`);
+    t.check(g.properties.DELAY === undefined, `${label}: delivered with property DELAY=${g.properties.DELAY}`);
+    t.check(g.properties.REAL_TOPIC === n.topic, `${label}: REAL_TOPIC ${g.properties.REAL_TOPIC}, want ${n.topic}`);
+    t.check(g.properties.REAL_QID === String(s.queueId), `${label}: REAL_QID ${g.properties.REAL_QID}, want ${s.queueId}`);
+    t.check(g.properties.WAIT === 'false', `${label}: WAIT ${g.properties.WAIT}, want false`);
+    const addr = /^[0-9A-F]{32}$/.test(String(g.msgId)) ? MessageDecoder.decodeMessageId(g.msgId).address : null;
+    t.check(addr === h.brokerAddr, `${label}: delivered msgId ${g.msgId} does not encode the broker ${h.brokerAddr}`);
+  }
+  return `${sent.length} messages (no delay, levels 3, 2, 1) arrived ${timings.join(', ')} after their send returned`;
+}
+
+async function caseRetryTiming(h, t) {
+  // A group of its own (runId in the name), so %RETRY%<group> does not exist
+  // before this consumer's first heartbeat creates it.
+  const n = h.names('g');
+  const retryTopic = `%RETRY%${n.group}`;
+  await h.createTopic(t, n.topic);
+
+  const got = [];
+  let failedAt = null;
+  // pollNameServerInteval at ali-ons' default (30 s), not the harness' 1 s:
+  // ali-ons looks up the route of the %RETRY% subscription it adds at start
+  // once, right after its first heartbeat has been answered (MQClient#init
+  // heartbeats; MQPushConsumer#init then subscribes the retry topic, and
+  // subscribe() calls updateAllTopicRouterInfo when the topic has no route
+  // yet), and afterwards only every pollNameServerInteval. So the consumer
+  // pulls the retry queue within the 10 s of the first redelivery only if
+  // the broker registered the new retry topic with the namesrv before it
+  // answered that heartbeat.
+  const consumer = await h.startConsumer(t, n, 'c', {
+    consumeFromWhere: ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET,
+    pollNameServerInteval: 30000,
+  }, n.topic, async (msg, mq) => {
+    const d = delivery(msg, mq);
+    got.push(d);
+    if (d.reconsumeTimes === 0 && failedAt === null) {
+      failedAt = Date.now();
+      throw new Error('interop: intentional failure, expect a redelivery after 10 s');
+    }
+  });
+  const readyAt = Date.now();
+
+  // consumer.ready() resolved after its first heartbeat was answered, so the
+  // namesrv must know the retry topic already.
+  try {
+    const route = await h.admin.getTopicRouteInfoFromNameServer(retryTopic, 3000);
+    const qd = route && (route.queueDatas || []).find(q => q.brokerName === BROKER_NAME);
+    t.check(qd && qd.readQueueNums >= 1, `namesrv route for ${retryTopic} right after the consumer started has no readable queue on ${BROKER_NAME}: ${JSON.stringify(route)}`);
+  } catch (err) {
+    t.problem(`namesrv has no route for ${retryTopic} right after the consumer started (its first heartbeat was answered): ${errText(err)}`);
+  }
+  try {
+    await t.waitFor(`the consumer to own ${retryTopic} and all ${QUEUES} queues of the topic`,
+      () => ownedQueueIds(consumer, retryTopic).length > 0 && ownedQueueIds(consumer, n.topic).length === QUEUES,
+      { timeoutMs: 8000 });
+  } catch (err) {
+    throw new Error(`${err.message} (ali-ons looks the retry route up once at start, then every 30 s)`);
+  }
+  const ownedAfter = Date.now() - readyAt;
+
+  const producer = await h.startProducer(t, n);
+  const s = await sendOne(producer, n.topic, {
+    seq: 0,
+    tag: 'TagRetryTiming',
+    body: makeBody(0, 300, true),
+    keys: [ `retry-timing-${h.runId}` ],
+    props: Object.assign(userProps(h, 0), { UNIQ_KEY: uniqKey() }),
+  });
+  checkSendResults(t, h, [ s ]);
+
+  const dropped = () => t.log.count(/retry message no handler/) > 0;
+  try {
+    await t.waitFor('the failed message to come back through the retry topic',
+      () => dropped() || got.some(g => g.reconsumeTimes > 0),
+      { timeoutMs: RETRY_FIRST_DELAY_MS + DELAY_LATE_MS + 5000 });
+  } catch (err) {
+    t.problem(`${err.message}; ${got.length} deliveries, first failed ${failedAt ? `${Date.now() - failedAt} ms ago` : 'never'}`);
+  }
+  t.check(!dropped(), 'ali-ons dropped a message from %RETRY%: "retry message no handler" (no RETRY_TOPIC property?)');
+  await sleep(GRACE_MS);
+
+  t.check(got.length === 2, `${got.length} deliveries (reconsumeTimes ${brief(got.map(g => g.reconsumeTimes))}), want 2`);
+  const [ first, again ] = got;
+  if (first) {
+    const diffs = compareDelivery(n.topic, s, first);
+    t.check(!diffs.length, `first delivery: ${diffs.join('; ')}`);
+    t.check(!first.viaRetryWrapper, 'first delivery came through the %RETRY% subscription');
+  }
+  let dt = null;
+  if (again) {
+    // Same message: body, tags, keys, user properties and UNIQ_KEY (all in
+    // compareDelivery), ORIGIN_MESSAGE_ID = the offset msgId the send reported.
+    const diffs = compareDelivery(n.topic, s, again, { checkIds: false, reconsumeTimes: 1 });
+    t.check(!diffs.length, `redelivery: ${diffs.join('; ')}`);
+    t.check(again.viaRetryWrapper, `redelivery came from ${again.mqTopic}, not from ${retryTopic}`);
+    t.check(again.properties.RETRY_TOPIC === n.topic, `redelivery: RETRY_TOPIC ${again.properties.RETRY_TOPIC}, want ${n.topic}`);
+    t.check(again.properties.ORIGIN_MESSAGE_ID === s.msgId,
+      `redelivery: ORIGIN_MESSAGE_ID ${again.properties.ORIGIN_MESSAGE_ID}, want ${s.msgId}`);
+    if (failedAt !== null) {
+      // The send-back reaches the broker after the handler threw, so the
+      // redelivery is never earlier than failedAt + 10 s.
+      dt = again.at - failedAt;
+      t.check(dt >= RETRY_FIRST_DELAY_MS, `redelivery ${dt} ms after the failure, before the ${RETRY_FIRST_DELAY_MS} ms of level 3`);
+      t.check(dt <= RETRY_FIRST_DELAY_MS + DELAY_LATE_MS,
+        `redelivery ${dt} ms after the failure, more than ${RETRY_FIRST_DELAY_MS} + ${DELAY_LATE_MS} ms`);
+    }
+  }
+  const sendBacks = t.log.count(/consumerSendMessageBack success/);
+  t.check(sendBacks === 1, `CONSUMER_SEND_MSG_BACK succeeded ${sendBacks} time(s), want 1`);
+  return `${retryTopic} pulled ${(ownedAfter / 1000).toFixed(1)} s after start; ` +
+    `redelivered with reconsumeTimes 1 ${dt === null ? '?' : (dt / 1000).toFixed(2)} s after the failure`;
+}
+
 // Smoke cases: only rmq-namesrv is running.
 async function smokeClusterInfo(h, t) {
   const info = await h.clusterInfo();
@@ -982,6 +1187,8 @@ const CASES = [
   { id: 'c', name: 'c-retry-topic', fn: caseRetry },
   { id: 'd', name: 'd-broadcasting', fn: caseBroadcast },
   { id: 'e', name: 'e-clustering-rebalance', fn: caseRebalance },
+  { id: 'f', name: 'f-delay-levels', fn: caseDelay },
+  { id: 'g', name: 'g-retry-timing', fn: caseRetryTiming },
 ];
 const SMOKE_CASES = [
   { id: 's1', name: 'smoke-cluster-info', fn: smokeClusterInfo },

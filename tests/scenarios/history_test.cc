@@ -102,6 +102,7 @@ TEST(History, CleanHistoryPassesEveryChecker) {
   EXPECT_TRUE(check_order(h).empty());
   EXPECT_TRUE(check_aborted_reads(h).empty());
   EXPECT_TRUE(check_phantoms(h).empty());
+  EXPECT_TRUE(check_delays(h).empty());
   EXPECT_TRUE(check_well_formed(h).empty());
   const Summary s = check_all(h);
   EXPECT_TRUE(s.ok());
@@ -111,7 +112,8 @@ TEST(History, CleanHistoryPassesEveryChecker) {
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[0],
             "lost_write=0 unseen_after_heal=0 unexplained_duplicate=0 inconsistent_offset=0 poll_skip=0 "
-            "non_monotonic=0 queue_order=0 key_order=0 aborted_read=0 phantom=0 corrupt=0 malformed=0");
+            "non_monotonic=0 queue_order=0 key_order=0 aborted_read=0 phantom=0 corrupt=0 early_delivery=0 "
+            "malformed=0");
   EXPECT_EQ(lines[1], "duplicates BG: retry=0 stored_twice=0 restart=0 rebalance=0 unexplained=0");
   EXPECT_EQ(lines[2], "duplicates CG: retry=0 stored_twice=0 restart=0 rebalance=0 unexplained=0");
 }
@@ -451,6 +453,16 @@ TEST(History, DeliveredTimedOutSendIsNotAnAbortedRead) {
   EXPECT_TRUE(check_aborted_reads(b.h).empty());
 }
 
+TEST(History, DeliveredRolledBackTransactionIsAnAbortedRead) {
+  Builder b = clean();
+  Send& tx = b.ack(4, 0, -1, 50);  // a transaction its producer rolled back
+  tx.parked = true;
+  tx.outcome = SendOutcome::failed;
+  b.deliver("CG", "c1", 4, q(0), 2, 500);
+  const Violation v = only(check_aborted_reads(b.h), ViolationKind::aborted_read);
+  EXPECT_EQ(v.key, "m4");
+}
+
 // 8. Phantom and corrupt deliveries.
 
 TEST(History, DeliveryOfAMessageNeverSentIsAPhantom) {
@@ -501,6 +513,48 @@ TEST(History, DeliveriesToUndeclaredGroupsAndAfterTheEndAreMalformed) {
 }
 
 // check_all.
+
+// 9. Early delivery of delayed messages.
+
+// m4 is sent at 50 ms with a 5 s delay (acked with its parked offset, so
+// no position of its own) and delivered at `at` from queue 0, offset 2.
+Builder delayed(int64_t at) {
+  Builder b = clean();
+  Send& s = b.ack(4, 0, -1, 50);
+  s.parked = true;
+  s.delay = std::chrono::seconds(5);
+  b.deliver("CG", "c1", 4, q(0), 2, at);
+  b.deliver("BG", "b1", 4, q(0), 2, at);
+  b.deliver("BG", "b2", 4, q(0), 2, at);
+  return b;
+}
+
+TEST(History, DelayedMessageDeliveredAfterItsDelayPassesEveryChecker) {
+  EXPECT_TRUE(check_all(delayed(5'050).h).ok());
+  EXPECT_TRUE(check_all(delayed(9'000).h).ok());
+}
+
+TEST(History, DelayedMessageDeliveredBeforeItsDelayIsEarly) {
+  const Builder b = delayed(5'049);
+  const auto v = check_delays(b.h);
+  ASSERT_EQ(v.size(), 3u);  // CG and each member of BG
+  EXPECT_EQ(v[0].kind, ViolationKind::early_delivery);
+  EXPECT_NAMES(v[0], "message m4 sent t=0.050000000s with a 5000 ms delay was delivered to");
+  EXPECT_NAMES(v[0], "before t=5.050000000s");
+}
+
+TEST(History, AnEarlyRetryOfADelayedMessageIsNotEarly) {
+  Builder b = delayed(6'000);
+  b.deliver("CG", "c2", 4, q(0, "%RETRY%CG"), 0, 5'000, 1);  // a retry comes on its own schedule
+  EXPECT_TRUE(check_delays(b.h).empty());
+}
+
+TEST(History, ParkedAndUnparkedPositionsMustAgree) {
+  Builder b = clean();
+  b.h.sends[0].parked = true;  // but it has an offset
+  b.h.sends[1].delay = std::chrono::seconds(1);  // a delay, not parked
+  EXPECT_EQ(check_well_formed(b.h).size(), 2u);
+}
 
 TEST(History, CheckAllCountsEveryKindAndSortsViolationsByKind) {
   Builder b = clean();
