@@ -21,13 +21,16 @@
 #include <string>
 #include <vector>
 
+#include "common/message_const.h"
 #include "common/message_format.h"
+#include "common/numbers.h"
 #include "remoting/codes.h"
 #include "remoting/header_fields.h"
 #include "remoting/headers_namesrv.h"
 #include "remoting/headers_pull.h"
 #include "remoting/headers_send.h"
 #include "runtime/real/real_runtime.h"
+#include "store/delay_levels.h"
 #include "tools/admin_args.h"
 #include "tools/admin_client.h"
 #include "tools/admin_data.h"
@@ -59,19 +62,23 @@ void print(const std::string& text) { std::fputs(text.c_str(), stdout); }
 
 // ---- topics -------------------------------------------------------------------
 
-Outcome<void> update_topic(Context& c) {
+// The brokers a subcommand's -b BROKER_ADDR or -c CLUSTER names.
+Outcome<std::vector<Master>> chosen_brokers(Context& c) {
   const Flags& f = c.flags;
   if (f.has('b') == f.has('c')) return usage_failure("give exactly one of -b BROKER_ADDR and -c CLUSTER");
-  std::vector<Master> targets;
-  if (f.has('b')) {
-    targets.push_back(Master{"", f.text('b')});
-  } else {
-    auto info = c.admin.cluster_info();
-    if (!info) return info.failure();
-    targets = cluster_masters(*info, f.text('c'));
-    if (targets.empty()) return failure("cluster " + f.text('c') + " has no master broker in the namesrv");
-  }
-  for (const auto& target : targets) {
+  if (f.has('b')) return std::vector<Master>{Master{"", f.text('b')}};
+  auto info = c.admin.cluster_info();
+  if (!info) return info.failure();
+  std::vector<Master> targets = cluster_masters(*info, f.text('c'));
+  if (targets.empty()) return failure("cluster " + f.text('c') + " has no master broker in the namesrv");
+  return targets;
+}
+
+Outcome<void> update_topic(Context& c) {
+  const Flags& f = c.flags;
+  auto targets = chosen_brokers(c);
+  if (!targets) return targets.failure();
+  for (const auto& target : *targets) {
     auto req = RemotingCommand::request(rc::kUpdateAndCreateTopic);
     put_field(req, "topic", f.text('t'));
     put_field(req, "defaultTopic", kAutoCreateTopic);
@@ -89,7 +96,7 @@ Outcome<void> update_topic(Context& c) {
   if (f.boolean('o') && f.has('c')) {
     // Ordered topics in a cluster: the namesrv hands brokerName:queues to producers.
     std::string conf;
-    for (const auto& t : targets)
+    for (const auto& t : *targets)
       conf += fmt::format("{}{}:{}", conf.empty() ? "" : ";", t.broker_name, f.integer('w'));
     auto req = RemotingCommand::request(rc::kPutKvConfig);
     remoting::KvConfigRequestHeader{"ORDER_TOPIC_CONFIG", f.text('t'), conf}.encode(req);
@@ -195,6 +202,41 @@ Outcome<void> broker_status(Context& c) {
   auto t = c.admin.broker_runtime_info(c.flags.text('b'));
   if (!t) return t.failure();
   for (const auto& [k, v] : *t) print(fmt::format("{:<40}: {}\n", k, v));
+  return {};
+}
+
+// Delay levels (reference 8.5) and transactions (8.6) of each broker, from
+// its runtime info.
+Outcome<void> delay_status(Context& c) {
+  auto targets = chosen_brokers(c);
+  if (!targets) return targets.failure();
+  for (const auto& target : *targets) {
+    auto t = c.admin.broker_runtime_info(target.addr);
+    if (!t) return t.failure();
+    print(fmt::format("{}broker {}{}\n", &target == &targets->front() ? "" : "\n", target.addr,
+                      target.broker_name.empty() ? "" : " (" + target.broker_name + ")"));
+    Table table({"#Level", "#Delay", "#Delivered", "#Parked", "#Backlog", "#NextDue"});
+    for (int level = 1;; ++level) {
+      auto offsets = t->find(fmt::format("scheduleMessageOffset_{}", level));
+      if (offsets == t->end()) break;
+      // "delivered,parked", as RocketMQ's broker reports them.
+      const std::string_view v = offsets->second;
+      const size_t comma = std::min(v.find(','), v.size());
+      const int64_t delivered = common::parse_java_long(v.substr(0, comma)).value_or(0);
+      const int64_t parked = common::parse_java_long(v.substr(std::min(comma + 1, v.size()))).value_or(0);
+      const int64_t delay_ms = table_long(*t, fmt::format("scheduleMessageDelay_{}", level));
+      const int64_t due = table_long(*t, fmt::format("scheduleMessageNextDue_{}", level));
+      table.add({std::to_string(level), store::format_delay_levels({delay_ms}), std::to_string(delivered),
+                 std::to_string(parked), std::to_string(parked - delivered), due > 0 ? format_time_ms(due) : "-"});
+    }
+    if (table.rows() == 0) return failure("broker " + target.addr + " reports no delay levels");
+    print(table.render());
+    print(fmt::format("Transactions: {} half message(s) pending, {} committed, {} rolled back, {} given up, {} "
+                      "check(s) sent\n",
+                      table_long(*t, "transactionHalfPending"), table_long(*t, "transactionCommitted"),
+                      table_long(*t, "transactionRolledBack"), table_long(*t, "transactionGivenUp"),
+                      table_long(*t, "transactionChecksSent")));
+  }
   return {};
 }
 
@@ -368,6 +410,7 @@ Outcome<void> send_message(Context& c) {
   common::MessageProperties props;
   if (f.has('c')) props["TAGS"] = f.text('c');
   if (f.has('k')) props["KEYS"] = f.text('k');
+  if (f.has('d')) props[common::kPropDelay] = std::to_string(f.integer('d'));
   const std::string uniq = client_msg_id(c.runtime);
   props["UNIQ_KEY"] = uniq;
   remoting::SendMessageRequestHeader h;
@@ -495,7 +538,11 @@ const std::vector<Subcommand>& subcommands() {
       {{"brokerStatus", "A broker's runtime statistics.",
         {namesrv_flag(), flag('b', "brokerAddr", "BROKER_ADDR", "the broker", K::address).must()}},
        broker_status},
-      {{"consumerProgress", "A consumer group's offsets and lag, per queue.",
+      {{"delayStatus", "Delay levels (delivered, parked, backlog, next due) and transactions of brokers.",
+        {namesrv_flag(), flag('b', "brokerAddr", "BROKER_ADDR", "this broker", K::address),
+         flag('c', "clusterName", "CLUSTER", "every master of this cluster")}},
+       delay_status},
+      {{"consumerProgress", "A consumer group's offsets and lag, per queue (with -g alone, its retry topic too).",
         {namesrv_flag().must(), flag('g', "groupName", "GROUP", "the consumer group").must(),
          flag('t', "topic", "TOPIC", "only this topic (default: every topic the group has offsets for)")}},
        consumer_progress},
@@ -510,7 +557,9 @@ const std::vector<Subcommand>& subcommands() {
         {namesrv_flag().must(), topic_flag(), flag('p', "body", "BODY", "message body").must(),
          flag('k', "keys", "KEYS", "message keys (space-separated)"), flag('c', "tags", "TAGS", "message tag"),
          flag('b', "broker", "BROKER_NAME", "send to this broker group"),
-         flag('i', "qid", "QUEUE_ID", "send to this queue", K::integer).within(0, kMaxInt)}},
+         flag('i', "qid", "QUEUE_ID", "send to this queue", K::integer).within(0, kMaxInt),
+         flag('d', "delayLevel", "LEVEL", "deliver after this delay level's delay (1 = 1s, 2 = 5s, ...)", K::integer)
+             .within(1, 1000)}},
        send_message},
       {{"consumeMessage", "Read messages of a topic from an offset, without committing.",
         {namesrv_flag().must(), topic_flag(),

@@ -2,7 +2,7 @@
 # rmq-admin as an operator uses it, against a real rmq-namesrv and rmq-broker
 # on 127.0.0.1: create a topic, send three messages, read them back by
 # offset, id, key and pull, look at the cluster, the broker and a group's
-# progress, delete the topic; then the failures: bad usage exits 2, an
+# progress and its delay levels, delete the topic; then the failures: bad usage exits 2, an
 # unreachable namesrv or broker exits 1 naming its address, a RocketMQ error
 # answer exits 1 naming the response code.
 #
@@ -148,6 +148,18 @@ check "consumeMessage -c 2 stops at 2" "$([ "$rc" -eq 0 ] && grep -q "^2 message
 run brokerStatus -n "$ns" -b "$broker"
 check "brokerStatus prints msgPutTotalTodayNow, 4 puts (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -Eq "^msgPutTotalTodayNow +: 4$" <<<"$out"; echo $?)"
 
+run sendMessage -n "$ns" -t AdminT -p "in two hours" -d 18
+check "sendMessage -d 18 parks the message (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -q "^Send Status: *SEND_OK" <<<"$out"; echo $?)"
+sleep 0.2
+run delayStatus -b "$broker"
+check "delayStatus shows level 18 (2h) with one message parked, none delivered (rc $rc: $err)" \
+  "$([ "$rc" -eq 0 ] && grep -Eq "^18 +2h +0 +1 +1 +20" <<<"$out" && grep -Eq "^1 +1s +0 +0 +0 +-" <<<"$out" && grep -q "^Transactions: 0 half message" <<<"$out"; echo $?)"
+run delayStatus -n "$ns" -c DefaultCluster
+check "delayStatus -c covers the cluster's masters (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -q "(broker-a)" <<<"$out"; echo $?)"
+expect_usage_now() { run "$@"; check "'rmq-admin $*' exits 2 (got $rc)" "$([ "$rc" -eq 2 ]; echo $?)"; }
+expect_usage_now delayStatus -n "$ns"
+expect_usage_now sendMessage -n "$ns" -t AdminT -p x -d 0
+
 run consumerProgress -n "$ns" -g admin-test-group -t AdminT
 check "consumerProgress lists the topic's queues (rc $rc: $err)" \
   "$([ "$rc" -eq 0 ] && [ "$(grep -c '^AdminT *broker-a' <<<"$out")" -eq 4 ] && grep -q "Diff Total: 3" <<<"$out"; echo $?)"
@@ -163,7 +175,7 @@ check "topicList no longer has it" "$([ "$rc" -eq 0 ] && ! grep -qx AdminT <<<"$
 
 # --- usage and unreachable servers ----------------------------------------------------
 run help
-check "help lists every subcommand" "$([ "$rc" -eq 0 ] && [ "$(grep -cE '^  (updateTopic|deleteTopic|topicList|topicRoute|topicStatus|clusterList|brokerStatus|consumerProgress|queryMsgById|queryMsgByKey|sendMessage|consumeMessage) ' <<<"$out")" -eq 12 ]; echo $?)"
+check "help lists every subcommand" "$([ "$rc" -eq 0 ] && [ "$(grep -cE '^  (updateTopic|deleteTopic|topicList|topicRoute|topicStatus|clusterList|brokerStatus|delayStatus|consumerProgress|queryMsgById|queryMsgByKey|sendMessage|consumeMessage) ' <<<"$out")" -eq 13 ]; echo $?)"
 expect_usage() {  # args...
   run "$@"
   check "'rmq-admin $*' exits 2 with usage on stderr (got $rc)" "$([ "$rc" -eq 2 ] && grep -q "usage:" <<<"$err" && [ -z "$out" ]; echo $?)"
