@@ -201,6 +201,42 @@ client::ClientConfig make_client(const Rig& k, const std::string& ip, const std:
   return {.namesrv_addrs = k.namesrv_addrs, .client_ip = ip, .instance_name = instance};
 }
 
+// A push consumer (instance c<c> on 10.2.0.<c+1>) of `group` on `topic`
+// that records its rebalances and deliveries in the rig's history until
+// `stop`; `listener` answers each delivery.
+using RecordingListener = std::function<client::ConsumeResult(const client::ReceivedMessage&, const h::Delivery&)>;
+void recording_consumer(rt::Runtime& rt, Rig& k, const std::string& group, const std::string& topic, int c,
+                        int32_t max_reconsume, const bool& stop, const RecordingListener& listener) {
+  client::MqClient mq(rt, make_client(k, fmt::format("10.2.0.{}", c + 1), fmt::format("c{}", c)));
+  mq.start();
+  client::PushConsumer pc(mq, {.group = group,
+                               .consume_from = client::ConsumeFrom::first_offset,
+                               .max_reconsume_times = max_reconsume});
+  pc.subscribe(topic);
+  const std::string id = mq.client_id();
+  pc.on_rebalance([&](const std::vector<client::MessageQueue>& owned) {
+    h::Rebalance rb{.group = group, .consumer = id, .at = rt.now()};
+    for (const auto& q : owned) rb.owned.insert({q.topic, q.broker_name, q.queue_id});
+    k.hist.rebalances.push_back(std::move(rb));
+  });
+  pc.start([&](const client::ReceivedMessage& m) {
+    h::Delivery d{.group = group,
+                  .consumer = id,
+                  .key = m.keys,
+                  .msg_id = m.msg_id,
+                  .queue = {m.queue.topic, m.queue.broker_name, m.queue.queue_id},
+                  .queue_offset = m.queue_offset,
+                  .body_digest = m.body,
+                  .reconsume_times = m.reconsume_times,
+                  .at = rt.now()};
+    k.hist.deliveries.push_back(d);
+    return listener(m, d);
+  });
+  while (!stop) rt.sleep_for(1s);
+  pc.shutdown();
+  mq.stop();
+}
+
 void delay_producer(rt::Runtime& rt, DelayState& s, int p, int count) {
   client::MqClient mq(rt, make_client(s.rig, fmt::format("10.1.0.{}", p + 1), fmt::format("p{}", p)));
   mq.start();
@@ -240,36 +276,15 @@ void delay_producer(rt::Runtime& rt, DelayState& s, int p, int count) {
 }
 
 void delay_consumer(rt::Runtime& rt, DelayState& s, int c) {
-  client::MqClient mq(rt, make_client(s.rig, fmt::format("10.2.0.{}", c + 1), fmt::format("c{}", c)));
-  mq.start();
-  client::PushConsumer pc(mq, {.group = "CG", .consume_from = client::ConsumeFrom::first_offset});
-  pc.subscribe(kDelayTopic);
-  const std::string id = mq.client_id();
-  pc.on_rebalance([&](const std::vector<client::MessageQueue>& owned) {
-    h::Rebalance rb{.group = "CG", .consumer = id, .at = rt.now()};
-    for (const auto& q : owned) rb.owned.insert({q.topic, q.broker_name, q.queue_id});
-    s.rig.hist.rebalances.push_back(std::move(rb));
-  });
-  pc.start([&](const client::ReceivedMessage& m) {
-    h::Delivery d{.group = "CG",
-                  .consumer = id,
-                  .key = m.keys,
-                  .msg_id = m.msg_id,
-                  .queue = {m.queue.topic, m.queue.broker_name, m.queue.queue_id},
-                  .queue_offset = m.queue_offset,
-                  .body_digest = m.body,
-                  .reconsume_times = m.reconsume_times,
-                  .at = rt.now()};
-    s.rig.hist.deliveries.push_back(d);
-    // Some first and second deliveries fail: retries at levels 3 and 4.
-    const bool ok = m.reconsume_times >= 2 || rt.random().below(8) != 0;
-    s.calls.push_back({"CG", m.keys, m.reconsume_times, m.queue.topic != kDelayTopic, ok, rt.now(), m.store_timestamp});
-    if (ok) s.consumed.insert(m.keys);
-    return ok ? client::ConsumeResult::success : client::ConsumeResult::reconsume_later;
-  });
-  while (!s.consumers_stop) rt.sleep_for(1s);
-  pc.shutdown();
-  mq.stop();
+  recording_consumer(rt, s.rig, "CG", kDelayTopic, c, -1, s.consumers_stop,
+                     [&](const client::ReceivedMessage& m, const h::Delivery&) {
+                       // Some first and second deliveries fail: retries at levels 3 and 4.
+                       const bool ok = m.reconsume_times >= 2 || rt.random().below(8) != 0;
+                       s.calls.push_back({"CG", m.keys, m.reconsume_times, m.queue.topic != kDelayTopic, ok, rt.now(),
+                                          m.store_timestamp});
+                       if (ok) s.consumed.insert(m.keys);
+                       return ok ? client::ConsumeResult::success : client::ConsumeResult::reconsume_later;
+                     });
 }
 
 // The delay-crash timing rules, by the broker's clock.
@@ -428,43 +443,21 @@ void retry_producer(rt::Runtime& rt, RetryState& s, int count) {
 
 void retry_consumer(rt::Runtime& rt, RetryState& s, const std::string& group, int c) {
   const bool dlq = group != "CG";
-  client::MqClient mq(rt, make_client(s.rig, fmt::format("10.2.0.{}", c + 1), fmt::format("c{}", c)));
-  mq.start();
-  client::PushConsumer pc(mq, {.group = group,
-                               .consume_from = client::ConsumeFrom::first_offset,
-                               .max_reconsume_times = kMaxReconsume});
-  pc.subscribe(dlq ? remoting::dlq_topic("CG") : kRetryTopic);
-  const std::string id = mq.client_id();
-  pc.on_rebalance([&](const std::vector<client::MessageQueue>& owned) {
-    h::Rebalance rb{.group = group, .consumer = id, .at = rt.now()};
-    for (const auto& q : owned) rb.owned.insert({q.topic, q.broker_name, q.queue_id});
-    s.rig.hist.rebalances.push_back(std::move(rb));
-  });
-  pc.start([&](const client::ReceivedMessage& m) {
-    s.rig.hist.deliveries.push_back({.group = group,
-                                     .consumer = id,
-                                     .key = m.keys,
-                                     .msg_id = m.msg_id,
-                                     .queue = {m.queue.topic, m.queue.broker_name, m.queue.queue_id},
-                                     .queue_offset = m.queue_offset,
-                                     .body_digest = m.body,
-                                     .reconsume_times = m.reconsume_times,
-                                     .at = rt.now()});
-    if (dlq) {
-      s.settled.insert(m.keys);
-      s.calls.push_back({group, m.keys, m.reconsume_times, true, true, rt.now(), m.store_timestamp});
-      return client::ConsumeResult::success;
-    }
-    rt.sleep_for(Duration(rt.random().below(50'000'000)));  // some work
-    auto plan = s.fail_times.find(m.keys);
-    const bool ok = plan != s.fail_times.end() && m.reconsume_times >= plan->second;
-    s.calls.push_back({group, m.keys, m.reconsume_times, m.queue.topic != kRetryTopic, ok, rt.now(), m.store_timestamp});
-    if (ok) s.settled.insert(m.keys);
-    return ok ? client::ConsumeResult::success : client::ConsumeResult::reconsume_later;
-  });
-  while (!s.consumers_stop) rt.sleep_for(1s);
-  pc.shutdown();
-  mq.stop();
+  recording_consumer(rt, s.rig, group, dlq ? remoting::dlq_topic("CG") : kRetryTopic, c, kMaxReconsume,
+                     s.consumers_stop, [&](const client::ReceivedMessage& m, const h::Delivery&) {
+                       if (dlq) {
+                         s.settled.insert(m.keys);
+                         s.calls.push_back({group, m.keys, m.reconsume_times, true, true, rt.now(), m.store_timestamp});
+                         return client::ConsumeResult::success;
+                       }
+                       rt.sleep_for(Duration(rt.random().below(50'000'000)));  // some work
+                       auto plan = s.fail_times.find(m.keys);
+                       const bool ok = plan != s.fail_times.end() && m.reconsume_times >= plan->second;
+                       s.calls.push_back({group, m.keys, m.reconsume_times, m.queue.topic != kRetryTopic, ok, rt.now(),
+                                          m.store_timestamp});
+                       if (ok) s.settled.insert(m.keys);
+                       return ok ? client::ConsumeResult::success : client::ConsumeResult::reconsume_later;
+                     });
 }
 
 void check_retry_schedule(RetryState& s) {
@@ -613,34 +606,12 @@ void tx_producer(rt::Runtime& rt, TxState& s, int p) {
 }
 
 void tx_consumer(rt::Runtime& rt, TxState& s, int c) {
-  client::MqClient mq(rt, make_client(s.rig, fmt::format("10.2.0.{}", c + 1), fmt::format("c{}", c)));
-  mq.start();
-  client::PushConsumer pc(mq, {.group = "CG", .consume_from = client::ConsumeFrom::first_offset});
-  pc.subscribe(kTxTopic);
-  const std::string id = mq.client_id();
-  pc.on_rebalance([&](const std::vector<client::MessageQueue>& owned) {
-    h::Rebalance rb{.group = "CG", .consumer = id, .at = rt.now()};
-    for (const auto& q : owned) rb.owned.insert({q.topic, q.broker_name, q.queue_id});
-    s.rig.hist.rebalances.push_back(std::move(rb));
-  });
-  pc.start([&](const client::ReceivedMessage& m) {
-    h::Delivery d{.group = "CG",
-                  .consumer = id,
-                  .key = m.keys,
-                  .msg_id = m.msg_id,
-                  .queue = {m.queue.topic, m.queue.broker_name, m.queue.queue_id},
-                  .queue_offset = m.queue_offset,
-                  .body_digest = m.body,
-                  .reconsume_times = m.reconsume_times,
-                  .at = rt.now()};
-    s.positions[m.keys].insert({d.queue, d.queue_offset});
-    s.delivered.insert(m.keys);
-    s.rig.hist.deliveries.push_back(std::move(d));
-    return client::ConsumeResult::success;
-  });
-  while (!s.consumers_stop) rt.sleep_for(1s);
-  pc.shutdown();
-  mq.stop();
+  recording_consumer(rt, s.rig, "CG", kTxTopic, c, -1, s.consumers_stop,
+                     [&](const client::ReceivedMessage& m, const h::Delivery& d) {
+                       s.positions[m.keys].insert({d.queue, d.queue_offset});
+                       s.delivered.insert(m.keys);
+                       return client::ConsumeResult::success;
+                     });
 }
 
 RunResult run_transaction_crash_impl(uint64_t seed, const RunOptions& opts) {

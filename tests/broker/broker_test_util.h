@@ -6,6 +6,9 @@
 
 #include <boost/json.hpp>
 
+#include <map>
+#include <string>
+
 #include "broker/broker.h"
 #include "common/json.h"
 #include "common/message_format.h"
@@ -177,6 +180,17 @@ inline RemotingCommand heartbeat(remoting::RpcClient& c, const std::string& addr
 inline int64_t header_int(const RemotingCommand& c, const char* name) {
   auto v = c.field(name);
   return v ? std::stoll(std::string(*v)) : INT64_MIN;
+}
+
+// GET_BROKER_RUNTIME_INFO's table; empty when it did not answer.
+inline std::map<std::string, std::string> runtime_info(remoting::RpcClient& c, const std::string& addr) {
+  auto r = c.invoke(addr, RemotingCommand::request(rc::kGetBrokerRuntimeInfo), 5s);
+  std::map<std::string, std::string> out;
+  if (!r) return out;
+  auto v = json::parse_lenient(text(r->body));
+  if (!v) return out;
+  for (const auto& [k, val] : v->as_object().at("table").as_object()) out[std::string(k)] = std::string(val.as_string());
+  return out;
 }
 
 }  // namespace rmq::broker::test_util

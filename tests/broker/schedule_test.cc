@@ -19,16 +19,6 @@ RemotingCommand send_delayed(remoting::RpcClient& c, const std::string& addr, co
   return send(c, addr, topic, queue, body, "TagA", 0, {{"DELAY", level}});
 }
 
-std::map<std::string, std::string> runtime_info(remoting::RpcClient& c, const std::string& addr) {
-  auto r = c.invoke(addr, RemotingCommand::request(rc::kGetBrokerRuntimeInfo), 5s);
-  std::map<std::string, std::string> out;
-  if (!r) return out;
-  auto v = json::parse_lenient(text(r->body));
-  if (!v) return out;
-  for (const auto& [k, val] : v->as_object().at("table").as_object()) out[std::string(k)] = std::string(val.as_string());
-  return out;
-}
-
 // Every message of `topic` queue `q`, waiting up to `limit` for `want` of them.
 std::vector<common::StoredMessage> drain(rt::Runtime& rt, remoting::RpcClient& c, const std::string& addr,
                                          const std::string& topic, int32_t q, size_t want, rt::Duration limit) {

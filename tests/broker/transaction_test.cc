@@ -70,16 +70,6 @@ int64_t max_offset(remoting::RpcClient& c, const std::string& addr, const std::s
   return r ? header_int(*r, "offset") : -1;
 }
 
-std::map<std::string, std::string> runtime_info(remoting::RpcClient& c, const std::string& addr) {
-  auto r = c.invoke(addr, RemotingCommand::request(rc::kGetBrokerRuntimeInfo), 5s);
-  std::map<std::string, std::string> out;
-  if (!r) return out;
-  auto v = json::parse_lenient(text(r->body));
-  if (!v) return out;
-  for (const auto& [k, val] : v->as_object().at("table").as_object()) out[std::string(k)] = std::string(val.as_string());
-  return out;
-}
-
 // A producer connection that registers its group by heartbeat and records
 // the CHECK_TRANSACTION_STATE requests the broker sends on it.
 struct CheckedProducer {
