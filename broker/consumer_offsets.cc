@@ -1,5 +1,9 @@
 #include "broker/consumer_offsets.h"
 
+#include <algorithm>
+
+#include "runtime/unlock_guard.h"
+
 namespace rmq::broker {
 
 namespace {
@@ -28,7 +32,7 @@ void ConsumerOffsets::commit(const std::string& group, const std::string& topic,
   auto& slot = table_.offset_table[store::consumer_offset_key(topic, group)][queue_id];
   if (slot == offset) return;
   slot = offset;
-  dirty_ = true;
+  ++version_;
 }
 
 std::optional<int64_t> ConsumerOffsets::query(const std::string& group, const std::string& topic,
@@ -60,22 +64,22 @@ std::vector<std::string> ConsumerOffsets::topics_of_group(const std::string& gro
 
 void ConsumerOffsets::remove_topic(const std::string& topic) {
   std::erase_if(table_.offset_table, [&](const auto& kv) { return split_key(kv.first).first == topic; });
-  dirty_ = true;
+  ++version_;
 }
 
 void ConsumerOffsets::remove_group(const std::string& group) {
   std::erase_if(table_.offset_table, [&](const auto& kv) { return split_key(kv.first).second == group; });
-  dirty_ = true;
+  ++version_;
 }
 
 rt::Result<void> ConsumerOffsets::persist() {
-  if (!dirty_) return {};
+  if (saved_version_ == version_) return {};
   if (auto r = save_.lock(); !r) return r;
-  dirty_ = false;
+  rt::UnlockGuard unlock(save_);  // also when cancelled mid-save
+  const uint64_t version = version_;
   const store::ConsumerOffsetTable snapshot = table_;
   auto saved = store::save_consumer_offsets(rt_.fs(), path_, snapshot);
-  if (!saved) dirty_ = true;
-  save_.unlock();
+  if (saved) saved_version_ = std::max(saved_version_, version);
   return saved;
 }
 

@@ -35,7 +35,8 @@ class ConsumerOffsets {
   rt::Runtime& rt_;
   std::string path_;
   store::ConsumerOffsetTable table_;
-  bool dirty_ = false;
+  uint64_t version_ = 0;        // bumped by every change
+  uint64_t saved_version_ = 0;  // the newest version the file holds
   rt::Mutex save_;
 };
 

@@ -7,6 +7,7 @@
 #include "common/message_const.h"
 #include "common/numbers.h"
 #include "runtime/assert.h"
+#include "runtime/unlock_guard.h"
 #include "store/delay_levels.h"
 
 namespace rmq::broker {
@@ -29,8 +30,18 @@ struct ScheduleService::Level {
   int32_t level;
   int64_t delay_ms;
   int64_t offset = 0;
+  // Delivered units whose re-stored copy may not be synced yet: (unit
+  // offset, CommitLog end of the copy), oldest first. The progress saved is
+  // the first of them: after a power loss they are delivered again.
+  std::deque<std::pair<int64_t, int64_t>> unsynced;
   rt::Event arrived;
   bool failing = false;  // the last re-store failed (logged once per streak)
+
+  void forget_synced(int64_t synced) {
+    while (!unsynced.empty() && unsynced.front().second <= synced) unsynced.pop_front();
+  }
+  // The offset to save: every unit below it was delivered durably.
+  int64_t durable_offset() const { return unsynced.empty() ? offset : unsynced.front().first; }
 };
 
 ScheduleService::ScheduleService(rt::Runtime& rt, const BrokerConfig& cfg, store::MessageStore& store)
@@ -58,7 +69,7 @@ rt::Result<void> ScheduleService::load() {
       rt_.log(rt::LogLevel::warn, fmt::format("delay level {}: saved offset {} is outside its queue's [{}, {}]; "
                                               "going on from {}",
                                               lv->level, saved, min, max, lv->offset));
-      dirty_ = true;
+      ++version_;
     }
   }
   return {};
@@ -124,12 +135,12 @@ rt::Duration ScheduleService::deliver_due(Level& lv) {
   for (;;) {
     auto units = store_.units(common::kScheduleTopic, qid, lv.offset, kUnitsPerRead);
     if (!units) {
-      if (units.error().code() == rt::Errc::not_found) {
-        const int64_t min = store_.min_offset(common::kScheduleTopic, qid);
+      const int64_t min = store_.min_offset(common::kScheduleTopic, qid);
+      if (units.error().code() == rt::Errc::not_found && lv.offset < min) {
         rt_.log(rt::LogLevel::error, fmt::format("delay level {}: offset {} aged out of its queue; going on from {}",
                                                  lv.level, lv.offset, min));
-        lv.offset = std::max(lv.offset, min);
-        dirty_ = true;
+        lv.offset = min;
+        ++version_;
         continue;
       }
       rt_.log(rt::LogLevel::warn, fmt::format("delay level {}: reading its queue at {}: {}", lv.level, lv.offset,
@@ -139,9 +150,9 @@ rt::Duration ScheduleService::deliver_due(Level& lv) {
     if (units->empty()) return rt::kForever;  // until a unit arrives
     for (const store::CqUnit& u : *units) {
       const int64_t now = rt_.wall_ms();
-      int64_t due = u.tags_code;
-      // Further ahead than the level's delay: the clock went back; due now.
-      if (due > common::sat_add(now, lv.delay_ms)) due = now;
+      // Further ahead than the level's delay: the clock went back. Due a
+      // full delay from now, so never before its time by the clock.
+      const int64_t due = std::min(u.tags_code, common::sat_add(now, lv.delay_ms));
       if (due > now) return std::min<rt::Duration>(std::chrono::milliseconds(due - now), kLongestWait);
       auto rec = store_.read_unit(u);
       if (!rec && rec.error().code() != rt::Errc::not_found) {
@@ -161,19 +172,31 @@ rt::Duration ScheduleService::deliver_due(Level& lv) {
       }
       if (m) {
         auto put = store_.put(std::move(*m));
-        if (!put.ok()) {
+        const bool stored = put.ok() || put.status == store::PutStatus::flush_disk_timeout;
+        const bool hopeless = put.status == store::PutStatus::message_illegal ||
+                              put.status == store::PutStatus::properties_size_exceeded;
+        if (!stored && !hopeless) {
           if (!lv.failing)
             rt_.log(rt::LogLevel::warn, fmt::format("delay level {}: re-storing offset {} failed ({}: {}); retrying",
                                                     lv.level, lv.offset, store::to_string(put.status), put.detail));
           lv.failing = true;
           return kRetryDelay;
         }
+        if (hopeless)
+          rt_.log(rt::LogLevel::error, fmt::format("delay level {}: offset {} can never be re-stored ({}: {}); skipped",
+                                                   lv.level, lv.offset, store::to_string(put.status), put.detail));
         if (lv.failing) rt_.log(rt::LogLevel::info, fmt::format("delay level {}: delivering again", lv.level));
         lv.failing = false;
-        ++delivered_;
+        if (stored) {
+          ++delivered_;
+          // Stored, maybe not synced yet (ASYNC_FLUSH, or a flush timeout).
+          lv.forget_synced(store_.synced());
+          const int64_t end = put.physical_offset + put.bytes;
+          if (end > store_.synced()) lv.unsynced.emplace_back(lv.offset, end);
+        }
       }
       ++lv.offset;
-      dirty_ = true;
+      ++version_;
     }
   }
 }
@@ -194,8 +217,14 @@ std::optional<common::StoredMessage> ScheduleService::unparked(const common::Sto
   m.topic = topic->second;
   m.queue_id = *queue_id;
   props.erase(common::kPropDelay);
+  // WAIT=false as RocketMQ adds it, unless that would make the properties
+  // too long to store (the delivery matters more than the flag).
   props[common::kPropWait] = "false";
   m.properties = common::encode_properties(props);
+  if (m.properties.size() > common::kPropertiesBytesMax) {
+    props.erase(common::kPropWait);
+    m.properties = common::encode_properties(props);
+  }
   return m;
 }
 
@@ -229,15 +258,23 @@ void ScheduleService::persist_loop() {
 }
 
 rt::Result<void> ScheduleService::persist() {
-  if (!dirty_) return {};
+  if (saved_version_ == version_) return {};
   if (auto r = save_.lock(); !r) return r;
-  dirty_ = false;
+  rt::UnlockGuard unlock(save_);
+  const uint64_t version = version_;
+  const int64_t synced = store_.synced();
   store::DelayOffsetTable t;
-  for (const auto& lv : levels_) t.offset_table[lv->level] = lv->offset;
+  for (const auto& lv : levels_) {
+    lv->forget_synced(synced);
+    t.offset_table[lv->level] = lv->durable_offset();
+  }
   auto saved = store::save_delay_offsets(rt_.fs(), path_, t);
-  if (!saved) dirty_ = true;
-  save_.unlock();
-  return saved;
+  if (!saved) return saved;
+  // Unsynced deliveries saved as not yet done are saved again later.
+  bool all_durable = true;
+  for (const auto& lv : levels_) all_durable = all_durable && lv->unsynced.empty();
+  if (all_durable) saved_version_ = std::max(saved_version_, version);
+  return {};
 }
 
 }  // namespace rmq::broker

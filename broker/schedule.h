@@ -15,21 +15,24 @@
 // RocketMQ. Nothing is delivered before its time by the broker's clock.
 //
 // Progress: the offset of each level's next unit, advanced only after the
-// re-store was acknowledged by the store (so under SYNC_FLUSH it is on disk),
-// saved to config/delayOffset.json every flush_delay_offset_interval (10 s)
-// and at stop(). After a crash delivery goes on from the saved offsets, so a
+// re-store was acknowledged by the store; saved to config/delayOffset.json
+// every flush_delay_offset_interval (10 s) and at stop(), but never past a
+// delivery whose copy is not synced yet (ASYNC_FLUSH, or a flush timeout),
+// so even a power loss after the save cannot lose a delivered message. After a crash delivery goes on from the saved offsets, so a
 // message delivered in the last interval before the crash is delivered again
 // (a second copy in the real queue: RocketMQ's at-least-once). Offsets are
 // corrected into each queue's [min, max] at load. A message due while the
 // broker was down is delivered within a second of the restart.
 //
-// A unit whose record is gone (aged out) is skipped with an error log; a
-// failed re-store is retried after retry_delay, from the same unit.
+// A unit whose record is gone (aged out), or whose copy can never be stored
+// (too large), is skipped with an error log; any other failed re-store is
+// retried after a second, from the same unit.
 //
 // All on one runtime: park() and status() never suspend; load(), start()'s
 // tasks and stop() do.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -98,7 +101,8 @@ class ScheduleService {
   store::MessageStore& store_;
   std::string path_;
   std::vector<std::unique_ptr<Level>> levels_;  // index = level - 1
-  bool dirty_ = false;
+  uint64_t version_ = 0;        // bumped by every change of progress
+  uint64_t saved_version_ = 0;  // what the file holds, when fully durable
   rt::Mutex save_;
   std::vector<rt::Task> tasks_;
   bool started_ = false;

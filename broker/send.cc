@@ -19,8 +19,11 @@ using remoting::RemotingCommand;
 
 namespace {
 
-// Java clients from V3_5_8 (ordinal 121) say how often a retry may run.
+// Java clients from V3_4_9 (ordinal 121) say how often a retry may run.
 constexpr int32_t kVersionWithMaxReconsumeTimes = 121;
+// Limits on what a half message makes the broker remember.
+constexpr size_t kHalfGroupBytesMax = 255;
+constexpr size_t kHalfUniqKeyBytesMax = 128;
 
 // `props` with `extra` appended, keeping the trailing separator rule.
 std::string with_properties(std::string props, std::string_view extra) {
@@ -143,6 +146,18 @@ Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
   if (half && cfg_.reject_transaction_message)
     return error_reply(req, rs::kNoPermission,
                        "the broker[" + cfg_.broker_name + "] sending transaction message is forbidden");
+  if (half) {
+    // What the broker keeps for every pending transaction stays small.
+    auto pgroup = props_map.find(common::kPropProducerGroup);
+    auto uniq = props_map.find(common::kPropUniqKey);
+    if (pgroup == props_map.end() || pgroup->second.empty() || pgroup->second.size() > kHalfGroupBytesMax)
+      return error_reply(req, rs::kMessageIllegal,
+                         fmt::format("a transactional message needs a {} of 1 to {} bytes", common::kPropProducerGroup,
+                                     kHalfGroupBytesMax));
+    if (uniq != props_map.end() && uniq->second.size() > kHalfUniqKeyBytesMax)
+      return error_reply(req, rs::kMessageIllegal, fmt::format("a transactional message's {} is longer than {} bytes",
+                                                               common::kPropUniqKey, kHalfUniqKeyBytesMax));
+  }
   auto delay = ScheduleService::delay_level(props_map);
   if (!delay) return error_reply(req, rs::kMessageIllegal, delay.error().detail());
   if (to_dlq && *delay > 0) {

@@ -1,4 +1,5 @@
 #include "broker/subscription_groups.h"
+#include "runtime/unlock_guard.h"
 
 namespace rmq::broker {
 
@@ -44,9 +45,9 @@ rt::Result<void> SubscriptionGroups::persist() {
   ++table_.data_version.counter;
   table_.data_version.timestamp = rt_.wall_ms();
   if (auto r = save_.lock(); !r) return r;
+  rt::UnlockGuard unlock(save_);  // also when cancelled mid-save
   const store::SubscriptionGroupTable snapshot = table_;
   auto saved = store::save_subscription_groups(rt_.fs(), path_, snapshot);
-  save_.unlock();
   return saved;
 }
 

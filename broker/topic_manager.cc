@@ -1,4 +1,5 @@
 #include "broker/topic_manager.h"
+#include "runtime/unlock_guard.h"
 
 #include <algorithm>
 
@@ -65,11 +66,11 @@ rt::Result<void> TopicManager::persist() {
   ++table_.data_version.counter;
   table_.data_version.timestamp = rt_.wall_ms();
   if (auto r = save_.lock(); !r) return r;
+  rt::UnlockGuard unlock(save_);  // also when cancelled mid-save
   // Saves the table as it is when the lock is ours: a later change waiting
   // behind us saves again, so the file always ends with the newest table.
   const store::TopicConfigTable snapshot = table_;
   auto saved = store::save_topics(rt_.fs(), path_, snapshot);
-  save_.unlock();
   if (!saved) return saved;
   if (on_change_) on_change_();
   return {};

@@ -83,15 +83,20 @@ rt::Result<void> TransactionService::ensure_topics() {
 // ---------------------------------------------------------------------------
 // State
 
+std::string TransactionService::transaction_id(const std::string& group, const std::string& uniq, int64_t offset) {
+  if (uniq.empty()) return fmt::format("@{}", offset);
+  return group + "/" + uniq;
+}
+
 TransactionService::Half TransactionService::half_of(const StoredMessage& m) {
   const MessageProperties props = common::decode_properties(m.properties);
   Half h;
   h.offset = m.queue_offset;
   h.phys = m.physical_offset;
   h.size = static_cast<int32_t>(common::stored_size(m));
-  h.txn = property(props, common::kPropUniqKey);
-  if (h.txn.empty()) h.txn = fmt::format("@{}", m.queue_offset);
+  h.uniq = property(props, common::kPropUniqKey);
   h.group = property(props, common::kPropProducerGroup);
+  h.txn = transaction_id(h.group, h.uniq, m.queue_offset);
   h.real_topic = property(props, common::kPropRealTopic);
   h.born_ms = m.born_timestamp;
   h.store_ms = m.store_timestamp;
@@ -134,7 +139,11 @@ std::vector<int64_t> TransactionService::pending_of(const std::string& txn) cons
 }
 
 void TransactionService::resolve(const std::string& txn, Outcome outcome, const std::vector<int64_t>& offsets) {
-  resolved_[txn] = Resolved{outcome, rt_.now()};
+  int64_t max_offset = -1;
+  if (auto old = resolved_.find(txn); old != resolved_.end()) max_offset = old->second.max_offset;
+  for (int64_t off : offsets) max_offset = std::max(max_offset, off);
+  for (int64_t off : pending_of(txn)) max_offset = std::max(max_offset, off);
+  resolved_[txn] = Resolved{outcome, rt_.now(), max_offset};
   for (int64_t off : offsets) {
     remove_pending(off);
     if (off >= check_offset_) done_offsets_.insert(off);
@@ -181,7 +190,8 @@ rt::Result<void> TransactionService::ingest() {
   std::vector<int64_t> repairs;  // pending copies of transactions an op record settled
   for (;;) {
     auto units = store_.units(common::kTransOpHalfTopic, kHalfQueueId, op_scan_, kUnitsPerRead);
-    if (!units && units.error().code() == rt::Errc::not_found) {
+    if (!units && units.error().code() == rt::Errc::not_found &&
+        op_scan_ < store_.min_offset(common::kTransOpHalfTopic, kHalfQueueId)) {
       op_scan_ = store_.min_offset(common::kTransOpHalfTopic, kHalfQueueId);
       continue;
     }
@@ -189,6 +199,7 @@ rt::Result<void> TransactionService::ingest() {
     if (units->empty()) break;
     for (const store::CqUnit& u : *units) {
       auto rec = store_.read_unit(u);
+      if (!rec && rec.error().code() != rt::Errc::not_found) return rec.error();  // again next pass
       const int64_t at = op_scan_;
       int64_t half = -1;
       if (rec && rec->message.topic == common::kTransOpHalfTopic) {
@@ -215,7 +226,8 @@ rt::Result<void> TransactionService::ingest() {
   for (;;) {
     if (pending_.size() >= kPendingMax) break;
     auto units = store_.units(common::kTransHalfTopic, kHalfQueueId, half_scan_, kUnitsPerRead);
-    if (!units && units.error().code() == rt::Errc::not_found) {
+    if (!units && units.error().code() == rt::Errc::not_found &&
+        half_scan_ < store_.min_offset(common::kTransHalfTopic, kHalfQueueId)) {
       half_scan_ = store_.min_offset(common::kTransHalfTopic, kHalfQueueId);
       continue;
     }
@@ -223,6 +235,10 @@ rt::Result<void> TransactionService::ingest() {
     if (units->empty()) break;
     for (const store::CqUnit& u : *units) {
       auto rec = store_.read_unit(u);
+      if (!rec && rec.error().code() != rt::Errc::not_found) {
+        if (auto w = write_ops(repairs); !w) return w;
+        return rec.error();  // a read error: this half again next pass
+      }
       const int64_t at = half_scan_;
       half_scan_ = at + 1;
       if (!rec || rec->message.topic != common::kTransHalfTopic || rec->message.queue_offset != at) {
@@ -237,14 +253,23 @@ rt::Result<void> TransactionService::ingest() {
         // its check copies stood for).
         for (int64_t other : pending_of(h.txn)) repairs.push_back(other);
         if (!resolved_.count(h.txn)) resolve(h.txn, Outcome::done, pending_of(h.txn));
-      } else if (resolved_.count(h.txn)) {
+      } else if (auto r = resolved_.find(h.txn); r != resolved_.end() && !new_transaction(h, r->second)) {
         repairs.push_back(at);  // another half of a settled transaction
       } else {
+        if (r != resolved_.end()) resolved_.erase(r);  // the producer reused the message: a new transaction
         add_pending(h);
       }
     }
   }
   return write_ops(repairs);
+}
+
+bool TransactionService::new_transaction(const Half& h, const Resolved& settled) {
+  // The broker's own check copies carry TRANSACTION_CHECK_TIMES; a producer's
+  // half stored after the settled ones is the message sent again, as a new
+  // transaction (Java keeps a reused Message's UNIQ_KEY). A producer's retry
+  // of the same send lies below the half its END_TRANSACTION named.
+  return h.check_times == 0 && h.offset > settled.max_offset;
 }
 
 void TransactionService::advance_offsets() {
@@ -274,13 +299,17 @@ rt::Result<void> TransactionService::repair_committed() {
   // one append in two): find it through the index by UNIQ_KEY.
   std::map<std::string, Half> firsts;  // txn -> its pending half
   for (const auto& [off, h] : pending_)
-    if (h.txn.front() != '@' && !h.real_topic.empty()) firsts.emplace(h.txn, h);
+    if (!h.uniq.empty() && !h.real_topic.empty()) firsts.emplace(h.txn, h);
   int repaired = 0;
   for (const auto& [txn, h] : firsts) {
-    auto found = store_.query_by_key(h.real_topic, txn, 32, common::sat_sub(h.store_ms, 1000), INT64_MAX);
+    auto found = store_.query_by_key(h.real_topic, h.uniq, 32, common::sat_sub(h.store_ms, 1000), INT64_MAX);
     if (!found) return found.error();
+    // Committed from this transaction's halves: at or after its first one.
     const bool committed = std::any_of(found->begin(), found->end(), [&](const store::StoredRecord& r) {
-      return (r.message.sys_flag & common::kSysFlagTransactionMask) == common::kSysFlagTransactionCommit;
+      const auto p = common::decode_properties(r.message.properties);
+      auto g = p.find(common::kPropProducerGroup);
+      return (r.message.sys_flag & common::kSysFlagTransactionMask) == common::kSysFlagTransactionCommit &&
+             g != p.end() && g->second == h.group && r.message.store_timestamp >= h.store_ms;
     });
     if (!committed) continue;
     const std::vector<int64_t> offsets = pending_of(txn);
@@ -354,8 +383,8 @@ TransactionService::Answer TransactionService::end(const remoting::EndTransactio
   if (half.queue_offset != h.tran_state_table_offset)
     return {rs::kSystemError, "The transaction state table offset wrong"};
   if (half.physical_offset != h.commit_log_offset) return {rs::kSystemError, "The commit log offset wrong"};
-  std::string txn = property(props, common::kPropUniqKey);
-  if (txn.empty()) txn = fmt::format("@{}", half.queue_offset);
+  const std::string txn =
+      transaction_id(h.producer_group, property(props, common::kPropUniqKey), half.queue_offset);
   // Another END of this transaction is being stored: wait for its outcome.
   for (auto it = in_flight_.find(txn); it != in_flight_.end(); it = in_flight_.find(txn)) {
     auto done = it->second;
@@ -368,6 +397,9 @@ TransactionService::Answer TransactionService::commit_or_rollback(const remoting
                                                                   const StoredMessage& half, const std::string& txn,
                                                                   const std::string& peer) {
   const bool commit = h.commit_or_rollback == remoting::kTransactionCommitType;
+  if (auto r = resolved_.find(txn); r != resolved_.end() && new_transaction(half_of(half), r->second)) {
+    resolved_.erase(r);  // the producer reused the message: a new transaction
+  }
   if (auto r = resolved_.find(txn); r != resolved_.end()) {
     const Outcome o = r->second.outcome;
     if (o == Outcome::done || (o == Outcome::commit) == commit) return {rs::kSuccess, ""};
@@ -446,11 +478,14 @@ void TransactionService::check_pass() {
   const int64_t started_ms = rt_.wall_ms();
   const int64_t reserved_ms = cfg_.store.file_reserved_hours * 3'600'000;
   int checks = 0;
-  std::vector<Half> snapshot;
-  for (const auto& [off, h] : pending_) snapshot.push_back(h);
-  for (const Half& h : snapshot) {
+  std::vector<int64_t> snapshot;
+  for (const auto& [off, h] : pending_) snapshot.push_back(off);
+  for (int64_t off : snapshot) {
     // Every step below may suspend: take the half as it is now.
-    if (!pending_.count(h.offset) || in_flight_.count(h.txn)) continue;
+    auto it = pending_.find(off);
+    if (it == pending_.end()) continue;
+    const Half h = it->second;
+    if (in_flight_.count(h.txn)) continue;
     const int64_t now = rt_.wall_ms();
     const int64_t born = std::min(h.born_ms, h.store_ms);  // a producer clock ahead of ours
     if (h.check_times >= cfg_.transaction_check_max) {
@@ -490,10 +525,20 @@ void TransactionService::check_one(const Half& h) {
   copy.topic = common::kTransHalfTopic;
   copy.queue_id = kHalfQueueId;
   auto r = store_.put(copy);
+  if (r.status == store::PutStatus::properties_size_exceeded || r.status == store::PutStatus::message_illegal) {
+    discard(h, fmt::format("its check copy cannot be stored: {}", r.detail), /*copy=*/false);
+    return;
+  }
   if (!stored(r)) {
     rt_.log(rt::LogLevel::warn, fmt::format("transactions: re-appending half {} for a check failed: {}: {}", h.offset,
                                             store::to_string(r.status), r.detail));
     return;
+  }
+  // An END of this transaction that began while the copy was stored: its
+  // outcome decides what the copy is.
+  for (auto f = in_flight_.find(h.txn); f != in_flight_.end(); f = in_flight_.find(h.txn)) {
+    auto ended = f->second;
+    (void)ended->wait(kInFlightWaitMax);
   }
   Half c = h;
   c.offset = r.queue_offset;
@@ -501,7 +546,7 @@ void TransactionService::check_one(const Half& h) {
   c.size = r.bytes;
   c.store_ms = r.store_timestamp;
   c.check_times = h.check_times + 1;
-  if (resolved_.count(h.txn)) {
+  if (resolved_.count(h.txn) || !pending_.count(h.offset)) {
     // Its END came while the copy was stored: the copy is settled too.
     if (auto w = write_ops({c.offset}); !w) rt_.log(rt::LogLevel::warn, "transactions: " + w.error().message());
     return;
@@ -540,9 +585,9 @@ void TransactionService::send_check(const Half& c, const StoredMessage& copy) {
   remoting::CheckTransactionStateRequestHeader hdr;
   hdr.tran_state_table_offset = c.offset;
   hdr.commit_log_offset = c.phys;
-  if (c.txn.front() != '@') {
-    hdr.msg_id = c.txn;
-    hdr.transaction_id = c.txn;
+  if (!c.uniq.empty()) {
+    hdr.msg_id = c.uniq;
+    hdr.transaction_id = c.uniq;
   }
   hdr.offset_msg_id = common::offset_msg_id(copy.store_host, c.phys);
   hdr.encode(req);
@@ -554,26 +599,42 @@ void TransactionService::send_check(const Half& c, const StoredMessage& copy) {
   });
 }
 
-void TransactionService::discard(const Half& h, const std::string& why) {
-  auto rec = store_.read_unit(store::CqUnit{h.phys, h.size, 0});
-  if (!rec) {
-    if (rec.error().code() == rt::Errc::not_found) remove_pending(h.offset);
-    return;
-  }
-  auto topic = topics_.ensure(common::kTransCheckMaxTimeTopic, 1, kPermRead | kPermWrite);
-  if (!topic) {
-    rt_.log(rt::LogLevel::warn, "transactions: " + topic.error().message());
-    return;
+void TransactionService::discard(const Half& h, const std::string& why, bool copy) {
+  std::optional<StoredMessage> aside;
+  if (copy) {
+    auto rec = store_.read_unit(store::CqUnit{h.phys, h.size, 0});
+    if (!rec) {
+      if (rec.error().code() == rt::Errc::not_found) remove_pending(h.offset);
+      return;
+    }
+    auto topic = topics_.ensure(common::kTransCheckMaxTimeTopic, 1, kPermRead | kPermWrite);
+    if (!topic) {
+      rt_.log(rt::LogLevel::warn, "transactions: " + topic.error().message());
+      return;
+    }
+    aside = rec->message;
+    MessageProperties props = common::decode_properties(aside->properties);
+    props[common::kPropWait] = "false";
+    aside->properties = common::encode_properties(props);
+    aside->topic = common::kTransCheckMaxTimeTopic;
+    aside->queue_id = 0;
   }
   if (!pending_.count(h.offset) || resolved_.count(h.txn) || in_flight_.count(h.txn)) return;
-  StoredMessage m = rec->message;
-  MessageProperties props = common::decode_properties(m.properties);
-  props[common::kPropWait] = "false";
-  m.properties = common::encode_properties(props);
-  m.topic = common::kTransCheckMaxTimeTopic;
-  m.queue_id = 0;
+  // Giving up ends the transaction: an END arriving meanwhile waits for it.
+  auto done = std::make_shared<rt::Event>(rt_);
+  in_flight_[h.txn] = done;
+  struct Release {
+    TransactionService& s;
+    const std::string& txn;
+    std::shared_ptr<rt::Event> done;
+    ~Release() {
+      s.in_flight_.erase(txn);
+      done->set();
+    }
+  } release{*this, h.txn, done};
   std::vector<int64_t> offsets = pending_of(h.txn);
-  std::vector<StoredMessage> records{std::move(m)};
+  std::vector<StoredMessage> records;
+  if (aside) records.push_back(std::move(*aside));
   for (int64_t off : offsets) records.push_back(op_record(off));
   auto r = store_.put_batch(std::move(records));
   if (!stored(r)) {
@@ -583,8 +644,9 @@ void TransactionService::discard(const Half& h, const std::string& why) {
   }
   resolve(h.txn, Outcome::discarded, offsets);
   rt_.log(rt::LogLevel::warn,
-          fmt::format("transactions: transaction {} of producer group {} for topic {} given up ({}); moved to {}",
-                      h.txn, h.group, h.real_topic, why, common::kTransCheckMaxTimeTopic));
+          fmt::format("transactions: transaction {} of producer group {} for topic {} given up ({}){}", h.uniq,
+                      h.group, h.real_topic, why, copy ? std::string("; moved to ") + common::kTransCheckMaxTimeTopic
+                                                       : std::string()));
 }
 
 }  // namespace rmq::broker

@@ -11,8 +11,10 @@
 // TRANSACTION OFFSET = the half's CommitLog offset) and the op record, in
 // one append; rollback stores only the op record.
 //
-// Exactly once. A transaction is named by its half's UNIQ_KEY (the
-// producer's transactionId). The service remembers every transaction it
+// Exactly once. A transaction is named by its producer group and its half's
+// UNIQ_KEY (the producer's transactionId); a half the producer sends again
+// after the transaction was settled (Java reuses a Message's UNIQ_KEY) is a
+// new transaction. The service remembers every transaction it
 // resolved while any half of it may still come up, so a repeated
 // END_TRANSACTION, a late one for a half the checker already re-appended, or
 // an answer to a check that raced the producer's own END never stores the
@@ -106,7 +108,8 @@ class TransactionService {
     int64_t offset = 0;  // half queue offset
     int64_t phys = 0;
     int32_t size = 0;
-    std::string txn;     // UNIQ_KEY, or "@<offset>" without one
+    std::string uniq;    // UNIQ_KEY (the producer's transaction id), may be empty
+    std::string txn;     // transaction_id()
     std::string group;   // PGROUP
     std::string real_topic;  // REAL_TOPIC
     int64_t born_ms = 0;
@@ -117,7 +120,15 @@ class TransactionService {
   struct Resolved {
     Outcome outcome = Outcome::done;
     rt::Instant at{};
+    int64_t max_offset = -1;  // the last half queue offset it settled
   };
+
+  // A transaction: its producer group and UNIQ_KEY; "@<offset>" without one.
+  static std::string transaction_id(const std::string& group, const std::string& uniq, int64_t offset);
+  // Whether `h`, of a transaction already settled, is a new transaction
+  // (the producer sent the same message again) rather than another half of
+  // the settled one.
+  static bool new_transaction(const Half& h, const Resolved& settled);
 
   static Half half_of(const common::StoredMessage& m);
   rt::Result<void> ingest();
@@ -131,7 +142,9 @@ class TransactionService {
                             const std::string& txn, const std::string& peer);
   void check_pass();
   void check_one(const Half& h);
-  void discard(const Half& h, const std::string& why);
+  // Gives the transaction up: `copy` moves the half to
+  // TRANS_CHECK_MAX_TIME_TOPIC first.
+  void discard(const Half& h, const std::string& why, bool copy = true);
   void send_check(const Half& copy, const common::StoredMessage& copy_record);
   rt::Result<void> repair_committed();
   void advance_offsets();

@@ -40,7 +40,7 @@ MqClient::MqClient(rt::Runtime& rt, ClientConfig cfg) : rt_(rt), cfg_(std::move(
                                       " for a producer group this client does not have");
       return std::optional<RemotingCommand>{};
     }
-    auto fn = it->second;  // the producer may go away while fn suspends
+    auto fn = it->second.second;  // the producer may go away while fn suspends
     fn(from.peer_address(), *h, *d.message);
     return std::optional<RemotingCommand>{};
   });
@@ -162,11 +162,17 @@ void MqClient::add_consumer(const std::string& group, ConsumerDataFn data, Notif
   consumers_[group] = Consumer{std::move(data), std::move(on_ids_changed)};
 }
 
-void MqClient::add_transaction_checker(const std::string& group, TransactionCheckFn fn) {
-  transaction_checkers_[group] = std::move(fn);
+std::optional<uint64_t> MqClient::add_transaction_checker(const std::string& group, TransactionCheckFn fn) {
+  if (transaction_checkers_.count(group)) return std::nullopt;
+  const uint64_t id = next_registration_++;
+  transaction_checkers_.emplace(group, std::make_pair(id, std::move(fn)));
+  return id;
 }
 
-void MqClient::remove_transaction_checker(const std::string& group) { transaction_checkers_.erase(group); }
+void MqClient::remove_transaction_checker(const std::string& group, uint64_t registration) {
+  auto it = transaction_checkers_.find(group);
+  if (it != transaction_checkers_.end() && it->second.first == registration) transaction_checkers_.erase(it);
+}
 
 void MqClient::remove_consumer(const std::string& group) { consumers_.erase(group); }
 

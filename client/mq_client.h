@@ -89,8 +89,10 @@ class MqClient {
   using TransactionCheckFn = std::function<void(const std::string& broker_addr,
                                                 const remoting::CheckTransactionStateRequestHeader& header,
                                                 const common::StoredMessage& half)>;
-  void add_transaction_checker(const std::string& group, TransactionCheckFn fn);
-  void remove_transaction_checker(const std::string& group);
+  // Returns the registration (false when the group has a checker already:
+  // one transaction producer per group per client, as in RocketMQ).
+  std::optional<uint64_t> add_transaction_checker(const std::string& group, TransactionCheckFn fn);
+  void remove_transaction_checker(const std::string& group, uint64_t registration);
 
   // The invoker of broker requests: fails fast when the address is empty.
   rt::Result<remoting::RemotingCommand> invoke(const std::string& addr, remoting::RemotingCommand req,
@@ -113,7 +115,8 @@ class MqClient {
     NotifyFn on_ids_changed;
   };
   std::map<std::string, Consumer> consumers_;
-  std::map<std::string, TransactionCheckFn> transaction_checkers_;
+  std::map<std::string, std::pair<uint64_t, TransactionCheckFn>> transaction_checkers_;
+  uint64_t next_registration_ = 1;
   size_t namesrv_next_ = 0;  // the namesrv to try first
   rt::Event heartbeat_now_;  // a route named a broker not heart-beaten yet
   std::vector<rt::Task> tasks_;

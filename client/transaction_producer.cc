@@ -47,13 +47,17 @@ std::string_view to_string(LocalTransactionState s) {
 TransactionProducer::TransactionProducer(MqClient& client, ProducerConfig cfg, CheckListener check)
     : client_(client), cfg_(cfg), producer_(client, std::move(cfg)), check_(std::move(check)),
       checks_idle_(client.runtime()) {
-  client_.add_transaction_checker(cfg_.group, [this](const std::string& broker,
-                                                     const remoting::CheckTransactionStateRequestHeader& h,
-                                                     const common::StoredMessage& half) { on_check(broker, h, half); });
+  registration_ = client_.add_transaction_checker(
+      cfg_.group, [this](const std::string& broker, const remoting::CheckTransactionStateRequestHeader& h,
+                         const common::StoredMessage& half) { on_check(broker, h, half); });
+  if (!registration_)
+    client_.runtime().log(rt::LogLevel::error, "transaction producer: group " + cfg_.group +
+                                                   " already has a transaction producer in this client; it answers "
+                                                   "the checks");
 }
 
 TransactionProducer::~TransactionProducer() {
-  client_.remove_transaction_checker(cfg_.group);
+  if (registration_) client_.remove_transaction_checker(cfg_.group, *registration_);
   while (checks_running_ > 0) {
     checks_idle_.reset();
     (void)checks_idle_.wait();

@@ -26,7 +26,10 @@
 // transactionCheckMax times; the check listener answers from what the local
 // transaction left behind. A listener that throws answers unknown.
 //
-// Destroying the producer waits for the checks it is answering.
+// Destroying the producer waits for the checks it is answering. One
+// transaction producer per group per client answers checks (a second one of
+// the group logs an error and leaves them to the first, as RocketMQ refuses
+// a second producer of a group).
 #pragma once
 
 #include <functional>
@@ -74,6 +77,7 @@ class TransactionProducer {
   ProducerConfig cfg_;
   Producer producer_;
   CheckListener check_;
+  std::optional<uint64_t> registration_;  // none: another producer of the group answers checks
   int checks_running_ = 0;
   int64_t checks_answered_ = 0;
   rt::Event checks_idle_;

@@ -118,6 +118,23 @@ TEST(Schedule, EachLevelDeliversInOrderAndLevelsDoNotWaitForEachOther) {
   });
 }
 
+TEST(Schedule, AWallClockSteppingBackNeverMakesADeliveryEarly) {
+  Cluster k(28);
+  k.client([&](rt::Runtime& rt) {
+    remoting::RpcClient c(rt, nullptr);
+    ASSERT_EQ(create_topic(c, k.broker_addr, "T", 1, 1).code, rs::kSuccess);
+    const rt::Instant sent = rt.now();
+    ASSERT_EQ(send_delayed(c, k.broker_addr, "T", 0, "stepped", "2").code, rs::kSuccess);  // 5 s
+    rt.sleep_for(500ms);
+    k.sim.node(k.broker_node).clock().skew_ms = -1000;  // the broker's clock steps back 1 s
+    auto got = drain(rt, c, k.broker_addr, "T", 0, 1, 20s);
+    ASSERT_EQ(got.size(), 1u);
+    // 5 s by the broker's clock: 6 s of real time, never sooner.
+    EXPECT_GE(rt.now() - sent, 6s);
+    EXPECT_LT(rt.now() - sent, 7s);
+  });
+}
+
 TEST(Schedule, ProgressSurvivesACrashAndAMessageDueWhileDownComesAtRestart) {
   Cluster k(24);
   k.client([&](rt::Runtime& rt) {

@@ -176,6 +176,30 @@ TEST(Transaction, RollbackNeverDeliversAndBadEndsGetRocketMqsAnswers) {
   EXPECT_EQ(refused, 1);  // all SYSTEM_ERROR from one client
 }
 
+TEST(Transaction, AMessageSentAgainAfterItsTransactionEndedIsANewTransaction) {
+  Cluster k(40);
+  k.client([&](rt::Runtime& rt) {
+    remoting::RpcClient c(rt, nullptr);
+    ASSERT_EQ(create_topic(c, k.broker_addr, "T", 1, 1).code, rs::kSuccess);
+    // Java keeps a reused Message's UNIQ_KEY: the second send is a new
+    // transaction with the same key, not a repeat of the first.
+    Half first = send_half(rt, c, k.broker_addr, "T", 0, "again");
+    EXPECT_EQ(end_tx(c, k.broker_addr, first, kRollback, "Uagain").code, rs::kSuccess);
+    Half second = send_half(rt, c, k.broker_addr, "T", 0, "again");
+    EXPECT_EQ(end_tx(c, k.broker_addr, second, kCommit, "Uagain").code, rs::kSuccess);
+    // A late END for the first one stores nothing more.
+    (void)end_tx(c, k.broker_addr, first, kCommit, "Uagain");
+    auto p = pull(c, k.broker_addr, "G", "T", 0, 0, 6, 500);
+    ASSERT_EQ(records(p).size(), 1u);
+    EXPECT_EQ(text(records(p)[0].body), "again");
+    rt.sleep_for(100ms);
+    EXPECT_EQ(max_offset(c, k.broker_addr, "T", 0), 1);
+    // A half without PGROUP cannot be checked back: refused.
+    auto bad = send(c, k.broker_addr, "T", 0, "nogroup", "TagA", 0, {{"TRAN_MSG", "true"}}, "TPG", rt.wall_ms());
+    EXPECT_EQ(bad.code, rs::kMessageIllegal);
+  });
+}
+
 TEST(Transaction, RejectTransactionMessageRefusesHalfMessages) {
   Cluster k(33, [](BrokerConfig& cfg) { cfg.reject_transaction_message = true; });
   k.client([&](rt::Runtime& rt) {
@@ -225,6 +249,24 @@ TEST(Transaction, AnUndecidedOneIsCheckedBackAndTheAnswerCommitsItOnce) {
     ASSERT_EQ(records(p).size(), 1u);
     EXPECT_EQ(text(records(p)[0].body), "maybe");
     EXPECT_EQ(max_offset(c, k.broker_addr, "T", 0), 1);
+  });
+}
+
+TEST(Transaction, CheckImmunityTimeDelaysTheFirstCheck) {
+  Cluster k(39, [](BrokerConfig& cfg) { cfg.transaction_check_interval = 1s; });
+  k.client([&](rt::Runtime& rt) {
+    remoting::RpcClient c(rt, nullptr);
+    ASSERT_EQ(create_topic(c, k.broker_addr, "T", 1, 1).code, rs::kSuccess);
+    CheckedProducer prod(rt, k.broker_addr, "10.0.0.7@p");
+    const rt::Instant sent = rt.now();
+    auto r = send(c, k.broker_addr, "T", 0, "slow", "TagA", 0,
+                  {{"TRAN_MSG", "true"}, {"PGROUP", "TPG"}, {"CHECK_IMMUNITY_TIME_IN_SECONDS", "20"}}, "TPG",
+                  rt.wall_ms());
+    ASSERT_EQ(r.code, rs::kSuccess);
+    while (prod.checks.empty() && rt.now() - sent < 60s) rt.sleep_for(100ms);
+    ASSERT_EQ(prod.checks.size(), 1u);
+    EXPECT_GE(rt.now() - sent, 20s);  // not after transactionTimeOut's 6 s
+    EXPECT_LT(rt.now() - sent, 22s);
   });
 }
 
