@@ -301,7 +301,9 @@ rt::Result<void> TransactionService::repair_committed() {
   for (const auto& [off, h] : pending_)
     if (!h.uniq.empty() && !h.real_topic.empty()) firsts.emplace(h.txn, h);
   int repaired = 0;
-  for (const auto& [txn, h] : firsts) {
+  for (const auto& entry : firsts) {
+    const std::string& txn = entry.first;
+    const Half& h = entry.second;  // named: lambdas may not capture structured bindings (Clang 14)
     auto found = store_.query_by_key(h.real_topic, h.uniq, 32, common::sat_sub(h.store_ms, 1000), INT64_MAX);
     if (!found) return found.error();
     // Committed from this transaction's halves: at or after its first one.
