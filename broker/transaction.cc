@@ -185,16 +185,22 @@ rt::Result<void> TransactionService::write_ops(const std::vector<int64_t>& half_
   return {};
 }
 
+rt::Result<std::vector<store::CqUnit>> TransactionService::next_units(const char* topic, int64_t& scan) {
+  auto units = store_.units(topic, kHalfQueueId, scan, kUnitsPerRead);
+  const int64_t min = store_.min_offset(topic, kHalfQueueId);
+  if (!units && units.error().code() == rt::Errc::not_found && scan < min) {
+    rt_.log(rt::LogLevel::warn, fmt::format("transactions: {} offset {} aged out; going on from {}", topic, scan, min));
+    scan = min;
+    return store_.units(topic, kHalfQueueId, scan, kUnitsPerRead);
+  }
+  return units;
+}
+
 rt::Result<void> TransactionService::ingest() {
   // Op records: which halves are done.
   std::vector<int64_t> repairs;  // pending copies of transactions an op record settled
   for (;;) {
-    auto units = store_.units(common::kTransOpHalfTopic, kHalfQueueId, op_scan_, kUnitsPerRead);
-    if (!units && units.error().code() == rt::Errc::not_found &&
-        op_scan_ < store_.min_offset(common::kTransOpHalfTopic, kHalfQueueId)) {
-      op_scan_ = store_.min_offset(common::kTransOpHalfTopic, kHalfQueueId);
-      continue;
-    }
+    auto units = next_units(common::kTransOpHalfTopic, op_scan_);
     if (!units) return units.error();
     if (units->empty()) break;
     for (const store::CqUnit& u : *units) {
@@ -225,12 +231,7 @@ rt::Result<void> TransactionService::ingest() {
   // Halves: what is pending.
   for (;;) {
     if (pending_.size() >= kPendingMax) break;
-    auto units = store_.units(common::kTransHalfTopic, kHalfQueueId, half_scan_, kUnitsPerRead);
-    if (!units && units.error().code() == rt::Errc::not_found &&
-        half_scan_ < store_.min_offset(common::kTransHalfTopic, kHalfQueueId)) {
-      half_scan_ = store_.min_offset(common::kTransHalfTopic, kHalfQueueId);
-      continue;
-    }
+    auto units = next_units(common::kTransHalfTopic, half_scan_);
     if (!units) return units.error();
     if (units->empty()) break;
     for (const store::CqUnit& u : *units) {

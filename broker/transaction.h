@@ -131,6 +131,9 @@ class TransactionService {
   static bool new_transaction(const Half& h, const Resolved& settled);
 
   static Half half_of(const common::StoredMessage& m);
+  // The next units of the half or op queue from `scan`, which moves up to
+  // the queue's minimum when it aged out.
+  rt::Result<std::vector<store::CqUnit>> next_units(const char* topic, int64_t& scan);
   rt::Result<void> ingest();
   void add_pending(const Half& h);
   void remove_pending(int64_t offset);
