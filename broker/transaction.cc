@@ -106,6 +106,25 @@ TransactionService::Half TransactionService::half_of(const StoredMessage& m) {
   return h;
 }
 
+TransactionService::InFlight::InFlight(TransactionService& s, std::string txn)
+    : s_(s), txn_(std::move(txn)), done_(std::make_shared<rt::Event>(s.rt_)) {
+  RMQ_ASSERT(!s_.in_flight_.count(txn_));
+  s_.in_flight_[txn_] = done_;
+}
+
+TransactionService::InFlight::~InFlight() {
+  s_.in_flight_.erase(txn_);
+  done_->set();
+}
+
+bool TransactionService::wait_until_ended(const std::string& txn) {
+  for (auto it = in_flight_.find(txn); it != in_flight_.end(); it = in_flight_.find(txn)) {
+    auto done = it->second;  // the map entry goes when it is set
+    if (!done->wait(kInFlightWaitMax)) return false;
+  }
+  return true;
+}
+
 void TransactionService::add_pending(const Half& h) {
   if (pending_.count(h.offset)) return;
   auto& mine = pending_txns_[h.txn];
@@ -389,10 +408,7 @@ TransactionService::Answer TransactionService::end(const remoting::EndTransactio
   const std::string txn =
       transaction_id(h.producer_group, property(props, common::kPropUniqKey), half.queue_offset);
   // Another END of this transaction is being stored: wait for its outcome.
-  for (auto it = in_flight_.find(txn); it != in_flight_.end(); it = in_flight_.find(txn)) {
-    auto done = it->second;
-    if (!done->wait(kInFlightWaitMax)) return {rs::kSystemError, "transaction " + txn + " is being ended; try again"};
-  }
+  if (!wait_until_ended(txn)) return {rs::kSystemError, "transaction " + txn + " is being ended; try again"};
   return commit_or_rollback(h, half, txn, peer);
 }
 
@@ -439,17 +455,7 @@ TransactionService::Answer TransactionService::commit_or_rollback(const remoting
   }
   for (int64_t off : offsets) records.push_back(op_record(off));
 
-  auto done = std::make_shared<rt::Event>(rt_);
-  in_flight_[txn] = done;
-  struct Release {
-    TransactionService& s;
-    const std::string& txn;
-    std::shared_ptr<rt::Event> done;
-    ~Release() {
-      s.in_flight_.erase(txn);
-      done->set();
-    }
-  } release{*this, txn, done};
+  const InFlight ending(*this, txn);
   auto r = store_.put_batch(std::move(records));
   if (!stored(r))
     return {code_for(r.status), fmt::format("transaction {} not {}: {}: {}", txn, commit ? "committed" : "rolled back",
@@ -539,10 +545,7 @@ void TransactionService::check_one(const Half& h) {
   }
   // An END of this transaction that began while the copy was stored: its
   // outcome decides what the copy is.
-  for (auto f = in_flight_.find(h.txn); f != in_flight_.end(); f = in_flight_.find(h.txn)) {
-    auto ended = f->second;
-    (void)ended->wait(kInFlightWaitMax);
-  }
+  (void)wait_until_ended(h.txn);
   Half c = h;
   c.offset = r.queue_offset;
   c.phys = r.physical_offset;
@@ -624,17 +627,7 @@ void TransactionService::discard(const Half& h, const std::string& why, bool cop
   }
   if (!pending_.count(h.offset) || resolved_.count(h.txn) || in_flight_.count(h.txn)) return;
   // Giving up ends the transaction: an END arriving meanwhile waits for it.
-  auto done = std::make_shared<rt::Event>(rt_);
-  in_flight_[h.txn] = done;
-  struct Release {
-    TransactionService& s;
-    const std::string& txn;
-    std::shared_ptr<rt::Event> done;
-    ~Release() {
-      s.in_flight_.erase(txn);
-      done->set();
-    }
-  } release{*this, h.txn, done};
+  const InFlight ending(*this, h.txn);
   std::vector<int64_t> offsets = pending_of(h.txn);
   std::vector<StoredMessage> records;
   if (aside) records.push_back(std::move(*aside));

@@ -130,6 +130,23 @@ class TransactionService {
   // the settled one.
   static bool new_transaction(const Half& h, const Resolved& settled);
 
+  // `txn` is being ended (an END_TRANSACTION or a give-up storing its
+  // records) while this lives, also when its task is cancelled.
+  class InFlight {
+   public:
+    InFlight(TransactionService& s, std::string txn);  // REQUIRES: not already in flight
+    ~InFlight();
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
+
+   private:
+    TransactionService& s_;
+    std::string txn_;
+    std::shared_ptr<rt::Event> done_;
+  };
+  // Suspends while `txn` is being ended; false when that took too long.
+  bool wait_until_ended(const std::string& txn);
+
   static Half half_of(const common::StoredMessage& m);
   // The next units of the half or op queue from `scan`, which moves up to
   // the queue's minimum when it aged out.
