@@ -308,8 +308,6 @@ void TransactionService::advance_offsets() {
   const rt::Duration keep = std::max<rt::Duration>(2 * cfg_.transaction_check_interval, kResolvedKeptMin);
   const rt::Instant now = rt_.now();
   std::erase_if(resolved_, [&](const auto& kv) { return now - kv.second.at > keep && !pending_txns_.count(kv.first); });
-  stats_.pending = static_cast<int64_t>(pending_.size());
-  stats_.check_offset = check_offset_;
 }
 
 rt::Result<void> TransactionService::repair_committed() {
