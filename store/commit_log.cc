@@ -295,6 +295,25 @@ int64_t CommitLog::append(common::StoredMessage& m) {
   return m.physical_offset;
 }
 
+void CommitLog::append_copied(std::span<const std::byte> record, bool closes_segment) {
+  const auto seg = static_cast<int64_t>(cfg_.commit_log_segment_bytes);
+  const int64_t start = segment_start_of(appended_);
+  RMQ_ASSERT(appended_ + static_cast<int64_t>(record.size()) <= start + seg);
+  if (!segments_.contains(start)) segments_[start] = Segment{};
+  if (pending_.empty() || pending_.back().end != appended_ || start == appended_)
+    pending_.push_back(Chunk{appended_, {}, appended_});
+  auto& c = pending_.back();
+  c.data.insert(c.data.end(), record.begin(), record.end());
+  appended_ = closes_segment ? start + seg : appended_ + static_cast<int64_t>(record.size());
+  c.end = appended_;
+}
+
+void CommitLog::start_at(int64_t start) {
+  RMQ_ASSERT(segments_.empty() && pending_.empty() && appended_ == written_);
+  RMQ_ASSERT(start % static_cast<int64_t>(cfg_.commit_log_segment_bytes) == 0);
+  appended_ = written_ = synced_ = start;
+}
+
 rt::Result<std::shared_ptr<rt::File>> CommitLog::segment_file(int64_t start, bool create) {
   auto it = segments_.find(start);
   if (it == segments_.end()) return rt::Error(rt::Errc::not_found, "no commitlog segment at " + std::to_string(start));

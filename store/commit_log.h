@@ -95,6 +95,13 @@ class CommitLog {
   // rolling to a new segment if it does not fit. Returns the record's offset.
   // Never suspends. REQUIRES: stored_size(m) <= max_record_bytes().
   int64_t append(common::StoredMessage& m);
+  // A slave's append of bytes replicated from its master: one whole record
+  // already in the stored format (its physical offset must be appended()),
+  // or a blank record closing the segment (`closes_segment`). Never suspends.
+  void append_copied(std::span<const std::byte> record, bool closes_segment);
+  // Positions an empty log at `start` (a segment start): a slave whose
+  // master began the stream there. REQUIRES: empty(), nothing appended.
+  void start_at(int64_t start);
 
   // Writer side: writes everything appended so far (creating segment files,
   // their directory entries synced). Advances `written`.

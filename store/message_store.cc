@@ -135,7 +135,8 @@ MessageStore::MessageStore(rt::Runtime& rt, StoreConfig cfg)
       work_(rt),
       space_(rt),
       dispatchable_(rt),
-      dispatched_evt_(rt) {}
+      dispatched_evt_(rt),
+      written_evt_(rt) {}
 
 rt::Result<std::unique_ptr<MessageStore>> MessageStore::open(rt::Runtime& rt, StoreConfig cfg) {
   if (cfg.commit_log_segment_bytes < 64 * 1024 || cfg.consume_queue_units_per_file == 0 ||
@@ -384,6 +385,7 @@ void MessageStore::fail(const rt::Error& e) {
   release_waiters();
   space_.set();
   dispatched_evt_.set();
+  written_evt_.set();
 }
 
 void MessageStore::release_waiters() {
@@ -405,6 +407,7 @@ void MessageStore::writer_loop() {
     if (failure_) return;
     if (auto r = log_.write_pending(); !r) return fail(r.error());
     space_.set();
+    written_evt_.set();
     if (sync) {
       // Group commit: every put written so far rides on this sync.
       if (auto r = log_.sync_written(); !r) return fail(r.error());
@@ -494,9 +497,10 @@ bool MessageStore::dispatch_record(const StoredMessage& m, int64_t offset, uint3
   bool consistent = true;
   if (mode != DispatchMode::index_only && common::takes_queue_slot(m.sys_flag)) {
     ConsumeQueue& q = queue_for(m.topic, m.queue_id);
-    // Recovery may start a queue anywhere (its earlier records aged out);
+    // Recovery may start a queue anywhere (its earlier records aged out), and
+    // so may a replica (its master's stream began after them);
     // otherwise units must follow each other.
-    if (q.appended_offset() == m.queue_offset || (mode != DispatchMode::live && q.empty())) {
+    if (q.appended_offset() == m.queue_offset || ((mode != DispatchMode::live || cfg_.replica) && q.empty())) {
       q.append(m.queue_offset,
                CqUnit{offset, static_cast<int32_t>(size), unit_tags_code(m)});
       grown_[{m.topic, m.queue_id}] = q.appended_offset();
@@ -626,6 +630,10 @@ PutResult MessageStore::append_and_wait(std::vector<StoredMessage>& ms) {
   }
   if (closing_) {
     res.detail = "store is shutting down";
+    return res;
+  }
+  if (cfg_.replica) {
+    res.detail = "the store is a slave's replica: it takes writes only from its master";
     return res;
   }
   if (disk_full_) {

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -171,6 +172,31 @@ class MessageStore {
     arrival_ = std::move(fn);
   }
 
+  // ---- replication (store/ha; replica.cc) ------------------------------------
+  // A slave's store (StoreConfig::replica) takes its log from the master:
+  // put() refuses, and append_replicated() adds the bytes the HA stream
+  // carries. Whole records are validated (layout, physical offset, body CRC,
+  // bounds) and appended; a record cut by the end of `data` waits in memory
+  // for the next call; the zeros after a closing blank record (a master with
+  // preallocated segments sends them) are skipped. `offset` must be
+  // replica_position(), or a segment start when the log is empty (the master
+  // streams from the start of its last segment). Errc::invalid_argument on a
+  // position mismatch, Errc::io_error on a bad record: the caller drops the
+  // stream and calls reset_replica_tail() before the next one.
+  rt::Result<void> append_replicated(int64_t offset, std::span<const std::byte> data);
+  // Where the next replicated byte goes: appended() plus the held-back tail.
+  int64_t replica_position() const;
+  void reset_replica_tail();
+  // Suspends until written() >= end; false on timeout or store failure.
+  bool wait_written(int64_t end, rt::Duration timeout);
+  // Suspends until written() > pos or the timeout.
+  void wait_written_beyond(int64_t pos, rt::Duration timeout);
+  // Master: up to `max` written bytes of the log from `offset`, within one
+  // segment (each byte read twice, see agreed_read.h). A closed segment
+  // reads as zeros after its blank record, as a preallocated one would.
+  // Empty when offset >= written(); Errc::not_found below the log's start.
+  rt::Result<std::vector<std::byte>> read_log(int64_t offset, size_t max);
+
   // ---- state ------------------------------------------------------------------
   int64_t commit_log_min_offset() const { return log_.min_offset(); }
   int64_t appended() const { return log_.appended(); }
@@ -250,6 +276,12 @@ class MessageStore {
   bool disk_full_ = false;
   std::function<void(const std::string&, int32_t, int64_t)> arrival_;
   std::vector<rt::Task> tasks_;
+  // Replication: the received bytes of a record not yet complete, and how
+  // far the stream has come (below appended() inside a closed segment's
+  // zeros).
+  std::vector<std::byte> replica_tail_;
+  int64_t replica_received_ = -1;  // end of the bytes received; -1: appended()
+  rt::Event written_evt_;  // the writer moved `written`
 };
 
 }  // namespace rmq::store

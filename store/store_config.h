@@ -42,6 +42,10 @@ struct StoreConfig {
   std::vector<int64_t> delay_level_ms = {1'000,     5'000,     10'000,    30'000,    60'000,    120'000,
                                          180'000,   240'000,   300'000,   360'000,   420'000,   480'000,
                                          540'000,   600'000,   1'200'000, 1'800'000, 3'600'000, 7'200'000};
+  // A slave's replica (brokerRole=SLAVE): the log only grows by
+  // MessageStore::append_replicated(); put() refuses; a queue may begin at
+  // any offset (the master's stream may start after its first records).
+  bool replica = false;
   // Host and port written as STOREHOST into every record.
   std::string store_host = "127.0.0.1:10911";
 };
