@@ -42,6 +42,7 @@ std::string mq_key(const std::string& broker, int32_t queue_id, const std::strin
 }  // namespace
 
 Broker::Reply Broker::on_update_topic(remoting::Connection&, Command& req) {
+  if (auto refused = refuse_admin_write_on_slave(req)) return refused;
   remoting::FieldReader r(req);
   store::TopicConfig tc;
   tc.topic_name = r.req_string("topic");
@@ -70,6 +71,7 @@ Broker::Reply Broker::on_update_topic(remoting::Connection&, Command& req) {
 }
 
 Broker::Reply Broker::on_delete_topic(remoting::Connection&, Command& req) {
+  if (auto refused = refuse_admin_write_on_slave(req)) return refused;
   remoting::FieldReader r(req);
   const std::string topic = r.req_string("topic");
   if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
@@ -128,12 +130,29 @@ Broker::Reply Broker::on_admin_query(remoting::Connection&, Command& req) {
     put(fmt::format("scheduleMessageNextDue_{}", lv.level).c_str(), std::to_string(lv.next_due_ms));
   }
   put("scheduleMessageDelivered", std::to_string(schedule_->delivered()));
-  const auto tx = transactions_->stats();
-  put("transactionHalfPending", std::to_string(tx.pending));
-  put("transactionCommitted", std::to_string(tx.committed));
-  put("transactionRolledBack", std::to_string(tx.rolled_back));
-  put("transactionGivenUp", std::to_string(tx.discarded));
-  put("transactionChecksSent", std::to_string(tx.checks_sent));
+  if (transactions_) {
+    const auto tx = transactions_->stats();
+    put("transactionHalfPending", std::to_string(tx.pending));
+    put("transactionCommitted", std::to_string(tx.committed));
+    put("transactionRolledBack", std::to_string(tx.rolled_back));
+    put("transactionGivenUp", std::to_string(tx.discarded));
+    put("transactionChecksSent", std::to_string(tx.checks_sent));
+  }
+  // Replication (ours; RocketMQ 4.9 shows none): the role, the HA peer(s)
+  // and how many bytes of the log the slave(s) lack.
+  put("brokerRole", std::string(to_string(cfg_.role)));
+  if (ha_master_) {
+    std::vector<std::string> peers;
+    for (const auto& sl : ha_master_->slaves()) peers.push_back(sl.address);
+    put("haPeer", fmt::to_string(fmt::join(peers, ",")));
+    put("haSlaveAckOffset", std::to_string(ha_master_->acked()));
+    put("haReplicationLagBytes", std::to_string(peers.empty() ? 0 : std::max<int64_t>(0, store_->written() - ha_master_->acked())));
+  } else if (ha_slave_) {
+    put("haPeer", ha_slave_->master());
+    put("haConnected", ha_slave_->connected() ? "true" : "false");
+    put("haReportedOffset", std::to_string(ha_slave_->reported()));
+    put("masterAddr", master_addr_);
+  }
   boost::json::object o;
   o["table"] = std::move(table);
   return ok_with_body(req, json::serialize(boost::json::value(std::move(o))));
@@ -231,6 +250,7 @@ Broker::Reply Broker::on_consumer_connections(remoting::Connection&, Command& re
 }
 
 Broker::Reply Broker::on_update_group(remoting::Connection&, Command& req) {
+  if (auto refused = refuse_admin_write_on_slave(req)) return refused;
   const std::string text(reinterpret_cast<const char*>(req.body.data()), req.body.size());
   // One SubscriptionGroupConfig: decoded through the table decoder.
   auto v = json::parse_lenient(text);
@@ -246,6 +266,7 @@ Broker::Reply Broker::on_update_group(remoting::Connection&, Command& req) {
 }
 
 Broker::Reply Broker::on_delete_group(remoting::Connection&, Command& req) {
+  if (auto refused = refuse_admin_write_on_slave(req)) return refused;
   remoting::FieldReader r(req);
   const std::string group = r.req_string("groupName");
   if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());

@@ -1,5 +1,7 @@
 #include "broker/broker.h"
 
+#include <fmt/format.h>
+
 #include "common/message_const.h"
 #include "remoting/codes.h"
 
@@ -86,8 +88,11 @@ rt::Result<void> Broker::start() {
   if (auto r = offsets_.load(); !r) return r;
   schedule_ = std::make_unique<ScheduleService>(rt_, cfg_, *store_);
   if (auto r = schedule_->load(); !r) return r;
-  transactions_ = std::make_unique<TransactionService>(rt_, cfg_, *store_, topics_, offsets_, clients_);
-  if (auto r = transactions_->load(); !r) return r;
+  if (!cfg_.slave()) {
+    // A slave never writes: its delay levels and transactions are its master's.
+    transactions_ = std::make_unique<TransactionService>(rt_, cfg_, *store_, topics_, offsets_, clients_);
+    if (auto r = transactions_->load(); !r) return r;
+  }
   topics_.on_change([this] { register_now_.set(); });
 
   server_ = std::make_unique<remoting::RpcServer>(rt_, dispatcher_, cfg_.connection);
@@ -99,14 +104,18 @@ rt::Result<void> Broker::start() {
   });
   if (auto r = server_->start(cfg_.bind_address + ":" + std::to_string(cfg_.listen_port)); !r) return r;
   namesrv_client_ = std::make_unique<remoting::RpcClient>(rt_, nullptr);
+  if (auto r = start_replication(); !r) return r;
   register_all();
   tasks_.push_back(rt_.spawn("broker-register", [this] { register_loop(); }));
   tasks_.push_back(rt_.spawn("broker-clients", [this] { client_scan_loop(); }));
   tasks_.push_back(rt_.spawn("broker-offsets", [this] { offset_flush_loop(); }));
-  schedule_->start();
-  transactions_->start();
-  rt_.log(rt::LogLevel::info, "broker " + cfg_.broker_name + " of " + cfg_.cluster_name + " listening on " +
-                                  server_->address() + ", registered address " + cfg_.address());
+  if (!cfg_.slave()) {
+    schedule_->start();
+    transactions_->start();
+  }
+  rt_.log(rt::LogLevel::info, fmt::format("broker {} of {} ({}, id {}) listening on {}, registered address {}",
+                                          cfg_.broker_name, cfg_.cluster_name, to_string(cfg_.role), cfg_.broker_id,
+                                          server_->address(), cfg_.address()));
   return {};
 }
 
@@ -126,6 +135,7 @@ rt::Result<void> Broker::stop() {
   for (auto& [key, waiters] : pull_waiters_)
     for (auto& [n, w] : waiters) w->set();
   if (server_) server_->stop();
+  stop_replication();
   if (namesrv_client_) {
     unregister_all();
     namesrv_client_->stop();
@@ -171,6 +181,8 @@ int32_t send_code_for(store::PutStatus s) {
     case store::PutStatus::properties_size_exceeded: return rs::kMessageIllegal;
     case store::PutStatus::service_not_available: return rs::kServiceNotAvailable;
     case store::PutStatus::os_page_cache_busy: return rs::kSystemError;
+    case store::PutStatus::flush_slave_timeout: return rs::kFlushSlaveTimeout;
+    case store::PutStatus::slave_not_available: return rs::kSlaveNotAvailable;
   }
   return rs::kSystemError;
 }

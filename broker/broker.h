@@ -1,4 +1,4 @@
-// The Broker: a RocketMQ master serving producers, consumers and admin tools
+// The Broker: a RocketMQ master or slave serving producers, consumers and admin tools
 // over the remoting protocol, on top of the message store.
 //
 // Processors, one family per file:
@@ -10,6 +10,8 @@
 //              GET_MAX/MIN_OFFSET (30/31), GET_EARLIEST_MSG_STORETIME (32)
 //   admin.cc   topics, groups, runtime info, stats, VIEW_MESSAGE_BY_ID (33), QUERY_MESSAGE (12)
 //   end_transaction.cc  END_TRANSACTION (37)
+//   replication.cc  master/slave: the HA service, SYNC_MASTER waits, a slave's
+//              metadata sync from its master
 // and the services they use: schedule.h (delay levels), transaction.h (half
 // messages and check-back). Every refused request is logged once per client
 // and code (refusal_log.h).
@@ -44,6 +46,7 @@
 #include "broker/topic_manager.h"
 #include "broker/transaction.h"
 #include "remoting/rpc.h"
+#include "store/ha/ha_service.h"
 #include "store/message_store.h"
 
 namespace rmq::broker {
@@ -70,7 +73,12 @@ class Broker {
   const ClientRegistry& clients() const { return clients_; }
   // Set while started.
   ScheduleService* schedule() { return schedule_.get(); }
-  TransactionService* transactions() { return transactions_.get(); }
+  TransactionService* transactions() { return transactions_.get(); }  // masters only
+  // Replication: the master's HA service, or the slave's (one is set).
+  store::HaMaster* ha_master() { return ha_master_.get(); }
+  store::HaSlave* ha_slave() { return ha_slave_.get(); }
+  // A slave's master broker (remoting address, from the namesrv); "" unknown.
+  const std::string& master_address() const { return master_addr_; }
 
  private:
   using Command = remoting::RemotingCommand;
@@ -110,6 +118,19 @@ class Broker {
   Reply on_delete_group(remoting::Connection& from, Command& req);
   Reply on_view_message(remoting::Connection& from, Command& req);
   Reply on_query_message(remoting::Connection& from, Command& req);
+
+  // replication.cc
+  rt::Result<void> start_replication();
+  void stop_replication();
+  // SYNC_MASTER: turns a stored put into FLUSH_SLAVE_TIMEOUT or
+  // SLAVE_NOT_AVAILABLE unless a slave acknowledges it in time. Suspends.
+  void await_slave(store::PutResult& r, bool wait_store_ok);
+  // A slave's REGISTER_BROKER answer names its master (reference 3.1).
+  void learn_master(const std::optional<std::string>& ha_server_addr, const std::optional<std::string>& master_addr);
+  void slave_sync_loop();
+  void slave_sync_once();
+  // RocketMQ's answer to a topic or group change on a slave; nullopt on a master.
+  std::optional<Command> refuse_admin_write_on_slave(const Command& req) const;
 
   // register.cc
   void register_loop();
@@ -151,6 +172,9 @@ class Broker {
   // After the store and the managers they use (destroyed before them).
   std::unique_ptr<ScheduleService> schedule_;
   std::unique_ptr<TransactionService> transactions_;
+  std::unique_ptr<store::HaMaster> ha_master_;
+  std::unique_ptr<store::HaSlave> ha_slave_;
+  std::string master_addr_;
 
   std::vector<rt::Task> tasks_;
   bool started_ = false;

@@ -25,14 +25,23 @@ bool valid_name(std::string_view s) {
 
 }  // namespace
 
+std::string_view to_string(BrokerRole r) {
+  switch (r) {
+    case BrokerRole::async_master: return "ASYNC_MASTER";
+    case BrokerRole::sync_master: return "SYNC_MASTER";
+    case BrokerRole::slave: return "SLAVE";
+  }
+  return "?";
+}
+
 rt::Result<BrokerConfig> broker_config_from(common::Properties& props) {
   BrokerConfig c;
   c.cluster_name = props.get_string("brokerClusterName", c.cluster_name);
   if (!valid_name(c.cluster_name)) return bad("brokerClusterName", "'" + c.cluster_name + "' is not a valid name");
   c.broker_name = props.get_string("brokerName", c.broker_name);
   if (!valid_name(c.broker_name)) return bad("brokerName", "'" + c.broker_name + "' is not a valid name");
-  auto id = props.get_int("brokerId", 0, 0, 0);
-  if (!id) return bad("brokerId", id.error().detail() + " (only masters, brokerId=0, are supported)");
+  auto id = props.get_int("brokerId", 0, 0, INT32_MAX);
+  if (!id) return id.error();
   c.broker_id = *id;
   c.namesrv_addrs = common::split_address_list(props.get_string("namesrvAddr", ""));
   for (const auto& a : c.namesrv_addrs)
@@ -93,8 +102,48 @@ rt::Result<BrokerConfig> broker_config_from(common::Properties& props) {
     return bad("flushDiskType", "expected ASYNC_FLUSH or SYNC_FLUSH, got '" + flush + "'");
   }
   const std::string role = props.get_string("brokerRole", "ASYNC_MASTER");
-  if (role != "ASYNC_MASTER" && role != "SYNC_MASTER")
-    return bad("brokerRole", "'" + role + "' is not supported yet (ASYNC_MASTER or SYNC_MASTER without slaves)");
+  if (role == "ASYNC_MASTER") {
+    c.role = BrokerRole::async_master;
+  } else if (role == "SYNC_MASTER") {
+    c.role = BrokerRole::sync_master;
+  } else if (role == "SLAVE") {
+    c.role = BrokerRole::slave;
+  } else {
+    return bad("brokerRole", "expected ASYNC_MASTER, SYNC_MASTER or SLAVE, got '" + role + "'");
+  }
+  if (c.slave() && c.broker_id == 0)
+    return bad("brokerId", "brokerRole=SLAVE needs brokerId > 0 (0 is the master's id)");
+  if (!c.slave() && c.broker_id != 0)
+    return bad("brokerId", fmt::format("brokerRole={} needs brokerId=0 (got {}; ids above 0 are slaves)", role,
+                                       c.broker_id));
+  s.replica = c.slave();
+  c.broker_ip2 = props.get_string("brokerIP2", "");
+  if (!c.broker_ip2.empty() && !common::parse_host_port4(c.broker_ip2 + ":0"))
+    return bad("brokerIP2", "'" + c.broker_ip2 + "' is not an IPv4 address");
+  auto ha_port = props.get_int("haListenPort", c.listen_port + 1, 1, 65535);
+  if (!ha_port) return ha_port.error();
+  c.ha_listen_port = static_cast<int32_t>(*ha_port);
+  if (c.ha_listen_port == c.listen_port) return bad("haListenPort", "must differ from listenPort");
+  c.ha_master_address = props.get_string("haMasterAddress", "");
+  if (!c.ha_master_address.empty() && !common::parse_host_port4(c.ha_master_address))
+    return bad("haMasterAddress", "'" + c.ha_master_address + "' is not ip:port");
+  auto ha_heartbeat = props.get_int("haSendHeartbeatInterval", 5000, 100, 3'600'000);
+  if (!ha_heartbeat) return ha_heartbeat.error();
+  s.ha.heartbeat_interval = std::chrono::milliseconds(*ha_heartbeat);
+  auto ha_housekeeping = props.get_int("haHousekeepingInterval", 20'000, 1000, 3'600'000);
+  if (!ha_housekeeping) return ha_housekeeping.error();
+  s.ha.housekeeping_interval = std::chrono::milliseconds(*ha_housekeeping);
+  if (s.ha.housekeeping_interval <= s.ha.heartbeat_interval)
+    return bad("haHousekeepingInterval", "must be longer than haSendHeartbeatInterval");
+  auto ha_batch = props.get_int("haTransferBatchSize", 32 * 1024, 512, 64 * 1024 * 1024);
+  if (!ha_batch) return ha_batch.error();
+  s.ha.transfer_batch_bytes = static_cast<size_t>(*ha_batch);
+  auto ha_behind = props.get_int("haSlaveFallbehindMax", s.ha.slave_fallbehind_max, 1, INT64_MAX);
+  if (!ha_behind) return ha_behind.error();
+  s.ha.slave_fallbehind_max = *ha_behind;
+  auto slave_read = props.get_bool("slaveReadEnable", c.slave_read_enable);
+  if (!slave_read) return slave_read.error();
+  c.slave_read_enable = *slave_read;
   auto seg = props.get_int("mappedFileSizeCommitLog", static_cast<int64_t>(s.commit_log_segment_bytes), 64 * 1024,
                            int64_t{1} << 40);
   if (!seg) return seg.error();

@@ -15,14 +15,25 @@ namespace rmq::broker {
 
 using namespace std::chrono_literals;
 
+// brokerRole: a master (answering sends at once, or only once a slave has the
+// bytes) or a read-only slave replicating its master.
+enum class BrokerRole { async_master, sync_master, slave };
+std::string_view to_string(BrokerRole r);  // RocketMQ's names: ASYNC_MASTER, ...
+
 struct BrokerConfig {
   std::string cluster_name = "DefaultCluster";  // brokerClusterName
   std::string broker_name = "broker-a";         // brokerName
-  int64_t broker_id = 0;                        // brokerId: 0 master (only masters for now)
+  int64_t broker_id = 0;                        // brokerId: 0 master, > 0 slave
+  BrokerRole role = BrokerRole::async_master;   // brokerRole
   std::vector<std::string> namesrv_addrs;       // namesrvAddr, ';'-separated
   std::string broker_ip = "127.0.0.1";          // brokerIP1: the address registered and stored
   int32_t listen_port = 10911;                  // listenPort
   std::string bind_address = "0.0.0.0";         // not a RocketMQ key: the IP to listen on
+  std::string broker_ip2;                       // brokerIP2: the HA address's IP (default brokerIP1)
+  int32_t ha_listen_port = 0;                   // haListenPort: 0 = listenPort + 1
+  std::string ha_master_address;                // haMasterAddress: else learned from the namesrv
+  bool slave_read_enable = false;               // slaveReadEnable
+  rt::Duration slave_sync_interval = 10s;       // SlaveSynchronize period
   bool auto_create_topic_enable = true;         // autoCreateTopicEnable
   bool auto_create_subscription_group = true;   // autoCreateSubscriptionGroup
   int32_t default_topic_queue_nums = 8;         // defaultTopicQueueNums (TBW102's queues)
@@ -52,6 +63,10 @@ struct BrokerConfig {
   remoting::ConnectionOptions connection;
 
   std::string address() const { return broker_ip + ":" + std::to_string(listen_port); }
+  int32_t ha_port() const { return ha_listen_port > 0 ? ha_listen_port : listen_port + 1; }
+  // What the namesrv hands a slave as its master's HA address.
+  std::string ha_address() const { return (broker_ip2.empty() ? broker_ip : broker_ip2) + ":" + std::to_string(ha_port()); }
+  bool slave() const { return role == BrokerRole::slave; }
   std::string config_dir() const { return store.root_dir + "/config"; }
 };
 

@@ -103,6 +103,8 @@ Broker::Reply Broker::on_consumer_list(remoting::Connection&, Command& req) {
 }
 
 Broker::Reply Broker::on_send_back(remoting::Connection&, Command& req) {
+  if (cfg_.slave())
+    return error_reply(req, rs::kSystemError, "SERVICE_NOT_AVAILABLE: the broker is a slave and takes no messages");
   auto h = remoting::ConsumerSendMsgBackRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   auto group = groups_.find_or_create(h->group);

@@ -72,6 +72,16 @@ void ConsumerOffsets::remove_group(const std::string& group) {
   ++version_;
 }
 
+void ConsumerOffsets::mirror(const store::ConsumerOffsetTable& master) {
+  for (const auto& [key, queues] : master.offset_table) {
+    auto& mine = table_.offset_table[key];
+    if (mine != queues) {
+      mine = queues;
+      ++version_;
+    }
+  }
+}
+
 rt::Result<void> ConsumerOffsets::persist() {
   if (saved_version_ == version_) return {};
   if (auto r = save_.lock(); !r) return r;

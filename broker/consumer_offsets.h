@@ -27,6 +27,9 @@ class ConsumerOffsets {
   void remove_topic(const std::string& topic);
   void remove_group(const std::string& group);
   const store::ConsumerOffsetTable& table() const { return table_; }
+  // A slave takes its master's offsets: every queue the master has
+  // overwrites its own (RocketMQ's putAll); others stay.
+  void mirror(const store::ConsumerOffsetTable& master);
 
   // Writes the table if it changed since the last write. Suspends.
   rt::Result<void> persist();

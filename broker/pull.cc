@@ -84,7 +84,8 @@ Broker::Reply Broker::on_pull(remoting::Connection&, Command& req) {
   if (!codes.empty())
     filter = [codes](int64_t tags_code) { return codes.count(static_cast<int32_t>(tags_code)) != 0; };
 
-  if ((h->sys_flag & remoting::kPullCommitOffset) != 0)
+  // A slave never takes an offset from a pull (RocketMQ's storeOffsetEnable).
+  if ((h->sys_flag & remoting::kPullCommitOffset) != 0 && !cfg_.slave())
     offsets_.commit(h->consumer_group, h->topic, h->queue_id, h->commit_offset);
 
   // Read; when nothing is there and the client lets us, hold the request.
@@ -103,16 +104,34 @@ Broker::Reply Broker::on_pull(remoting::Connection&, Command& req) {
     // Reset before reading: an arrival during the read sets it again.
     arrived->reset();
     store::GetResult g = store_->get(h->topic, h->queue_id, h->queue_offset, max_count, max_bytes, filter);
-    const int32_t code = pull_code_for(g.status, h->queue_offset);
+    int32_t code = pull_code_for(g.status, h->queue_offset);
     const rt::Instant now = rt_.now();
     if (code == rs::kPullNotFound && may_suspend && now < deadline && !stopped_) {
       (void)arrived->wait(std::min(deadline - now, cfg_.long_polling_recheck));
       continue;
     }
-    RemotingCommand resp = RemotingCommand::response_to(req, code, std::string(store::to_string(g.status)));
     remoting::PullMessageResponseHeader rh;
-    rh.suggest_which_broker_id = 0;
+    rh.suggest_which_broker_id = kMasterId;
+    if (cfg_.slave_read_enable)
+      rh.suggest_which_broker_id = g.suggest_pulling_from_slave ? (*group)->which_broker_when_consume_slowly
+                                                                : (*group)->broker_id;
     rh.next_begin_offset = g.next_begin_offset;
+    if (cfg_.slave()) {
+      // A slave may lag its master: it never moves a consumer's offset
+      // (RocketMQ's offsetCheckInSlave=false), so 21 becomes 20 in place.
+      if (g.status != store::GetStatus::found) rh.next_begin_offset = h->queue_offset;
+      if (code == rs::kPullOffsetMoved) code = rs::kPullRetryImmediately;
+      if (!cfg_.slave_read_enable && code == rs::kSuccess) {
+        // Not readable here: back to the master, from where this pull began
+        // (RocketMQ also moves the offset past the messages not sent).
+        code = rs::kPullRetryImmediately;
+        rh.suggest_which_broker_id = kMasterId;
+        rh.next_begin_offset = h->queue_offset;
+        g.data.clear();
+        g.items.clear();
+      }
+    }
+    RemotingCommand resp = RemotingCommand::response_to(req, code, std::string(store::to_string(g.status)));
     rh.min_offset = g.min_offset;
     rh.max_offset = g.max_offset;
     rh.encode(resp);

@@ -56,7 +56,7 @@ void Broker::register_all() {
   h.broker_name = cfg_.broker_name;
   h.broker_addr = cfg_.address();
   h.cluster_name = cfg_.cluster_name;
-  h.ha_server_addr = cfg_.broker_ip + ":" + std::to_string(cfg_.listen_port + 1);
+  h.ha_server_addr = cfg_.ha_address();
   h.broker_id = cfg_.broker_id;
   h.heartbeat_timeout_millis = 120'000;
   h.compressed = compress;
@@ -76,6 +76,8 @@ void Broker::register_all() {
       } else if (resp->code != rs::kSuccess) {
         rt_.log(rt::LogLevel::warn, "namesrv " + addr + " refused the registration: " +
                                         std::to_string(resp->code) + " " + resp->remark.value_or(""));
+      } else if (auto rh = remoting::RegisterBrokerResponseHeader::decode(*resp); rh) {
+        learn_master(rh->ha_server_addr, rh->master_addr);
       }
     }));
   }

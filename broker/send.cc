@@ -60,6 +60,12 @@ std::optional<std::vector<common::StoredMessage>> decode_batch(rt::ConstBytes bo
   return out;
 }
 
+// WAIT=false: the producer does not wait for a flush or a slave.
+bool waits_for_store(const common::MessageProperties& props) {
+  auto it = props.find(common::kPropWait);
+  return it == props.end() || common::parse_java_bool(it->second);
+}
+
 }  // namespace
 
 store::PutResult Broker::put_message(common::StoredMessage m, const common::MessageProperties* props) {
@@ -78,6 +84,10 @@ store::PutResult Broker::put_message(common::StoredMessage m, const common::Mess
 Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
   auto h = remoting::SendMessageRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
+  if (cfg_.slave())
+    return error_reply(req, rs::kServiceNotAvailable,
+                       "service not available now. It may be caused by one of the following reasons: the broker's disk "
+                       "is full, messages are put to the slave, message store has been shut down, etc.");
   if ((cfg_.broker_permission & kPermWrite) == 0)
     return error_reply(req, rs::kNoPermission, "the broker[" + cfg_.broker_name + "] sending message is forbidden");
   std::string topic = h->topic;
@@ -141,6 +151,7 @@ Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
     return error_reply(req, rs::kMessageIllegal,
                 fmt::format("the message body is {} bytes, more than {}", req.body.size(), cfg_.store.max_message_size));
   common::MessageProperties props_map = common::decode_properties(props);
+  const bool wait_store = waits_for_store(props_map);
   const auto tran = props_map.find(common::kPropTransactionPrepared);
   const bool half = tran != props_map.end() && common::parse_java_bool(tran->second);
   if (half && cfg_.reject_transaction_message)
@@ -202,7 +213,11 @@ Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
       r = store_->put(std::move(m));
     }
   }
-  if (!r.ok() && r.status != store::PutStatus::flush_disk_timeout)
+  await_slave(r, wait_store);
+  const bool stored = r.ok() || r.status == store::PutStatus::flush_disk_timeout ||
+                      r.status == store::PutStatus::flush_slave_timeout ||
+                      r.status == store::PutStatus::slave_not_available;
+  if (!stored)
     return error_reply(req, send_code_for(r.status), std::string(store::to_string(r.status)) + ": " + r.detail);
   put_total_ += r.message_count;
 

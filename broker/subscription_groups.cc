@@ -41,9 +41,20 @@ rt::Result<bool> SubscriptionGroups::remove(const std::string& group) {
   return true;
 }
 
+rt::Result<bool> SubscriptionGroups::mirror(store::SubscriptionGroupTable master) {
+  if (master.data_version == table_.data_version) return false;
+  table_ = std::move(master);
+  if (auto r = save(); !r) return r.error();
+  return true;
+}
+
 rt::Result<void> SubscriptionGroups::persist() {
   ++table_.data_version.counter;
   table_.data_version.timestamp = rt_.wall_ms();
+  return save();
+}
+
+rt::Result<void> SubscriptionGroups::save() {
   if (auto r = save_.lock(); !r) return r;
   rt::UnlockGuard unlock(save_);  // also when cancelled mid-save
   const store::SubscriptionGroupTable snapshot = table_;

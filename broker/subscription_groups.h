@@ -24,9 +24,12 @@ class SubscriptionGroups {
   rt::Result<void> upsert(store::SubscriptionGroupConfig g);  // Suspends.
   rt::Result<bool> remove(const std::string& group);          // Suspends.
   const store::SubscriptionGroupTable& table() const { return table_; }
+  // A slave takes its master's table when its data version differs. Suspends.
+  rt::Result<bool> mirror(store::SubscriptionGroupTable master);
 
  private:
   rt::Result<void> persist();
+  rt::Result<void> save();  // persist() without a new data version
 
   rt::Runtime& rt_;
   const BrokerConfig& cfg_;

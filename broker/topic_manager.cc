@@ -65,6 +65,17 @@ std::optional<store::TopicConfig> TopicManager::find(const std::string& topic) c
 rt::Result<void> TopicManager::persist() {
   ++table_.data_version.counter;
   table_.data_version.timestamp = rt_.wall_ms();
+  return save();
+}
+
+rt::Result<bool> TopicManager::mirror(store::TopicConfigTable master) {
+  if (master.data_version == table_.data_version) return false;
+  table_ = std::move(master);
+  if (auto r = save(); !r) return r.error();
+  return true;
+}
+
+rt::Result<void> TopicManager::save() {
   if (auto r = save_.lock(); !r) return r;
   rt::UnlockGuard unlock(save_);  // also when cancelled mid-save
   // Saves the table as it is when the lock is ours: a later change waiting

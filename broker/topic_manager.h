@@ -25,6 +25,7 @@ inline constexpr const char* kAutoCreateTopicKey = "TBW102";
 using remoting::kDlqPrefix;
 using remoting::kPermInherit;
 using remoting::kPermRead;
+using remoting::kMasterId;
 using remoting::kPermWrite;
 using remoting::kRetryPrefix;
 // Topics created by a send are capped here even if the template allows more.
@@ -63,10 +64,14 @@ class TopicManager {
   // Removes a topic; false when it did not exist. Suspends.
   rt::Result<bool> remove(const std::string& topic);
 
+  // A slave takes its master's table (and its data version) when that
+  // version differs from its own, and saves it. Suspends.
+  rt::Result<bool> mirror(store::TopicConfigTable master);
   void on_change(std::function<void()> fn) { on_change_ = std::move(fn); }
 
  private:
   rt::Result<void> persist();  // REQUIRES: the change is in table_
+  rt::Result<void> save();     // persist() without a new data version
 
   rt::Runtime& rt_;
   const BrokerConfig& cfg_;

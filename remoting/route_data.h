@@ -23,6 +23,9 @@ inline constexpr int32_t kPermInherit = 0x1;
 inline constexpr int32_t kPermWrite = 0x2;
 inline constexpr int32_t kPermRead = 0x4;
 
+// Broker ids (reference 6.3): the master is 0, slaves above.
+inline constexpr int64_t kMasterId = 0;
+
 // A consumer group's retry and dead-letter topics.
 inline constexpr const char* kRetryPrefix = "%RETRY%";
 inline constexpr const char* kDlqPrefix = "%DLQ%";

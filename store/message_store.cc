@@ -74,6 +74,8 @@ std::string_view to_string(PutStatus s) {
     case PutStatus::message_illegal: return "MESSAGE_ILLEGAL";
     case PutStatus::properties_size_exceeded: return "PROPERTIES_SIZE_EXCEEDED";
     case PutStatus::os_page_cache_busy: return "OS_PAGE_CACHE_BUSY";
+    case PutStatus::flush_slave_timeout: return "FLUSH_SLAVE_TIMEOUT";
+    case PutStatus::slave_not_available: return "SLAVE_NOT_AVAILABLE";
   }
   RMQ_UNREACHABLE("bad enum value");
 }
@@ -871,6 +873,14 @@ GetResult MessageStore::get(const std::string& topic, int32_t queue_id, int64_t 
     next = logical + 1;
   }
   res.next_begin_offset = next;
+  if (!res.items.empty() && cfg_.physical_memory_bytes > 0) {
+    // RocketMQ's isSuggestPullingFromSlave: what is left to read no longer
+    // fits the share of memory the page cache is expected to hold.
+    const auto& last = res.items.back();
+    const int64_t behind = log_.written() - (last.physical_offset + last.size);
+    res.suggest_pulling_from_slave =
+        behind > cfg_.physical_memory_bytes / 100 * cfg_.access_message_in_memory_max_ratio;
+  }
   if (!res.items.empty()) {
     res.status = GetStatus::found;
   } else if (removed) {

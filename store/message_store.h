@@ -45,6 +45,10 @@ enum class PutStatus {
   message_illegal,
   properties_size_exceeded,
   os_page_cache_busy,
+  // Set by a SYNC_MASTER broker after the put (store/ha): the message is
+  // stored on the master, but no slave acknowledged it in time / no usable slave.
+  flush_slave_timeout,
+  slave_not_available,
 };
 std::string_view to_string(PutStatus s);
 
@@ -88,6 +92,9 @@ struct GetResult {
     int32_t size = 0;
   };
   std::vector<Item> items;
+  // The reader is so far behind that what it reads is no longer in memory
+  // (RocketMQ's isSuggestPullingFromSlave).
+  bool suggest_pulling_from_slave = false;
 };
 
 // Decides from a ConsumeQueue tags code whether a message matches; empty
@@ -189,8 +196,9 @@ class MessageStore {
   void reset_replica_tail();
   // Suspends until written() >= end; false on timeout or store failure.
   bool wait_written(int64_t end, rt::Duration timeout);
-  // Suspends until written() > pos or the timeout.
-  void wait_written_beyond(int64_t pos, rt::Duration timeout);
+  // Suspends until written() > pos or the timeout. The store's failure, or
+  // Errc::cancelled when the calling task is being cancelled.
+  rt::Result<void> wait_written_beyond(int64_t pos, rt::Duration timeout);
   // Master: up to `max` written bytes of the log from `offset`, within one
   // segment (each byte read twice, see agreed_read.h). A closed segment
   // reads as zeros after its blank record, as a preallocated one would.

@@ -108,10 +108,13 @@ bool MessageStore::wait_written(int64_t end, rt::Duration timeout) {
   return !failure_;
 }
 
-void MessageStore::wait_written_beyond(int64_t pos, rt::Duration timeout) {
-  if (log_.written() > pos || failure_) return;
+rt::Result<void> MessageStore::wait_written_beyond(int64_t pos, rt::Duration timeout) {
+  if (failure_) return *failure_;
+  if (log_.written() > pos) return {};
   written_evt_.reset();
-  (void)written_evt_.wait(timeout);
+  auto r = written_evt_.wait(timeout);
+  if (!r && r.error().code() == rt::Errc::cancelled) return r;
+  return {};
 }
 
 rt::Result<std::vector<std::byte>> MessageStore::read_log(int64_t offset, size_t max) {

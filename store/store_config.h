@@ -12,6 +12,16 @@ namespace rmq::store {
 
 enum class FlushDiskType { async_flush, sync_flush };
 
+// Master/slave replication (store/ha), with RocketMQ's names and defaults.
+struct HaConfig {
+  rt::Duration heartbeat_interval = std::chrono::seconds(5);      // haSendHeartbeatInterval
+  rt::Duration housekeeping_interval = std::chrono::seconds(20);  // haHousekeepingInterval
+  size_t transfer_batch_bytes = 32 * 1024;                        // haTransferBatchSize
+  int64_t slave_fallbehind_max = int64_t{256} * 1024 * 1024;      // haSlaveFallbehindMax
+  rt::Duration reconnect_backoff = std::chrono::seconds(5);       // slave: after a failed or lost connection
+  rt::Duration connect_timeout = std::chrono::seconds(3);
+};
+
 struct StoreConfig {
   std::string root_dir = "store";                        // storePathRootDir
   uint64_t commit_log_segment_bytes = uint64_t{1} << 30;  // mappedFileSizeCommitLog
@@ -46,6 +56,13 @@ struct StoreConfig {
   // MessageStore::append_replicated(); put() refuses; a queue may begin at
   // any offset (the master's stream may start after its first records).
   bool replica = false;
+  HaConfig ha;
+  // The machine's memory (0: unknown, never suggest reading from a slave) and
+  // the share of it the page cache is expected to hold for readers
+  // (accessMessageInMemoryMaxRatio): a pull further behind than that is told
+  // to read from a slave when slaveReadEnable.
+  int64_t physical_memory_bytes = 0;
+  int64_t access_message_in_memory_max_ratio = 40;
   // Host and port written as STOREHOST into every record.
   std::string store_host = "127.0.0.1:10911";
 };

@@ -1,10 +1,11 @@
-// rmq-broker: a RocketMQ master broker on the real runtime.
+// rmq-broker: a RocketMQ broker (master or slave) on the real runtime.
 //
 //   rmq-broker [-c broker.conf] [--key=value ...]
 //
 // Keys are RocketMQ's (see broker/broker_config.h and docs/broker.md):
 // brokerClusterName, brokerName, brokerId, namesrvAddr, listenPort,
-// brokerIP1, storePathRootDir (default ~/store), flushDiskType,
+// brokerIP1, storePathRootDir (default ~/store), flushDiskType, brokerRole,
+// haListenPort, haMasterAddress, slaveReadEnable,
 // autoCreateTopicEnable, defaultTopicQueueNums, ... The command line wins
 // over the file. Unknown keys are warned about; an invalid value stops
 // start-up with a message naming the key (exit 1); bad usage exits 2.
@@ -12,6 +13,7 @@
 // and configs, flush and checkpoint the store, exit 0.
 #include <cstdio>
 #include <cstdlib>
+#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,9 @@ int main(int argc, char** argv) {
     auto cfg = rmq::broker::broker_config_from(props);
     if (!cfg) return fail(cfg.error().detail());
     for (const auto& k : props.unknown_keys()) rt.log(rmq::rt::LogLevel::warn, "unknown config key ignored: " + k);
+    // What the page cache can hold decides when a lagging consumer is
+    // pointed at a slave (reference 3.3, suggestWhichBrokerId).
+    cfg->store.physical_memory_bytes = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE);
     if (cfg->namesrv_addrs.empty()) rt.log(rmq::rt::LogLevel::warn, "no namesrvAddr: clients will not find this broker");
 
     rmq::broker::Broker broker(rt, std::move(*cfg));

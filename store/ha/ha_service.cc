@@ -19,6 +19,10 @@ constexpr size_t kReadChunk = 64 * 1024;
 
 rt::Duration at_least_1ms(rt::Duration d) { return std::max<rt::Duration>(d, std::chrono::milliseconds(1)); }
 
+// Waits report a cancellation as an error, not a throw, while another task
+// unwinds; loops must stop on it rather than spin.
+bool cancelled(const rt::Result<void>& r) { return !r && r.error().code() == rt::Errc::cancelled; }
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -143,9 +147,7 @@ void HaMaster::on_report(Link& l, int64_t position) {
 }
 
 void HaMaster::write_loop(Link& l) {
-  while (l.state.requested < 0) {
-    if (!l.requested_evt.wait(cfg_.housekeeping_interval)) return;  // the reader drops it
-  }
+  if (l.state.requested < 0 && !l.requested_evt.wait(cfg_.housekeeping_interval)) return;  // the reader drops it
   const auto seg = static_cast<int64_t>(store_.config().commit_log_segment_bytes);
   int64_t next = l.state.requested;
   if (next == 0) {
@@ -157,6 +159,7 @@ void HaMaster::write_loop(Link& l) {
   rt::Instant last_write = rt_.now();
   std::byte header[kHeaderBytes];
   for (;;) {
+    if (rt_.stopping()) return;
     auto data = store_.read_log(next, cfg_.transfer_batch_bytes);
     if (!data) {
       rt_.log(rt::LogLevel::warn, fmt::format("HA: cannot stream position {} to slave {}: {}", next, l.state.address,
@@ -165,7 +168,9 @@ void HaMaster::write_loop(Link& l) {
       return;
     }
     if (data->empty() && rt_.now() - last_write < cfg_.heartbeat_interval) {
-      store_.wait_written_beyond(next, at_least_1ms(cfg_.heartbeat_interval - (rt_.now() - last_write)));
+      // Stop on the store's failure, or on a cancellation seen while another
+      // task unwinds (which cannot throw).
+      if (!store_.wait_written_beyond(next, at_least_1ms(cfg_.heartbeat_interval - (rt_.now() - last_write)))) return;
       continue;
     }
     common::put_i64(header, next);
@@ -246,7 +251,7 @@ void HaSlave::run() {
   for (;;) {
     master_changed_.reset();
     if (master_.empty()) {
-      (void)master_changed_.wait(std::chrono::seconds(1));
+      if (cancelled(master_changed_.wait(std::chrono::seconds(1)))) return;
       continue;
     }
     const std::string addr = master_;
@@ -255,7 +260,7 @@ void HaSlave::run() {
       const std::string why = "HA: cannot connect to master " + addr + ": " + c.error().message();
       if (why != last_failure) rt_.log(rt::LogLevel::warn, why);
       last_failure = why;
-      (void)master_changed_.wait(cfg_.reconnect_backoff);
+      if (cancelled(master_changed_.wait(cfg_.reconnect_backoff))) return;
       continue;
     }
     last_failure.clear();
@@ -275,7 +280,7 @@ void HaSlave::run() {
       why = replicate(**c);
     }
     rt_.log(rt::LogLevel::warn, "HA: connection to master " + addr + " ended: " + why);
-    if (master_ == addr) (void)master_changed_.wait(cfg_.reconnect_backoff);
+    if (master_ == addr && cancelled(master_changed_.wait(cfg_.reconnect_backoff))) return;
   }
 }
 
@@ -310,7 +315,7 @@ std::string HaSlave::replicate(rt::Conn& conn) {
     auto n = conn.read_some(chunk, at_least_1ms(wait));
     if (!n) {
       if (n.error().code() == rt::Errc::timeout) continue;
-      return n.error().message();
+      return n.error().message();  // cancelled too
     }
     if (*n == 0) return "the master closed the connection";
     last_read = rt_.now();

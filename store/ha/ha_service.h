@@ -28,15 +28,6 @@
 
 namespace rmq::store {
 
-struct HaConfig {
-  rt::Duration heartbeat_interval = std::chrono::seconds(5);      // haSendHeartbeatInterval
-  rt::Duration housekeeping_interval = std::chrono::seconds(20);  // haHousekeepingInterval
-  size_t transfer_batch_bytes = 32 * 1024;                        // haTransferBatchSize
-  int64_t slave_fallbehind_max = int64_t{256} * 1024 * 1024;      // haSlaveFallbehindMax
-  rt::Duration reconnect_backoff = std::chrono::seconds(5);       // slave: after a failed or lost connection
-  rt::Duration connect_timeout = std::chrono::seconds(3);
-};
-
 class HaMaster {
  public:
   HaMaster(rt::Runtime& rt, MessageStore& store, HaConfig cfg);

@@ -71,6 +71,38 @@ struct Cluster {
     sim.run_until([&] { return broker != nullptr; }, 10s);
   }
 
+  // A slave of the broker (brokerId 1, the same name, slaveReadEnable), which
+  // learns its master from the namesrv. Started at once.
+  BrokerConfig slave_cfg;
+  Broker* slave = nullptr;  // set while the slave node is up
+  std::string slave_addr;
+  sim::NodeId slave_node = 0;
+  void add_slave(const std::function<void(BrokerConfig&)>& tweak = {}) {
+    auto& n = sim.add_node("slave", [this](rt::Runtime& rt) {
+      Broker br(rt, slave_cfg);
+      auto started = br.start();
+      ASSERT_TRUE(started.ok()) << started.error().message();
+      slave = &br;
+      struct Clear {
+        Broker*& p;
+        ~Clear() { p = nullptr; }
+      } clear{slave};
+      rt.sleep_for(rt::kForever);
+    });
+    slave_node = n.id();
+    slave_addr = n.ip() + ":10911";
+    slave_cfg = cfg;
+    slave_cfg.broker_id = 1;
+    slave_cfg.role = BrokerRole::slave;
+    slave_cfg.store.replica = true;
+    slave_cfg.slave_read_enable = true;
+    slave_cfg.broker_ip = n.ip();
+    slave_cfg.store.store_host = slave_cfg.address();
+    if (tweak) tweak(slave_cfg);
+    sim.start(slave_node);
+    sim.run_until([&] { return slave != nullptr; }, 10s);
+  }
+
   // Runs `body` on a fresh client node; fails the test if it does not end.
   void client(const std::function<void(rt::Runtime&)>& body, rt::Duration limit = 10min) {
     bool done = false;

@@ -1,0 +1,122 @@
+// Master/slave (reference 9): the broker's side of store/ha. A master
+// serves the HA port and, as a SYNC_MASTER, answers a send only once a slave
+// has its bytes; a slave replicates its master's log, learns the master from
+// its namesrv registration, refuses writes, and copies topics, consumer
+// offsets, delay offsets and subscription groups from the master every
+// slave_sync_interval (RocketMQ's SlaveSynchronize).
+#include <fmt/format.h>
+
+#include "broker/broker.h"
+#include "broker/reply.h"
+#include "common/message_const.h"
+#include "remoting/codes.h"
+#include "store/config_files.h"
+
+namespace rmq::broker {
+
+namespace rc = remoting::request_code;
+namespace rs = remoting::response_code;
+
+rt::Result<void> Broker::start_replication() {
+  if (cfg_.slave()) {
+    ha_slave_ = std::make_unique<store::HaSlave>(rt_, *store_, cfg_.store.ha);
+    if (!cfg_.ha_master_address.empty()) ha_slave_->set_master(cfg_.ha_master_address);
+    ha_slave_->start();
+    tasks_.push_back(rt_.spawn("broker-slave-sync", [this] { slave_sync_loop(); }));
+    return {};
+  }
+  ha_master_ = std::make_unique<store::HaMaster>(rt_, *store_, cfg_.store.ha);
+  return ha_master_->start(cfg_.bind_address + ":" + std::to_string(cfg_.ha_port()));
+}
+
+void Broker::stop_replication() {
+  if (ha_slave_) ha_slave_->stop();
+  if (ha_master_) ha_master_->stop();
+}
+
+void Broker::await_slave(store::PutResult& r, bool wait_store_ok) {
+  if (cfg_.role != BrokerRole::sync_master || !wait_store_ok) return;
+  if (r.status != store::PutStatus::put_ok && r.status != store::PutStatus::flush_disk_timeout) return;
+  const int64_t end = r.physical_offset + r.bytes;
+  if (!ha_master_->slave_ok(end)) {
+    r.status = store::PutStatus::slave_not_available;
+    r.detail = "no slave connected, or the slave is haSlaveFallbehindMax behind; the message is stored on the master";
+    return;
+  }
+  if (!ha_master_->wait_acked(end, cfg_.store.sync_flush_timeout)) {
+    r.status = store::PutStatus::flush_slave_timeout;
+    r.detail = fmt::format("no slave acknowledged it within {} ms; the message is stored on the master",
+                           std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.store.sync_flush_timeout).count());
+  }
+}
+
+void Broker::learn_master(const std::optional<std::string>& ha_server_addr,
+                          const std::optional<std::string>& master_addr) {
+  if (!cfg_.slave()) return;
+  // A configured haMasterAddress wins (RocketMQ updates it from the namesrv
+  // only when none is configured).
+  if (cfg_.ha_master_address.empty() && ha_server_addr && !ha_server_addr->empty())
+    ha_slave_->set_master(*ha_server_addr);
+  if (master_addr && *master_addr != master_addr_) {
+    rt_.log(rt::LogLevel::info, "slave: master broker is " + (master_addr->empty() ? std::string("unknown") : *master_addr));
+    master_addr_ = *master_addr;
+  }
+}
+
+void Broker::slave_sync_loop() {
+  for (;;) {
+    rt_.sleep_for(cfg_.slave_sync_interval);
+    if (!master_addr_.empty()) slave_sync_once();
+  }
+}
+
+void Broker::slave_sync_once() {
+  const std::string master = master_addr_;
+  auto fetch = [&](int32_t code) -> std::optional<std::string> {
+    auto resp = namesrv_client_->invoke(master, Command::request(code), 3s);
+    if (!resp || resp->code != rs::kSuccess) {
+      rt_.log(rt::LogLevel::warn, fmt::format("slave sync: request {} to master {} failed: {}", code, master,
+                                              resp ? resp->remark.value_or(std::to_string(resp->code))
+                                                   : resp.error().message()));
+      return std::nullopt;
+    }
+    return std::string(body_text(*resp));
+  };
+  if (auto text = fetch(rc::kGetAllTopicConfig)) {
+    auto t = store::decode_topics(*text);
+    if (!t) rt_.log(rt::LogLevel::warn, "slave sync: master's topics do not decode: " + t.error().detail());
+    else if (auto r = topics_.mirror(std::move(*t)); !r) rt_.log(rt::LogLevel::warn, "slave sync: topics not saved: " + r.error().message());
+  }
+  if (auto text = fetch(rc::kGetAllConsumerOffset)) {
+    auto t = store::decode_consumer_offsets(*text);
+    if (!t) {
+      rt_.log(rt::LogLevel::warn, "slave sync: master's offsets do not decode: " + t.error().detail());
+    } else {
+      offsets_.mirror(*t);
+      if (auto r = offsets_.persist(); !r) rt_.log(rt::LogLevel::warn, "slave sync: offsets not saved: " + r.error().message());
+    }
+  }
+  if (auto text = fetch(rc::kGetAllDelayOffset)) {
+    auto t = store::decode_delay_offsets(*text);
+    if (!t) {
+      rt_.log(rt::LogLevel::warn, "slave sync: master's delay offsets do not decode: " + t.error().detail());
+    } else if (auto r = store::save_delay_offsets(rt_.fs(), store::delay_offset_path(cfg_.store.root_dir), *t); !r) {
+      rt_.log(rt::LogLevel::warn, "slave sync: delay offsets not saved: " + r.error().message());
+    } else if (auto l = schedule_->load(); !l) {
+      rt_.log(rt::LogLevel::warn, "slave sync: delay offsets not loaded: " + l.error().message());
+    }
+  }
+  if (auto text = fetch(rc::kGetAllSubscriptiongroupConfig)) {
+    auto t = store::decode_subscription_groups(*text);
+    if (!t) rt_.log(rt::LogLevel::warn, "slave sync: master's groups do not decode: " + t.error().detail());
+    else if (auto r = groups_.mirror(std::move(*t)); !r) rt_.log(rt::LogLevel::warn, "slave sync: groups not saved: " + r.error().message());
+  }
+}
+
+std::optional<remoting::RemotingCommand> Broker::refuse_admin_write_on_slave(const Command& req) const {
+  if (!cfg_.slave()) return std::nullopt;
+  return error_reply(req, rs::kSystemError,
+                     "Can't modify topic or subscription group from slave broker, please execute it from master broker.");
+}
+
+}  // namespace rmq::broker
