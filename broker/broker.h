@@ -71,6 +71,7 @@ class Broker {
   store::MessageStore& store() { return *store_; }
   const TopicManager& topics() const { return topics_; }
   const ClientRegistry& clients() const { return clients_; }
+  const ConsumerOffsets& offsets() const { return offsets_; }
   // Set while started.
   ScheduleService* schedule() { return schedule_.get(); }
   TransactionService* transactions() { return transactions_.get(); }  // masters only

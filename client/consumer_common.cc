@@ -162,6 +162,7 @@ rt::Result<PullResult> pull(MqClient& c, const std::string& addr, const MessageQ
   out.next_begin_offset = rh->next_begin_offset;
   out.min_offset = rh->min_offset;
   out.max_offset = rh->max_offset;
+  out.suggest_which_broker_id = rh->suggest_which_broker_id;
   size_t at = 0;
   while (out.status == PullStatus::found && at < resp->body.size()) {
     auto d = common::decode_stored(std::span<const std::byte>(resp->body.data() + at, resp->body.size() - at));

@@ -68,6 +68,8 @@ struct PullResult {
   std::vector<ReceivedMessage> messages{};
   // Just past the last record the body held, matching or not.
   int64_t body_end_offset = -1;
+  // Which broker of the group to read from next (0 master, else a slave).
+  int64_t suggest_which_broker_id = 0;
 };
 
 // One PULL_MESSAGE to `addr` for `mq` (the request's topic and queue id are

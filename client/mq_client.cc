@@ -139,6 +139,26 @@ std::optional<std::string> MqClient::master_address(const std::string& broker_na
   return std::nullopt;
 }
 
+std::optional<MqClient::BrokerChoice> MqClient::subscribe_address(const std::string& broker_name,
+                                                                  int64_t broker_id) const {
+  for (const auto& [t, r] : routes_) {
+    for (const auto& b : r.broker_datas) {
+      if (b.broker_name != broker_name || b.broker_addrs.empty()) continue;
+      auto pick = [&](int64_t id) -> std::optional<BrokerChoice> {
+        auto it = b.broker_addrs.find(id);
+        if (it == b.broker_addrs.end()) return std::nullopt;
+        return BrokerChoice{it->second, id != 0};
+      };
+      if (auto c = pick(broker_id)) return c;
+      if (broker_id != 0)
+        if (auto c = pick(broker_id + 1)) return c;
+      const auto& [id, addr] = *b.broker_addrs.begin();
+      return BrokerChoice{addr, id != 0};
+    }
+  }
+  return std::nullopt;
+}
+
 std::vector<std::string> MqClient::broker_addresses() const {
   std::set<std::string> addrs;
   for (const auto& [t, r] : routes_)

@@ -71,6 +71,15 @@ class MqClient {
   void refresh_routes();
   // Master (broker id 0) address of a broker, from the cached routes.
   std::optional<std::string> master_address(const std::string& broker_name) const;
+  // RocketMQ's findBrokerAddressInSubscribe(name, id, onlyThisBroker=false):
+  // where to read from and commit offsets: broker `broker_id` of the group
+  // (for a slave id, also the next one), else its lowest id present (the
+  // master while it is in the route, a slave once it left).
+  struct BrokerChoice {
+    std::string address;
+    bool slave = false;
+  };
+  std::optional<BrokerChoice> subscribe_address(const std::string& broker_name, int64_t broker_id = 0) const;
   // Every broker address the cached routes name (masters first).
   std::vector<std::string> broker_addresses() const;
 

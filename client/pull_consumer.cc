@@ -11,7 +11,8 @@ using remoting::RemotingCommand;
 
 struct PullConsumer::QueueState {
   MessageQueue mq;
-  std::string addr;
+  std::string addr;       // where it started
+  int64_t pull_from = 0;  // the broker id the last pull suggested
   int64_t next_pull = 0;  // where the pull task asks next
   int64_t consumed = 0;   // past what poll() returned
   int64_t committed = -1;
@@ -150,7 +151,7 @@ void PullConsumer::rebalance() {
   for (const auto& [topic, _] : subscriptions_) {
     auto all = fetch_queues(topic);
     std::optional<std::string> addr;
-    if (all && !all->empty()) addr = client_.master_address(all->front().broker_name);
+    if (all && !all->empty()) addr = read_address(all->front().broker_name);
     auto ids = addr ? consumer_ids(client_, *addr, cfg_.group) : rt::Result<std::vector<std::string>>(rt::Errc::not_found);
     if (!all || all->empty() || !ids) {
       kept.insert(topic);
@@ -173,8 +174,14 @@ void PullConsumer::set_queues(const std::vector<MessageQueue>& wanted) {
     if (!queues_.count(q)) (void)start_queue(q);
 }
 
+std::optional<std::string> PullConsumer::read_address(const std::string& broker_name) const {
+  // The master while the route has it, else a slave.
+  if (auto where = client_.subscribe_address(broker_name)) return where->address;
+  return std::nullopt;
+}
+
 bool PullConsumer::start_queue(const MessageQueue& q) {
-  auto addr = client_.master_address(q.broker_name);
+  auto addr = read_address(q.broker_name);
   if (!addr) return false;
   auto offset = start_offset(client_, *addr, cfg_.group, q, cfg_.consume_from, cfg_.consume_timestamp_ms);
   if (!offset) {
@@ -203,7 +210,8 @@ void PullConsumer::stop_queue(const MessageQueue& q) {
   qs->task.cancel_and_join();
   if (cfg_.auto_commit && qs->consumed != qs->committed) {
     const int64_t offset = qs->consumed;
-    if (commit_offset(client_, qs->addr, cfg_.group, q, offset)) qs->committed = offset;
+    if (commit_offset(client_, read_address(q.broker_name).value_or(qs->addr), cfg_.group, q, offset))
+      qs->committed = offset;
   }
 }
 
@@ -236,13 +244,22 @@ void PullConsumer::pull_loop(std::shared_ptr<QueueState> qs) {
     h.subscription = expr;
     h.sub_version = 1;
     const uint64_t epoch = qs->epoch;
-    auto r = client::pull(client_, qs->addr, qs->mq, std::move(h), tags, cfg_.pull_timeout);
+    auto where = client_.subscribe_address(qs->mq.broker_name, qs->pull_from);
+    if (!where) {
+      rt.sleep_for(cfg_.pull_backoff);
+      continue;
+    }
+    const int64_t asked = h.queue_offset;
+    auto r = client::pull(client_, where->address, qs->mq, std::move(h), tags, cfg_.pull_timeout);
     if (qs->dropped) break;
     if (epoch != qs->epoch) continue;  // seek() moved the queue meanwhile
     if (!r) {
       rt.sleep_for(cfg_.pull_backoff);
       continue;
     }
+    qs->pull_from = r->suggest_which_broker_id;
+    // A slave that does not serve reads sends us back without progress.
+    if (r->status == PullStatus::no_matched_msg && r->next_begin_offset == asked) rt.sleep_for(cfg_.pull_backoff);
     switch (r->status) {
       case PullStatus::found:
         if (!r->messages.empty()) {
@@ -327,7 +344,7 @@ rt::Result<void> PullConsumer::commit() {
   for (auto& qs : snapshot) {
     if (qs->dropped || qs->consumed == qs->committed) continue;  // handed over meanwhile: committed then
     const int64_t offset = qs->consumed;
-    auto r = commit_offset(client_, qs->addr, cfg_.group, qs->mq, offset);
+    auto r = commit_offset(client_, read_address(qs->mq.broker_name).value_or(qs->addr), cfg_.group, qs->mq, offset);
     if (r) {
       qs->committed = offset;
     } else if (first) {
@@ -338,7 +355,7 @@ rt::Result<void> PullConsumer::commit() {
 }
 
 rt::Result<int64_t> PullConsumer::committed(const MessageQueue& mq) {
-  auto addr = client_.master_address(mq.broker_name);
+  auto addr = read_address(mq.broker_name);
   if (!addr) return rt::Error(rt::Errc::not_found, "no route to broker " + mq.broker_name);
   return committed_offset(client_, *addr, cfg_.group, mq);
 }
@@ -351,10 +368,10 @@ std::optional<int64_t> PullConsumer::position(const MessageQueue& mq) const {
 
 rt::Result<PullResult> PullConsumer::pull(const MessageQueue& mq, const std::string& expression, int64_t offset,
                                           int32_t max_nums) {
-  auto addr = client_.master_address(mq.broker_name);
+  auto addr = read_address(mq.broker_name);
   if (!addr) {
     (void)client_.route(mq.topic);
-    addr = client_.master_address(mq.broker_name);
+    addr = read_address(mq.broker_name);
   }
   if (!addr) return rt::Error(rt::Errc::not_found, "no route to broker " + mq.broker_name);
   remoting::PullMessageRequestHeader h;

@@ -103,6 +103,7 @@ class PullConsumer {
   void rebalance();
   void set_queues(const std::vector<MessageQueue>& wanted);
   bool start_queue(const MessageQueue& q);
+  std::optional<std::string> read_address(const std::string& broker_name) const;
   void stop_queue(const MessageQueue& q);
   void spawn_pull(const std::shared_ptr<QueueState>& qs);
   void pull_loop(std::shared_ptr<QueueState> qs);

@@ -20,10 +20,12 @@ using remoting::RemotingCommand;
 struct PushConsumer::QueueState {
   explicit QueueState(rt::Runtime& rt) : idle(rt) {}
   MessageQueue mq;
-  std::string addr;
+  std::string addr;  // where it started; orderly: its master, which holds the lock
+  int64_t pull_from = 0;  // the broker id the last pull suggested
   int64_t next_pull = 0;
   int64_t consumed = 0;   // next offset to commit
   int64_t committed = -1;
+  std::string committed_at;  // the broker that has `committed`
   bool dropped = false;
   bool locked = false;    // orderly clustering: the broker's lock is ours
   rt::Instant locked_at{};
@@ -160,9 +162,9 @@ void PushConsumer::rebalance_topic(const std::string& topic) {
     mine = all;
   } else {
     if (all.empty()) return;
-    auto addr = client_.master_address(all.front().broker_name);
-    if (!addr) return;
-    auto ids = consumer_ids(client_, *addr, cfg_.group);
+    auto where = client_.subscribe_address(all.front().broker_name);
+    if (!where) return;
+    auto ids = consumer_ids(client_, where->address, cfg_.group);
     if (!ids) return;
     mine = allocate_averagely(all, *ids, client_.client_id());
   }
@@ -202,7 +204,10 @@ void PushConsumer::rebalance_topic(const std::string& topic) {
 }
 
 bool PushConsumer::start_queue(const MessageQueue& q, rt::Instant locked_at) {
-  auto addr = client_.master_address(q.broker_name);
+  // Orderly queues need their master's lock; others may start from a slave.
+  auto addr = locking() ? client_.master_address(q.broker_name) : std::optional<std::string>{};
+  if (!locking())
+    if (auto where = client_.subscribe_address(q.broker_name)) addr = where->address;
   if (!addr) return false;
   auto qs = std::make_shared<QueueState>(client_.runtime());
   qs->mq = q;
@@ -246,12 +251,18 @@ void PushConsumer::stop_queue(const MessageQueue& q) {
   // then (orderly) the lock, so that the next owner may start.
   if (cfg_.model == remoting::MessageModel::clustering && qs->consumed > qs->committed) {
     const int64_t offset = qs->consumed;
-    if (commit_offset(client_, qs->addr, cfg_.group, q, offset)) qs->committed = offset;
+    if (commit_offset(client_, offset_address(*qs), cfg_.group, q, offset)) qs->committed = offset;
   }
   // Even when this member thinks the lock lapsed: the broker may hold it for
   // it (a lock answer that timed out).
   if (locking()) (void)unlock_queues(client_, qs->addr, cfg_.group, {q});
   std::erase(retiring_, qs);
+}
+
+std::string PushConsumer::offset_address(const QueueState& qs) const {
+  // The master while the route has it, else a slave (RemoteBrokerOffsetStore).
+  if (auto where = client_.subscribe_address(qs.mq.broker_name)) return where->address;
+  return qs.addr;
 }
 
 bool PushConsumer::lock_valid(const QueueState& qs) const {
@@ -332,19 +343,32 @@ void PushConsumer::pull_loop(std::shared_ptr<QueueState> qs) {
         std::clamp<size_t>(std::min<size_t>(static_cast<size_t>(std::max(cfg_.pull_batch, 1)), cfg_.max_cached_messages),
                            1, INT32_MAX));
     h.max_msg_bytes = static_cast<int32_t>(std::clamp<size_t>(cfg_.max_cached_bytes, 1, INT32_MAX));
+    // The master, or the broker its last answer suggested; a slave when the
+    // master left the route (RocketMQ's findBrokerAddressInSubscribe).
+    auto where = client_.subscribe_address(qs->mq.broker_name, qs->pull_from);
+    if (!where) {
+      rt.sleep_for(cfg_.pull_backoff);
+      continue;
+    }
     h.sys_flag = remoting::kPullSuspend | remoting::kPullSubscription;
-    if (cfg_.model == remoting::MessageModel::clustering && qs->consumed > 0) {
-      h.sys_flag |= remoting::kPullCommitOffset;
+    if (cfg_.model == remoting::MessageModel::clustering && qs->consumed > 0 && !where->slave) {
+      h.sys_flag |= remoting::kPullCommitOffset;  // a slave does not keep it
       h.commit_offset = qs->consumed;
     }
     h.suspend_timeout_millis = std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.pull_suspend).count();
     h.subscription = expr;
     h.sub_version = 1;
-    auto r = pull(client_, qs->addr, qs->mq, std::move(h), tags, cfg_.pull_timeout);
+    const int64_t asked = h.queue_offset;
+    auto r = pull(client_, where->address, qs->mq, std::move(h), tags, cfg_.pull_timeout);
     if (!r) {
       rt.sleep_for(cfg_.pull_backoff);
       continue;
     }
+    qs->pull_from = r->suggest_which_broker_id;
+    // "Try again" without progress (a slave that does not serve reads sends
+    // the consumer back to its master): not at once, or it would spin while
+    // the master is away.
+    if (r->status == PullStatus::no_matched_msg && r->next_begin_offset == asked) rt.sleep_for(cfg_.pull_backoff);
     switch (r->status) {
       case PullStatus::found: {
         bool all = true;
@@ -424,7 +448,10 @@ bool PushConsumer::send_back(const QueueState& qs, const ReceivedMessage& m, int
   h.origin_topic = m.topic;
   h.max_reconsume_times = max_reconsume();
   h.encode(req);
-  auto resp = client_.invoke(qs.addr, std::move(req), client_.config().rpc_timeout);
+  // Only a master takes messages (RocketMQ's findBrokerAddressInPublish).
+  auto master = client_.master_address(qs.mq.broker_name);
+  if (!master) return false;
+  auto resp = client_.invoke(*master, std::move(req), client_.config().rpc_timeout);
   return resp && resp->code == rs::kSuccess;
 }
 
@@ -457,15 +484,21 @@ void PushConsumer::commit_offsets(const std::vector<std::shared_ptr<QueueState>>
   for (auto& qs : list) {
     // A queue handed over meanwhile committed its own offset; one whose lock
     // lapsed may have moved on at another member.
-    if (qs->dropped || qs->consumed <= qs->committed || (locking() && !lock_valid(*qs))) continue;
+    if (qs->dropped || (locking() && !lock_valid(*qs))) continue;
     if (cfg_.model == remoting::MessageModel::broadcasting) {
-      broadcast_offsets_[qs->mq] = qs->consumed;
-      qs->committed = qs->consumed;
+      if (qs->consumed > qs->committed) broadcast_offsets_[qs->mq] = qs->consumed;
+      qs->committed = std::max(qs->committed, qs->consumed);
       continue;
     }
+    // Again when the offsets' broker changed (the master left the route or
+    // came back), so that it does not lag behind where this member is.
+    const std::string addr = offset_address(*qs);
+    if (qs->consumed <= qs->committed && addr == qs->committed_at) continue;
     const int64_t offset = qs->consumed;
-    if (commit_offset(client_, qs->addr, cfg_.group, qs->mq, offset))
+    if (commit_offset(client_, addr, cfg_.group, qs->mq, offset)) {
       qs->committed = std::max(qs->committed, offset);
+      qs->committed_at = addr;
+    }
   }
   if (cfg_.model == remoting::MessageModel::broadcasting) save_broadcast_offsets();
 }

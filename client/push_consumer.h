@@ -120,6 +120,7 @@ class PushConsumer {
   ConsumeResult call_listener(QueueState& qs, const ReceivedMessage& m);
   bool locking() const;  // orderly clustering
   bool lock_valid(const QueueState& qs) const;
+  std::string offset_address(const QueueState& qs) const;
   bool relock(QueueState& qs);
   void lock_loop();
   void wait_idle(QueueState& qs);
