@@ -1,0 +1,143 @@
+// The simulated cluster the reliability and replication scenarios share: a
+// namesrv, brokers (with their crash and restart schedule), the history the
+// checkers judge, and a consumer that records what it is given.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "broker/broker_config.h"
+#include "client/mq_client.h"
+#include "client/push_consumer.h"
+#include "scenarios/history.h"
+#include "scenarios/nodes.h"
+#include "scenarios/scenario.h"
+#include "sim/disk.h"
+#include "sim/simulation.h"
+
+namespace rmq::scenarios {
+
+using rt::Duration;
+using sim::NodeId;
+namespace h = history;
+
+// The namesrv, the brokers and what the scenarios share.
+struct Rig {
+  sim::Simulation sim;
+  h::History hist;
+  std::vector<std::string> namesrv_addrs;
+  std::vector<NodeId> broker_nodes;
+  std::vector<broker::BrokerConfig> broker_cfgs;
+  std::vector<std::string> failures;
+  // Broker name -> when it was down: [crash, restart).
+  std::map<std::string, std::vector<std::pair<rt::Instant, rt::Instant>>> down;
+  std::vector<std::string> faults;
+  int crashes = 0;
+  explicit Rig(uint64_t seed) : sim(seed) {}
+
+  void add_namesrv() {
+    auto& n = sim.add_node("namesrv", [](rt::Runtime& rt) { namesrv_main(rt); });
+    namesrv_addrs.push_back(n.ip() + ":9876");
+  }
+  void add_brokers(int count, const std::function<void(broker::BrokerConfig&)>& tweak) {
+    broker_cfgs.resize(static_cast<size_t>(count));
+    for (int i = 0; i < count; ++i) {
+      auto& n = sim.add_node(fmt::format("broker{}", i), [this, i](rt::Runtime& rt) {
+        broker_main(rt, broker_cfgs[static_cast<size_t>(i)], [this](std::string what) { failures.push_back(what); });
+      });
+      auto& cfg = broker_cfgs[static_cast<size_t>(i)];
+      cfg.broker_name = fmt::format("broker-{}", static_cast<char>('a' + i));
+      cfg.namesrv_addrs = namesrv_addrs;
+      cfg.broker_ip = n.ip();
+      cfg.store.root_dir = "/store";
+      cfg.store.commit_log_segment_bytes = 1 << 20;
+      cfg.store.store_host = cfg.address();
+      if (tweak) tweak(cfg);
+      broker_nodes.push_back(n.id());
+    }
+  }
+  // From `from` to `until`, every 3-15 s a broker crashes (or loses power
+  // when `power` allows) for 0.5-6 s.
+  void broker_faults(Duration from, Duration until, bool power) {
+    rt::Random& r = sim.random();
+    for (Duration t = from + Duration(r.between(0, 5'000'000'000)); t < until;
+         t += Duration(r.between(3'000'000'000, 15'000'000'000))) {
+      const size_t b = r.below(broker_nodes.size());
+      const Duration outage = Duration(r.between(500'000'000, 6'000'000'000));
+      const bool power_loss = power && r.below(3) == 0;
+      ++crashes;
+      sim.at(rt::Instant(t), [this, b, outage, power_loss] {
+        const NodeId n = broker_nodes[b];
+        if (!sim.node(n).up()) return;
+        if (power_loss) {
+          sim.power_loss(n);
+        } else {
+          sim.crash(n);
+        }
+        const rt::Instant crashed = sim.now();
+        sim.after(outage, [this, b, n, crashed] {
+          if (sim.node(n).up()) return;
+          sim.start(n);
+          down[broker_cfgs[b].broker_name].push_back({crashed, sim.now()});
+        });
+      });
+    }
+  }
+  void restart_all() {
+    for (size_t b = 0; b < broker_nodes.size(); ++b)
+      if (!sim.node(broker_nodes[b]).up()) sim.start(broker_nodes[b]);
+  }
+  // When a broker that must work from `t` for `window` can: `t`, or, when
+  // an outage overlaps, the end of the outage plus `ready` (recovery and a
+  // service's first run), walking over outages that overlap in turn.
+  rt::Instant ready_at(const std::string& broker, rt::Instant t, Duration window, Duration ready) const {
+    auto it = down.find(broker);
+    if (it == down.end()) return t;
+    for (bool moved = true; moved;) {
+      moved = false;
+      for (const auto& [from, until] : it->second) {
+        if (from <= t + window && until + ready > t) {
+          t = until + ready;
+          moved = true;
+        }
+      }
+    }
+    return t;
+  }
+  RunResult finish(const std::vector<std::string>& notes) {
+    const h::Summary sum = h::check_all(hist);
+    RunResult out;
+    for (NodeId i = 0; i < sim.node_count(); ++i) sim.fold(sim.node(i).disk().digest());
+    out.trace_hash = sim.trace_hash();
+    out.events = sim.events_processed();
+    out.simulated = sim.now().time_since_epoch();
+    out.failures = failures;
+    for (const auto& v : sum.violations)
+      if (out.failures.size() < 20) out.failures.push_back(h::to_string(v.kind) + ": " + v.description);
+    for (const auto& [group, causes] : sum.duplicates)
+      for (const auto& [cause, n] : causes) out.duplicates += n;
+    out.faults = faults;
+    out.notes = notes;
+    if (out.failures.size() > 20) out.failures.resize(20);
+    if (!out.ok()) out.recent_logs = sim.recent_logs();
+    return out;
+  }
+};
+
+
+inline client::ClientConfig make_client(const Rig& k, const std::string& ip, const std::string& instance) {
+  return {.namesrv_addrs = k.namesrv_addrs, .client_ip = ip, .instance_name = instance};
+}
+
+// A push consumer (instance c<c> on 10.2.0.<c+1>) of `group` on `topic`
+// that records its rebalances and deliveries in the rig's history until
+// `stop`; `listener` answers each delivery.
+using RecordingListener = std::function<client::ConsumeResult(const client::ReceivedMessage&, const h::Delivery&)>;
+void recording_consumer(rt::Runtime& rt, Rig& k, const std::string& group, const std::string& topic, int c,
+                        int32_t max_reconsume, const bool& stop, const RecordingListener& listener);
+
+}  // namespace rmq::scenarios
