@@ -47,6 +47,18 @@ const std::vector<Scenario>& all_scenarios() {
        "with producers crashing between half message and end and brokers crashing, consumers see exactly the "
        "committed transactions, once each; check-backs reach the surviving instances",
        run_transaction_crash},
+      {"master-crash",
+       "two SYNC_MASTER + SLAVE groups; a master loses power for good: every SEND_OK message is read back from its "
+       "slave, intact, and consumers carry on there",
+       run_master_crash},
+      {"ha-partition",
+       "master and slave cut apart and clogged, the slave's disk slow: SYNC_MASTER never answers SEND_OK for bytes "
+       "the slave lacks; healed, the slave's CommitLog is a byte-identical prefix of the master's, queues equal",
+       run_ha_partition},
+      {"async-master-loss",
+       "an ASYNC_MASTER loses power for good: the slave keeps all it acknowledged; acknowledged messages lost are "
+       "counted (bounded by the replication lag at the crash) and reported, not failed",
+       run_async_master_loss},
   };
   return kAll;
 }

@@ -58,6 +58,9 @@ RunResult run_orderly_rebalance(uint64_t seed, const RunOptions& opts);
 // Delay levels, retries and transactions (scenarios/reliability.cc).
 RunResult run_delay_crash(uint64_t seed, const RunOptions& opts);
 RunResult run_retry_dlq(uint64_t seed, const RunOptions& opts);
+RunResult run_master_crash(uint64_t seed, const RunOptions& opts);
+RunResult run_ha_partition(uint64_t seed, const RunOptions& opts);
+RunResult run_async_master_loss(uint64_t seed, const RunOptions& opts);
 RunResult run_transaction_crash(uint64_t seed, const RunOptions& opts);
 
 }  // namespace rmq::scenarios
