@@ -105,7 +105,7 @@ rt::Result<void> Broker::start() {
   if (auto r = server_->start(cfg_.bind_address + ":" + std::to_string(cfg_.listen_port)); !r) return r;
   namesrv_client_ = std::make_unique<remoting::RpcClient>(rt_, nullptr);
   if (auto r = start_replication(); !r) return r;
-  register_all();
+  register_all(true);
   tasks_.push_back(rt_.spawn("broker-register", [this] { register_loop(); }));
   tasks_.push_back(rt_.spawn("broker-clients", [this] { client_scan_loop(); }));
   tasks_.push_back(rt_.spawn("broker-offsets", [this] { offset_flush_loop(); }));

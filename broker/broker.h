@@ -78,6 +78,15 @@ class Broker {
   // Replication: the master's HA service, or the slave's (one is set).
   store::HaMaster* ha_master() { return ha_master_.get(); }
   store::HaSlave* ha_slave() { return ha_slave_.get(); }
+  // What registration costs: how many full registrations and keep-alives
+  // were sent, and the bytes of the last of each (whole frames).
+  struct RegisterStats {
+    int64_t full = 0;
+    int64_t keepalives = 0;
+    int64_t last_full_bytes = 0;
+    int64_t last_keepalive_bytes = 0;
+  };
+  const RegisterStats& register_stats() const { return register_stats_; }
   // A slave's master broker (remoting address, from the namesrv); "" unknown.
   const std::string& master_address() const { return master_addr_; }
 
@@ -135,7 +144,10 @@ class Broker {
 
   // register.cc
   void register_loop();
-  void register_all();
+  // REGISTER_BROKER to every namesrv; unless `force`, a QUERY_DATA_VERSION
+  // keep-alive to those that hold the current topic version. Suspends.
+  void register_all(bool force);
+  bool keep_alive(const std::string& namesrv, const remoting::DataVersion& version);
   // A topic a client needs routes for was just created (a retry or DLQ
   // topic): registers with every namesrv before the request is answered, as
   // RocketMQ does, so the client's next route lookup finds it. Suspends.
@@ -176,6 +188,8 @@ class Broker {
   std::unique_ptr<store::HaMaster> ha_master_;
   std::unique_ptr<store::HaSlave> ha_slave_;
   std::string master_addr_;
+  std::map<std::string, remoting::DataVersion> registered_version_;  // namesrv -> last version it took
+  RegisterStats register_stats_;
 
   std::vector<rt::Task> tasks_;
   bool started_ = false;

@@ -112,6 +112,19 @@ void NameServer::install_processors() {
     return resp;
   });
 
+  dispatcher_.on(rc::kQueryDataVersion, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
+    auto h = remoting::QueryDataVersionRequestHeader::decode(req);
+    if (!h) return error_response(req, rs::kSystemError, h.error().detail());
+    auto v = remoting::decode_data_version(
+        std::string_view(reinterpret_cast<const char*>(req.body.data()), req.body.size()));
+    if (!v) return error_response(req, rs::kSystemError, "bad data version body: " + v.error().detail());
+    const auto check = routes_.check_data_version(h->broker_addr, *v, rt_.now());
+    RemotingCommand resp = ok_response(req);
+    remoting::QueryDataVersionResponseHeader{.changed = check.changed}.encode(resp);
+    if (check.known) resp.body = remoting::to_bytes(remoting::encode_data_version(*check.known));
+    return resp;
+  });
+
   dispatcher_.on(rc::kUnregisterBroker, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
     auto h = remoting::UnregisterBrokerRequestHeader::decode(req);
     if (!h) return error_response(req, rs::kSystemError, h.error().detail());

@@ -52,6 +52,17 @@ RegisterResult RouteTable::register_broker(const Registration& r, rt::Instant no
   return out;
 }
 
+RouteTable::VersionCheck RouteTable::check_data_version(const std::string& broker_addr, const DataVersion& v,
+                                                       rt::Instant now) {
+  VersionCheck out;
+  auto it = live_.find(broker_addr);
+  if (it == live_.end()) return out;
+  out.known = it->second.data_version;
+  out.changed = !(it->second.data_version == v);
+  if (!out.changed) it->second.last_update = now;
+  return out;
+}
+
 bool RouteTable::unregister_broker(const std::string& cluster, const std::string& broker_name,
                                    const std::string& broker_addr, int64_t broker_id) {
   const bool was_live = live_.erase(broker_addr) != 0;

@@ -58,6 +58,18 @@ class RouteTable {
   // Drops brokers registered over the connection with this peer address.
   std::vector<std::string> remove_connection(const std::string& connection);
 
+  // QUERY_DATA_VERSION (RocketMQ's isBrokerTopicConfigChanged): whether
+  // `v` differs from what the broker last registered (always, when it is
+  // not registered). When it does not, the query counts as the broker's
+  // heartbeat. `known`: the version the namesrv holds, if any.
+  struct VersionCheck {
+    bool changed = true;
+    std::optional<DataVersion> known;
+  };
+  VersionCheck check_data_version(const std::string& broker_addr, const DataVersion& v, rt::Instant now);
+  // Whether the broker at `addr` is registered (alive).
+  bool live(const std::string& broker_addr) const { return live_.count(broker_addr) != 0; }
+
   std::optional<TopicRouteData> route(const std::string& topic) const;
   ClusterInfo cluster_info() const;
   std::vector<std::string> topics() const;

@@ -59,6 +59,16 @@ void UnregisterBrokerRequestHeader::encode(RemotingCommand& c) const {
   put_field(c, "brokerId", broker_id);
 }
 
+rt::Result<QueryDataVersionResponseHeader> QueryDataVersionResponseHeader::decode(const RemotingCommand& c) {
+  FieldReader r(c);
+  QueryDataVersionResponseHeader h;
+  // Java's Boolean: absent (null) counts as changed, as the broker reads it.
+  h.changed = r.opt_bool("changed").value_or(true);
+  return r.finish(std::move(h));
+}
+
+void QueryDataVersionResponseHeader::encode(RemotingCommand& c) const { put_field(c, "changed", changed); }
+
 rt::Result<GetRouteInfoRequestHeader> GetRouteInfoRequestHeader::decode(const RemotingCommand& c) {
   FieldReader r(c);
   GetRouteInfoRequestHeader h;

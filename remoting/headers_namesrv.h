@@ -44,6 +44,15 @@ struct UnregisterBrokerRequestHeader {
   void encode(RemotingCommand& c) const;
 };
 
+// QUERY_DATA_VERSION (322): the same four fields; the body is the broker's
+// DataVersion. The answer's header says whether the namesrv's copy differs.
+using QueryDataVersionRequestHeader = UnregisterBrokerRequestHeader;
+struct QueryDataVersionResponseHeader {
+  bool changed = true;
+  static rt::Result<QueryDataVersionResponseHeader> decode(const RemotingCommand& c);
+  void encode(RemotingCommand& c) const;
+};
+
 // GET_ROUTEINFO_BY_TOPIC (105).
 struct GetRouteInfoRequestHeader {
   std::string topic;

@@ -265,6 +265,16 @@ std::string encode_topic_route(const TopicRouteData& r, bool standard_json) {
   return json::serialize(bj::value(std::move(o)), /*bare_numeric_keys=*/!standard_json);
 }
 
+std::string encode_data_version(const DataVersion& d) { return json::serialize(bj::value(data_version_json(d))); }
+
+rt::Result<DataVersion> decode_data_version(std::string_view text) {
+  auto v = json::parse_lenient(text);
+  if (!v) return v.error();
+  const auto* o = as_object(&*v);
+  if (!o) return bad("data version is not a JSON object");
+  return data_version_from(*o);
+}
+
 rt::Result<TopicRouteData> decode_topic_route(std::string_view text) {
   auto v = json::parse_lenient(text);
   if (!v) return v.error();

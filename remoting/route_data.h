@@ -88,6 +88,10 @@ struct TopicRouteData {
 
 // standard_json: quoted map keys (for clients with version >= 401 or that
 // asked acceptStandardJsonOnly); otherwise bare numeric keys like 4.x.
+// A DataVersion alone: QUERY_DATA_VERSION's request and answer bodies.
+std::string encode_data_version(const DataVersion& d);
+rt::Result<DataVersion> decode_data_version(std::string_view json);
+
 std::string encode_topic_route(const TopicRouteData& r, bool standard_json);
 rt::Result<TopicRouteData> decode_topic_route(std::string_view json);
 

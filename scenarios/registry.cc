@@ -59,6 +59,10 @@ const std::vector<Scenario>& all_scenarios() {
        "an ASYNC_MASTER loses power for good: the slave keeps all it acknowledged; acknowledged messages lost are "
        "counted (bounded by the replication lag at the crash) and reported, not failed",
        run_async_master_loss},
+      {"registration-at-scale",
+       "a broker with 50 000 topics on slow, lossy links to two namesrvs is never dropped while alive; its "
+       "steady-state heartbeat is a keep-alive whose size does not depend on the topic count",
+       run_registration_at_scale},
   };
   return kAll;
 }

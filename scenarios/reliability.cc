@@ -74,7 +74,6 @@ struct Call {
 };
 
 struct DelayState {
-  Rig rig;
   std::vector<Call> calls;
   std::map<std::string, const h::Send*> acked;  // filled after the run
   std::set<std::string> acked_keys;
@@ -82,6 +81,7 @@ struct DelayState {
   std::map<std::string, int32_t> levels;
   int producers_done = 0;
   bool consumers_stop = false;
+  Rig rig;  // last: its simulation goes first, its nodes' tasks refer to the above
   explicit DelayState(uint64_t seed) : rig(seed) {}
 };
 
@@ -249,13 +249,13 @@ constexpr const char* kRetryTopic = "RetryTopic";
 constexpr int32_t kMaxReconsume = 3;
 
 struct RetryState {
-  Rig rig;
   std::map<std::string, int32_t> fail_times;  // key -> failures planned (> kMaxReconsume: always)
   std::vector<Call> calls;
   std::set<std::string> settled;   // consumed, or in the DLQ
   std::set<std::string> acked_keys;
   bool sent = false;
   bool consumers_stop = false;
+  Rig rig;  // last: its simulation goes first, its nodes' tasks refer to the above
   explicit RetryState(uint64_t seed) : rig(seed) {}
 };
 
@@ -395,7 +395,6 @@ RunResult run_retry_dlq_impl(uint64_t seed, const RunOptions& opts) {
 constexpr const char* kTxTopic = "TxTopic";
 
 struct TxState {
-  Rig rig;
   std::map<std::string, client::LocalTransactionState> db;  // the producers' own record
   std::map<std::string, h::Send> sends;                      // by key
   std::vector<NodeId> producer_nodes;
@@ -404,6 +403,7 @@ struct TxState {
   int next_txn = 0;
   bool producers_stop = false;
   bool consumers_stop = false;
+  Rig rig;  // last: its simulation goes first, its nodes' tasks refer to the above
   explicit TxState(uint64_t seed) : rig(seed) {}
 };
 

@@ -51,7 +51,6 @@ struct HaGroup {
 };
 
 struct HaState {
-  Rig rig;
   std::vector<std::unique_ptr<HaGroup>> groups;
   std::set<std::string> acked_keys;
   std::set<std::string> excused;  // acknowledged, but lost as RocketMQ allows (async-master-loss)
@@ -63,6 +62,9 @@ struct HaState {
   bool check_slave_on_ack = false;
   bool slow_listeners = false;
   Duration second_consumer_after{0};
+  // Last, so that its simulation is destroyed first: the nodes' tasks refer
+  // to the above.
+  Rig rig;
   explicit HaState(uint64_t seed) : rig(seed) {}
 };
 

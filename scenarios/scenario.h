@@ -61,6 +61,7 @@ RunResult run_retry_dlq(uint64_t seed, const RunOptions& opts);
 RunResult run_master_crash(uint64_t seed, const RunOptions& opts);
 RunResult run_ha_partition(uint64_t seed, const RunOptions& opts);
 RunResult run_async_master_loss(uint64_t seed, const RunOptions& opts);
+RunResult run_registration_at_scale(uint64_t seed, const RunOptions& opts);
 RunResult run_transaction_crash(uint64_t seed, const RunOptions& opts);
 
 }  // namespace rmq::scenarios

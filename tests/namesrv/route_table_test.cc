@@ -111,3 +111,34 @@ TEST(RouteTable, SlavePromotedToMasterMovesItsAddress) {
 
 }  // namespace
 }  // namespace rmq::namesrv
+
+namespace rmq::namesrv {
+namespace {
+
+TEST(RouteTable, AnUnchangedDataVersionQueryIsAHeartbeatAndAChangedOneIsNot) {
+  RouteTable t;
+  const DataVersion v{1000, 1, 0};
+  // Not registered: changed, and nothing known.
+  auto unknown = t.check_data_version("x:1", v, rt::Instant(0s));
+  EXPECT_TRUE(unknown.changed);
+  EXPECT_FALSE(unknown.known.has_value());
+  Registration r = reg("a", 0, "x:1");
+  r.timeout = 120s;
+  t.register_broker(r, rt::Instant(0s));
+  // Queries with the same version keep it alive well past its timeout.
+  for (int s = 100; s <= 400; s += 100) {
+    auto same = t.check_data_version("x:1", v, rt::Instant(std::chrono::seconds(s)));
+    EXPECT_FALSE(same.changed);
+    EXPECT_EQ(same.known, v);
+    EXPECT_TRUE(t.expire(rt::Instant(std::chrono::seconds(s + 10))).empty());
+  }
+  // Another version is no heartbeat: the broker expires 120 s after the last one.
+  auto other = t.check_data_version("x:1", DataVersion{1000, 2, 0}, rt::Instant(450s));
+  EXPECT_TRUE(other.changed);
+  EXPECT_EQ(other.known, v);
+  EXPECT_EQ(t.expire(rt::Instant(521s)), std::vector<std::string>{"x:1"});
+  EXPECT_FALSE(t.live("x:1"));
+}
+
+}  // namespace
+}  // namespace rmq::namesrv
