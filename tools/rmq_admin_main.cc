@@ -170,26 +170,39 @@ Outcome<void> topic_status(Context& c) {
 Outcome<void> cluster_list(Context& c) {
   auto info = c.admin.cluster_info();
   if (!info) return info.failure();
+  // mqadmin's columns, then replication: the role, the HA peer (a master's
+  // slaves, a slave's master) and the bytes of log the slave(s) lack.
   Table table({"#Cluster Name", "#Broker Name", "#BID", "#Addr", "#Version", "#InTPS", "#OutTPS", "#InTotalToday",
-               "#OutTotalToday"});
+               "#OutTotalToday", "#Role", "#HAPeer", "#HALagBytes"});
   std::string problems;
   for (const auto& [cluster, names] : info->cluster_addr_table) {
     for (const auto& name : names) {
       auto b = info->broker_addr_table.find(name);
       if (b == info->broker_addr_table.end()) continue;
-      for (const auto& [id, addr] : b->second.broker_addrs) {
+      int64_t master_log_end = -1;
+      for (const auto& [id, addr] : b->second.broker_addrs) {  // the master (id 0) first
         auto rt_info = c.admin.broker_runtime_info(addr);
         if (!rt_info) {
           problems += (problems.empty() ? "" : "; ") + rt_info.failure().message;
-          table.add({cluster, name, std::to_string(id), addr, "-", "-", "-", "-", "-"});
+          table.add({cluster, name, std::to_string(id), addr, "-", "-", "-", "-", "-", "-", "-", "-"});
           continue;
         }
         const auto& t = *rt_info;
-        auto version = t.find("brokerVersionDesc");
-        table.add({cluster, name, std::to_string(id), addr, version == t.end() ? "-" : version->second,
-                   table_rate(t, "putTps"), table_rate(t, "getTransferedTps"),
+        auto field = [&](const char* key) {
+          auto it = t.find(key);
+          return it == t.end() || it->second.empty() ? std::string("-") : it->second;
+        };
+        std::string lag = field("haReplicationLagBytes");
+        if (id == 0) {
+          master_log_end = table_long(t, "commitLogMaxOffset");
+        } else if (master_log_end >= 0) {
+          lag = std::to_string(std::max<int64_t>(0, master_log_end - table_long(t, "commitLogMaxOffset")));
+        }
+        table.add({cluster, name, std::to_string(id), addr, field("brokerVersionDesc"), table_rate(t, "putTps"),
+                   table_rate(t, "getTransferedTps"),
                    std::to_string(table_long(t, "msgPutTotalTodayNow") - table_long(t, "msgPutTotalTodayMorning")),
-                   std::to_string(table_long(t, "msgGetTotalTodayNow") - table_long(t, "msgGetTotalTodayMorning"))});
+                   std::to_string(table_long(t, "msgGetTotalTodayNow") - table_long(t, "msgGetTotalTodayMorning")),
+                   field("brokerRole"), field("haPeer"), lag});
       }
     }
   }

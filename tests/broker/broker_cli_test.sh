@@ -24,6 +24,9 @@ expect_refusal listenPort --listenPort=70000
 expect_refusal autoCreateTopicEnable --autoCreateTopicEnable=maybe
 expect_refusal brokerIP1 --brokerIP1=not-an-ip
 expect_refusal brokerId --brokerId=1
+expect_refusal brokerId --brokerRole=SLAVE
+expect_refusal brokerRole --brokerRole=MASTER
+expect_refusal haMasterAddress --brokerRole=SLAVE --brokerId=1 --haMasterAddress=nowhere
 expect_refusal messageDelayLevel "--messageDelayLevel=1s 5x 10s"
 expect_refusal messageDelayLevel --messageDelayLevel=
 expect_refusal transactionCheckMax --transactionCheckMax=0
