@@ -188,6 +188,7 @@ class Broker {
   std::unique_ptr<store::HaMaster> ha_master_;
   std::unique_ptr<store::HaSlave> ha_slave_;
   std::string master_addr_;
+  bool sync_failing_ = false;  // the slave's last metadata sync failed (logged once)
   std::map<std::string, remoting::DataVersion> registered_version_;  // namesrv -> last version it took
   RegisterStats register_stats_;
 

@@ -72,12 +72,20 @@ void Broker::slave_sync_loop() {
 
 void Broker::slave_sync_once() {
   const std::string master = master_addr_;
+  bool failed = false;
   auto fetch = [&](int32_t code) -> std::optional<std::string> {
+    if (failed) return std::nullopt;  // one failure per round is enough
     auto resp = namesrv_client_->invoke(master, Command::request(code), 3s);
     if (!resp || resp->code != rs::kSuccess) {
-      rt_.log(rt::LogLevel::warn, fmt::format("slave sync: request {} to master {} failed: {}", code, master,
-                                              resp ? resp->remark.value_or(std::to_string(resp->code))
-                                                   : resp.error().message()));
+      // Logged when the master stops answering, not every round after.
+      if (!sync_failing_)
+        rt_.log(rt::LogLevel::warn, fmt::format("slave sync: request {} to master {} failed: {}; retrying every {} s",
+                                                code, master,
+                                                resp ? resp->remark.value_or(std::to_string(resp->code))
+                                                     : resp.error().message(),
+                                                std::chrono::duration_cast<std::chrono::seconds>(
+                                                    cfg_.slave_sync_interval).count()));
+      failed = sync_failing_ = true;
       return std::nullopt;
     }
     return std::string(body_text(*resp));
@@ -110,6 +118,10 @@ void Broker::slave_sync_once() {
     auto t = store::decode_subscription_groups(*text);
     if (!t) rt_.log(rt::LogLevel::warn, "slave sync: master's groups do not decode: " + t.error().detail());
     else if (auto r = groups_.mirror(std::move(*t)); !r) rt_.log(rt::LogLevel::warn, "slave sync: groups not saved: " + r.error().message());
+  }
+  if (!failed && sync_failing_) {
+    rt_.log(rt::LogLevel::info, "slave sync: master " + master + " answers again");
+    sync_failing_ = false;
   }
 }
 

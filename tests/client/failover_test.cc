@@ -32,7 +32,7 @@ struct MasterSlave {
     });
     namesrv_addr = ns.ip() + ":9876";
     auto node = [this](const char* name, broker::BrokerConfig& cfg, broker::Broker*& slot) -> sim::Node& {
-      return sim.add_node(name, [this, &cfg, &slot](rt::Runtime& rt) {
+      return sim.add_node(name, [&cfg, &slot](rt::Runtime& rt) {
         broker::Broker b(rt, cfg);
         ASSERT_TRUE(b.start().ok());
         slot = &b;

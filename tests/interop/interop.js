@@ -65,6 +65,9 @@
  *     once; the redelivery must come from %RETRY% with reconsumeTimes 1,
  *     ORIGIN_MESSAGE_ID = the send's msgId, same body/properties/UNIQ_KEY,
  *     10 s to 13 s after the handler threw.
+ * (h) slave read: broker-a's SLAVE (run.sh starts it) serves a fresh group
+ *     every message sent to the master, intact, after the master's SIGKILL
+ *     (details at caseSlaveRead). Runs last.
  *
  * Output: one "PASS name: ..." or "FAIL name: ..." line per case (details on
  * following "  # " lines), then "N passed, M failed" alone on the last line.
@@ -1177,6 +1180,61 @@ async function smokeRouteWait(h, t) {
   return `route wait for an unknown topic gave up after ${Date.now() - started} ms on TOPIC_NOT_EXIST`;
 }
 
+// (h) slave read: broker-a has a SLAVE (slaveReadEnable). 30 messages are
+// sent to the master; once the slave holds them all (GET_MAX_OFFSET on the
+// slave), the master is killed with SIGKILL, and a fresh group
+// (CONSUME_FROM_FIRST_OFFSET) started afterwards must receive every one,
+// intact (body, tags, keys, properties, msgId, queue and offset), from the
+// slave alone -- ali-ons' findBrokerAddressInSubscribe falls back to it once
+// the namesrv dropped the master. Runs last: broker-a has no master after it.
+async function caseSlaveRead(h, t) {
+  const masterPid = Number(process.env.INTEROP_MASTER_PID || 0);
+  const slaveAddr = process.env.INTEROP_SLAVE_ADDR || '';
+  if (!masterPid || !slaveAddr) throw new Error('needs INTEROP_MASTER_PID and INTEROP_SLAVE_ADDR (run.sh sets them)');
+  const n = h.names('h');
+  await h.createTopic(t, n.topic);
+  // The slave copies its master's topics every 10 s; until then it answers
+  // a pull with TOPIC_NOT_EXIST, as RocketMQ's does.
+  await sleep(11000);
+  const producer = await h.startProducer(t, n);
+  const sent = [];
+  for (let i = 0; i < 30; i++) {
+    sent.push(await sendOne(producer, n.topic, {
+      seq: i, tag: 'TagH', body: crypto.randomBytes(100 + i * 37), keys: [ `hk${i}` ], props: { hCase: 'slave' },
+    }));
+  }
+  checkSendResults(t, h, sent);
+  const perQueue = countBy(sent, 'queueId');
+  await t.waitFor('the slave to hold every message', async () => {
+    for (const [ q, count ] of perQueue) {
+      if (await h.admin.getMaxOffset(slaveAddr, n.topic, q, 3000) < count) return false;
+    }
+    return true;
+  }, { timeoutMs: 10000, intervalMs: 200 });
+  process.kill(masterPid, 'SIGKILL');
+  await t.waitFor('the namesrv to drop the master', async () => {
+    const route = await h.admin.getTopicRouteInfoFromNameServer(n.topic, 3000);
+    const bd = route && (route.brokerDatas || []).find(b => b.brokerName === BROKER_NAME);
+    return bd && bd.brokerAddrs && !bd.brokerAddrs['0'] && bd.brokerAddrs['1'] === slaveAddr;
+  }, { timeoutMs: 15000, intervalMs: 200 });
+
+  const got = [];
+  await h.startConsumer(t, n, 'c', { consumeFromWhere: ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET }, n.topic,
+    async (msg, mq) => { got.push(delivery(msg, mq)); });
+  await t.waitFor(`${sent.length} messages from the slave`, async () => got.length >= sent.length,
+    { timeoutMs: 30000, intervalMs: 100 });
+  await sleep(1000); // anything extra would show up now
+  checkExactlyOnce(t, 'from the slave', sent, got);
+  const bySeq = new Map(got.map(g => [ g.seq, g ]));
+  for (const s of sent) {
+    const g = bySeq.get(s.seq);
+    if (!g) continue;
+    const diffs = compareDelivery(n.topic, s, g);
+    t.check(!diffs.length, `seq ${s.seq} from the slave: ${diffs.join('; ')}`);
+  }
+  return `${sent.length} messages sent to the master, all consumed from the slave after the master's SIGKILL`;
+}
+
 // ---------------------------------------------------------------------------
 // Driver
 // ---------------------------------------------------------------------------
@@ -1189,6 +1247,7 @@ const CASES = [
   { id: 'e', name: 'e-clustering-rebalance', fn: caseRebalance },
   { id: 'f', name: 'f-delay-levels', fn: caseDelay },
   { id: 'g', name: 'g-retry-timing', fn: caseRetryTiming },
+  { id: 'h', name: 'h-slave-read', fn: caseSlaveRead },  // last: it kills the master
 ];
 const SMOKE_CASES = [
   { id: 's1', name: 'smoke-cluster-info', fn: smokeClusterInfo },

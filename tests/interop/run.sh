@@ -6,7 +6,8 @@
 #   tests/interop/run.sh --smoke BUILD_DIR   namesrv only: ali-ons' admin
 #                                            calls against rmq-namesrv
 #
-# Installs the client with `npm ci`, picks free ports, starts the servers with
+# Installs the client with `npm ci`, picks free ports, starts the servers (a
+# namesrv, broker-a's master and its SLAVE) with
 # a temporary store, runs `node interop.js`, stops the servers (SIGTERM, then
 # SIGKILL after a timeout) and exits with the test's status. The servers'
 # logs are printed when anything failed; the temporary directory is kept then.
@@ -62,17 +63,21 @@ ports=$(node -e '
   });
   (async () => {
     const ns = await listen(0);
-    let broker = null;
-    for (let i = 0; i < 50 && broker === null; i++) {
-      const p = await listen(0);
-      if (p !== null && p < 65535 && (await listen(p + 1)) !== null) broker = p;
-    }
+    const pair = async () => {
+      for (let i = 0; i < 50; i++) {
+        const p = await listen(0);
+        if (p !== null && p < 65535 && (await listen(p + 1)) !== null) return p;
+      }
+      return null;
+    };
+    const broker = await pair();
+    const slave = await pair();
     held.forEach(s => s.close());
-    if (ns === null || broker === null) process.exit(1);
-    console.log(ns, broker);
+    if (ns === null || broker === null || slave === null) process.exit(1);
+    console.log(ns, broker, slave);
   })();
 ') || die "could not find free ports on 127.0.0.1"
-read -r ns_port broker_port <<<"$ports"
+read -r ns_port broker_port slave_port <<<"$ports"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rmq-interop.XXXXXX") || die "mktemp failed"
 mkdir -p "$tmp/home" "$tmp/store"
@@ -87,10 +92,24 @@ storePathRootDir=$tmp/store
 flushDiskType=ASYNC_FLUSH
 autoCreateTopicEnable=true
 EOF
+# broker-a's slave (case h reads from it after killing the master).
+cat >"$tmp/slave.conf" <<EOF
+brokerClusterName=DefaultCluster
+brokerName=broker-a
+brokerId=1
+brokerRole=SLAVE
+slaveReadEnable=true
+namesrvAddr=127.0.0.1:$ns_port
+listenPort=$slave_port
+brokerIP1=127.0.0.1
+storePathRootDir=$tmp/store-s
+flushDiskType=ASYNC_FLUSH
+EOF
 
 # --- servers -------------------------------------------------------------------
 ns_pid=""
 broker_pid=""
+slave_pid=""
 test_pid=""
 status=1
 
@@ -111,7 +130,8 @@ stop_server() {
   fi
   wait "$pid" 2>/dev/null
   rc=$?
-  if [ "$rc" -ne 0 ] && [ "$rc" -ne 143 ]; then
+  # 137: case h SIGKILLs the master on purpose.
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 143 ] && ! { [ "$rc" -eq 137 ] && [ "$name" = rmq-broker ]; }; then
     echo "interop: warning: $name exited with status $rc" >&2
   fi
 }
@@ -128,11 +148,13 @@ print_log() {
 cleanup() {
   trap - EXIT INT TERM
   stop_server "$test_pid" "node interop.js"
+  stop_server "$slave_pid" "rmq-broker (slave)"
   stop_server "$broker_pid" rmq-broker
   stop_server "$ns_pid" rmq-namesrv
   if [ "$status" -ne 0 ]; then
     print_log rmq-namesrv "$tmp/namesrv.log"
     print_log rmq-broker "$tmp/broker.log"
+    print_log "rmq-broker (slave)" "$tmp/slave.log"
     echo "interop: FAILED (status $status); files kept in $tmp"
   else
     rm -rf "$tmp"
@@ -171,6 +193,9 @@ if [ $smoke -eq 0 ]; then
   HOME=$tmp/home "$broker_bin" -c "$tmp/broker.conf" >"$tmp/broker.log" 2>&1 &
   broker_pid=$!
   wait_port "$broker_port" "$broker_pid" rmq-broker || exit 1
+  HOME=$tmp/home "$broker_bin" -c "$tmp/slave.conf" >"$tmp/slave.log" 2>&1 &
+  slave_pid=$!
+  wait_port "$slave_port" "$slave_pid" "rmq-broker (slave)" || exit 1
 fi
 
 # --- the test ------------------------------------------------------------------
@@ -182,7 +207,9 @@ node_args+=("127.0.0.1:$ns_port")
 
 # In the background so that a signal to this script runs the trap at once
 # (bash defers traps until a foreground command ends; `wait` is interrupted).
-(cd "$here" && exec timeout -k 5 "$test_timeout" node "${node_args[@]}") &
+# Case h SIGKILLs the master (INTEROP_MASTER_PID) and reads from the slave.
+(cd "$here" && INTEROP_MASTER_PID="$broker_pid" INTEROP_SLAVE_ADDR="127.0.0.1:$slave_port" \
+  exec timeout -k 5 "$test_timeout" node "${node_args[@]}") &
 test_pid=$!
 wait "$test_pid"
 status=$?
