@@ -110,11 +110,7 @@ void delay_producer(rt::Runtime& rt, DelayState& s, int p, int count) {
     auto r = prod.send({.topic = kDelayTopic, .keys = snd.key, .body = snd.body_digest, .delay_level = level});
     snd.completed = rt.now();
     if (r.ok()) {
-      snd.outcome = h::SendOutcome::acked;
-      snd.queue.broker = r.queue.broker_name;
-      snd.queue.queue_id = r.queue.queue_id;
-      if (!snd.parked) snd.queue_offset = r.queue_offset;
-      snd.msg_id = r.msg_id;
+      record_ack(snd, r);
       s.acked_keys.insert(snd.key);
       s.levels[snd.key] = level;
     }
@@ -275,11 +271,7 @@ void retry_producer(rt::Runtime& rt, RetryState& s, int count) {
     auto r = prod.send({.topic = kRetryTopic, .keys = snd.key, .body = snd.body_digest});
     snd.completed = rt.now();
     if (r.ok()) {
-      snd.outcome = h::SendOutcome::acked;
-      snd.queue.broker = r.queue.broker_name;
-      snd.queue.queue_id = r.queue.queue_id;
-      snd.queue_offset = r.queue_offset;
-      snd.msg_id = r.msg_id;
+      record_ack(snd, r);
       s.acked_keys.insert(snd.key);
       // 0-3 failures, or one more than allowed (to the DLQ).
       s.fail_times[snd.key] = static_cast<int32_t>(rt.random().below(kMaxReconsume + 2));

@@ -155,11 +155,7 @@ void ha_producer(rt::Runtime& rt, HaState& s, int p, int count, Duration gap_min
     auto r = prod.send({.topic = kHaTopic, .keys = snd.key, .body = snd.body_digest});
     snd.completed = rt.now();
     if (r.ok()) {
-      snd.outcome = h::SendOutcome::acked;
-      snd.queue.broker = r.queue.broker_name;
-      snd.queue.queue_id = r.queue.queue_id;
-      snd.queue_offset = r.queue_offset;
-      snd.msg_id = r.msg_id;
+      record_ack(snd, r);
       s.acked_keys.insert(snd.key);
       if (auto id = common::parse_offset_msg_id(r.offset_msg_id)) {
         s.phys_of[snd.key] = id->commit_log_offset;

@@ -12,6 +12,7 @@
 
 #include "broker/broker_config.h"
 #include "client/mq_client.h"
+#include "client/producer.h"
 #include "client/push_consumer.h"
 #include "scenarios/history.h"
 #include "scenarios/nodes.h"
@@ -128,6 +129,16 @@ struct Rig {
   }
 };
 
+
+// An acknowledged send: its outcome, and where the broker says it put it (a
+// parked message's offset is not where consumers read it).
+inline void record_ack(h::Send& snd, const client::SendResult& r) {
+  snd.outcome = h::SendOutcome::acked;
+  snd.queue.broker = r.queue.broker_name;
+  snd.queue.queue_id = r.queue.queue_id;
+  if (!snd.parked) snd.queue_offset = r.queue_offset;
+  snd.msg_id = r.msg_id;
+}
 
 inline client::ClientConfig make_client(const Rig& k, const std::string& ip, const std::string& instance) {
   return {.namesrv_addrs = k.namesrv_addrs, .client_ip = ip, .instance_name = instance};

@@ -29,23 +29,7 @@ trap cleanup EXIT
 check() {  # name, condition-exit-status
   if [ "$2" -eq 0 ]; then passed=$((passed+1)); echo "ok: $1"; else failed=$((failed+1)); echo "FAIL: $1"; fi
 }
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {  # P with P+1 free too (the HA port)
-  local p
-  for _ in $(seq 1 200); do
-    p=$(( 20000 + RANDOM % 30000 ))
-    if port_free "$p" && port_free $((p + 1)) && [[ " ${taken:-} " != *" $p "* ]]; then echo "$p"; return 0; fi
-  done
-  return 1
-}
-wait_port() {  # port pid
-  for _ in $(seq 1 100); do
-    kill -0 "$2" 2>/dev/null || return 1
-    port_free "$1" || return 0
-    sleep 0.1
-  done
-  return 1
-}
+. "$(dirname "$0")/../util/ports.sh"
 
 ns_port=$(free_port); taken="$ns_port"
 m_port=$(free_port); taken="$taken $m_port $((m_port + 1))"

@@ -45,23 +45,7 @@ trap cleanup EXIT
 check() {  # name, condition-exit-status
   if [ "$2" -eq 0 ]; then passed=$((passed+1)); else failed=$((failed+1)); echo "FAIL: $1"; fi
 }
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {  # a free port P with P+1 free too (the broker's HA port by convention)
-  local p
-  for _ in $(seq 1 200); do
-    p=$(( 20000 + RANDOM % 30000 ))
-    if port_free "$p" && port_free $((p + 1)) && [ "$p" != "${taken:-}" ]; then echo "$p"; return 0; fi
-  done
-  return 1
-}
-wait_port() {  # port pid
-  for _ in $(seq 1 100); do
-    kill -0 "$2" 2>/dev/null || return 1
-    port_free "$1" || return 0
-    sleep 0.1
-  done
-  return 1
-}
+. "$(dirname "$0")/../util/ports.sh"
 # run NAME ARGS...: rmq-admin ARGS with stdout in $out, stderr in $err, status in $rc.
 run() {
   "$admin" "$@" >"$work/out" 2>"$work/err"
