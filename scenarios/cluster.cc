@@ -65,7 +65,6 @@ struct Cluster {
   Duration send_gap_max = 200ms;
   std::vector<sim::NodeId> namesrv_nodes;
   std::vector<sim::NodeId> consumer_nodes;
-  sim::Simulation sim;
   h::History hist;
   std::vector<std::string> namesrv_addrs;
   std::vector<NodeId> broker_nodes;
@@ -79,6 +78,8 @@ struct Cluster {
   // Kept as the history grows, for the liveness check after every event.
   std::set<std::string> acked_keys;
   std::map<std::string, std::set<std::string>> seen_keys;  // CG, or a BG member -> keys delivered
+  // Last, so that it is destroyed first: its nodes' tasks refer to the above.
+  sim::Simulation sim;
   explicit Cluster(uint64_t seed) : sim(seed) {}
 };
 

@@ -28,7 +28,6 @@ namespace h = history;
 
 // The namesrv, the brokers and what the scenarios share.
 struct Rig {
-  sim::Simulation sim;
   h::History hist;
   std::vector<std::string> namesrv_addrs;
   std::vector<NodeId> broker_nodes;
@@ -38,6 +37,8 @@ struct Rig {
   std::map<std::string, std::vector<std::pair<rt::Instant, rt::Instant>>> down;
   std::vector<std::string> faults;
   int crashes = 0;
+  // Last, so that it is destroyed first: its nodes' tasks refer to the above.
+  sim::Simulation sim;
   explicit Rig(uint64_t seed) : sim(seed) {}
 
   void add_namesrv() {
