@@ -8,6 +8,19 @@ namespace {
 
 using namespace test_util;
 
+// Whether the namesrv has a route for `topic` (asked from a client node).
+bool routed(Cluster& cl, const std::string& topic) {
+  bool ok = false;
+  cl.client([&](rt::Runtime& rt) {
+    remoting::RpcClient c(rt, nullptr);
+    auto req = RemotingCommand::request(rc::kGetRouteinfoByTopic);
+    remoting::put_field(req, "topic", topic);
+    auto r = c.invoke(cl.namesrv_addr, std::move(req), 3s);
+    ok = r && r->code == rs::kSuccess;
+  });
+  return ok;
+}
+
 TEST(Registration, SteadyStateKeepAlivesAreSmallAndKeepTheBrokerRouted) {
   Cluster cl(1);
   ASSERT_NE(cl.broker, nullptr);
@@ -25,15 +38,7 @@ TEST(Registration, SteadyStateKeepAlivesAreSmallAndKeepTheBrokerRouted) {
   EXPECT_GE(steady.keepalives - after_creates.keepalives, 9);
   EXPECT_LT(steady.last_keepalive_bytes, 400);
   EXPECT_GT(steady.last_full_bytes, 10 * steady.last_keepalive_bytes);
-  bool routed = false;
-  cl.client([&](rt::Runtime& rt) {
-    remoting::RpcClient c(rt, nullptr);
-    auto req = RemotingCommand::request(rc::kGetRouteinfoByTopic);
-    remoting::put_field(req, "topic", "Topic-299");
-    auto r = c.invoke(cl.namesrv_addr, std::move(req), 3s);
-    routed = r && r->code == rs::kSuccess;
-  });
-  EXPECT_TRUE(routed);
+  EXPECT_TRUE(routed(cl, "Topic-299"));
 }
 
 TEST(Registration, ANamesrvThatLostTheBrokerGetsAFullRegistrationAtTheNextPeriod) {
@@ -50,15 +55,7 @@ TEST(Registration, ANamesrvThatLostTheBrokerGetsAFullRegistrationAtTheNextPeriod
   cl.sim.start(cl.namesrv_node);
   cl.sim.run_for(35s);
   EXPECT_GT(cl.broker->register_stats().full, before.full);
-  bool routed = false;
-  cl.client([&](rt::Runtime& rt) {
-    remoting::RpcClient c(rt, nullptr);
-    auto req = RemotingCommand::request(rc::kGetRouteinfoByTopic);
-    remoting::put_field(req, "topic", "T");
-    auto r = c.invoke(cl.namesrv_addr, std::move(req), 3s);
-    routed = r && r->code == rs::kSuccess;
-  });
-  EXPECT_TRUE(routed);
+  EXPECT_TRUE(routed(cl, "T"));
 }
 
 }  // namespace
