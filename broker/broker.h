@@ -45,6 +45,7 @@
 #include "broker/subscription_groups.h"
 #include "broker/topic_manager.h"
 #include "broker/transaction.h"
+#include "remoting/headers_namesrv.h"
 #include "remoting/rpc.h"
 #include "store/ha/ha_service.h"
 #include "store/message_store.h"
@@ -148,6 +149,9 @@ class Broker {
   // keep-alive to those that hold the current topic version. Suspends.
   void register_all(bool force);
   bool keep_alive(const std::string& namesrv, const remoting::DataVersion& version);
+  // brokerName, brokerAddr, clusterName, brokerId: what UNREGISTER_BROKER and
+  // QUERY_DATA_VERSION carry.
+  remoting::UnregisterBrokerRequestHeader identity_header() const;
   // A topic a client needs routes for was just created (a retry or DLQ
   // topic): registers with every namesrv before the request is answered, as
   // RocketMQ does, so the client's next route lookup finds it. Suspends.

@@ -109,14 +109,18 @@ void Broker::register_all(bool force) {
   }
 }
 
+remoting::UnregisterBrokerRequestHeader Broker::identity_header() const {
+  remoting::UnregisterBrokerRequestHeader h;
+  h.broker_name = cfg_.broker_name;
+  h.broker_addr = cfg_.address();
+  h.cluster_name = cfg_.cluster_name;
+  h.broker_id = cfg_.broker_id;
+  return h;
+}
+
 bool Broker::keep_alive(const std::string& addr, const remoting::DataVersion& version) {
-  remoting::QueryDataVersionRequestHeader qh;
-  qh.broker_name = cfg_.broker_name;
-  qh.broker_addr = cfg_.address();
-  qh.cluster_name = cfg_.cluster_name;
-  qh.broker_id = cfg_.broker_id;
   auto req = remoting::RemotingCommand::request(rc::kQueryDataVersion);
-  qh.encode(req);
+  identity_header().encode(req);  // QUERY_DATA_VERSION names the broker as UNREGISTER_BROKER does
   req.body = remoting::to_bytes(remoting::encode_data_version(version));
   register_stats_.last_keepalive_bytes = static_cast<int64_t>(remoting::encode_frame(req).size());
   ++register_stats_.keepalives;
@@ -137,13 +141,8 @@ void Broker::register_created_topic(const std::string& topic) {
 
 void Broker::unregister_all() {
   for (const auto& addr : cfg_.namesrv_addrs) {
-    remoting::UnregisterBrokerRequestHeader h;
-    h.broker_name = cfg_.broker_name;
-    h.broker_addr = cfg_.address();
-    h.cluster_name = cfg_.cluster_name;
-    h.broker_id = cfg_.broker_id;
     auto req = remoting::RemotingCommand::request(rc::kUnregisterBroker);
-    h.encode(req);
+    identity_header().encode(req);
     auto resp = namesrv_client_->invoke(addr, std::move(req), 3s);
     if (!resp) rt_.log(rt::LogLevel::warn, "unregister from namesrv " + addr + ": " + resp.error().message());
   }

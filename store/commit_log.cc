@@ -284,25 +284,28 @@ int64_t CommitLog::append(common::StoredMessage& m) {
     c.end = seg_end;
     appended_ = seg_end;
   }
-  if (!segments_.contains(segment_start_of(appended_))) segments_[segment_start_of(appended_)] = Segment{};
-  // A chunk never crosses into the next segment.
-  if (pending_.empty() || pending_.back().end != appended_ || segment_start_of(appended_) == appended_)
-    pending_.push_back(Chunk{appended_, {}, appended_});
+  Chunk& c = chunk_at_append_position();
   m.physical_offset = appended_;
-  common::encode_stored(m, pending_.back().data);
+  common::encode_stored(m, c.data);
   appended_ += size;
-  pending_.back().end = appended_;
+  c.end = appended_;
   return m.physical_offset;
+}
+
+CommitLog::Chunk& CommitLog::chunk_at_append_position() {
+  const int64_t start = segment_start_of(appended_);
+  if (!segments_.contains(start)) segments_[start] = Segment{};
+  // A chunk never crosses into the next segment.
+  if (pending_.empty() || pending_.back().end != appended_ || start == appended_)
+    pending_.push_back(Chunk{appended_, {}, appended_});
+  return pending_.back();
 }
 
 void CommitLog::append_copied(std::span<const std::byte> record, bool closes_segment) {
   const auto seg = static_cast<int64_t>(cfg_.commit_log_segment_bytes);
   const int64_t start = segment_start_of(appended_);
   RMQ_ASSERT(appended_ + static_cast<int64_t>(record.size()) <= start + seg);
-  if (!segments_.contains(start)) segments_[start] = Segment{};
-  if (pending_.empty() || pending_.back().end != appended_ || start == appended_)
-    pending_.push_back(Chunk{appended_, {}, appended_});
-  auto& c = pending_.back();
+  Chunk& c = chunk_at_append_position();
   c.data.insert(c.data.end(), record.begin(), record.end());
   appended_ = closes_segment ? start + seg : appended_ + static_cast<int64_t>(record.size());
   c.end = appended_;

@@ -151,6 +151,9 @@ class CommitLog {
     std::shared_ptr<rt::File> file;  // null until the writer creates it
   };
   int64_t segment_start_of(int64_t offset) const;
+  // The pending chunk that the next bytes at appended() extend (a new one
+  // at a segment start or after a gap), its segment listed.
+  Chunk& chunk_at_append_position();
   rt::Result<std::shared_ptr<rt::File>> segment_file(int64_t start, bool create);
 
   rt::Runtime& rt_;

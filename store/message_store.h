@@ -191,14 +191,15 @@ class MessageStore {
   // position mismatch, Errc::io_error on a bad record: the caller drops the
   // stream and calls reset_replica_tail() before the next one.
   rt::Result<void> append_replicated(int64_t offset, std::span<const std::byte> data);
-  // Where the next replicated byte goes: appended() plus the held-back tail.
+  // Where the next replicated byte goes: the end of what was received (the
+  // whole records appended, plus a held-back partial one; below appended()
+  // while a closed segment's zeros are still coming).
   int64_t replica_position() const;
   void reset_replica_tail();
-  // Suspends until written() >= end; false on timeout or store failure.
-  bool wait_written(int64_t end, rt::Duration timeout);
-  // Suspends until written() > pos or the timeout. The store's failure, or
-  // Errc::cancelled when the calling task is being cancelled.
-  rt::Result<void> wait_written_beyond(int64_t pos, rt::Duration timeout);
+  // Suspends until written() >= end. Errc::timeout; the store's failure;
+  // Errc::cancelled when the calling task is being cancelled while another
+  // unwinds (a wait cannot throw then).
+  rt::Result<void> wait_written(int64_t end, rt::Duration timeout);
   // Master: up to `max` written bytes of the log from `offset`, within one
   // segment (each byte read twice, see agreed_read.h). A closed segment
   // reads as zeros after its blank record, as a preallocated one would.

@@ -98,22 +98,13 @@ rt::Result<void> MessageStore::append_replicated(int64_t offset, std::span<const
   return result;
 }
 
-bool MessageStore::wait_written(int64_t end, rt::Duration timeout) {
+rt::Result<void> MessageStore::wait_written(int64_t end, rt::Duration timeout) {
   const rt::Instant deadline = rt::deadline_after(rt_.now(), timeout);
-  while (log_.written() < end) {
-    if (failure_) return false;
+  while (!failure_ && log_.written() < end) {
     written_evt_.reset();
-    if (!written_evt_.wait(deadline - rt_.now())) return false;
+    if (auto r = written_evt_.wait(deadline - rt_.now()); !r) return r;
   }
-  return !failure_;
-}
-
-rt::Result<void> MessageStore::wait_written_beyond(int64_t pos, rt::Duration timeout) {
   if (failure_) return *failure_;
-  if (log_.written() > pos) return {};
-  written_evt_.reset();
-  auto r = written_evt_.wait(timeout);
-  if (!r && r.error().code() == rt::Errc::cancelled) return r;
   return {};
 }
 

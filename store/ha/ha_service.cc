@@ -15,7 +15,8 @@ constexpr size_t kHeaderBytes = 12;  // i64 startPhyOffset, i32 bodySize
 // A frame larger than this is not from a master (its batches are
 // haTransferBatchSize, 32 KiB by default).
 constexpr int32_t kFrameBodyMax = 64 * 1024 * 1024;
-constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kReadChunk = 64 * 1024;   // slave: frames from the master
+constexpr size_t kReportBufferBytes = 4096;  // master: reports from a slave
 
 rt::Duration at_least_1ms(rt::Duration d) { return std::max<rt::Duration>(d, std::chrono::milliseconds(1)); }
 
@@ -95,7 +96,8 @@ void HaMaster::read_loop(Link& l) {
       l.finished = true;
     }
   } finish{l, writer};
-  std::byte buf[kReadChunk];
+  // Reports are 8 bytes each; a small buffer (on the task's stack) holds many.
+  std::byte buf[kReportBufferBytes];
   size_t have = 0;  // bytes of an incomplete value at the front of buf
   for (;;) {
     auto n = l.conn->read_some(std::span<std::byte>(buf + have, sizeof buf - have), cfg_.housekeeping_interval);
@@ -170,7 +172,8 @@ void HaMaster::write_loop(Link& l) {
     if (data->empty() && rt_.now() - last_write < cfg_.heartbeat_interval) {
       // Stop on the store's failure, or on a cancellation seen while another
       // task unwinds (which cannot throw).
-      if (!store_.wait_written_beyond(next, at_least_1ms(cfg_.heartbeat_interval - (rt_.now() - last_write)))) return;
+      auto w = store_.wait_written(next + 1, at_least_1ms(cfg_.heartbeat_interval - (rt_.now() - last_write)));
+      if (!w && w.error().code() != rt::Errc::timeout) return;
       continue;
     }
     common::put_i64(header, next);
