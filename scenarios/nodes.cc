@@ -16,12 +16,21 @@ void namesrv_main(rt::Runtime& rt) {
 }
 
 void broker_main(rt::Runtime& rt, const broker::BrokerConfig& cfg, const std::function<void(std::string)>& fail,
-                 const std::function<void()>& booted) {
+                 const std::function<void()>& booted, broker::Broker** up) {
   broker::Broker b(rt, cfg);
   if (auto r = b.start(); !r) {
     if (r.error().code() != rt::Errc::cancelled) fail("broker start: " + r.error().message());
     return;
   }
+  struct Publish {
+    broker::Broker** up;
+    Publish(broker::Broker** p, broker::Broker* b) : up(p) {
+      if (up) *up = b;
+    }
+    ~Publish() {
+      if (up) *up = nullptr;
+    }
+  } publish{up, &b};
   if (booted) booted();
   rt.sleep_for(rt::kForever);
 }

@@ -9,15 +9,20 @@
 #include "client/mq_client.h"
 #include "runtime/runtime.h"
 
+namespace rmq::broker {
+class Broker;
+}
+
 namespace rmq::scenarios {
 
 // A NameServer on :9876 with its KV config in /namesrv.
 void namesrv_main(rt::Runtime& rt);
 
 // A broker with `cfg`. A start interrupted by a crash is not a failure;
-// any other start error goes to `fail`. `booted` runs once it serves.
+// any other start error goes to `fail`. `booted` runs once it serves; `up`,
+// when given, points at the broker while it serves and is null otherwise.
 void broker_main(rt::Runtime& rt, const broker::BrokerConfig& cfg, const std::function<void(std::string)>& fail,
-                 const std::function<void()>& booted = {});
+                 const std::function<void()>& booted = {}, broker::Broker** up = nullptr);
 
 // UPDATE_AND_CREATE_TOPIC of `topic` with `queues` read and write queues at
 // the broker at `addr`, retried every 500 ms (the broker may be starting or

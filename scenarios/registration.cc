@@ -14,6 +14,7 @@
 
 #include "broker/broker.h"
 #include "namesrv/name_server.h"
+#include "scenarios/nodes.h"
 #include "scenarios/scenario.h"
 #include "sim/disk.h"
 #include "sim/sim_runtime.h"
@@ -91,17 +92,7 @@ RunResult run_registration_at_scale_impl(uint64_t seed, const RunOptions& opts) 
     s.namesrv_addrs.push_back(n.ip() + ":9876");
   }
   auto& b = s.sim.add_node("broker", [&s](rt::Runtime& rt) {
-    broker::Broker br(rt, s.cfg);
-    if (auto r = br.start(); !r) {
-      if (r.error().code() != rt::Errc::cancelled) s.failures.push_back("broker start: " + r.error().message());
-      return;
-    }
-    s.broker = &br;
-    struct Clear {
-      broker::Broker*& p;
-      ~Clear() { p = nullptr; }
-    } clear{s.broker};
-    rt.sleep_for(rt::kForever);
+    broker_main(rt, s.cfg, [&s](std::string what) { s.failures.push_back(std::move(what)); }, {}, &s.broker);
   });
   s.broker_node = b.id();
   s.cfg.namesrv_addrs = s.namesrv_addrs;

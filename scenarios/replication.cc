@@ -68,31 +68,16 @@ struct HaState {
   explicit HaState(uint64_t seed) : rig(seed) {}
 };
 
-// A broker whose object the scenario can look at while its node is up.
-void ha_broker_main(rt::Runtime& rt, const broker::BrokerConfig& cfg, broker::Broker*& slot,
-                    std::vector<std::string>& failures) {
-  broker::Broker b(rt, cfg);
-  if (auto r = b.start(); !r) {
-    if (r.error().code() != rt::Errc::cancelled) failures.push_back("broker start: " + r.error().message());
-    return;
-  }
-  slot = &b;
-  struct Clear {
-    broker::Broker*& p;
-    ~Clear() { p = nullptr; }
-  } clear{slot};
-  rt.sleep_for(rt::kForever);
-}
-
 void add_group(HaState& s, int i, broker::BrokerRole role) {
   auto g = std::make_unique<HaGroup>();
   HaGroup* raw = g.get();
   Rig& k = s.rig;
-  auto& m = k.sim.add_node(fmt::format("master{}", i), [&k, raw](rt::Runtime& rt) {
-    ha_broker_main(rt, raw->master_cfg, raw->master, k.failures);
+  const auto fail = [&k](std::string what) { k.failures.push_back(std::move(what)); };
+  auto& m = k.sim.add_node(fmt::format("master{}", i), [raw, fail](rt::Runtime& rt) {
+    broker_main(rt, raw->master_cfg, fail, {}, &raw->master);
   });
-  auto& sl = k.sim.add_node(fmt::format("slave{}", i), [&k, raw](rt::Runtime& rt) {
-    ha_broker_main(rt, raw->slave_cfg, raw->slave, k.failures);
+  auto& sl = k.sim.add_node(fmt::format("slave{}", i), [raw, fail](rt::Runtime& rt) {
+    broker_main(rt, raw->slave_cfg, fail, {}, &raw->slave);
   });
   raw->master_node = m.id();
   raw->slave_node = sl.id();

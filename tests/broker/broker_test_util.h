@@ -22,6 +22,7 @@
 #include "remoting/heartbeat.h"
 #include "remoting/route_data.h"
 #include "sim/simulation.h"
+#include "tests/util/broker_node.h"
 
 namespace rmq::broker::test_util {
 
@@ -48,17 +49,7 @@ struct Cluster {
     });
     namesrv_node = ns.id();
     namesrv_addr = ns.ip() + ":9876";
-    auto& b = sim.add_node("broker", [this](rt::Runtime& rt) {
-      Broker br(rt, cfg);
-      auto started = br.start();
-      ASSERT_TRUE(started.ok()) << started.error().message();
-      broker = &br;
-      struct Clear {
-        Broker*& p;
-        ~Clear() { p = nullptr; }
-      } clear{broker};
-      rt.sleep_for(rt::kForever);
-    });
+    auto& b = sim.add_node("broker", [this](rt::Runtime& rt) { rmq::test::serve_broker(rt, cfg, broker); });
     broker_node = b.id();
     broker_addr = b.ip() + ":10911";
     cfg.namesrv_addrs = {namesrv_addr};
@@ -78,17 +69,7 @@ struct Cluster {
   std::string slave_addr;
   sim::NodeId slave_node = 0;
   void add_slave(const std::function<void(BrokerConfig&)>& tweak = {}) {
-    auto& n = sim.add_node("slave", [this](rt::Runtime& rt) {
-      Broker br(rt, slave_cfg);
-      auto started = br.start();
-      ASSERT_TRUE(started.ok()) << started.error().message();
-      slave = &br;
-      struct Clear {
-        Broker*& p;
-        ~Clear() { p = nullptr; }
-      } clear{slave};
-      rt.sleep_for(rt::kForever);
-    });
+    auto& n = sim.add_node("slave", [this](rt::Runtime& rt) { rmq::test::serve_broker(rt, slave_cfg, slave); });
     slave_node = n.id();
     slave_addr = n.ip() + ":10911";
     slave_cfg = cfg;

@@ -7,6 +7,7 @@
 #include "client/producer.h"
 #include "client/push_consumer.h"
 #include "client_test_util.h"
+#include "tests/util/broker_node.h"
 
 namespace rmq::client {
 namespace {
@@ -32,16 +33,7 @@ struct MasterSlave {
     });
     namesrv_addr = ns.ip() + ":9876";
     auto node = [this](const char* name, broker::BrokerConfig& cfg, broker::Broker*& slot) -> sim::Node& {
-      return sim.add_node(name, [&cfg, &slot](rt::Runtime& rt) {
-        broker::Broker b(rt, cfg);
-        ASSERT_TRUE(b.start().ok());
-        slot = &b;
-        struct Clear {
-          broker::Broker*& p;
-          ~Clear() { p = nullptr; }
-        } clear{slot};
-        rt.sleep_for(rt::kForever);
-      });
+      return sim.add_node(name, [&cfg, &slot](rt::Runtime& rt) { rmq::test::serve_broker(rt, cfg, slot); });
     };
     auto& m = node("master", master_cfg, master);
     auto& s = node("slave", slave_cfg, slave);
