@@ -189,3 +189,55 @@ TEST(NamesrvSim, BrokerProcessCrashDropsItAtOnceThroughConnectionClose) {
 
 }  // namespace
 }  // namespace rmq::namesrv
+
+namespace rmq::namesrv {
+namespace {
+
+// QUERY_DATA_VERSION, the brokers' keep-alive: bad input is refused with
+// SYSTEM_ERROR; an unknown broker is "changed" with no version in the answer.
+TEST(NamesrvSim, QueryDataVersionRefusesBadInputAndCallsAnUnknownBrokerChanged) {
+  sim::Simulation s(7);
+  auto& ns = s.add_node("namesrv", [](rt::Runtime& rt) {
+    NamesrvConfig c;
+    c.kv_config_path = "/namesrv/kv.json";
+    NameServer n(rt, c);
+    ASSERT_TRUE(n.start().ok());
+    rt.sleep_for(rt::kForever);
+  });
+  const std::string addr = ns.ip() + ":9876";
+  bool done = false;
+  auto& cl = s.add_node("client", [&](rt::Runtime& rt) {
+    remoting::RpcClient client(rt, nullptr);
+    auto query = [&](bool with_header, std::string body) {
+      auto req = remoting::RemotingCommand::request(rc::kQueryDataVersion);
+      if (with_header) {
+        remoting::QueryDataVersionRequestHeader h;
+        h.broker_name = "broker-a";
+        h.broker_addr = "10.0.0.1:10911";
+        h.cluster_name = "DefaultCluster";
+        h.encode(req);
+      }
+      req.body = remoting::to_bytes(body);
+      auto r = client.invoke(addr, std::move(req), 3s);
+      EXPECT_TRUE(r.ok());
+      return r ? *r : remoting::RemotingCommand{};
+    };
+    const std::string version = remoting::encode_data_version({.timestamp = 1, .counter = 2, .state_version = 0});
+    EXPECT_EQ(query(true, "not json").code, rs::kSystemError);
+    EXPECT_EQ(query(true, "[1,2]").code, rs::kSystemError);
+    EXPECT_EQ(query(false, version).code, rs::kSystemError);
+    auto unknown = query(true, version);
+    EXPECT_EQ(unknown.code, rs::kSuccess);
+    auto h = remoting::QueryDataVersionResponseHeader::decode(unknown);
+    ASSERT_TRUE(h.ok());
+    EXPECT_TRUE(h->changed);
+    EXPECT_TRUE(unknown.body.empty());
+    done = true;
+  });
+  s.start(ns.id());
+  s.start(cl.id());
+  ASSERT_TRUE(s.run_until([&] { return done; }, 30s));
+}
+
+}  // namespace
+}  // namespace rmq::namesrv
