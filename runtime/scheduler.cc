@@ -5,6 +5,7 @@
 #include <boost/context/protected_fixedsize_stack.hpp>
 #include <exception>
 #include <string>
+#include <vector>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define RMQ_ASAN 1
@@ -14,6 +15,7 @@
 #endif
 #endif
 #ifdef RMQ_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -41,23 +43,66 @@ void swap_eh_state(TaskState* t) {
   std::swap(g->uncaught_exceptions, t->eh_uncaught);
 }
 
-// A protected stack that tells the task where it lives.
+}  // namespace
+
+// Protected stacks (a guard page below each), kept for reuse when their task
+// ends: mapping and unmapping one per task costs page faults, and every unmap
+// interrupts the io_uring worker threads that share the address space.
+class StackPool {
+ public:
+  StackPool() = default;
+  StackPool(const StackPool&) = delete;
+  StackPool& operator=(const StackPool&) = delete;
+  ~StackPool() {
+    for (ctx::stack_context& sc : free_) allocator_.deallocate(sc);
+  }
+
+  ctx::stack_context take() {
+    if (free_.empty()) return allocator_.allocate();
+    ctx::stack_context sc = free_.back();
+    free_.pop_back();
+#ifdef RMQ_ASAN
+    ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(sc.sp) - sc.size, sc.size);
+#endif
+    return sc;
+  }
+
+  void give_back(ctx::stack_context& sc) noexcept {
+    if (free_.size() < kMaxFreeStacks) {
+      free_.push_back(sc);  // capacity reserved: cannot throw
+      return;
+    }
+    allocator_.deallocate(sc);
+  }
+
+  void reserve() { free_.reserve(kMaxFreeStacks); }
+
+ private:
+  // Stacks kept beyond the live ones. Only their touched pages use memory.
+  static constexpr size_t kMaxFreeStacks = 512;
+  ctx::protected_fixedsize_stack allocator_{kStackBytes};
+  std::vector<ctx::stack_context> free_;
+};
+
+namespace {
+
+// A pooled stack that tells the task where it lives.
 struct RecordingStack {
-  ctx::protected_fixedsize_stack inner{kStackBytes};
+  StackPool* pool;
   TaskState* task;
 
   ctx::stack_context allocate() {
-    ctx::stack_context sc = inner.allocate();
+    ctx::stack_context sc = pool->take();
     task->stack_bottom = static_cast<const char*>(sc.sp) - sc.size;
     task->stack_bytes = sc.size;
     return sc;
   }
-  void deallocate(ctx::stack_context& sc) noexcept { inner.deallocate(sc); }
+  void deallocate(ctx::stack_context& sc) noexcept { pool->give_back(sc); }
 };
 
 }  // namespace
 
-Scheduler::Scheduler(Runtime& rt) : rt_(rt) {}
+Scheduler::Scheduler(Runtime& rt) : rt_(rt), stacks_(std::make_unique<StackPool>()) { stacks_->reserve(); }
 
 Scheduler::~Scheduler() {
   RMQ_ASSERT(current_ == nullptr);
@@ -77,7 +122,7 @@ Task Scheduler::spawn(std::string name, std::function<void()> body) {
   t->joiners = std::make_unique<detail::WaitQueue>(rt_);
   t->cancel_requested = stopping_;
   TaskState* raw = t.get();
-  t->fiber = ctx::fiber(std::allocator_arg, RecordingStack{ctx::protected_fixedsize_stack(kStackBytes), raw},
+  t->fiber = ctx::fiber(std::allocator_arg, RecordingStack{stacks_.get(), raw},
                         [this, raw](ctx::fiber&& loop) {
                           on_task_resumed();
                           loop_ = std::move(loop);
