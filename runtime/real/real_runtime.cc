@@ -51,7 +51,7 @@ RealRuntime::RealRuntime(Options opts)
       impl_(std::make_unique<Impl>(*this)) {
   ignore_sigpipe_if_default();
   std::string why_not = "disabled by options";
-  if (!opts.disable_io_uring) impl_->disk = make_uring_disk_io(impl_->loop, &why_not);
+  if (!opts.disable_io_uring) impl_->disk = make_uring_disk_io(impl_->loop, opts.ring_writes, &why_not);
   if (impl_->disk == nullptr) {
     log(rt::LogLevel::warn, "io_uring unavailable (" + why_not + "); using pread/pwrite");
     impl_->disk = make_blocking_disk_io();

@@ -39,6 +39,10 @@ struct Options {
   uint64_t seed = 0;  // of Runtime::random(); 0: from std::random_device
   rt::LogLevel min_log_level = rt::LogLevel::info;
   bool disable_io_uring = false;  // force the pread/pwrite fallback (tests, benchmarks)
+  // Submit file writes to the ring too. By default only reads that miss the
+  // page cache and syncs go through it; writes are pwrite on the loop's
+  // thread (see uring_disk_io.cc for why). For benchmarks.
+  bool ring_writes = false;
 };
 
 class RealRuntime final : public rt::Runtime {

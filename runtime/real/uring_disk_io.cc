@@ -5,10 +5,12 @@
 // wakes that task.
 #include <liburing.h>
 #include <sys/eventfd.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <system_error>
 
 #include "runtime/real/disk_io.h"
@@ -25,7 +27,8 @@ constexpr unsigned kRingEntries = 256;
 
 class UringDiskIo final : public DiskIo {
  public:
-  explicit UringDiskIo(Loop& loop) : loop_(loop), eventfd_(loop.io()), slots_(loop.runtime()) {}
+  UringDiskIo(Loop& loop, bool ring_writes)
+      : loop_(loop), eventfd_(loop.io()), inline_writes_(!ring_writes), slots_(loop.runtime()) {}
 
   ~UringDiskIo() override {
     RMQ_ASSERT_MSG(inflight_ == 0, "io_uring operations outlive their runtime");
@@ -53,12 +56,23 @@ class UringDiskIo final : public DiskIo {
 
   int64_t read(int fd, std::span<std::byte> buf, uint64_t offset) override {
     const auto len = static_cast<unsigned>(std::min(buf.size(), kMaxTransferBytes));
+    iovec iov{buf.data(), len};
+    if (const int64_t n = try_nowait(read_nowait_, [&] { return ::preadv2(fd, &iov, 1, off(offset), RWF_NOWAIT); });
+        n != kWouldBlock)
+      return n;
     return submit_and_wait(
         [&](io_uring_sqe* sqe) { io_uring_prep_read(sqe, fd, buf.data(), len, offset); });
   }
 
   int64_t write(int fd, std::span<const std::byte> buf, uint64_t offset) override {
     const auto len = static_cast<unsigned>(std::min(buf.size(), kMaxTransferBytes));
+    if (inline_writes_) {
+      for (;;) {
+        const ssize_t n = ::pwrite(fd, buf.data(), len, off(offset));
+        if (n >= 0) return n;
+        if (errno != EINTR) return -errno;
+      }
+    }
     return submit_and_wait(
         [&](io_uring_sqe* sqe) { io_uring_prep_write(sqe, fd, buf.data(), len, offset); });
   }
@@ -71,6 +85,33 @@ class UringDiskIo final : public DiskIo {
   bool uses_io_uring() const override { return true; }
 
  private:
+  static constexpr int64_t kWouldBlock = INT64_MIN;
+
+  static off_t off(uint64_t offset) { return static_cast<off_t>(offset); }
+
+  // The operation done at once on this thread if the kernel can do it without
+  // blocking (page cache hits: most reads, and writes into cached pages), so
+  // that it does not bounce through io_uring's worker threads, which costs a
+  // wake-up of a worker and an interrupt back for every operation. Returns
+  // kWouldBlock when the kernel would have to wait (or cannot promise not
+  // to: then `supported` turns false and later calls skip the attempt); the
+  // caller then submits to the ring.
+  template <class Call>
+  static int64_t try_nowait(bool& supported, Call call) {
+    if (!supported) return kWouldBlock;
+    for (;;) {
+      const ssize_t n = call();
+      if (n >= 0) return n;
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) return kWouldBlock;
+      if (errno == EOPNOTSUPP || errno == EINVAL || errno == ENOSYS) {
+        supported = false;
+        return kWouldBlock;
+      }
+      return -errno;
+    }
+  }
+
   bool supports_our_opcodes() {
     io_uring_probe* probe = io_uring_get_probe_ring(&ring_);
     if (probe == nullptr) return false;  // probing itself needs 5.6
@@ -157,13 +198,15 @@ class UringDiskIo final : public DiskIo {
   asio::posix::stream_descriptor eventfd_;
   uint64_t eventfd_count_ = 0;
   unsigned inflight_ = 0;
+  bool read_nowait_ = true;   // preadv2(RWF_NOWAIT) is worth trying
+  bool inline_writes_;        // pwrite, not the ring
   rt::detail::WaitQueue slots_;  // tasks waiting for room in the ring
 };
 
 }  // namespace
 
-std::unique_ptr<DiskIo> make_uring_disk_io(Loop& loop, std::string* why_not) {
-  auto io = std::make_unique<UringDiskIo>(loop);
+std::unique_ptr<DiskIo> make_uring_disk_io(Loop& loop, bool ring_writes, std::string* why_not) {
+  auto io = std::make_unique<UringDiskIo>(loop, ring_writes);
   const int r = io->init();
   if (r < 0) {
     *why_not = std::system_category().message(-r);

@@ -2,6 +2,9 @@
 // paths (io_uring and the pread/pwrite fallback), sendfile, per-operation
 // timeouts and cancellation on sockets, shutdown, logging. What both backends
 // share is checked by conformance_test.cc.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -123,6 +126,41 @@ TEST_F(RealRuntimeTest, PreadFallbackReadsBackWhatWasWritten) {
   run_real({.disable_io_uring = true}, [&](real::RealRuntime& rt) {
     EXPECT_FALSE(rt.using_io_uring());
     check_files_round_trip(rt, dir);
+  });
+}
+
+TEST_F(RealRuntimeTest, RingWritesReadBackWhatWasWritten) {
+  const std::string dir = scratch();
+  run_real({.ring_writes = true}, [&](real::RealRuntime& rt) { check_files_round_trip(rt, dir); });
+}
+
+// A read the page cache cannot serve (preadv2 with RWF_NOWAIT refuses it)
+// goes through the ring and returns the bytes on disk.
+TEST_F(RealRuntimeTest, ReadsMissingThePageCacheComeThroughTheRing) {
+  const std::string dir = scratch();
+  const auto content = pattern(4 << 20, 9);
+  run_real({}, [&](real::RealRuntime& rt) {
+    auto f = rt.fs().open(dir + "/cold", rt::OpenMode::create);
+    ASSERT_TRUE(f.ok());
+    ASSERT_TRUE((*f)->write_at(0, content).ok());
+    ASSERT_TRUE((*f)->sync().ok());
+  });
+  const int fd = ::open((dir + "/cold").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);  // clean pages leave the cache
+  ::close(fd);
+  run_real({}, [&](real::RealRuntime& rt) {
+    auto f = rt.fs().open(dir + "/cold", rt::OpenMode::existing);
+    ASSERT_TRUE(f.ok());
+    std::vector<std::byte> got(content.size());
+    size_t done = 0;
+    while (done < got.size()) {
+      auto n = (*f)->read_at(done, std::span(got).subspan(done));
+      ASSERT_TRUE(n.ok()) << n.error().message();
+      ASSERT_GT(*n, 0u);
+      done += *n;
+    }
+    EXPECT_TRUE(got == content);
   });
 }
 
