@@ -8,6 +8,7 @@ packages=(
   libboost-context1.81-dev libboost-json1.81-dev
   libasio-dev liburing-dev libfmt-dev zlib1g-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
+  redis-server redis-tools iperf3    # bench/peers.sh and its CTest bench_peers_quick
 )
 
 # The ali-ons interop test (tests/interop/run.sh) needs node and npm. Any
