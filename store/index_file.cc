@@ -135,7 +135,12 @@ void IndexFile::put(int32_t key_hash, int64_t phy_offset, int64_t store_timestam
   common::put_i32(p + 12, static_cast<int32_t>(diff));
   common::put_i32(p + 16, prev);
   slot_table_[slot] = header_.index_count;
-  dirty_slots_[slot] = header_.index_count;
+  const uint32_t group = slot / kSlotsPerGroup;
+  if (dirty_group_.empty()) dirty_group_.resize((slots_ + kSlotsPerGroup - 1) / kSlotsPerGroup);
+  if (!dirty_group_[group]) {
+    dirty_group_[group] = true;
+    dirty_groups_.push_back(group);
+  }
   ++header_.index_count;
   header_.end_timestamp = store_timestamp;
   header_.end_phy_offset = phy_offset;
@@ -157,14 +162,22 @@ rt::Result<void> IndexFile::write_pending() {
   // entries stay put (and visible to lookups) until they are on file.
   if (pending_entries_.empty()) return {};
   if (auto r = file_->write_at(entry_pos(pending_first_), pending_entries_); !r) return r;
-  for (const auto& [slot, value] : dirty_slots_) {
-    std::byte b[4];
-    common::put_i32(b, value);
-    if (auto r = file_->write_at(kIndexHeaderBytes + uint64_t{slot} * 4, b); !r) return r;
+  std::sort(dirty_groups_.begin(), dirty_groups_.end());
+  std::vector<std::byte> raw;
+  for (size_t i = 0; i < dirty_groups_.size();) {
+    size_t j = i + 1;  // [i, j): a run of consecutive groups
+    while (j < dirty_groups_.size() && dirty_groups_[j] == dirty_groups_[j - 1] + 1) ++j;
+    const uint32_t first = dirty_groups_[i] * kSlotsPerGroup;
+    const uint32_t end = std::min(slots_, (dirty_groups_[j - 1] + 1) * kSlotsPerGroup);
+    raw.resize(size_t{end - first} * 4);
+    for (uint32_t s = first; s < end; ++s) common::put_i32(raw.data() + size_t{s - first} * 4, slot_table_[s]);
+    if (auto r = file_->write_at(kIndexHeaderBytes + uint64_t{first} * 4, raw); !r) return r;
+    i = j;
   }
   if (auto r = write_header(); !r) return r;
   pending_entries_.clear();
-  dirty_slots_.clear();
+  for (uint32_t g : dirty_groups_) dirty_group_[g] = false;
+  dirty_groups_.clear();
   return {};
 }
 

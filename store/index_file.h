@@ -4,13 +4,13 @@
 // begin timestamp i32 | previous entry in the slot i32). Entry 0 is unused.
 //
 // Entries are put in memory by the dispatcher and written in batches (entries,
-// then the slots they changed, then the header). Lookups walk a slot's chain;
+// then the 4 KiB groups of slots they changed, in as few writes as the runs of
+// changed groups allow, then the header). Lookups walk a slot's chain;
 // the store checks every hit against the CommitLog, so a stale entry is never
 // returned. After a crash, a file touched beyond the checkpoint is rebuilt.
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,6 +54,7 @@ class IndexFile {
   // In memory until write_pending(). REQUIRES: !full() and writable.
   void put(int32_t key_hash, int64_t phy_offset, int64_t store_timestamp);
   bool has_pending() const { return !pending_entries_.empty(); }
+  size_t pending_entries() const { return pending_entries_.size() / kIndexEntryBytes; }
   rt::Result<void> write_pending();
   rt::Result<void> sync() { return file_->sync(); }
 
@@ -77,7 +78,11 @@ class IndexFile {
   std::vector<int32_t> slot_table_;  // writable files only
   std::vector<std::byte> pending_entries_;
   int64_t pending_first_ = 0;        // entry number of the first pending entry
-  std::map<uint32_t, int32_t> dirty_slots_;
+  // Slots changed since the last write, in groups of kSlotsPerGroup: a
+  // write covers runs of changed groups, not single slots.
+  static constexpr uint32_t kSlotsPerGroup = 1024;
+  std::vector<bool> dirty_group_;
+  std::vector<uint32_t> dirty_groups_;
 };
 
 }  // namespace rmq::store

@@ -138,6 +138,7 @@ MessageStore::MessageStore(rt::Runtime& rt, StoreConfig cfg)
       space_(rt),
       dispatchable_(rt),
       dispatched_evt_(rt),
+      index_mu_(rt),
       written_evt_(rt) {}
 
 rt::Result<std::unique_ptr<MessageStore>> MessageStore::open(rt::Runtime& rt, StoreConfig cfg) {
@@ -342,7 +343,7 @@ rt::Result<void> MessageStore::recover() {
     });
     if (!again) return again.error();
   }
-  if (auto r = write_dispatched(); !r) return r;
+  if (auto r = write_dispatched(/*all_index=*/true); !r) return r;
   dispatched_ = log_.written();
   grown_.clear();
   for (auto& [topic, qs] : queues_) {
@@ -532,7 +533,8 @@ bool MessageStore::dispatch_record(const StoredMessage& m, int64_t offset, uint3
   return consistent;
 }
 
-rt::Result<void> MessageStore::write_dispatched() {
+rt::Result<void> MessageStore::write_dispatched(bool all_index) {
+  rt::LockGuard index_guard(index_mu_);
   for (const auto& p : pending_index_) {
     auto f = writable_index(rt_.wall_ms());
     if (!f) return f.error();
@@ -547,7 +549,7 @@ rt::Result<void> MessageStore::write_dispatched() {
       if (q->has_pending())
         if (auto r = q->write_pending(); !r) return r;
   for (auto& f : index_files_)
-    if (f->has_pending())
+    if (f->pending_entries() >= (all_index ? 1 : kIndexWriteBatch))
       if (auto r = f->write_pending(); !r) return r;
   return {};
 }
@@ -581,7 +583,7 @@ rt::Result<void> MessageStore::dispatch_written(int64_t limit) {
       at += d.size;
     }
   }
-  if (auto r = write_dispatched(); !r) return r;
+  if (auto r = write_dispatched(/*all_index=*/false); !r) return r;
   dispatched_ = pos;
   std::map<std::pair<std::string, int32_t>, int64_t> grown;
   grown.swap(grown_);
@@ -601,6 +603,12 @@ rt::Result<void> MessageStore::flush_queues_and_checkpoint() {
     for (auto& [qid, q] : qs)
       if (q->unsynced())
         if (auto r = q->sync(); !r) return r;
+  {
+    rt::LockGuard index_guard(index_mu_);
+    for (auto& f : index_files_)
+      if (f->has_pending())
+        if (auto r = f->write_pending(); !r) return r;
+  }
   for (auto& f : index_files_)
     if (auto r = f->sync(); !r) return r;
   CheckpointData d;

@@ -112,6 +112,10 @@ int64_t tags_code(std::string_view tags);
 
 class MessageStore {
  public:
+  // Index entries an index file keeps in memory before it writes them (the
+  // checkpoint writes the rest).
+  static constexpr size_t kIndexWriteBatch = 4096;
+
   // Recovers the store under cfg.root_dir (creating it when new) and starts
   // its tasks. Errors name the file and the problem; see recovery.h for what
   // recovery decides and when it refuses.
@@ -246,7 +250,11 @@ class MessageStore {
   bool dispatch_record(const common::StoredMessage& m, int64_t offset, uint32_t size, DispatchMode mode);
   // Dispatches the written chunks ending at or before `limit`.
   rt::Result<void> dispatch_written(int64_t limit);
-  rt::Result<void> write_dispatched();
+  // Writes the pending ConsumeQueue units, and index entries once an index
+  // file holds kIndexWriteBatch of them (or any, if `all_index`): lookups
+  // see pending entries, and the checkpoint writes them all before it syncs,
+  // so recovery re-indexes what a crash lost.
+  rt::Result<void> write_dispatched(bool all_index);
   rt::Result<void> flush_queues_and_checkpoint();
   rt::Result<IndexFile*> writable_index(int64_t wall_ms);
   rt::Result<StoredRecord> read_record_checked(int64_t phys, int32_t size,
@@ -277,6 +285,10 @@ class MessageStore {
   rt::Event space_;          // putters: pending bytes went down
   rt::Event dispatchable_;   // dispatcher: the limit moved
   rt::Event dispatched_evt_; // wait_dispatched()
+  // Held while index files take entries or write them: the dispatcher and the
+  // checkpoint both write them, and an entry put during a write would be
+  // cleared with the batch without reaching the file.
+  rt::Mutex index_mu_;
   int64_t dispatched_ = 0;
   int64_t last_dispatched_timestamp_ = 0;
   std::optional<rt::Error> failure_;
