@@ -71,6 +71,12 @@ std::string_view language_name(uint8_t code) {
 }
 
 std::vector<std::byte> encode_frame(const RemotingCommand& cmd) {
+  std::vector<std::byte> out;
+  append_frame(cmd, out);
+  return out;
+}
+
+void append_frame(const RemotingCommand& cmd, std::vector<std::byte>& out) {
   std::string json;
   std::vector<std::byte> binary;
   rt::ConstBytes header;
@@ -86,8 +92,9 @@ std::vector<std::byte> encode_frame(const RemotingCommand& cmd) {
   RMQ_ASSERT_MSG(length <= static_cast<uint64_t>(std::numeric_limits<int32_t>::max()),
                  "frame does not fit the 31-bit length");
 
-  std::vector<std::byte> out(kLengthPrefixBytes + length);
-  std::byte* p = out.data();
+  const size_t at = out.size();
+  out.resize(at + kLengthPrefixBytes + length);
+  std::byte* p = out.data() + at;
   store_be32(p, static_cast<uint32_t>(length));
   uint32_t type = static_cast<uint32_t>(cmd.serialize_type);
   store_be32(p + kLengthPrefixBytes, (type << 24) | static_cast<uint32_t>(header.size()));
@@ -95,7 +102,6 @@ std::vector<std::byte> encode_frame(const RemotingCommand& cmd) {
   if (!header.empty()) std::memcpy(p, header.data(), header.size());
   p += header.size();
   if (!cmd.body.empty()) std::memcpy(p, cmd.body.data(), cmd.body.size());
-  return out;
 }
 
 Decoded<uint32_t> decode_length_prefix(std::span<const std::byte, 4> prefix, uint32_t frame_max_bytes) {

@@ -51,6 +51,8 @@ struct Decoded {
 // Encodes `cmd` as a complete frame (length prefix included), with the header
 // in cmd.serialize_type.
 std::vector<std::byte> encode_frame(const RemotingCommand& cmd);
+// Appends that frame to `out` (for writers that gather several frames).
+void append_frame(const RemotingCommand& cmd, std::vector<std::byte>& out);
 
 // Checks the 4-byte length prefix of a frame: returns the number of bytes
 // that follow it, or an error (negative, below 4, or 4 + length above

@@ -1,11 +1,16 @@
 // Implementation of remoting/rpc.h: one ConnectionImpl per TCP connection,
 // used by both RpcServer and RpcClient.
 //
-// Tasks of a connection: "rpc-reader" reads frames; each incoming request
-// runs in its own "rpc-request" task (at most max_in_flight_requests; the
-// reader waits for a slot); invoke_async runs in an "rpc-async" task. The
-// connection owns them: shutdown() closes, cancels and joins them all.
-// Writes go through one mutex so frames never interleave.
+// Tasks of a connection: "rpc-reader" reads what the socket has into a buffer
+// and decodes every whole frame in it; each incoming request runs in its own
+// "rpc-request" task (at most max_in_flight_requests; the reader waits for a
+// slot); invoke_async runs in an "rpc-async" task. The connection owns them:
+// shutdown() closes, cancels and joins them all.
+//
+// Writes are gathered: a frame is appended to the connection's outgoing
+// buffer, and the first writer of a round lets the other ready tasks run
+// before it writes the whole buffer at once, so the responses of one loop
+// turn leave in one write. Every writer waits until its frame was written.
 #include "remoting/rpc.h"
 
 #include <cstring>
@@ -40,7 +45,6 @@ class ConnectionImpl final : public Connection {
         dispatcher_(dispatcher),
         opts_(opts),
         on_close_(std::move(on_close)),
-        write_mu_(rt),
         slot_free_(rt) {}
 
   ~ConnectionImpl() override { RMQ_ASSERT_MSG(pending_.empty(), "connection destroyed with pending invocations"); }
@@ -98,6 +102,9 @@ class ConnectionImpl final : public Connection {
     closed_ = true;
     conn_->close();
     for (auto& [opaque, p] : pending_) p->done.set();  // no result: closed
+    if (next_round_) next_round_->done.set();          // its result says closed
+    next_round_ = nullptr;
+    out_.clear();
     slot_free_.set();
     if (on_close_) on_close_(*this);
   }
@@ -146,16 +153,59 @@ class ConnectionImpl final : public Connection {
     }
   }
 
+  // Frames gathered for one write, and the writers waiting for it.
+  struct Round {
+    explicit Round(rt::Runtime& rt) : done(rt) {}
+    rt::Event done;
+    rt::Result<void> result = Error(Errc::closed, "connection closed before the write");
+  };
+
   rt::Result<void> write(const RemotingCommand& cmd) {
-    const std::vector<std::byte> frame = encode_frame(cmd);
-    rt::LockGuard guard(write_mu_);
     if (closed_) return Error(Errc::closed, "connection to " + peer_ + " is closed");
-    auto w = conn_->write_all(rt::ConstBytes(frame), opts_.write_timeout);
-    if (!w) {
-      rt_.log(rt::LogLevel::warn, "closing connection to " + peer_ + ": write failed: " + w.error().message());
-      close();
+    append_frame(cmd, out_);
+    if (!next_round_) next_round_ = std::make_shared<Round>(rt_);
+    const std::shared_ptr<Round> mine = next_round_;
+    if (flushing_) {
+      // The flushing task writes our frame with its next round.
+      if (auto w = mine->done.wait(); !w) return w.error();
+      return mine->result;
     }
-    return w;
+    flush();
+    return mine->result;
+  }
+
+  // Writes rounds until the outgoing buffer is empty. A failed write closes
+  // the connection (a frame may be cut) and fails every waiting writer.
+  void flush() {
+    flushing_ = true;
+    struct Done {
+      ConnectionImpl& c;
+      ~Done() {
+        c.flushing_ = false;
+        if (std::uncaught_exceptions() > 0) c.close();  // cancelled mid-write
+      }
+    } done{*this};
+    rt_.yield();  // the other ready tasks add their frames first
+    while (!out_.empty() && !closed_) {
+      std::vector<std::byte> data;
+      data.swap(out_);
+      const std::shared_ptr<Round> round = std::move(next_round_);
+      next_round_ = nullptr;
+      auto w = conn_->write_all(rt::ConstBytes(data), opts_.write_timeout);
+      if (!w) {
+        rt_.log(rt::LogLevel::warn, "closing connection to " + peer_ + ": write failed: " + w.error().message());
+        round->result = w;
+        round->done.set();
+        close();
+        return;
+      }
+      round->result = {};
+      round->done.set();
+      if (out_.empty() && data.capacity() <= kKeepWriteBufferBytes) {
+        data.clear();
+        out_.swap(data);  // keep the allocation for the next round
+      }
+    }
   }
 
   void protocol_error(const std::string& what) {
@@ -165,40 +215,69 @@ class ConnectionImpl final : public Connection {
 
   void read_loop() {
     auto self = shared_from_this();  // alive while reading
+    std::vector<std::byte> buf(kReadChunkBytes);
+    size_t begin = 0;  // [begin, end): bytes read and not yet decoded
+    size_t end = 0;
     while (!closed_) {
-      std::array<std::byte, 4> prefix;
-      auto got = conn_->read_exact(prefix);
-      if (!got) break;  // end of stream, reset or local close: not a protocol error
-      auto len = decode_length_prefix(std::span<const std::byte, 4>(prefix), opts_.frame_max_bytes);
-      if (!len.ok()) return protocol_error(std::string(to_string(len.error)) + ": " + len.detail);
-      std::vector<std::byte> frame(*len.value);
-      if (auto body = conn_->read_exact(frame); !body) {
-        if (!closed_) protocol_error("truncated frame (" + body.error().message() + ")");
-        break;
-      }
-      auto cmd = decode_frame_body(frame);
-      if (!cmd.ok()) return protocol_error(std::string(to_string(cmd.error)) + ": " + cmd.detail);
-      if (cmd.value->is_response()) {
-        auto it = pending_.find(cmd.value->opaque);
-        if (it == pending_.end()) {
-          rt_.log(rt::LogLevel::debug, "dropping unmatched response " + std::to_string(cmd.value->opaque) +
-                                           " from " + peer_);
-          continue;
-        }
-        it->second->result = std::move(*cmd.value);
-        it->second->done.set();
-        continue;
-      }
-      while (in_flight_ >= opts_.max_in_flight_requests && !closed_) {
-        slot_free_.reset();
-        (void)slot_free_.wait();
+      // Decode every whole frame in the buffer.
+      size_t need = 4;  // bytes the next frame needs from `begin`
+      while (end - begin >= 4) {
+        auto len = decode_length_prefix(std::span<const std::byte, 4>(buf.data() + begin, 4), opts_.frame_max_bytes);
+        if (!len.ok()) return protocol_error(std::string(to_string(len.error)) + ": " + len.detail);
+        need = 4 + size_t{*len.value};
+        if (end - begin < need) break;
+        auto cmd = decode_frame_body(rt::ConstBytes(buf.data() + begin + 4, *len.value));
+        begin += need;
+        need = 4;
+        if (!cmd.ok()) return protocol_error(std::string(to_string(cmd.error)) + ": " + cmd.detail);
+        if (!handle(std::move(*cmd.value))) break;
       }
       if (closed_) break;
-      ++in_flight_;
-      auto me = std::static_pointer_cast<ConnectionImpl>(self);
-      track(rt_.spawn("rpc-request", [me, req = std::move(*cmd.value)]() mutable { me->serve(std::move(req)); }));
+      // Room for the rest of the next frame (at most frame_max_bytes).
+      if (begin == end) {
+        begin = end = 0;
+        if (buf.size() > kReadChunkBytes) buf = std::vector<std::byte>(kReadChunkBytes);
+      } else if (buf.size() - begin < need || buf.size() - end < kReadChunkBytes / 4) {
+        std::memmove(buf.data(), buf.data() + begin, end - begin);
+        end -= begin;
+        begin = 0;
+        if (buf.size() < need) buf.resize(need);
+      }
+      auto got = conn_->read_some(rt::MutableBytes(buf.data() + end, buf.size() - end));
+      if (!got || *got == 0) {
+        // End of stream, reset or local close between frames is not a
+        // protocol error; in the middle of one it is.
+        if (begin != end && !closed_)
+          protocol_error("truncated frame (" + (got ? std::string("end of stream") : got.error().message()) + ")");
+        break;
+      }
+      end += *got;
     }
     close();
+  }
+
+  // Hands one decoded frame on: a response to its invoker, a request to a
+  // task of its own (waiting for a slot). False when the connection closed.
+  bool handle(RemotingCommand cmd) {
+    if (cmd.is_response()) {
+      auto it = pending_.find(cmd.opaque);
+      if (it == pending_.end()) {
+        rt_.log(rt::LogLevel::debug, "dropping unmatched response " + std::to_string(cmd.opaque) + " from " + peer_);
+        return true;
+      }
+      it->second->result = std::move(cmd);
+      it->second->done.set();
+      return true;
+    }
+    while (in_flight_ >= opts_.max_in_flight_requests && !closed_) {
+      slot_free_.reset();
+      (void)slot_free_.wait();
+    }
+    if (closed_) return false;
+    ++in_flight_;
+    auto me = std::static_pointer_cast<ConnectionImpl>(shared_from_this());
+    track(rt_.spawn("rpc-request", [me, req = std::move(cmd)]() mutable { me->serve(std::move(req)); }));
+    return true;
   }
 
   void serve(RemotingCommand req) {
@@ -223,8 +302,12 @@ class ConnectionImpl final : public Connection {
   const Dispatcher* dispatcher_;
   ConnectionOptions opts_;
   std::function<void(Connection&)> on_close_;
-  rt::Mutex write_mu_;
+  static constexpr size_t kReadChunkBytes = 64 * 1024;
+  static constexpr size_t kKeepWriteBufferBytes = 256 * 1024;
   rt::Event slot_free_;
+  std::vector<std::byte> out_;          // frames not yet written
+  std::shared_ptr<Round> next_round_;   // the writers of out_
+  bool flushing_ = false;
   rt::Task reader_;
   std::map<uint64_t, rt::Task> tasks_;
   std::map<int32_t, Pending*> pending_;
