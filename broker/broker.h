@@ -33,6 +33,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -194,6 +195,16 @@ class Broker {
   std::string master_addr_;
   bool sync_failing_ = false;  // the slave's last metadata sync failed (logged once)
   std::map<std::string, remoting::DataVersion> registered_version_;  // namesrv -> last version it took
+  // The registration body of one topics data version, encoded (and
+  // compressed when large) once: keep-alives and repeated registrations of
+  // an unchanged table reuse it.
+  struct EncodedRegistration {
+    remoting::DataVersion version;
+    std::vector<std::byte> bytes;
+    bool compressed = false;
+    int32_t crc = 0;
+  };
+  std::optional<EncodedRegistration> registration_;
   RegisterStats register_stats_;
 
   std::vector<rt::Task> tasks_;

@@ -57,10 +57,24 @@ void Broker::register_loop() {
 }
 
 void Broker::register_all(bool force) {
-  const remoting::RegisterBrokerBody body = register_body(topics_.table());
-  std::vector<std::byte> plain = remoting::encode_register_broker_body(body, false);
-  const bool compress = plain.size() > cfg_.compress_register_above_bytes;
-  std::vector<std::byte> bytes = compress ? remoting::encode_register_broker_body(body, true) : std::move(plain);
+  const store::DataVersion& dv = topics_.table().data_version;
+  remoting::DataVersion version;
+  version.counter = dv.counter;
+  version.timestamp = dv.timestamp;
+  version.state_version = dv.state_version;
+  if (!registration_ || !(registration_->version == version)) {
+    const remoting::RegisterBrokerBody body = register_body(topics_.table());
+    std::vector<std::byte> plain = remoting::encode_register_broker_body(body, false);
+    const bool compress = plain.size() > cfg_.compress_register_above_bytes;
+    EncodedRegistration e;
+    e.version = body.data_version;
+    e.bytes = compress ? remoting::encode_register_broker_body(body, true) : std::move(plain);
+    e.compressed = compress;
+    e.crc = static_cast<int32_t>(
+        crc32(0, reinterpret_cast<const Bytef*>(e.bytes.data()), static_cast<uInt>(e.bytes.size())) & 0x7fffffff);
+    registration_ = std::move(e);
+  }
+  const std::vector<std::byte>& bytes = registration_->bytes;
   remoting::RegisterBrokerRequestHeader h;
   h.broker_name = cfg_.broker_name;
   h.broker_addr = cfg_.address();
@@ -68,10 +82,8 @@ void Broker::register_all(bool force) {
   h.ha_server_addr = cfg_.ha_address();
   h.broker_id = cfg_.broker_id;
   h.heartbeat_timeout_millis = 120'000;
-  h.compressed = compress;
-  h.body_crc32 = static_cast<int32_t>(
-      crc32(0, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size())) & 0x7fffffff);
-  const remoting::DataVersion version = body.data_version;
+  h.compressed = registration_->compressed;
+  h.body_crc32 = registration_->crc;
   // A slave that lacks its master learns it from a full registration's answer.
   const bool slave_needs_master = cfg_.slave() && (master_addr_.empty() || !ha_slave_ || !ha_slave_->connected());
   // One task per namesrv, all waited for: a dead one costs its timeout, not

@@ -43,14 +43,14 @@ void swap_eh_state(TaskState* t) {
   std::swap(g->uncaught_exceptions, t->eh_uncaught);
 }
 
-}  // namespace
-
 // Protected stacks (a guard page below each), kept for reuse when their task
 // ends: mapping and unmapping one per task costs page faults, and every unmap
-// interrupts the io_uring worker threads that share the address space.
+// interrupts the io_uring worker threads that share the address space. One
+// pool per thread, shared by the schedulers that run on it (the simulator's
+// node incarnations), used by the thread that creates or destroys a fiber.
 class StackPool {
  public:
-  StackPool() = default;
+  StackPool() { free_.reserve(kMaxFreeStacks); }
   StackPool(const StackPool&) = delete;
   StackPool& operator=(const StackPool&) = delete;
   ~StackPool() {
@@ -75,8 +75,6 @@ class StackPool {
     allocator_.deallocate(sc);
   }
 
-  void reserve() { free_.reserve(kMaxFreeStacks); }
-
  private:
   // Stacks kept beyond the live ones. Only their touched pages use memory.
   static constexpr size_t kMaxFreeStacks = 512;
@@ -84,25 +82,27 @@ class StackPool {
   std::vector<ctx::stack_context> free_;
 };
 
-namespace {
+StackPool& thread_stack_pool() {
+  thread_local StackPool pool;
+  return pool;
+}
 
 // A pooled stack that tells the task where it lives.
 struct RecordingStack {
-  StackPool* pool;
   TaskState* task;
 
   ctx::stack_context allocate() {
-    ctx::stack_context sc = pool->take();
+    ctx::stack_context sc = thread_stack_pool().take();
     task->stack_bottom = static_cast<const char*>(sc.sp) - sc.size;
     task->stack_bytes = sc.size;
     return sc;
   }
-  void deallocate(ctx::stack_context& sc) noexcept { pool->give_back(sc); }
+  void deallocate(ctx::stack_context& sc) noexcept { thread_stack_pool().give_back(sc); }
 };
 
 }  // namespace
 
-Scheduler::Scheduler(Runtime& rt) : rt_(rt), stacks_(std::make_unique<StackPool>()) { stacks_->reserve(); }
+Scheduler::Scheduler(Runtime& rt) : rt_(rt) {}
 
 Scheduler::~Scheduler() {
   RMQ_ASSERT(current_ == nullptr);
@@ -122,7 +122,7 @@ Task Scheduler::spawn(std::string name, std::function<void()> body) {
   t->joiners = std::make_unique<detail::WaitQueue>(rt_);
   t->cancel_requested = stopping_;
   TaskState* raw = t.get();
-  t->fiber = ctx::fiber(std::allocator_arg, RecordingStack{stacks_.get(), raw},
+  t->fiber = ctx::fiber(std::allocator_arg, RecordingStack{raw},
                         [this, raw](ctx::fiber&& loop) {
                           on_task_resumed();
                           loop_ = std::move(loop);

@@ -25,8 +25,6 @@
 
 namespace rmq::rt {
 
-class StackPool;
-
 enum class WakeReason { none, notified, timed_out, cancelled };
 
 struct TaskState {
@@ -114,8 +112,6 @@ class Scheduler {
   void on_task_resumed();
 
   Runtime& rt_;
-  // Declared before the tasks: a task's fiber gives its stack back to it.
-  std::unique_ptr<StackPool> stacks_;
   TaskState* current_ = nullptr;
   boost::context::fiber loop_;  // where the running task returns to
   [[maybe_unused]] const void* loop_stack_bottom_ = nullptr;  // for AddressSanitizer

@@ -89,8 +89,7 @@ broker::BrokerConfig broker_config(const std::string& ip, const std::string& nam
   broker::BrokerConfig c;
   c.namesrv_addrs = {namesrv};
   c.broker_ip = ip;
-  c.store.root_dir = "/store";
-  c.store.commit_log_segment_bytes = 256 * 1024;
+  sim_store(c.store, 256 * 1024);
   c.store.flush_disk_type = flush;
   c.store.store_host = c.address();
   return c;

@@ -200,8 +200,7 @@ RunResult run_cluster_plan(uint64_t seed, const RunOptions& opts, Plan plan) {
     cfg.broker_name = i == 0 ? "broker-a" : "broker-b";
     cfg.namesrv_addrs = k.namesrv_addrs;
     cfg.broker_ip = n.ip();
-    cfg.store.root_dir = "/store";
-    cfg.store.commit_log_segment_bytes = 1 << 20;
+    sim_store(cfg.store, 1 << 20);
     cfg.store.store_host = cfg.address();
     if (plan == Plan::slow_disk) cfg.store.flush_disk_type = store::FlushDiskType::sync_flush;
     k.broker_nodes.push_back(n.id());

@@ -7,6 +7,13 @@
 
 namespace rmq::scenarios {
 
+void sim_store(store::StoreConfig& s, uint64_t segment_bytes) {
+  s.root_dir = "/store";
+  s.commit_log_segment_bytes = segment_bytes;
+  s.max_hash_slot_num = 4096;
+  s.max_index_num = 32768;
+}
+
 void namesrv_main(rt::Runtime& rt) {
   namesrv::NamesrvConfig c;
   c.kv_config_path = "/namesrv/kv.json";

@@ -15,6 +15,11 @@ class Broker;
 
 namespace rmq::scenarios {
 
+// A store sized for the simulator: root /store, CommitLog segments of
+// `segment_bytes`, and index files of 4096 slots and 32768 entries (they
+// rotate within a run; RocketMQ's 20 MB default cost most of a run's time).
+void sim_store(store::StoreConfig& s, uint64_t segment_bytes);
+
 // A NameServer on :9876 with its KV config in /namesrv.
 void namesrv_main(rt::Runtime& rt);
 

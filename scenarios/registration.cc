@@ -97,8 +97,7 @@ RunResult run_registration_at_scale_impl(uint64_t seed, const RunOptions& opts) 
   s.broker_node = b.id();
   s.cfg.namesrv_addrs = s.namesrv_addrs;
   s.cfg.broker_ip = b.ip();
-  s.cfg.store.root_dir = "/store";
-  s.cfg.store.commit_log_segment_bytes = 1 << 20;
+  sim_store(s.cfg.store, 1 << 20);
   s.cfg.store.store_host = s.cfg.address();
   s.cfg.register_timeout = 6s;
   write_topics(b.disk(), s.cfg.store.root_dir);

@@ -33,6 +33,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "client/producer.h"
 #include "client/push_consumer.h"
@@ -174,9 +175,14 @@ void check_delay_timing(DelayState& s) {
                                            at(latest), outages.empty() ? " never" : outages));
     }
   }
+  // Stored copies already delivered, by (key, store time): a failed send-back
+  // makes the client consume the same copy again 5 s later with its
+  // reconsume times one up (RocketMQ's push consumer), which is no re-store.
+  std::set<std::pair<std::string, int64_t>> delivered;
   for (const Call& c : s.calls) {
     const rt::Instant stored = instant_of_wall(c.store_wall_ms);
-    if (c.retry_queue && c.reconsume_times >= 1) {
+    const bool local_retry = !delivered.emplace(c.key, c.store_wall_ms).second;
+    if (c.retry_queue && c.reconsume_times >= 1 && !local_retry) {
       auto f = failed.find({c.key, c.reconsume_times - 1});
       if (f == failed.end()) {
         s.rig.failures.push_back(

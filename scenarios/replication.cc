@@ -84,8 +84,7 @@ void add_group(HaState& s, int i, broker::BrokerRole role) {
   for (auto* c : {&raw->master_cfg, &raw->slave_cfg}) {
     c->broker_name = fmt::format("broker-{}", static_cast<char>('a' + i));
     c->namesrv_addrs = k.namesrv_addrs;
-    c->store.root_dir = "/store";
-    c->store.commit_log_segment_bytes = 256 * 1024;  // several segments per run
+    sim_store(c->store, 256 * 1024);  // several segments per run
     c->store.ha.heartbeat_interval = std::chrono::seconds(1);
     c->store.ha.housekeeping_interval = std::chrono::seconds(6);
     c->store.ha.reconnect_backoff = std::chrono::seconds(1);

@@ -55,8 +55,7 @@ struct Rig {
       cfg.broker_name = fmt::format("broker-{}", static_cast<char>('a' + i));
       cfg.namesrv_addrs = namesrv_addrs;
       cfg.broker_ip = n.ip();
-      cfg.store.root_dir = "/store";
-      cfg.store.commit_log_segment_bytes = 1 << 20;
+      sim_store(cfg.store, 1 << 20);
       cfg.store.store_host = cfg.address();
       if (tweak) tweak(cfg);
       broker_nodes.push_back(n.id());

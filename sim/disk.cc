@@ -241,11 +241,19 @@ uint64_t Disk::digest() const {
   for (const auto& [p, f] : files_) {
     for (char c : p) h = hash_fold(h, static_cast<uint8_t>(c));
     h = hash_fold(h, f->current.size());
+    // Every 8 bytes as a big-endian word, then the last word with the tail
+    // shifted in.
+    const size_t size = f->current.size();
+    const std::byte* data = f->current.data();
     uint64_t word = 0;
-    for (size_t i = 0; i < f->current.size(); ++i) {
-      word = (word << 8) | static_cast<uint8_t>(f->current[i]);
-      if (i % 8 == 7) h = hash_fold(h, word);
+    size_t i = 0;
+    for (; i + 8 <= size; i += 8) {
+      uint64_t raw;
+      std::memcpy(&raw, data + i, 8);
+      word = __builtin_bswap64(raw);
+      h = hash_fold(h, word);
     }
+    for (; i < size; ++i) word = (word << 8) | static_cast<uint8_t>(data[i]);
     h = hash_fold(h, word);
   }
   return h;

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
+#include <cstring>
 #include <vector>
 
 namespace rmq::store {
@@ -19,7 +19,7 @@ rt::Result<size_t> read_agreed(rt::File& f, uint64_t offset, rt::MutableBytes bu
     for (int w = 1; w < witnesses && agree; ++w) {
       auto m = f.read_at(offset, again);
       if (!m) return m.error();
-      agree = *n == *m && std::equal(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*n), again.begin());
+      agree = *n == *m && (*n == 0 || std::memcmp(buf.data(), again.data(), *n) == 0);
     }
     if (agree) return *n;
   }
