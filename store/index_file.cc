@@ -116,6 +116,48 @@ rt::Result<void> IndexFile::rebuild_slots() {
   return file_->sync();
 }
 
+rt::Result<int64_t> IndexFile::truncate_at(int64_t phy_limit) {
+  constexpr int64_t kEntriesPerRead = 4096;
+  std::vector<std::byte> buf;
+  int64_t keep = 1;  // entries [1, keep) stay
+  int64_t last_phy = header_.begin_phy_offset;
+  int32_t max_diff = 0;  // seconds; a clock stepping back makes them fall
+  bool cut = false;
+  for (int64_t n = 1; n < header_.index_count && !cut; n += kEntriesPerRead) {
+    const int64_t count = std::min<int64_t>(kEntriesPerRead, header_.index_count - n);
+    buf.resize(static_cast<size_t>(count) * kIndexEntryBytes);
+    auto got = read_agreed(*file_, entry_pos(n), buf);
+    if (!got) return got.error();
+    if (*got != buf.size()) return rt::Error(rt::Errc::invalid_argument, path_ + ": entries cut short");
+    for (int64_t i = 0; i < count; ++i) {
+      const std::byte* e = buf.data() + i * kIndexEntryBytes;
+      const int64_t phy = common::get_i64(e + 4);
+      const int32_t diff = common::get_i32(e + 12);
+      const int32_t prev = common::get_i32(e + 16);
+      if (phy >= phy_limit || phy < last_phy || diff < 0 || prev < 0 || prev >= n + i) {
+        cut = true;
+        break;
+      }
+      keep = n + i + 1;
+      last_phy = phy;
+      max_diff = std::max(max_diff, diff);
+    }
+  }
+  header_.index_count = static_cast<int32_t>(keep);
+  if (keep == 1) {
+    header_.end_phy_offset = header_.begin_phy_offset;
+    header_.end_timestamp = header_.begin_timestamp;
+  } else {
+    header_.end_phy_offset = last_phy;
+    // Entries keep whole seconds: round up, so no lookup skips the file.
+    header_.end_timestamp = common::sat_add(header_.begin_timestamp, int64_t{max_diff} * 1000 + 999);
+  }
+  pending_entries_.clear();
+  slot_table_.assign(slots_, 0);
+  if (auto r = rebuild_slots(); !r) return r.error();
+  return keep - 1;
+}
+
 void IndexFile::put(int32_t key_hash, int64_t phy_offset, int64_t store_timestamp) {
   RMQ_ASSERT(!full() && slot_table_.size() == slots_);
   if (header_.index_count == 1 && pending_entries_.empty()) {

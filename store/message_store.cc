@@ -208,6 +208,18 @@ rt::Result<void> MessageStore::load_index_files(int64_t scan_from, int64_t& inde
         continue;
       }
       rebuilding = true;
+      // Written past the checkpoint: keep what lies before it (the later
+      // files begin after this one, so they go).
+      if (f && (*f)->header().begin_phy_offset < scan_from) {
+        if (auto kept = (*f)->truncate_at(scan_from); kept) {
+          index_files_.push_back(std::move(*f));
+          report_.rows.push_back(RecoveryRow::index_truncated);
+          continue;
+        } else {
+          rt_.log(rt::LogLevel::warn, "index file " + path + " cannot be cut at the checkpoint (" +
+                                          kept.error().message() + "); rebuilding it");
+        }
+      }
       index_from = std::min(scan_from, f ? (*f)->header().begin_phy_offset : prev_end);
       report_.rows.push_back(RecoveryRow::index_rebuilt);
     }

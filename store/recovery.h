@@ -29,7 +29,8 @@ enum class RecoveryRow {
   corrupt_durable,    // an invalid record below `flushed`: refuse (or cut, if configured)
   queue_truncated,    // ConsumeQueue units at or past `dispatched`: cut, then re-dispatched
   queues_rebuilt,     // a queue does not line up with the log: every queue rebuilt from the log
-  index_rebuilt,      // index file touched after `dispatched` or unreadable: deleted, re-indexed
+  index_rebuilt,      // index file unreadable, or its entries before `dispatched` are not: deleted, re-indexed
+  index_truncated,    // index file touched after `dispatched`: entries from there on cut, re-indexed
 };
 
 struct RecoveryRowInfo {
@@ -38,7 +39,7 @@ struct RecoveryRowInfo {
   std::string_view action;
 };
 
-inline constexpr std::array<RecoveryRowInfo, 11> kRecoveryTable{{
+inline constexpr std::array<RecoveryRowInfo, 12> kRecoveryTable{{
     {RecoveryRow::fresh, "fresh", "start empty; write a checkpoint"},
     {RecoveryRow::segments_lost, "segments_lost", "refuse to open: the checkpoint says synced data existed"},
     {RecoveryRow::bad_layout, "bad_layout", "refuse to open: name the segment"},
@@ -51,6 +52,8 @@ inline constexpr std::array<RecoveryRowInfo, 11> kRecoveryTable{{
     {RecoveryRow::queue_truncated, "queue_truncated", "cut units at or past checkpoint.dispatched; re-dispatch"},
     {RecoveryRow::queues_rebuilt, "queues_rebuilt", "remove every queue; dispatch the whole log again"},
     {RecoveryRow::index_rebuilt, "index_rebuilt", "delete the file; index again from its first offset"},
+    {RecoveryRow::index_truncated, "index_truncated",
+     "cut the file's entries at checkpoint.dispatched, recompute its slots; index again from there"},
 }};
 
 std::string_view to_string(RecoveryRow r);
