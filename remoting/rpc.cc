@@ -13,6 +13,7 @@
 // turn leave in one write. Every writer waits until its frame was written.
 #include "remoting/rpc.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "remoting/codes.h"
@@ -142,7 +143,12 @@ class ConnectionImpl final : public Connection {
   }
 
   void track(rt::Task t) {
-    prune();
+    // Pruning walks every task: only when the map has doubled since the
+    // last walk, so a request costs O(1) amortized.
+    if (tasks_.size() >= prune_at_) {
+      prune();
+      prune_at_ = std::max<size_t>(64, 2 * tasks_.size());
+    }
     tasks_.emplace(next_task_id_++, std::move(t));
   }
 
@@ -312,6 +318,7 @@ class ConnectionImpl final : public Connection {
   std::map<uint64_t, rt::Task> tasks_;
   std::map<int32_t, Pending*> pending_;
   uint64_t next_task_id_ = 1;
+  size_t prune_at_ = 64;
   int32_t opaque_counter_ = 1;
   size_t in_flight_ = 0;
   bool closed_ = false;
