@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "common/big_endian.h"
 #include "common/java_hash.h"
@@ -92,10 +93,8 @@ rt::Result<std::unique_ptr<IndexFile>> IndexFile::open(rt::FileSystem& fs, std::
   return x;
 }
 
-rt::Result<void> IndexFile::rebuild_slots() {
+rt::Result<void> IndexFile::for_each_entry(const std::function<bool(int64_t, const std::byte*)>& visit) {
   constexpr int64_t kEntriesPerRead = 4096;
-  std::fill(slot_table_.begin(), slot_table_.end(), 0);
-  header_.hash_slot_count = 0;
   std::vector<std::byte> buf;
   for (int64_t n = 1; n < header_.index_count; n += kEntriesPerRead) {
     const int64_t count = std::min<int64_t>(kEntriesPerRead, header_.index_count - n);
@@ -103,12 +102,22 @@ rt::Result<void> IndexFile::rebuild_slots() {
     auto got = read_agreed(*file_, entry_pos(n), buf);
     if (!got) return got.error();
     if (*got != buf.size()) return rt::Error(rt::Errc::invalid_argument, path_ + ": entries cut short");
-    for (int64_t i = 0; i < count; ++i) {
-      const uint32_t slot = static_cast<uint32_t>(common::get_i32(buf.data() + i * kIndexEntryBytes)) % slots_;
-      if (slot_table_[slot] == 0) ++header_.hash_slot_count;
-      slot_table_[slot] = static_cast<int32_t>(n + i);
-    }
+    for (int64_t i = 0; i < count; ++i)
+      if (!visit(n + i, buf.data() + i * kIndexEntryBytes)) return {};
   }
+  return {};
+}
+
+rt::Result<void> IndexFile::rebuild_slots() {
+  std::fill(slot_table_.begin(), slot_table_.end(), 0);
+  header_.hash_slot_count = 0;
+  auto read = for_each_entry([&](int64_t n, const std::byte* e) {
+    const uint32_t slot = static_cast<uint32_t>(common::get_i32(e)) % slots_;
+    if (slot_table_[slot] == 0) ++header_.hash_slot_count;
+    slot_table_[slot] = static_cast<int32_t>(n);
+    return true;
+  });
+  if (!read) return read;
   std::vector<std::byte> raw(slot_table_.size() * 4);
   for (size_t i = 0; i < slot_table_.size(); ++i) common::put_i32(raw.data() + i * 4, slot_table_[i]);
   if (auto r = file_->write_at(kIndexHeaderBytes, raw); !r) return r;
@@ -117,32 +126,20 @@ rt::Result<void> IndexFile::rebuild_slots() {
 }
 
 rt::Result<int64_t> IndexFile::truncate_at(int64_t phy_limit) {
-  constexpr int64_t kEntriesPerRead = 4096;
-  std::vector<std::byte> buf;
   int64_t keep = 1;  // entries [1, keep) stay
   int64_t last_phy = header_.begin_phy_offset;
   int32_t max_diff = 0;  // seconds; a clock stepping back makes them fall
-  bool cut = false;
-  for (int64_t n = 1; n < header_.index_count && !cut; n += kEntriesPerRead) {
-    const int64_t count = std::min<int64_t>(kEntriesPerRead, header_.index_count - n);
-    buf.resize(static_cast<size_t>(count) * kIndexEntryBytes);
-    auto got = read_agreed(*file_, entry_pos(n), buf);
-    if (!got) return got.error();
-    if (*got != buf.size()) return rt::Error(rt::Errc::invalid_argument, path_ + ": entries cut short");
-    for (int64_t i = 0; i < count; ++i) {
-      const std::byte* e = buf.data() + i * kIndexEntryBytes;
-      const int64_t phy = common::get_i64(e + 4);
-      const int32_t diff = common::get_i32(e + 12);
-      const int32_t prev = common::get_i32(e + 16);
-      if (phy >= phy_limit || phy < last_phy || diff < 0 || prev < 0 || prev >= n + i) {
-        cut = true;
-        break;
-      }
-      keep = n + i + 1;
-      last_phy = phy;
-      max_diff = std::max(max_diff, diff);
-    }
-  }
+  auto read = for_each_entry([&](int64_t n, const std::byte* e) {
+    const int64_t phy = common::get_i64(e + 4);
+    const int32_t diff = common::get_i32(e + 12);
+    const int32_t prev = common::get_i32(e + 16);
+    if (phy >= phy_limit || phy < last_phy || diff < 0 || prev < 0 || prev >= n) return false;
+    keep = n + 1;
+    last_phy = phy;
+    max_diff = std::max(max_diff, diff);
+    return true;
+  });
+  if (!read) return read.error();
   header_.index_count = static_cast<int32_t>(keep);
   if (keep == 1) {
     header_.end_phy_offset = header_.begin_phy_offset;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,6 +73,9 @@ class IndexFile {
       : file_(std::move(f)), path_(std::move(path)), slots_(slots), max_entries_(max_entries) {}
   uint64_t entry_pos(int64_t n) const { return kIndexHeaderBytes + uint64_t{slots_} * 4 + uint64_t(n) * kIndexEntryBytes; }
   rt::Result<void> write_header();
+  // Calls visit(entry number, its 20 bytes) for entries [1, index_count)
+  // in order, until it returns false.
+  rt::Result<void> for_each_entry(const std::function<bool(int64_t, const std::byte*)>& visit);
   // Recomputes every slot from entries [1, index_count) and writes them.
   rt::Result<void> rebuild_slots();
 
