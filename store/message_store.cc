@@ -840,8 +840,11 @@ GetResult MessageStore::get(const std::string& topic, int32_t queue_id, int64_t 
     res.next_begin_offset = res.min_offset == 0 ? res.min_offset : res.max_offset;
     return res;
   }
+  // Units are read a pull's worth at a time: most pulls take every unit
+  // they read; filtered or removed ones make it read on, up to scan_units.
   const size_t scan_units = static_cast<size_t>(std::max(max_count, 1)) * 32 + 32;
-  auto units = q->read(offset, scan_units);
+  const size_t chunk_units = static_cast<size_t>(std::max(max_count, 1)) + 1;
+  auto units = q->read(offset, std::min(chunk_units, scan_units));
   if (!units) {
     res.status = GetStatus::offset_found_null;
     const int64_t upf = cfg_.consume_queue_units_per_file;
@@ -851,7 +854,14 @@ GetResult MessageStore::get(const std::string& topic, int32_t queue_id, int64_t 
   res.status = GetStatus::no_matched_message;
   int64_t next = offset;
   bool removed = false;
-  for (size_t i = 0; i < units->size(); ++i) {
+  for (size_t i = 0; i < scan_units; ++i) {
+    if (i == units->size()) {
+      // A short read ends the queue (or its file); a full one may go on.
+      if (i % chunk_units != 0 || static_cast<int32_t>(res.items.size()) >= max_count) break;
+      auto more = q->read(offset + static_cast<int64_t>(i), std::min(chunk_units, scan_units - i));
+      if (!more || more->empty()) break;
+      units->insert(units->end(), more->begin(), more->end());
+    }
     CqUnit u = (*units)[i];
     const int64_t logical = offset + static_cast<int64_t>(i);
     if (static_cast<int32_t>(res.items.size()) >= max_count) break;
