@@ -104,7 +104,9 @@ class ConnectionImpl final : public Connection {
     conn_->close();
     for (auto& [opaque, p] : pending_) p->done.set();  // no result: closed
     if (next_round_) next_round_->done.set();          // its result says closed
+    if (writing_round_) writing_round_->done.set();    // likewise, if the write is cut
     next_round_ = nullptr;
+    writing_round_ = nullptr;
     out_.clear();
     slot_free_.set();
     if (on_close_) on_close_(*this);
@@ -186,9 +188,10 @@ class ConnectionImpl final : public Connection {
     flushing_ = true;
     struct Done {
       ConnectionImpl& c;
+      bool finished = false;
       ~Done() {
         c.flushing_ = false;
-        if (std::uncaught_exceptions() > 0) c.close();  // cancelled mid-write
+        if (!finished) c.close();  // cancelled mid-write: a frame may be cut
       }
     } done{*this};
     rt_.yield();  // the other ready tasks add their frames first
@@ -197,12 +200,15 @@ class ConnectionImpl final : public Connection {
       data.swap(out_);
       const std::shared_ptr<Round> round = std::move(next_round_);
       next_round_ = nullptr;
+      writing_round_ = round;  // close() fails it if this task is cancelled mid-write
       auto w = conn_->write_all(rt::ConstBytes(data), opts_.write_timeout);
+      writing_round_ = nullptr;
       if (!w) {
         rt_.log(rt::LogLevel::warn, "closing connection to " + peer_ + ": write failed: " + w.error().message());
         round->result = w;
         round->done.set();
         close();
+        done.finished = true;
         return;
       }
       round->result = {};
@@ -212,6 +218,7 @@ class ConnectionImpl final : public Connection {
         out_.swap(data);  // keep the allocation for the next round
       }
     }
+    done.finished = true;
   }
 
   void protocol_error(const std::string& what) {
@@ -313,6 +320,7 @@ class ConnectionImpl final : public Connection {
   rt::Event slot_free_;
   std::vector<std::byte> out_;          // frames not yet written
   std::shared_ptr<Round> next_round_;   // the writers of out_
+  std::shared_ptr<Round> writing_round_;  // the writers of the write in flight
   bool flushing_ = false;
   rt::Task reader_;
   std::map<uint64_t, rt::Task> tasks_;

@@ -213,6 +213,43 @@ TEST_P(Rpc, CloseFailsPendingInvocationsAndRunsCloseCallbacks) {
   });
 }
 
+// Writers share one write per loop turn: when the task doing that write is
+// cancelled in the middle of it (its peer does not read), the connection
+// closes and the writers whose frames it carried return, none left waiting.
+TEST_P(Rpc, WritersOfACancelledWriteReturnInsteadOfWaiting) {
+  run([](rt::Runtime& rt) {
+    auto listener = rt.listen("127.0.0.1:0");
+    ASSERT_TRUE(listener.ok());
+    std::unique_ptr<rt::Conn> silent;  // accepts, never reads
+    auto acceptor = rt.spawn("silent-peer", [&] {
+      auto c = (*listener)->accept();
+      if (c) silent = std::move(*c);
+    });
+    RpcClient c(rt, nullptr);
+    auto big = [] {
+      auto r = echo_request("big");
+      r.body.assign(8 << 20, std::byte{7});  // more than the socket buffers hold
+      return r;
+    };
+    std::vector<std::optional<Errc>> errors(3);
+    std::vector<rt::Task> writers;
+    for (size_t i = 0; i < 3; ++i)
+      writers.push_back(rt.spawn("writer", [&, i] {
+        auto r = c.invoke((*listener)->address(), big(), 2s);
+        errors[i] = r ? std::optional<Errc>() : std::optional<Errc>(r.code());
+      }));
+    rt.sleep_for(200ms);  // the first writer writes for all three, and blocks
+    writers[0].cancel();
+    for (size_t i = 1; i < 3; ++i) {
+      ASSERT_TRUE(writers[i].join(10s).ok()) << "writer " << i << " still waits for a write that was cut";
+      EXPECT_TRUE(errors[i].has_value());
+    }
+    (void)writers[0].join(10s);
+    (*listener)->close();
+    acceptor.cancel_and_join();
+  });
+}
+
 // Raw bytes a broken or hostile peer might send.
 std::vector<std::byte> be32(uint32_t v) {
   return {std::byte(v >> 24), std::byte(v >> 16), std::byte(v >> 8), std::byte(v)};
