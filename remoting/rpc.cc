@@ -250,7 +250,7 @@ class ConnectionImpl final : public Connection {
       if (begin == end) {
         begin = end = 0;
         if (buf.size() > kReadChunkBytes) buf = std::vector<std::byte>(kReadChunkBytes);
-      } else if (buf.size() - begin < need || buf.size() - end < kReadChunkBytes / 4) {
+      } else if (buf.size() - begin < need || (begin > 0 && buf.size() - end < kReadChunkBytes / 4)) {
         std::memmove(buf.data(), buf.data() + begin, end - begin);
         end -= begin;
         begin = 0;

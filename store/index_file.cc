@@ -129,11 +129,16 @@ rt::Result<int64_t> IndexFile::truncate_at(int64_t phy_limit) {
   int64_t keep = 1;  // entries [1, keep) stay
   int64_t last_phy = header_.begin_phy_offset;
   int32_t max_diff = 0;  // seconds; a clock stepping back makes them fall
+  bool implausible = false;
   auto read = for_each_entry([&](int64_t n, const std::byte* e) {
     const int64_t phy = common::get_i64(e + 4);
     const int32_t diff = common::get_i32(e + 12);
     const int32_t prev = common::get_i32(e + 16);
-    if (phy >= phy_limit || phy < last_phy || diff < 0 || prev < 0 || prev >= n) return false;
+    if (phy >= phy_limit) return false;
+    if (phy < last_phy || diff < 0 || prev < 0 || prev >= n) {
+      implausible = true;
+      return false;
+    }
     keep = n + 1;
     last_phy = phy;
     max_diff = std::max(max_diff, diff);
@@ -152,7 +157,10 @@ rt::Result<int64_t> IndexFile::truncate_at(int64_t phy_limit) {
   pending_entries_.clear();
   slot_table_.assign(slots_, 0);
   if (auto r = rebuild_slots(); !r) return r.error();
-  return keep - 1;
+  // Past an entry that does not make sense, what the file lacked below the
+  // limit must be indexed again too (from the last entry kept: a repeat of
+  // it is harmless, lookups drop duplicate offsets).
+  return implausible ? last_phy : phy_limit;
 }
 
 void IndexFile::put(int32_t key_hash, int64_t phy_offset, int64_t store_timestamp) {

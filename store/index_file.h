@@ -58,9 +58,9 @@ class IndexFile {
   size_t pending_entries() const { return pending_entries_.size() / kIndexEntryBytes; }
   rt::Result<void> write_pending();
   // Keeps only the leading entries stored below `phy_limit` (in order and
-  // plausible), recomputes the slots from them and makes the file writable;
-  // returns how many entries it kept. For recovery, whose re-dispatch from
-  // `phy_limit` puts the rest again.
+  // plausible), recomputes the slots from them and makes the file writable.
+  // Returns the log offset from which recovery must index again: `phy_limit`,
+  // or less when an implausible entry (corruption) cut the file below it.
   rt::Result<int64_t> truncate_at(int64_t phy_limit);
   rt::Result<void> sync() { return file_->sync(); }
 

@@ -211,13 +211,14 @@ rt::Result<void> MessageStore::load_index_files(int64_t scan_from, int64_t& inde
       // Written past the checkpoint: keep what lies before it (the later
       // files begin after this one, so they go).
       if (f && (*f)->header().begin_phy_offset < scan_from) {
-        if (auto kept = (*f)->truncate_at(scan_from); kept) {
+        if (auto resume = (*f)->truncate_at(scan_from); resume) {
           index_files_.push_back(std::move(*f));
+          index_from = std::min(index_from, *resume);
           report_.rows.push_back(RecoveryRow::index_truncated);
           continue;
         } else {
           rt_.log(rt::LogLevel::warn, "index file " + path + " cannot be cut at the checkpoint (" +
-                                          kept.error().message() + "); rebuilding it");
+                                          resume.error().message() + "); rebuilding it");
         }
       }
       index_from = std::min(scan_from, f ? (*f)->header().begin_phy_offset : prev_end);
@@ -621,7 +622,8 @@ rt::Result<void> MessageStore::flush_queues_and_checkpoint() {
       if (f->has_pending())
         if (auto r = f->write_pending(); !r) return r;
   }
-  for (auto& f : index_files_)
+  const std::vector<std::shared_ptr<IndexFile>> index_files = index_files_;  // may change while a sync waits
+  for (const auto& f : index_files)
     if (auto r = f->sync(); !r) return r;
   CheckpointData d;
   d.physic_msg_timestamp = timestamp;
@@ -969,7 +971,8 @@ rt::Result<std::vector<StoredRecord>> MessageStore::query_by_key(const std::stri
   std::vector<StoredRecord> out;
   std::set<int64_t> seen;
   const int32_t hash = index_key_hash(topic + "#" + key);
-  for (auto it = index_files_.rbegin(); it != index_files_.rend() && out.size() < max; ++it) {
+  const std::vector<std::shared_ptr<IndexFile>> files = index_files_;  // may change while a lookup reads
+  for (auto it = files.rbegin(); it != files.rend() && out.size() < max; ++it) {
     IndexFile& f = **it;
     if (f.header().index_count > 1 && (f.header().end_timestamp < common::sat_sub(begin_ms, 1000) || f.header().begin_timestamp > end_ms))
       continue;
@@ -1090,6 +1093,7 @@ rt::Result<int> MessageStore::clean_expired(bool force_expired_now) {
   for (auto& [topic, qs] : queues_)
     for (auto& [qid, q] : qs)
       if (auto r = q->correct_min_offset(log_.min_offset()); !r) return r.error();
+  rt::LockGuard index_guard(index_mu_);  // not while the dispatcher or the checkpoint walks the list
   while (index_files_.size() > 1 && index_files_.front()->header().end_phy_offset < log_.min_offset()) {
     const std::string path = index_files_.front()->path();
     index_files_.erase(index_files_.begin());

@@ -267,7 +267,8 @@ class MessageStore {
   RecoveryReport report_;
   std::map<std::string, std::map<int32_t, std::unique_ptr<ConsumeQueue>>> queues_;
   std::map<std::string, int64_t> next_queue_offset_;  // "topic-queueId" -> next offset
-  std::vector<std::unique_ptr<IndexFile>> index_files_;  // oldest first; last is writable
+  // Oldest first; the last is writable. Shared: loops that suspend walk a copy.
+  std::vector<std::shared_ptr<IndexFile>> index_files_;
   std::map<std::pair<std::string, int32_t>, int64_t> grown_;  // queues grown this dispatch round
   struct PendingIndex {
     int32_t key_hash = 0;
@@ -285,9 +286,10 @@ class MessageStore {
   rt::Event space_;          // putters: pending bytes went down
   rt::Event dispatchable_;   // dispatcher: the limit moved
   rt::Event dispatched_evt_; // wait_dispatched()
-  // Held while index files take entries or write them: the dispatcher and the
+  // Held while index files take entries or write them (the dispatcher and the
   // checkpoint both write them, and an entry put during a write would be
-  // cleared with the batch without reaching the file.
+  // cleared with the batch without reaching the file), and by whoever adds
+  // or removes files; other loops that suspend walk a copy of the list.
   rt::Mutex index_mu_;
   int64_t dispatched_ = 0;
   int64_t last_dispatched_timestamp_ = 0;

@@ -5,6 +5,7 @@
 // written, the abort file stays).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "common/big_endian.h"
@@ -202,6 +203,39 @@ TEST(RecoveryTable, IndexTouchedAfterTheCheckpointIsCutThereAndFindsEveryKey) {
     EXPECT_FALSE(s->recovery_report().has(RecoveryRow::index_rebuilt)) << s->recovery_report().summary();
     // Only what followed the checkpoint was indexed again.
     EXPECT_LE(s->recovery_report().records_dispatched, end - 5) << s->recovery_report().summary();
+    for (const auto& b : expected("T", 0, 0, end)) {
+      auto hits = s->query_by_key("T", "U-" + b, 4, 0, INT64_MAX);
+      ASSERT_TRUE(hits.ok());
+      ASSERT_EQ(hits->size(), 1u) << b;
+      EXPECT_EQ(body_text((*hits)[0].message), b);
+    }
+    ASSERT_TRUE(s->close().ok());
+  });
+}
+
+// An entry below the checkpoint that makes no sense (corruption) cuts the
+// file there, and everything from the last good entry on is indexed again.
+TEST(RecoveryTable, IndexCutAtACorruptEntryBelowTheCheckpointIsIndexedAgainFromThere) {
+  on_node(5, [](rt::Runtime& rt) {
+    const StoreConfig cfg = no_periodic_checkpoint();
+    const int end = 300;  // the first index file (256 entries) fills and is written past the checkpoint
+    {
+      auto s = open_ok(rt, cfg);
+      put_all(*s, "T", 0, 0, 5);
+      ASSERT_TRUE(s->close().ok());
+      s = open_ok(rt, cfg);
+      put_all(*s, "T", 0, 5, end);
+    }  // crash
+    auto names = rt.fs().list("/store/index");
+    ASSERT_TRUE(names.ok() && !names->empty());
+    std::sort(names->begin(), names->end());
+    auto f = open_file(rt, "/store/index/" + names->front());
+    std::byte zero[8] = {};
+    const uint64_t entry5 = kIndexHeaderBytes + uint64_t{cfg.max_hash_slot_num} * 4 + 5 * kIndexEntryBytes;
+    ASSERT_TRUE(f->write_at(entry5 + 4, zero).ok());  // its CommitLog offset goes back to 0
+    f.reset();
+    auto s = open_ok(rt, cfg);
+    EXPECT_TRUE(s->recovery_report().has(RecoveryRow::index_truncated)) << s->recovery_report().summary();
     for (const auto& b : expected("T", 0, 0, end)) {
       auto hits = s->query_by_key("T", "U-" + b, 4, 0, INT64_MAX);
       ASSERT_TRUE(hits.ok());
