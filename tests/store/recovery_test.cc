@@ -93,14 +93,25 @@ StoreConfig no_periodic_checkpoint() {
   return cfg;
 }
 
-// Five messages closed cleanly, five more dispatched after the checkpoint,
-// then a crash: queue units and index entries exist past the checkpoint.
-void crash_after_the_checkpoint(rt::Runtime& rt, const StoreConfig& cfg) {
+// A key lookup finds each of messages 0..end-1 of T-0 exactly once, intact.
+void expect_every_key_found_once(MessageStore& s, int end) {
+  for (const auto& b : expected("T", 0, 0, end)) {
+    auto hits = s.query_by_key("T", "U-" + b, 4, 0, INT64_MAX);
+    ASSERT_TRUE(hits.ok());
+    ASSERT_EQ(hits->size(), 1u) << b;
+    EXPECT_EQ(body_text((*hits)[0].message), b);
+  }
+}
+
+// Five messages closed cleanly, messages 5..end-1 dispatched after the
+// checkpoint, then a crash: queue units and index entries exist past the
+// checkpoint.
+void crash_after_the_checkpoint(rt::Runtime& rt, const StoreConfig& cfg, int end = 10) {
   auto s = open_ok(rt, cfg);
   put_all(*s, "T", 0, 0, 5);
   ASSERT_TRUE(s->close().ok());
   s = open_ok(rt, cfg);
-  put_all(*s, "T", 0, 5, 10);
+  put_all(*s, "T", 0, 5, end);
   s.reset();  // crash
 }
 
@@ -176,12 +187,7 @@ TEST(RecoveryTable, IndexEntriesStillInMemoryAtACrashAreIndexedAgain) {
     crash_after_the_checkpoint(rt, cfg);
     auto s = open_ok(rt, cfg);
     EXPECT_FALSE(s->recovery_report().has(RecoveryRow::index_rebuilt)) << s->recovery_report().summary();
-    for (const auto& b : expected("T", 0, 0, 10)) {
-      auto hits = s->query_by_key("T", "U-" + b, 4, 0, INT64_MAX);
-      ASSERT_TRUE(hits.ok());
-      ASSERT_EQ(hits->size(), 1u) << b;
-      EXPECT_EQ(body_text((*hits)[0].message), b);
-    }
+    expect_every_key_found_once(*s, 10);
     ASSERT_TRUE(s->close().ok());
   });
 }
@@ -191,24 +197,13 @@ TEST(RecoveryTable, IndexTouchedAfterTheCheckpointIsCutThereAndFindsEveryKey) {
     const StoreConfig cfg = no_periodic_checkpoint();
     // Enough puts after the checkpoint for the index to write a batch.
     const int end = 10 + static_cast<int>(MessageStore::kIndexWriteBatch);
-    {
-      auto s = open_ok(rt, cfg);
-      put_all(*s, "T", 0, 0, 5);
-      ASSERT_TRUE(s->close().ok());
-      s = open_ok(rt, cfg);
-      put_all(*s, "T", 0, 5, end);
-    }  // crash
+    crash_after_the_checkpoint(rt, cfg, end);
     auto s = open_ok(rt, cfg);
     EXPECT_TRUE(s->recovery_report().has(RecoveryRow::index_truncated)) << s->recovery_report().summary();
     EXPECT_FALSE(s->recovery_report().has(RecoveryRow::index_rebuilt)) << s->recovery_report().summary();
     // Only what followed the checkpoint was indexed again.
     EXPECT_LE(s->recovery_report().records_dispatched, end - 5) << s->recovery_report().summary();
-    for (const auto& b : expected("T", 0, 0, end)) {
-      auto hits = s->query_by_key("T", "U-" + b, 4, 0, INT64_MAX);
-      ASSERT_TRUE(hits.ok());
-      ASSERT_EQ(hits->size(), 1u) << b;
-      EXPECT_EQ(body_text((*hits)[0].message), b);
-    }
+    expect_every_key_found_once(*s, end);
     ASSERT_TRUE(s->close().ok());
   });
 }
@@ -219,13 +214,7 @@ TEST(RecoveryTable, IndexCutAtACorruptEntryBelowTheCheckpointIsIndexedAgainFromT
   on_node(5, [](rt::Runtime& rt) {
     const StoreConfig cfg = no_periodic_checkpoint();
     const int end = 300;  // the first index file (256 entries) fills and is written past the checkpoint
-    {
-      auto s = open_ok(rt, cfg);
-      put_all(*s, "T", 0, 0, 5);
-      ASSERT_TRUE(s->close().ok());
-      s = open_ok(rt, cfg);
-      put_all(*s, "T", 0, 5, end);
-    }  // crash
+    crash_after_the_checkpoint(rt, cfg, end);
     auto names = rt.fs().list("/store/index");
     ASSERT_TRUE(names.ok() && !names->empty());
     std::sort(names->begin(), names->end());
@@ -236,12 +225,7 @@ TEST(RecoveryTable, IndexCutAtACorruptEntryBelowTheCheckpointIsIndexedAgainFromT
     f.reset();
     auto s = open_ok(rt, cfg);
     EXPECT_TRUE(s->recovery_report().has(RecoveryRow::index_truncated)) << s->recovery_report().summary();
-    for (const auto& b : expected("T", 0, 0, end)) {
-      auto hits = s->query_by_key("T", "U-" + b, 4, 0, INT64_MAX);
-      ASSERT_TRUE(hits.ok());
-      ASSERT_EQ(hits->size(), 1u) << b;
-      EXPECT_EQ(body_text((*hits)[0].message), b);
-    }
+    expect_every_key_found_once(*s, end);
     ASSERT_TRUE(s->close().ok());
   });
 }
