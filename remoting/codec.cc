@@ -71,6 +71,7 @@ std::string_view language_name(uint8_t code) {
 }
 
 std::vector<std::byte> encode_frame(const RemotingCommand& cmd) {
+  RMQ_ASSERT_MSG(cmd.body_files.empty(), "encode_frame of a command with file slices");
   std::vector<std::byte> out;
   append_frame(cmd, out);
   return out;
@@ -89,6 +90,7 @@ void append_frame(const RemotingCommand& cmd, std::vector<std::byte>& out) {
   }
   RMQ_ASSERT_MSG(header.size() <= kHeaderLengthMask, "header does not fit the 24-bit length");
   uint64_t length = kHeaderWordBytes + header.size() + cmd.body.size();
+  for (const auto& f : cmd.body_files) length += f.length;
   RMQ_ASSERT_MSG(length <= static_cast<uint64_t>(std::numeric_limits<int32_t>::max()),
                  "frame does not fit the 31-bit length");
 

@@ -49,9 +49,11 @@ struct Decoded {
 // ---- whole frames ----------------------------------------------------------
 
 // Encodes `cmd` as a complete frame (length prefix included), with the header
-// in cmd.serialize_type.
+// in cmd.serialize_type. REQUIRES: cmd.body_files is empty.
 std::vector<std::byte> encode_frame(const RemotingCommand& cmd);
-// Appends that frame to `out` (for writers that gather several frames).
+// Appends that frame to `out` (for writers that gather several frames). The
+// length prefix counts cmd.body_files, whose bytes are not appended: the
+// writer sends them right after.
 void append_frame(const RemotingCommand& cmd, std::vector<std::byte>& out);
 
 // Checks the 4-byte length prefix of a frame: returns the number of bytes

@@ -11,10 +11,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace rmq::rt {
+class File;
+}
 
 namespace rmq::remoting {
 
@@ -38,6 +43,17 @@ struct RemotingCommand {
   // "true"/"false"), sorted by key.
   std::map<std::string, std::string> ext_fields;
   std::vector<std::byte> body;
+  // Body bytes that follow `body` on the wire, sent straight from files
+  // without passing through this process (Conn::send_file, sendfile(2) in
+  // production): a pull answer under transferMsgByHeap=false. Only in
+  // commands this process sends; a decoded command never has them, and the
+  // file must keep its bytes until the frame is written.
+  struct FileSlice {
+    std::shared_ptr<rt::File> file;
+    uint64_t offset = 0;
+    uint64_t length = 0;
+  };
+  std::vector<FileSlice> body_files;
   // How the header was decoded, or how it is to be encoded. Responses are
   // encoded in the serialization of the request they answer.
   SerializeType serialize_type = SerializeType::json;

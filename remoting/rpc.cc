@@ -4,13 +4,18 @@
 // Tasks of a connection: "rpc-reader" reads what the socket has into a buffer
 // and decodes every whole frame in it; each incoming request runs in its own
 // "rpc-request" task (at most max_in_flight_requests; the reader waits for a
-// slot); invoke_async runs in an "rpc-async" task. The connection owns them:
-// shutdown() closes, cancels and joins them all.
+// slot); "rpc-writer" writes what the others queue; invoke_async runs in an
+// "rpc-async" task. The connection owns them: shutdown() closes, cancels and
+// joins them all.
 //
 // Writes are gathered: a frame is appended to the connection's outgoing
-// buffer, and the first writer of a round lets the other ready tasks run
-// before it writes the whole buffer at once, so the responses of one loop
-// turn leave in one write. Every writer waits until its frame was written.
+// queue and the writer task, woken after the tasks ready at that moment have
+// run, writes the whole queue at once, so the responses of one loop turn
+// leave in one write. Only the writer writes: a task cancelled while its
+// frame waits neither cuts the write nor closes the connection (its frame is
+// still sent). Requests and responses do not wait for their write (a failed
+// write closes the connection, which fails the invocations) unless more than
+// kQueuedBytesMax is queued; oneway requests wait, to report the outcome.
 #include "remoting/rpc.h"
 
 #include <algorithm>
@@ -46,13 +51,15 @@ class ConnectionImpl final : public Connection {
         dispatcher_(dispatcher),
         opts_(opts),
         on_close_(std::move(on_close)),
-        slot_free_(rt) {}
+        slot_free_(rt),
+        out_ready_(rt) {}
 
   ~ConnectionImpl() override { RMQ_ASSERT_MSG(pending_.empty(), "connection destroyed with pending invocations"); }
 
   void start() {
     auto self = std::static_pointer_cast<ConnectionImpl>(shared_from_this());
     reader_ = rt_.spawn("rpc-reader", [self] { self->read_loop(); });
+    writer_ = rt_.spawn("rpc-writer", [self] { self->write_loop(); });
   }
 
   const std::string& peer_address() const override { return peer_; }
@@ -72,8 +79,14 @@ class ConnectionImpl final : public Connection {
       int32_t opaque;
       ~Unregister() { pending.erase(opaque); }
     } unregister{pending_, opaque};
-    if (auto w = write(request); !w) return w.error();
-    auto waited = p.done.wait(timeout);
+    const rt::Instant deadline = rt::deadline_after(rt_.now(), timeout);
+    if (auto w = write(request, false, timeout); !w) {
+      if (w.code() == Errc::timeout)
+        return Error(Errc::timeout, "request code " + std::to_string(request.code) + " to " + peer_ +
+                                        " not written within its timeout");
+      return w.error();
+    }
+    auto waited = p.done.wait(deadline - rt_.now());
     if (p.result) return std::move(*p.result);
     if (!waited) {
       if (waited.code() == Errc::timeout)
@@ -87,7 +100,7 @@ class ConnectionImpl final : public Connection {
     if (closed_) return Error(Errc::closed, "connection to " + peer_ + " is closed");
     request.opaque = next_opaque();
     request.flag = (request.flag & ~kFlagResponse) | kFlagOneway;
-    return write(request);
+    return write(request, true);
   }
 
   void invoke_async(RemotingCommand request, rt::Duration timeout,
@@ -103,12 +116,14 @@ class ConnectionImpl final : public Connection {
     closed_ = true;
     conn_->close();
     for (auto& [opaque, p] : pending_) p->done.set();  // no result: closed
-    if (next_round_) next_round_->done.set();          // its result says closed
-    if (writing_round_) writing_round_->done.set();    // likewise, if the write is cut
+    if (next_round_) next_round_->done.set();        // its result says closed
+    if (writing_round_) writing_round_->done.set();  // likewise: the write is cut
     next_round_ = nullptr;
     writing_round_ = nullptr;
     out_.clear();
+    queued_bytes_ = 0;
     slot_free_.set();
+    out_ready_.set();  // the writer ends
     if (on_close_) on_close_(*this);
   }
 
@@ -119,16 +134,17 @@ class ConnectionImpl final : public Connection {
     for (auto& [id, t] : tasks_) t.cancel();
     for (auto& [id, t] : tasks_) (void)t.join();
     tasks_.clear();
-    if (reader_.valid()) {
-      reader_.cancel();
-      (void)reader_.join();
+    for (rt::Task* t : {&reader_, &writer_}) {
+      if (!t->valid()) continue;
+      t->cancel();
+      (void)t->join();
     }
   }
 
   // True when no task of this connection is alive (it can be forgotten).
   bool finished() {
     prune();
-    return closed_ && tasks_.empty() && (!reader_.valid() || reader_.done());
+    return closed_ && tasks_.empty() && (!reader_.valid() || reader_.done()) && (!writer_.valid() || writer_.done());
   }
 
  private:
@@ -168,57 +184,82 @@ class ConnectionImpl final : public Connection {
     rt::Result<void> result = Error(Errc::closed, "connection closed before the write");
   };
 
-  rt::Result<void> write(const RemotingCommand& cmd) {
+  // What the writer sends, in order: frames' bytes, or a file slice of a
+  // frame's body.
+  struct OutPiece {
+    std::vector<std::byte> bytes;
+    RemotingCommand::FileSlice file;  // when file.file is set
+  };
+
+  // Queues `cmd` for the writer. Waits until it is written when `wait` is
+  // set or the queue holds more than kQueuedBytesMax (backpressure), and
+  // then returns the write's outcome (Errc::timeout after `timeout`: the
+  // frame stays queued); otherwise returns at once.
+  rt::Result<void> write(const RemotingCommand& cmd, bool wait, rt::Duration timeout = rt::kForever) {
     if (closed_) return Error(Errc::closed, "connection to " + peer_ + " is closed");
-    append_frame(cmd, out_);
+    // While the runtime goes down the writer is gone: nothing would write.
+    if (rt_.stopping()) return Error(Errc::cancelled, "runtime stopping");
+    if (out_.empty() || out_.back().file.file) {
+      out_.emplace_back();
+      out_.back().bytes.swap(spare_);
+    }
+    const size_t before = out_.back().bytes.size();
+    append_frame(cmd, out_.back().bytes);
+    queued_bytes_ += out_.back().bytes.size() - before;
+    for (const auto& f : cmd.body_files) {
+      out_.push_back(OutPiece{{}, f});
+      queued_bytes_ += f.length;
+    }
     if (!next_round_) next_round_ = std::make_shared<Round>(rt_);
     const std::shared_ptr<Round> mine = next_round_;
-    if (flushing_) {
-      // The flushing task writes our frame with its next round.
-      if (auto w = mine->done.wait(); !w) return w.error();
-      return mine->result;
-    }
-    flush();
+    out_ready_.set();
+    if (!wait && queued_bytes_ <= kQueuedBytesMax) return {};
+    if (auto w = mine->done.wait(timeout); !w) return w.error();
     return mine->result;
   }
 
-  // Writes rounds until the outgoing buffer is empty. A failed write closes
-  // the connection (a frame may be cut) and fails every waiting writer.
-  void flush() {
-    flushing_ = true;
-    struct Done {
+  // The writer: writes everything queued, round after round, until the
+  // connection closes. A failed write closes the connection (a frame may be
+  // cut) and fails every waiting writer; so does the writer's end.
+  void write_loop() {
+    auto self = shared_from_this();  // alive while writing
+    struct CloseOnExit {
       ConnectionImpl& c;
-      bool finished = false;
-      ~Done() {
-        c.flushing_ = false;
-        if (!finished) c.close();  // cancelled mid-write: a frame may be cut
+      ~CloseOnExit() { c.close(); }
+    } close_on_exit{*this};
+    std::vector<OutPiece> pieces;
+    while (!closed_) {
+      if (out_.empty()) {
+        out_ready_.reset();
+        (void)out_ready_.wait();
+        continue;
       }
-    } done{*this};
-    rt_.yield();  // the other ready tasks add their frames first
-    while (!out_.empty() && !closed_) {
-      std::vector<std::byte> data;
-      data.swap(out_);
+      pieces.swap(out_);
       const std::shared_ptr<Round> round = std::move(next_round_);
       next_round_ = nullptr;
-      writing_round_ = round;  // close() fails it if this task is cancelled mid-write
-      auto w = conn_->write_all(rt::ConstBytes(data), opts_.write_timeout);
+      writing_round_ = round;  // close() fails it if the write is cut
+      rt::Result<void> w;
+      for (auto& p : pieces) {
+        w = p.file.file ? conn_->send_file(*p.file.file, p.file.offset, p.file.length, opts_.write_timeout)
+                        : conn_->write_all(rt::ConstBytes(p.bytes), opts_.write_timeout);
+        if (!w) break;
+      }
+      if (closed_) return;  // closed meanwhile: close() failed the round
       writing_round_ = nullptr;
+      round->result = w;
+      round->done.set();
       if (!w) {
         rt_.log(rt::LogLevel::warn, "closing connection to " + peer_ + ": write failed: " + w.error().message());
-        round->result = w;
-        round->done.set();
-        close();
-        done.finished = true;
         return;
       }
-      round->result = {};
-      round->done.set();
-      if (out_.empty() && data.capacity() <= kKeepWriteBufferBytes) {
-        data.clear();
-        out_.swap(data);  // keep the allocation for the next round
+      queued_bytes_ = 0;
+      for (const auto& p : out_) queued_bytes_ += p.file.file ? p.file.length : p.bytes.size();
+      if (!pieces.front().bytes.empty() && pieces.front().bytes.capacity() <= kKeepWriteBufferBytes) {
+        pieces.front().bytes.clear();
+        spare_.swap(pieces.front().bytes);  // keep the allocation for the next round
       }
+      pieces.clear();
     }
-    done.finished = true;
   }
 
   void protocol_error(const std::string& what) {
@@ -306,7 +347,7 @@ class ConnectionImpl final : public Connection {
     if (!resp || req.is_oneway() || closed_) return;
     resp->opaque = req.opaque;
     resp->flag |= kFlagResponse;
-    (void)write(*resp);
+    (void)write(*resp, false);
   }
 
   rt::Runtime& rt_;
@@ -317,12 +358,17 @@ class ConnectionImpl final : public Connection {
   std::function<void(Connection&)> on_close_;
   static constexpr size_t kReadChunkBytes = 64 * 1024;
   static constexpr size_t kKeepWriteBufferBytes = 256 * 1024;
+  // Bytes queued beyond which writers wait for the write (backpressure).
+  static constexpr size_t kQueuedBytesMax = 4 * 1024 * 1024;
   rt::Event slot_free_;
-  std::vector<std::byte> out_;          // frames not yet written
-  std::shared_ptr<Round> next_round_;   // the writers of out_
+  rt::Event out_ready_;                   // something was queued, or closed
+  std::vector<OutPiece> out_;             // queued, not yet being written
+  size_t queued_bytes_ = 0;               // in out_ and in the write in flight
+  std::vector<std::byte> spare_;          // a cleared buffer for the next round
+  std::shared_ptr<Round> next_round_;     // the writers of out_
   std::shared_ptr<Round> writing_round_;  // the writers of the write in flight
-  bool flushing_ = false;
   rt::Task reader_;
+  rt::Task writer_;
   std::map<uint64_t, rt::Task> tasks_;
   std::map<int32_t, Pending*> pending_;
   uint64_t next_task_id_ = 1;

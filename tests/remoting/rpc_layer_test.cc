@@ -213,10 +213,11 @@ TEST_P(Rpc, CloseFailsPendingInvocationsAndRunsCloseCallbacks) {
   });
 }
 
-// Writers share one write per loop turn: when the task doing that write is
-// cancelled in the middle of it (its peer does not read), the connection
-// closes and the writers whose frames it carried return, none left waiting.
-TEST_P(Rpc, WritersOfACancelledWriteReturnInsteadOfWaiting) {
+// Frames queued by several tasks leave in one write by the connection's
+// writer. To a peer that never reads, that write blocks: a cancelled invoker
+// returns at once, the others return by their own timeouts, none is left
+// waiting.
+TEST_P(Rpc, InvokersOfABlockedWriteReturnByCancellationOrTimeout) {
   run([](rt::Runtime& rt) {
     auto listener = rt.listen("127.0.0.1:0");
     ASSERT_TRUE(listener.ok());
@@ -238,15 +239,52 @@ TEST_P(Rpc, WritersOfACancelledWriteReturnInsteadOfWaiting) {
         auto r = c.invoke((*listener)->address(), big(), 2s);
         errors[i] = r ? std::optional<Errc>() : std::optional<Errc>(r.code());
       }));
-    rt.sleep_for(200ms);  // the first writer writes for all three, and blocks
+    rt.sleep_for(200ms);  // the writer writes for all three, and blocks
     writers[0].cancel();
+    ASSERT_TRUE(writers[0].join(1s).ok()) << "a cancelled invoker waits for the write";
     for (size_t i = 1; i < 3; ++i) {
-      ASSERT_TRUE(writers[i].join(10s).ok()) << "writer " << i << " still waits for a write that was cut";
+      ASSERT_TRUE(writers[i].join(10s).ok()) << "writer " << i << " still waits for a blocked write";
       EXPECT_TRUE(errors[i].has_value());
     }
-    (void)writers[0].join(10s);
     (*listener)->close();
     acceptor.cancel_and_join();
+  });
+}
+
+// A task with a cancellation pending when it invokes neither cuts the
+// connection's write nor closes the connection: another task's invocation on
+// it still gets its answer, and no reconnect happens.
+TEST_P(Rpc, ACancelledInvokerLeavesTheSharedConnectionOpen) {
+  run([](rt::Runtime& rt) {
+    Server s(rt);
+    RpcClient c(rt, nullptr);
+    ASSERT_TRUE(c.invoke(s.address(), echo_request("first"), 5s).ok());
+    std::optional<bool> slow_ok;
+    auto slow_task = rt.spawn("slow", [&] {
+      auto slow = RemotingCommand::request(kSlowEcho);
+      slow.ext_fields["sleepMs"] = "300";
+      slow_ok = c.invoke(s.address(), std::move(slow), 5s).ok();
+    });
+    rt.sleep_for(50ms);  // the slow request is being served
+    // Woken and cancelled in the same turn: it reaches invoke() with its
+    // cancellation pending.
+    rt::Event go(rt);
+    auto cancelled = rt.spawn("cancelled", [&] {
+      (void)go.wait();
+      (void)c.invoke(s.address(), echo_request("x"), 5s);
+    });
+    rt.yield();  // it waits for go
+    go.set();
+    cancelled.cancel();
+    ASSERT_TRUE(cancelled.join(5s).ok());
+    ASSERT_TRUE(slow_task.join(5s).ok());
+    EXPECT_EQ(slow_ok, std::optional<bool>(true));
+    EXPECT_TRUE(c.invoke(s.address(), echo_request("after"), 5s).ok());
+    EXPECT_TRUE(s.closed_peers.empty());
+    // The cancelled request was still sent; all on the one connection.
+    ASSERT_EQ(s.request_peers.size(), 3u);
+    EXPECT_EQ(s.request_peers[1], s.request_peers[0]);
+    EXPECT_EQ(s.request_peers[2], s.request_peers[0]);
   });
 }
 
