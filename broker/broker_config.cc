@@ -144,6 +144,9 @@ rt::Result<BrokerConfig> broker_config_from(common::Properties& props) {
   auto slave_read = props.get_bool("slaveReadEnable", c.slave_read_enable);
   if (!slave_read) return slave_read.error();
   c.slave_read_enable = *slave_read;
+  auto by_heap = props.get_bool("transferMsgByHeap", c.transfer_msg_by_heap);
+  if (!by_heap) return by_heap.error();
+  c.transfer_msg_by_heap = *by_heap;
   auto seg = props.get_int("mappedFileSizeCommitLog", static_cast<int64_t>(s.commit_log_segment_bytes), 64 * 1024,
                            int64_t{1} << 40);
   if (!seg) return seg.error();

@@ -33,6 +33,7 @@ struct BrokerConfig {
   int32_t ha_listen_port = 0;                   // haListenPort: 0 = listenPort + 1
   std::string ha_master_address;                // haMasterAddress: else learned from the namesrv
   bool slave_read_enable = false;               // slaveReadEnable
+  bool transfer_msg_by_heap = true;             // transferMsgByHeap: false = pull answers by sendfile
   rt::Duration slave_sync_interval = 10s;       // SlaveSynchronize period
   bool auto_create_topic_enable = true;         // autoCreateTopicEnable
   bool auto_create_subscription_group = true;   // autoCreateSubscriptionGroup

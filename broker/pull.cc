@@ -103,7 +103,8 @@ Broker::Reply Broker::on_pull(remoting::Connection&, Command& req) {
   for (;;) {
     // Reset before reading: an arrival during the read sets it again.
     arrived->reset();
-    store::GetResult g = store_->get(h->topic, h->queue_id, h->queue_offset, max_count, max_bytes, filter);
+    store::GetResult g = store_->get(h->topic, h->queue_id, h->queue_offset, max_count, max_bytes, filter,
+                                     cfg_.transfer_msg_by_heap ? store::Transfer::heap : store::Transfer::file);
     int32_t code = pull_code_for(g.status, h->queue_offset);
     const rt::Instant now = rt_.now();
     if (code == rs::kPullNotFound && may_suspend && now < deadline && !stopped_) {
@@ -128,6 +129,7 @@ Broker::Reply Broker::on_pull(remoting::Connection&, Command& req) {
         rh.suggest_which_broker_id = kMasterId;
         rh.next_begin_offset = h->queue_offset;
         g.data.clear();
+        g.ranges.clear();
         g.items.clear();
       }
     }
@@ -137,6 +139,7 @@ Broker::Reply Broker::on_pull(remoting::Connection&, Command& req) {
     rh.encode(resp);
     get_total_ += static_cast<int64_t>(g.items.size());
     resp.body = std::move(g.data);
+    for (auto& r : g.ranges) resp.body_files.push_back({std::move(r.file), r.offset, r.length});
     return resp;
   }
 }

@@ -178,11 +178,16 @@ rt::Result<PullResult> pull(MqClient& c, const std::string& addr, const MessageQ
     if (!tags.empty() && !tags.count(m->tags)) continue;
     out.messages.push_back(std::move(*m));
   }
-  if (out.status == PullStatus::found && at < resp->body.size())
+  if (out.status == PullStatus::found && at < resp->body.size()) {
+    // A record cut or damaged on its way (a broker sending from its files
+    // does not read what it sends): pull again from it, skip nothing.
+    const int64_t resume = out.body_end_offset >= 0 ? out.body_end_offset : h.queue_offset;
     c.runtime().log(rt::LogLevel::error,
-                    fmt::format("consumer: the pull answer from {} for {} has a record that does not decode after "
-                                "queue offset {}; {} bytes skipped",
-                                addr, mq.to_string(), out.body_end_offset - 1, resp->body.size() - at));
+                    fmt::format("consumer: the pull answer from {} for {} has a record that does not decode at "
+                                "queue offset {}; {} bytes left, pulling again from there",
+                                addr, mq.to_string(), resume, resp->body.size() - at));
+    out.next_begin_offset = resume;
+  }
   return out;
 }
 

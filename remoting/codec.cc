@@ -89,13 +89,14 @@ void append_frame(const RemotingCommand& cmd, std::vector<std::byte>& out) {
     header = binary;
   }
   RMQ_ASSERT_MSG(header.size() <= kHeaderLengthMask, "header does not fit the 24-bit length");
-  uint64_t length = kHeaderWordBytes + header.size() + cmd.body.size();
+  const uint64_t in_memory = kHeaderWordBytes + header.size() + cmd.body.size();
+  uint64_t length = in_memory;
   for (const auto& f : cmd.body_files) length += f.length;
   RMQ_ASSERT_MSG(length <= static_cast<uint64_t>(std::numeric_limits<int32_t>::max()),
                  "frame does not fit the 31-bit length");
 
   const size_t at = out.size();
-  out.resize(at + kLengthPrefixBytes + length);
+  out.resize(at + kLengthPrefixBytes + in_memory);  // the file slices follow
   std::byte* p = out.data() + at;
   store_be32(p, static_cast<uint32_t>(length));
   uint32_t type = static_cast<uint32_t>(cmd.serialize_type);

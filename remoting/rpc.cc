@@ -228,6 +228,7 @@ class ConnectionImpl final : public Connection {
       ~CloseOnExit() { c.close(); }
     } close_on_exit{*this};
     std::vector<OutPiece> pieces;
+    std::vector<rt::Conn::Piece> parts;
     while (!closed_) {
       if (out_.empty()) {
         out_ready_.reset();
@@ -238,12 +239,11 @@ class ConnectionImpl final : public Connection {
       const std::shared_ptr<Round> round = std::move(next_round_);
       next_round_ = nullptr;
       writing_round_ = round;  // close() fails it if the write is cut
-      rt::Result<void> w;
-      for (auto& p : pieces) {
-        w = p.file.file ? conn_->send_file(*p.file.file, p.file.offset, p.file.length, opts_.write_timeout)
-                        : conn_->write_all(rt::ConstBytes(p.bytes), opts_.write_timeout);
-        if (!w) break;
-      }
+      parts.clear();
+      for (const auto& p : pieces)
+        parts.push_back(p.file.file ? rt::Conn::Piece{{}, p.file.file.get(), p.file.offset, p.file.length}
+                                    : rt::Conn::Piece{rt::ConstBytes(p.bytes)});
+      const rt::Result<void> w = conn_->write_pieces(parts, opts_.write_timeout);
       if (closed_) return;  // closed meanwhile: close() failed the round
       writing_round_ = nullptr;
       round->result = w;

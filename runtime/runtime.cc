@@ -334,6 +334,25 @@ Result<void> Conn::read_exact(MutableBytes buf, Duration timeout) {
   return {};
 }
 
+Result<void> Conn::do_write_pieces(std::span<const Piece> pieces, Duration timeout) {
+  std::vector<ConstBytes> run;  // consecutive byte pieces, written at once
+  const auto flush_run = [&]() -> Result<void> {
+    if (run.empty()) return {};
+    auto w = write_all(std::span<const ConstBytes>(run), timeout);
+    run.clear();
+    return w;
+  };
+  for (const Piece& p : pieces) {
+    if (p.file == nullptr) {
+      run.push_back(p.bytes);
+      continue;
+    }
+    if (auto w = flush_run(); !w) return w;
+    if (auto w = send_file(*p.file, p.offset, p.length, timeout); !w) return w;
+  }
+  return flush_run();
+}
+
 // ---------------------------------------------------------------------------
 // Runtime
 

@@ -487,6 +487,21 @@ class Conn {
   Result<void> send_file(File& file, uint64_t offset, uint64_t len, Duration timeout = kForever) {
     return do_send_file(file, offset, len, timeout);
   }
+  // One part of a gathered write: `bytes`, or, when `file` is set, `length`
+  // bytes of it from `offset`.
+  struct Piece {
+    ConstBytes bytes;
+    File* file = nullptr;
+    uint64_t offset = 0;
+    uint64_t length = 0;
+  };
+  // Writes the pieces in order: bytes as write_all does, file ranges as
+  // send_file does, each within `timeout`. In production the socket is
+  // corked meanwhile, so that many small pieces leave in full segments.
+  // Suspends.
+  Result<void> write_pieces(std::span<const Piece> pieces, Duration timeout = kForever) {
+    return do_write_pieces(pieces, timeout);
+  }
   // Graceful close: the peer reads what was written, then end of stream.
   // Wakes local readers/writers with Errc::closed. Idempotent.
   void close() { do_close(false); }
@@ -503,6 +518,8 @@ class Conn {
   virtual Result<size_t> do_read_some(MutableBytes buf, Duration timeout) = 0;
   virtual Result<void> do_write_all(std::span<const ConstBytes> bufs, Duration timeout) = 0;
   virtual Result<void> do_send_file(File& file, uint64_t offset, uint64_t len, Duration timeout) = 0;
+  // By default the pieces one by one (runs of bytes gathered).
+  virtual Result<void> do_write_pieces(std::span<const Piece> pieces, Duration timeout);
   virtual void do_close(bool reset) = 0;
   std::string local_;
   std::string peer_;

@@ -398,6 +398,16 @@ rt::Result<size_t> CommitLog::read(int64_t offset, rt::MutableBytes buf, ReadCar
   return file->read_at(static_cast<uint64_t>(offset - start), buf.first(n));
 }
 
+rt::Result<CommitLog::FileSlice> CommitLog::slice(int64_t offset, uint32_t size) const {
+  const int64_t start = segment_start_of(offset);
+  auto it = segments_.find(start);
+  const auto seg = static_cast<int64_t>(cfg_.commit_log_segment_bytes);
+  if (it == segments_.end() || !it->second.file || offset + size > written_ || offset + size > start + seg)
+    return rt::Error(rt::Errc::not_found, fmt::format("no written commitlog segment holds [{}, {})", offset,
+                                                      offset + size));
+  return FileSlice{it->second.file, static_cast<uint64_t>(offset - start)};
+}
+
 rt::Result<std::vector<std::byte>> CommitLog::read_record(int64_t offset, uint32_t size, ReadCare care) {
   std::vector<std::byte> out(size);
   std::string problem;

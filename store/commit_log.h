@@ -137,6 +137,15 @@ class CommitLog {
   // when the segment is gone, io_error when it stays corrupt.
 
   rt::Result<std::vector<std::byte>> read_record(int64_t offset, uint32_t size, ReadCare care = ReadCare::checked);
+  // Where the `size` bytes at `offset` lie, for sending them without reading
+  // them (zero-copy pulls): the segment file (kept open while referenced,
+  // even if retention removes it) and the offset in it. Nothing is read or
+  // validated. Errc::not_found unless one written segment holds them whole.
+  struct FileSlice {
+    std::shared_ptr<rt::File> file;
+    uint64_t file_offset = 0;
+  };
+  rt::Result<FileSlice> slice(int64_t offset, uint32_t size) const;
   // The store timestamp of the record at `offset` (no CRC check).
   rt::Result<int64_t> store_timestamp_at(int64_t offset);
 

@@ -812,7 +812,7 @@ rt::Result<StoredRecord> MessageStore::read_record_checked(int64_t phys, int32_t
 }
 
 GetResult MessageStore::get(const std::string& topic, int32_t queue_id, int64_t offset, int32_t max_count,
-                            int64_t max_bytes, const TagFilter& filter) {
+                            int64_t max_bytes, const TagFilter& filter, Transfer transfer) {
   GetResult res;
   ConsumeQueue* q = find_queue(topic, queue_id);
   if (q == nullptr) {
@@ -867,13 +867,31 @@ GetResult MessageStore::get(const std::string& topic, int32_t queue_id, int64_t 
     CqUnit u = (*units)[i];
     const int64_t logical = offset + static_cast<int64_t>(i);
     if (static_cast<int32_t>(res.items.size()) >= max_count) break;
-    if (!res.items.empty() && static_cast<int64_t>(res.data.size()) + u.size > max_bytes) break;
+    if (!res.items.empty() && res.bytes + u.size > max_bytes) break;
     if (!u.valid() || u.phys_offset < log_.min_offset()) {
       removed = true;
       next = logical + 1;
       continue;
     }
     if (filter && !filter(u.tags_code)) {
+      next = logical + 1;
+      continue;
+    }
+    if (transfer == Transfer::file) {
+      auto slice = log_.slice(u.phys_offset, static_cast<uint32_t>(u.size));
+      if (!slice) {
+        removed = true;
+        next = logical + 1;
+        continue;
+      }
+      auto& ranges = res.ranges;
+      if (!ranges.empty() && ranges.back().file == slice->file &&
+          ranges.back().offset + ranges.back().length == slice->file_offset)
+        ranges.back().length += static_cast<uint64_t>(u.size);
+      else
+        ranges.push_back({std::move(slice->file), slice->file_offset, static_cast<uint64_t>(u.size)});
+      res.items.push_back({logical, u.phys_offset, u.size});
+      res.bytes += u.size;
       next = logical + 1;
       continue;
     }
@@ -902,6 +920,7 @@ GetResult MessageStore::get(const std::string& topic, int32_t queue_id, int64_t 
     }
     res.data.insert(res.data.end(), rec->bytes.begin(), rec->bytes.end());
     res.items.push_back({logical, u.phys_offset, u.size});
+    res.bytes += u.size;
     next = logical + 1;
   }
   res.next_begin_offset = next;

@@ -92,10 +92,27 @@ struct GetResult {
     int32_t size = 0;
   };
   std::vector<Item> items;
+  // Under Transfer::file: where the records lie in the CommitLog's files, in
+  // order, adjacent ones merged (`data` stays empty).
+  struct FileRange {
+    std::shared_ptr<rt::File> file;
+    uint64_t offset = 0;
+    uint64_t length = 0;
+  };
+  std::vector<FileRange> ranges;
+  int64_t bytes = 0;  // of the records found, either way
   // The reader is so far behind that what it reads is no longer in memory
   // (RocketMQ's isSuggestPullingFromSlave).
   bool suggest_pulling_from_slave = false;
 };
+
+// How get() hands over the records it found (RocketMQ's transferMsgByHeap):
+// `heap` reads each one, validates it against its ConsumeQueue unit (topic,
+// queue, offset, tags, body CRC, read again if it does not check out) and
+// copies it into GetResult::data; `file` names their places in the
+// CommitLog's files (GetResult::ranges) for the caller to send without
+// reading them, trusting the units as RocketMQ does.
+enum class Transfer { heap, file };
 
 // Decides from a ConsumeQueue tags code whether a message matches; empty
 // means every message does.
@@ -144,8 +161,10 @@ class MessageStore {
   PutResult put_batch(std::vector<common::StoredMessage> ms);
 
   // ---- reads ----------------------------------------------------------------
+  // Up to `max_count` matching records from `offset` (at least one, then no
+  // more than `max_bytes`), handed over per `transfer`.
   GetResult get(const std::string& topic, int32_t queue_id, int64_t offset, int32_t max_count, int64_t max_bytes,
-                const TagFilter& filter = {});
+                const TagFilter& filter = {}, Transfer transfer = Transfer::heap);
   // The written ConsumeQueue units of a queue from `from`, at most `max`
   // (fewer at a file's end); empty when there are none (yet). Errc::not_found
   // when `from` is below the queue's minimum (aged out). The delay-level

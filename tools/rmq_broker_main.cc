@@ -5,7 +5,7 @@
 // Keys are RocketMQ's (see broker/broker_config.h and docs/broker.md):
 // brokerClusterName, brokerName, brokerId, namesrvAddr, listenPort,
 // brokerIP1, storePathRootDir (default ~/store), flushDiskType, brokerRole,
-// haListenPort, haMasterAddress, slaveReadEnable,
+// haListenPort, haMasterAddress, slaveReadEnable, transferMsgByHeap,
 // autoCreateTopicEnable, defaultTopicQueueNums, ... The command line wins
 // over the file. Unknown keys are warned about; an invalid value stops
 // start-up with a message naming the key (exit 1); bad usage exits 2.

@@ -1,5 +1,7 @@
 #include "runtime/real/net.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/sendfile.h>
 
 #include <algorithm>
@@ -137,12 +139,61 @@ class RealConn final : public rt::Conn, private IoObject {
     return r;
   }
 
+  // Corked (TCP_CORK) while the pieces go out, so that a frame's head and
+  // its file ranges fill whole segments; uncorking sends the rest at once.
+  Result<void> do_write_pieces(std::span<const Piece> pieces, rt::Duration timeout) override {
+    if (loop_.stopping()) return stopping_error();
+    if (closed_) return Error(Errc::closed, "write on closed connection to " + peer_address());
+    const int fd = socket_.native_handle();
+    int on = 1;
+    const bool corked = pieces.size() > 1 && ::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on) == 0;
+    struct Uncork {
+      int fd;
+      bool corked;
+      ~Uncork() {
+        int off = 0;
+        if (corked) (void)::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &off, sizeof off);
+      }
+    } uncork{fd, corked};
+    std::vector<rt::ConstBytes> run;
+    const auto flush_run = [&]() -> Result<void> {
+      if (run.empty()) return {};
+      auto w = do_write_all(std::span<const rt::ConstBytes>(run), timeout);
+      run.clear();
+      return w;
+    };
+    for (const Piece& p : pieces) {
+      if (p.file == nullptr) {
+        run.push_back(p.bytes);
+        continue;
+      }
+      if (auto w = flush_run(); !w) return w;
+      auto* real_file = dynamic_cast<RealFile*>(p.file);
+      if (real_file == nullptr || p.length == 0) {
+        if (auto w = do_send_file(*p.file, p.offset, p.length, timeout); !w) return w;
+        continue;
+      }
+      // No size check here: sendfile(2) returning 0 early says the file
+      // is shorter.
+      RMQ_ASSERT_MSG(!writing_, "two tasks writing one Conn");
+      writing_ = true;
+      auto r = sendfile_range(real_file->fd(), p.offset, p.length,
+                              rt::deadline_after(loop_.runtime().now(), timeout));
+      writing_ = false;
+      if (!r) return r;
+    }
+    return flush_run();
+  }
+
   // sendfile(2) until `len` bytes went out, waiting for writability on
   // EAGAIN. The socket is non-blocking (Asio reactor sockets may be).
   Result<void> sendfile_range(int file_fd, uint64_t offset, uint64_t len, Instant deadline) {
-    asio::error_code ec;
-    socket_.native_non_blocking(true, ec);
-    if (ec) return failed(ec, "send_file to ");
+    if (!native_non_blocking_) {  // one ioctl per connection, not one per call
+      asio::error_code ec;
+      socket_.native_non_blocking(true, ec);
+      if (ec) return failed(ec, "send_file to ");
+      native_non_blocking_ = true;
+    }
     auto pos = static_cast<off_t>(offset);
     while (len > 0) {
       if (closed_) return Error(Errc::closed, "send_file on closed connection to " + peer_address());
@@ -225,6 +276,7 @@ class RealConn final : public rt::Conn, private IoObject {
   bool closed_ = false;
   bool reading_ = false;
   bool writing_ = false;  // write_all or send_file in flight
+  bool native_non_blocking_ = false;  // set for sendfile(2)
 };
 
 // A socket under construction (connecting, or accepted but not yet wrapped),

@@ -201,6 +201,49 @@ TEST(Broker, TagFilterFromTheSubscriptionSkipsOtherTags) {
   });
 }
 
+// transferMsgByHeap=false answers pulls from the CommitLog's files
+// (Conn::send_file) instead of copying the records: a client must get the
+// same bytes either way, also when a pull spans segment files, skips other
+// queues' records between its own, and filters by tag.
+TEST(Broker, PullAnswersBySendfileCarryTheSameRecordsAsByHeap) {
+  std::map<bool, std::vector<std::vector<std::byte>>> bodies;  // by heap -> pull answers
+  for (const bool by_heap : {true, false}) {
+    Cluster k(11, [&](BrokerConfig& c) {
+      c.transfer_msg_by_heap = by_heap;
+      c.store.commit_log_segment_bytes = 64 * 1024;  // the smallest: a pull spans two files
+    });
+    k.client([&](rt::Runtime& rt) {
+      remoting::RpcClient c(rt, nullptr);
+      ASSERT_EQ(create_topic(c, k.broker_addr, "T", 4, 4).code, rs::kSuccess);
+      const auto body = [](size_t i) { return "message-" + std::to_string(i) + std::string(2000, 'x'); };
+      for (size_t i = 0; i < 48; ++i)  // message i to queue i % 4; TagB when i % 8 >= 4
+        ASSERT_EQ(send(c, k.broker_addr, "T", static_cast<int32_t>(i % 4), body(i), i % 8 < 4 ? "TagA" : "TagB").code,
+                  rs::kSuccess);
+      rt.sleep_for(100ms);  // acknowledged when written; visible once dispatched
+      auto all = pull(c, k.broker_addr, "G", "T", 1, 0);
+      ASSERT_EQ(all.code, rs::kSuccess);
+      auto ms = records(all);
+      ASSERT_EQ(ms.size(), 12u);
+      for (size_t j = 0; j < ms.size(); ++j) {
+        EXPECT_EQ(text(ms[j].body), body(4 * j + 1));
+        EXPECT_EQ(ms[j].queue_offset, static_cast<int64_t>(j));
+      }
+      EXPECT_EQ(header_int(all, "nextBeginOffset"), 12);
+      auto tagged = pull(c, k.broker_addr, "G", "T", 2, 3, 6, 1000, "TagB");
+      ASSERT_EQ(tagged.code, rs::kSuccess);
+      auto tb = records(tagged);
+      ASSERT_EQ(tb.size(), 5u);  // queue 2's offset k holds message 4k + 2: TagB at the odd offsets
+      for (size_t j = 0; j < tb.size(); ++j) {
+        EXPECT_EQ(tb[j].queue_offset, static_cast<int64_t>(3 + 2 * j));
+        EXPECT_EQ(text(tb[j].body), body(4 * (3 + 2 * j) + 2));
+      }
+      bodies[by_heap] = {all.body, tagged.body};
+    });
+  }
+  ASSERT_EQ(bodies[true].size(), 2u);
+  EXPECT_TRUE(bodies[true] == bodies[false]) << "the answers differ in their bytes";
+}
+
 TEST(Broker, ConsumerGroupMembershipIsListedNotifiedAndExpires) {
   Cluster k(8);
   int notified = 0;

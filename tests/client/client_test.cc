@@ -14,6 +14,7 @@
 #include "namesrv/name_server.h"
 #include "remoting/codes.h"
 #include "remoting/header_fields.h"
+#include "sim/disk.h"
 #include "sim/simulation.h"
 #include "tests/client/client_test_util.h"
 
@@ -540,6 +541,42 @@ TEST(Client, PullAtAnOffsetReportsStatusAndFiltersTags) {
     EXPECT_LE(beyond->next_begin_offset, 6);  // a valid offset (min, as RocketMQ does when min is 0)
     auto missing = c.pull({"T", "no-such-broker", 0}, "*", 0, 4);
     EXPECT_FALSE(missing.ok());
+  });
+}
+
+// A broker with transferMsgByHeap=false sends records from its files without
+// reading them, so a bad sector reaches the client as a record that fails
+// its body CRC. The client keeps what came before it and pulls again from
+// it; it never skips past it to the answer's nextBeginOffset.
+TEST(Client, APullAnswerWithADamagedRecordResumesAtThatRecord) {
+  Cluster k(17, 1, [](broker::BrokerConfig& c) { c.transfer_msg_by_heap = false; });
+  k.client("app", [&](rt::Runtime& rt, const std::string& ip) {
+    MqClient mq(rt, client_config(k, ip, "app"));
+    mq.start();
+    k.create_topic(mq, "T", 1);
+    Producer p(mq, {.group = "PG"});
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(p.send({.topic = "T", .body = "body-" + std::to_string(i)}).ok());
+    rt.sleep_for(100ms);  // dispatched to the consume queue
+    // One byte of body-2's record goes bad on the broker's disk.
+    sim::Disk& disk = k.sim.node(k.broker_node).disk();
+    auto log = disk.open("/store/commitlog/00000000000000000000", rt::OpenMode::existing);
+    ASSERT_TRUE(log.ok());
+    std::vector<std::byte> bytes(4096);
+    bytes.resize(disk.read(**log, 0, bytes));
+    const std::string text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    const size_t at = text.find("body-2");
+    ASSERT_NE(at, std::string::npos);
+    const std::byte bad[] = {std::byte{'X'}};
+    ASSERT_TRUE(disk.write(**log, at, bad).ok());
+
+    PullConsumer c(mq, {.group = "PCG"});
+    auto r = c.pull({"T", "broker-a", 0}, "*", 0, 32);
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    EXPECT_EQ(r->status, PullStatus::found);
+    std::vector<std::string> bodies;
+    for (const auto& m : r->messages) bodies.push_back(m.body);
+    EXPECT_EQ(bodies, (std::vector<std::string>{"body-0", "body-1"}));
+    EXPECT_EQ(r->next_begin_offset, 2);
   });
 }
 

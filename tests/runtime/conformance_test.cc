@@ -589,6 +589,38 @@ TEST_P(Conformance, SendFileSendsTheRange) {
   });
 }
 
+// A gathered write of bytes and file ranges arrives as their concatenation,
+// in order (the pull answers of transferMsgByHeap=false).
+TEST_P(Conformance, WritePiecesSendsBytesAndFileRangesInOrder) {
+  const std::string dir = scratch();
+  run([dir](rt::Runtime& rt) {
+    auto f = rt.fs().open(dir + "/data", rt::OpenMode::create);
+    ASSERT_TRUE(f.ok()) << f.error().message();
+    const auto content = pattern(200 * 1024, 5);
+    ASSERT_TRUE((*f)->write_at(0, content).ok());
+    const auto head = bytes_of("head");
+    const auto mid = bytes_of("middle");
+    using Piece = rt::Conn::Piece;
+    const std::vector<Piece> pieces = {
+        Piece{head}, Piece{{}, f->get(), 10 * 1024, 20 * 1024}, Piece{mid}, Piece{{}, f->get(), 100 * 1024, 5},
+        Piece{{}, f->get(), 0, 1024}, Piece{head}};
+    std::vector<std::byte> want;
+    for (const Piece& p : pieces) {
+      if (p.file == nullptr) want.insert(want.end(), p.bytes.begin(), p.bytes.end());
+      else want.insert(want.end(), content.begin() + static_cast<ptrdiff_t>(p.offset),
+                       content.begin() + static_cast<ptrdiff_t>(p.offset + p.length));
+    }
+    std::unique_ptr<rt::Listener> l;
+    std::vector<std::byte> got(want.size());
+    auto server = serve_one(rt, l, [&](rt::Conn& c) { ASSERT_TRUE(c.read_exact(got, 10s).ok()); });
+    auto c = rt.connect(l->address(), 5s);
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE((*c)->write_pieces(pieces, 10s).ok());
+    ASSERT_TRUE(server.join(10s).ok());
+    EXPECT_TRUE(got == want);
+  });
+}
+
 // ---------------------------------------------------------------------------
 // Files
 
