@@ -40,7 +40,8 @@ run() {
   if [[ -z "$sent" || "$sent" == "$line" || "$sent" -eq 0 ]]; then
     echo "broker_ab: no result from $2: $line" >&2; exit 1
   fi
-  local us=$(( (after - before) * 1000000 / tick / sent ))
+  local us
+  us=$(awk -v t=$(( after - before )) -v hz="$tick" -v n="$sent" 'BEGIN { printf "%.2f", t * 1000000 / hz / n }')
   echo "$2 $tps $us" >>"$work/results"
   echo "$2 tps=$tps broker_cpu_us_per_msg=$us"
 }
@@ -56,6 +57,6 @@ b_tps=$(awk '$1 == "B" { print $2 }' "$work/results" | median)
 a_us=$(awk '$1 == "A" { print $3 }' "$work/results" | median)
 b_us=$(awk '$1 == "B" { print $3 }' "$work/results" | median)
 awk -v at="$a_tps" -v bt="$b_tps" -v au="$a_us" -v bu="$b_us" 'BEGIN {
-  printf "median A: %d msg/s, %d us CPU/msg; B: %d msg/s, %d us CPU/msg\n", at, au, bt, bu
+  printf "median A: %d msg/s, %.2f us CPU/msg; B: %d msg/s, %.2f us CPU/msg\n", at, au, bt, bu
   printf "B/A: send rate %.2fx, broker CPU per message %.2fx\n", bt / at, (au > 0 ? bu / au : 0)
 }'

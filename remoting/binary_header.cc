@@ -146,9 +146,9 @@ Decoded<RemotingCommand> decode_binary_header(rt::ConstBytes header) {
     // Zero-length strings are null in this encoding: no entry (last wins).
     if (key.empty()) continue;
     if (val.empty()) {
-      cmd.ext_fields.erase(std::string(key));
+      cmd.ext_fields.erase(key);
     } else {
-      cmd.ext_fields.insert_or_assign(std::string(key), std::string(val));
+      cmd.ext_fields.insert_or_assign(key, std::string(val));
     }
   }
   Decoded<RemotingCommand> d;

@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "remoting/ext_fields.h"
+
 namespace rmq::rt {
 class File;
 }
@@ -41,7 +43,7 @@ struct RemotingCommand {
   std::optional<std::string> remark;
   // The typed header, flattened to text (numbers decimal, booleans
   // "true"/"false"), sorted by key.
-  std::map<std::string, std::string> ext_fields;
+  ExtFields ext_fields;
   std::vector<std::byte> body;
   // Body bytes that follow `body` on the wire, sent straight from files
   // without passing through this process (Conn::send_file, sendfile(2) in
@@ -63,7 +65,7 @@ struct RemotingCommand {
 
   // The value of an extFields entry, if present.
   std::optional<std::string_view> field(std::string_view name) const {
-    auto it = ext_fields.find(std::string(name));
+    auto it = ext_fields.find(name);
     if (it == ext_fields.end()) return std::nullopt;
     return std::string_view(it->second);
   }

@@ -56,19 +56,19 @@ class FieldReader {
 
 // Writers: every value is stored as text.
 inline void put_field(RemotingCommand& c, std::string_view name, std::string value) {
-  c.ext_fields[std::string(name)] = std::move(value);
+  c.ext_fields[name] = std::move(value);
 }
 inline void put_field(RemotingCommand& c, std::string_view name, const char* value) {
-  c.ext_fields[std::string(name)] = value;
+  c.ext_fields[name] = value;
 }
 inline void put_field(RemotingCommand& c, std::string_view name, int64_t value) {
-  c.ext_fields[std::string(name)] = std::to_string(value);
+  c.ext_fields[name] = std::to_string(value);
 }
 inline void put_field(RemotingCommand& c, std::string_view name, int32_t value) {
-  c.ext_fields[std::string(name)] = std::to_string(value);
+  c.ext_fields[name] = std::to_string(value);
 }
 inline void put_field(RemotingCommand& c, std::string_view name, bool value) {
-  c.ext_fields[std::string(name)] = value ? "true" : "false";
+  c.ext_fields[name] = value ? "true" : "false";
 }
 template <class T>
 void put_field(RemotingCommand& c, std::string_view name, const std::optional<T>& value) {

@@ -76,7 +76,7 @@ class HeaderReader {
   bool read_int32(std::string_view name, int32_t& out);
   bool read_language(std::string& out);
   bool read_remark(std::optional<std::string>& out);
-  bool read_ext_fields(std::map<std::string, std::string>& out);
+  bool read_ext_fields(ExtFields& out);
   bool read_member(RemotingCommand& cmd);
 
   std::string_view t_;
@@ -333,7 +333,7 @@ bool HeaderReader::read_remark(std::optional<std::string>& out) {
 }
 
 // A repeated "extFields" replaces the earlier one, as in fastjson.
-bool HeaderReader::read_ext_fields(std::map<std::string, std::string>& out) {
+bool HeaderReader::read_ext_fields(ExtFields& out) {
   out.clear();
   Token tok = peek();
   if (tok == Token::null) return read_literal("null");

@@ -424,7 +424,7 @@ TEST(BinaryHeader, ZeroLengthStringsAreNull) {
   auto d = decode_binary_header(encode_binary_header(c));
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d.value->remark, std::nullopt);
-  EXPECT_EQ(d.value->ext_fields, (std::map<std::string, std::string>{{"k", "v"}}));
+  EXPECT_EQ(d.value->ext_fields, (ExtFields{{"k", "v"}}));
   d = decode_binary_header(binary_header("", concat({entry("", "orphan")})));
   ASSERT_TRUE(d.ok());
   EXPECT_TRUE(d.value->ext_fields.empty());
@@ -434,7 +434,7 @@ TEST(BinaryHeader, DuplicateKeysLastWins) {
   auto d = decode_binary_header(binary_header("", concat({entry("k", "1"), entry("k", "2"), entry("j", "x"),
                                                           entry("j", "")})));
   ASSERT_TRUE(d.ok());
-  EXPECT_EQ(d.value->ext_fields, (std::map<std::string, std::string>{{"k", "2"}}));
+  EXPECT_EQ(d.value->ext_fields, (ExtFields{{"k", "2"}}));
 }
 
 TEST(BinaryHeader, UnknownLanguageByteDecodesAsOther) {
@@ -561,7 +561,10 @@ RemotingCommand gen_command(SerializeType type) {
   c.opaque = *rc::gen::arbitrary<int32_t>();
   c.flag = *rc::gen::arbitrary<int32_t>();
   if (*rc::gen::arbitrary<bool>()) c.remark = *gen_text();
-  c.ext_fields = *rc::gen::container<std::map<std::string, std::string>>(gen_text(), gen_text());
+  {
+    const auto fields = *rc::gen::container<std::map<std::string, std::string>>(gen_text(), gen_text());
+    c.ext_fields = ExtFields(fields.begin(), fields.end());
+  }
   c.body = *rc::gen::container<std::vector<std::byte>>(
       rc::gen::map(rc::gen::arbitrary<uint8_t>(), [](uint8_t b) { return std::byte{b}; }));
   return c;
@@ -571,7 +574,7 @@ RemotingCommand gen_command(SerializeType type) {
 // language names outside the table become OTHER.
 RemotingCommand binary_expectation(RemotingCommand c) {
   if (c.remark && c.remark->empty()) c.remark.reset();
-  std::erase_if(c.ext_fields, [](const auto& kv) { return kv.first.empty() || kv.second.empty(); });
+  erase_if(c.ext_fields, [](const auto& kv) { return kv.first.empty() || kv.second.empty(); });
   c.language = std::string(language_name(language_code(c.language)));
   return c;
 }
