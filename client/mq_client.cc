@@ -220,6 +220,11 @@ void MqClient::route_loop() {
 
 void MqClient::heartbeat_loop() {
   for (;;) {
+    // As RocketMQ's producer, whose publish table starts with TBW102: a
+    // producer group learns the brokers that auto-create topics and
+    // heartbeats to them before it sends anything, so that a restarted
+    // instance answers the check-backs of its group's transactions.
+    if (!producer_groups_.empty() && !routes_.count(kAutoCreateTopic)) (void)route(kAutoCreateTopic);
     heartbeat_all();
     (void)heartbeat_now_.wait(cfg_.heartbeat_broker_interval);
     heartbeat_now_.reset();

@@ -30,6 +30,9 @@ namespace rmq::client {
 
 using namespace std::chrono_literals;
 
+// The topic brokers auto-create others from (RocketMQ's createTopicKey).
+inline const std::string kAutoCreateTopic = "TBW102";
+
 struct ClientConfig {
   std::vector<std::string> namesrv_addrs{};
   std::string client_ip = "127.0.0.1";     // goes into the client id and UNIQ_KEYs

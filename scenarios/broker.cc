@@ -232,6 +232,7 @@ RunResult run_durability(uint64_t seed, const RunOptions& opts, const Shape& sha
   broker::BrokerConfig cfg;
   auto& b = sim.add_node("broker", [&](rt::Runtime& rt) { broker_main(rt, w, cfg); });
   cfg = broker_config(b.ip(), namesrv_addr, shape.flush);
+  cfg.transfer_msg_by_heap = r.below(2) == 0;  // pull answers copied, or sent from the files
   const std::string broker_addr = cfg.address();
   const int producers = 1 + static_cast<int>(r.below(3));
   const int per_producer = 50 + static_cast<int>(r.below(100));

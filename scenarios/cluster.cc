@@ -203,6 +203,7 @@ RunResult run_cluster_plan(uint64_t seed, const RunOptions& opts, Plan plan) {
     sim_store(cfg.store, 1 << 20);
     cfg.store.store_host = cfg.address();
     if (plan == Plan::slow_disk) cfg.store.flush_disk_type = store::FlushDiskType::sync_flush;
+    cfg.transfer_msg_by_heap = r.below(2) == 0;  // pull answers copied, or sent from the files
     k.broker_nodes.push_back(n.id());
   }
   const int per_producer = 40 + static_cast<int>(r.below(60));

@@ -57,6 +57,8 @@ struct Rig {
       cfg.broker_ip = n.ip();
       sim_store(cfg.store, 1 << 20);
       cfg.store.store_host = cfg.address();
+      // Pull answers copied and validated, or sent from the files.
+      cfg.transfer_msg_by_heap = sim.random().below(2) == 0;
       if (tweak) tweak(cfg);
       broker_nodes.push_back(n.id());
     }

@@ -107,5 +107,39 @@ TEST(TransactionProducer, AnotherInstanceAnswersTheCheckWhenTheSenderCrashed) {
   });
 }
 
+// An instance that has not sent anything yet (it just restarted, say) still
+// answers check-backs: as RocketMQ's producer, whose publish table starts
+// with TBW102, it learns the brokers that auto-create topics and heartbeats
+// to them. Without that the broker finds no producer of the group and, after
+// transactionCheckMax checks, gives a committed transaction up.
+TEST(TransactionProducer, AnInstanceThatNeverSentAnswersTheCheck) {
+  Cluster k(63, 1, fast_checks);
+  bool sender_in_local = false;
+  auto& sender = k.sim.add_node("sender", [&](rt::Runtime& rt) {
+    MqClient mq(rt, client_config(k, "10.3.0.1", "sender"));
+    mq.start();
+    k.create_topic(mq, "T", 1);
+    TransactionProducer p(mq, {.group = "TPG"}, [](const ReceivedMessage&) { return LocalTransactionState::unknown; });
+    (void)p.send_in_transaction({.topic = "T", .keys = "order-1", .body = "paid"},
+                                [&](const Message&, const SendResult&) {
+                                  sender_in_local = true;
+                                  rt.sleep_for(rt::kForever);  // it crashes in here
+                                  return LocalTransactionState::commit;
+                                });
+  });
+  k.sim.start(sender.id());
+  ASSERT_TRUE(k.sim.run_until([&] { return sender_in_local; }, 30s));
+  k.sim.crash(sender.id());
+  k.client("restarted", [&](rt::Runtime& rt, const std::string& ip) {
+    MqClient mq(rt, client_config(k, ip, "restarted"));
+    mq.start();
+    TransactionProducer p(mq, {.group = "TPG"}, [](const ReceivedMessage& half) {
+      return half.keys == "order-1" ? LocalTransactionState::commit : LocalTransactionState::unknown;
+    });
+    for (int i = 0; i < 600 && p.checks_answered() == 0; ++i) rt.sleep_for(100ms);
+    EXPECT_EQ(p.checks_answered(), 1);
+  });
+}
+
 }  // namespace
 }  // namespace rmq::client

@@ -4,7 +4,9 @@ port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() {  # a free port P with P+1 free too (a broker's HA port by convention)
   local p
   for _ in $(seq 1 200); do
-    p=$(( 20000 + RANDOM % 30000 ))
+    # Below Linux's ephemeral range (32768-60999 by default), where another
+    # test's outgoing connections could hold the port and the bind fail.
+    p=$(( 20000 + RANDOM % 12700 ))
     if port_free "$p" && port_free $((p + 1)) && [[ " ${taken:-} " != *" $p "* ]]; then echo "$p"; return 0; fi
   done
   return 1
