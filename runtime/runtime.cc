@@ -334,7 +334,8 @@ Result<void> Conn::read_exact(MutableBytes buf, Duration timeout) {
   return {};
 }
 
-Result<void> Conn::do_write_pieces(std::span<const Piece> pieces, Duration timeout) {
+Result<void> Conn::write_pieces_by(std::span<const Piece> pieces, Duration timeout,
+                                   const std::function<Result<void>(const Piece&)>& send_range) {
   std::vector<ConstBytes> run;  // consecutive byte pieces, written at once
   const auto flush_run = [&]() -> Result<void> {
     if (run.empty()) return {};
@@ -348,9 +349,14 @@ Result<void> Conn::do_write_pieces(std::span<const Piece> pieces, Duration timeo
       continue;
     }
     if (auto w = flush_run(); !w) return w;
-    if (auto w = send_file(*p.file, p.offset, p.length, timeout); !w) return w;
+    if (auto w = send_range(p); !w) return w;
   }
   return flush_run();
+}
+
+Result<void> Conn::do_write_pieces(std::span<const Piece> pieces, Duration timeout) {
+  return write_pieces_by(pieces, timeout,
+                         [&](const Piece& p) { return send_file(*p.file, p.offset, p.length, timeout); });
 }
 
 // ---------------------------------------------------------------------------

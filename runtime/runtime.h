@@ -513,6 +513,10 @@ class Conn {
 
  protected:
   Conn(std::string local, std::string peer) : local_(std::move(local)), peer_(std::move(peer)) {}
+  // write_pieces' loop for the backends: each run of byte pieces in one
+  // write_all, each file piece by `send_range`.
+  Result<void> write_pieces_by(std::span<const Piece> pieces, Duration timeout,
+                               const std::function<Result<void>(const Piece&)>& send_range);
 
  private:
   virtual Result<size_t> do_read_some(MutableBytes buf, Duration timeout) = 0;

@@ -14,7 +14,7 @@ set -u
 seconds="${1:-60}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build-fuzz"
-targets=(${RMQ_FUZZ_TARGETS:-fuzz_frame fuzz_json_header fuzz_binary_header fuzz_json_body fuzz_body_decoders fuzz_stored_message fuzz_store_recovery})
+targets=(${RMQ_FUZZ_TARGETS:-fuzz_frame fuzz_json_header fuzz_binary_header fuzz_json_body fuzz_body_decoders fuzz_stored_message fuzz_store_recovery fuzz_fault_plan})
 
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DRMQ_FUZZ=ON \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || { echo "fuzz: cmake failed"; exit 2; }

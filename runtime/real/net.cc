@@ -155,34 +155,17 @@ class RealConn final : public rt::Conn, private IoObject {
         if (corked) (void)::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &off, sizeof off);
       }
     } uncork{fd, corked};
-    std::vector<rt::ConstBytes> run;
-    const auto flush_run = [&]() -> Result<void> {
-      if (run.empty()) return {};
-      auto w = do_write_all(std::span<const rt::ConstBytes>(run), timeout);
-      run.clear();
-      return w;
-    };
-    for (const Piece& p : pieces) {
-      if (p.file == nullptr) {
-        run.push_back(p.bytes);
-        continue;
-      }
-      if (auto w = flush_run(); !w) return w;
+    return write_pieces_by(pieces, timeout, [&](const Piece& p) -> Result<void> {
       auto* real_file = dynamic_cast<RealFile*>(p.file);
-      if (real_file == nullptr || p.length == 0) {
-        if (auto w = do_send_file(*p.file, p.offset, p.length, timeout); !w) return w;
-        continue;
-      }
+      if (real_file == nullptr || p.length == 0) return do_send_file(*p.file, p.offset, p.length, timeout);
       // No size check here: sendfile(2) returning 0 early says the file
       // is shorter.
       RMQ_ASSERT_MSG(!writing_, "two tasks writing one Conn");
       writing_ = true;
-      auto r = sendfile_range(real_file->fd(), p.offset, p.length,
-                              rt::deadline_after(loop_.runtime().now(), timeout));
+      auto r = sendfile_range(real_file->fd(), p.offset, p.length, rt::deadline_after(loop_.runtime().now(), timeout));
       writing_ = false;
-      if (!r) return r;
-    }
-    return flush_run();
+      return r;
+    });
   }
 
   // sendfile(2) until `len` bytes went out, waiting for writability on

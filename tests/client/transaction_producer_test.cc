@@ -18,6 +18,28 @@ using namespace test_util;
 
 void fast_checks(broker::BrokerConfig& cfg) { cfg.transaction_check_interval = 5s; }
 
+// A sender of group TPG sends the half message "order-1" to topic T (one
+// queue) and crashes inside its local transaction: only a check-back can
+// settle it.
+void crash_a_sender_inside_its_local_transaction(Cluster& k) {
+  bool sender_in_local = false;
+  auto& sender = k.sim.add_node("sender", [&](rt::Runtime& rt) {
+    MqClient mq(rt, client_config(k, "10.3.0.1", "sender"));
+    mq.start();
+    k.create_topic(mq, "T", 1);
+    TransactionProducer p(mq, {.group = "TPG"}, [](const ReceivedMessage&) { return LocalTransactionState::unknown; });
+    (void)p.send_in_transaction({.topic = "T", .keys = "order-1", .body = "paid"},
+                                [&](const Message&, const SendResult&) {
+                                  sender_in_local = true;
+                                  rt.sleep_for(rt::kForever);  // it crashes in here
+                                  return LocalTransactionState::commit;
+                                });
+  });
+  k.sim.start(sender.id());
+  ASSERT_TRUE(k.sim.run_until([&] { return sender_in_local; }, 30s));
+  k.sim.crash(sender.id());
+}
+
 TEST(TransactionProducer, CommitDeliversOnceRollbackNeverAndUnknownIsSettledByTheCheck) {
   Cluster k(61, 1, fast_checks);
   k.client("app", [&](rt::Runtime& rt, const std::string& ip) {
@@ -67,23 +89,8 @@ TEST(TransactionProducer, CommitDeliversOnceRollbackNeverAndUnknownIsSettledByTh
 
 TEST(TransactionProducer, AnotherInstanceAnswersTheCheckWhenTheSenderCrashed) {
   Cluster k(62, 1, fast_checks);
-  bool sender_in_local = false;
+  crash_a_sender_inside_its_local_transaction(k);
   int delivered = 0;
-  auto& sender = k.sim.add_node("sender", [&](rt::Runtime& rt) {
-    MqClient mq(rt, client_config(k, "10.3.0.1", "sender"));
-    mq.start();
-    k.create_topic(mq, "T", 1);
-    TransactionProducer p(mq, {.group = "TPG"}, [](const ReceivedMessage&) { return LocalTransactionState::unknown; });
-    (void)p.send_in_transaction({.topic = "T", .keys = "order-1", .body = "paid"},
-                                [&](const Message&, const SendResult&) {
-                                  sender_in_local = true;
-                                  rt.sleep_for(rt::kForever);  // it crashes in here
-                                  return LocalTransactionState::commit;
-                                });
-  });
-  k.sim.start(sender.id());
-  ASSERT_TRUE(k.sim.run_until([&] { return sender_in_local; }, 30s));
-  k.sim.crash(sender.id());
   k.client("survivor", [&](rt::Runtime& rt, const std::string& ip) {
     MqClient mq(rt, client_config(k, ip, "survivor"));
     mq.start();
@@ -114,22 +121,7 @@ TEST(TransactionProducer, AnotherInstanceAnswersTheCheckWhenTheSenderCrashed) {
 // transactionCheckMax checks, gives a committed transaction up.
 TEST(TransactionProducer, AnInstanceThatNeverSentAnswersTheCheck) {
   Cluster k(63, 1, fast_checks);
-  bool sender_in_local = false;
-  auto& sender = k.sim.add_node("sender", [&](rt::Runtime& rt) {
-    MqClient mq(rt, client_config(k, "10.3.0.1", "sender"));
-    mq.start();
-    k.create_topic(mq, "T", 1);
-    TransactionProducer p(mq, {.group = "TPG"}, [](const ReceivedMessage&) { return LocalTransactionState::unknown; });
-    (void)p.send_in_transaction({.topic = "T", .keys = "order-1", .body = "paid"},
-                                [&](const Message&, const SendResult&) {
-                                  sender_in_local = true;
-                                  rt.sleep_for(rt::kForever);  // it crashes in here
-                                  return LocalTransactionState::commit;
-                                });
-  });
-  k.sim.start(sender.id());
-  ASSERT_TRUE(k.sim.run_until([&] { return sender_in_local; }, 30s));
-  k.sim.crash(sender.id());
+  crash_a_sender_inside_its_local_transaction(k);
   k.client("restarted", [&](rt::Runtime& rt, const std::string& ip) {
     MqClient mq(rt, client_config(k, ip, "restarted"));
     mq.start();
