@@ -240,9 +240,12 @@ class ConnectionImpl final : public Connection {
       next_round_ = nullptr;
       writing_round_ = round;  // close() fails it if the write is cut
       parts.clear();
-      for (const auto& p : pieces)
+      size_t round_bytes = 0;
+      for (const auto& p : pieces) {
         parts.push_back(p.file.file ? rt::Conn::Piece{{}, p.file.file.get(), p.file.offset, p.file.length}
                                     : rt::Conn::Piece{rt::ConstBytes(p.bytes)});
+        round_bytes += p.file.file ? p.file.length : p.bytes.size();
+      }
       const rt::Result<void> w = conn_->write_pieces(parts, opts_.write_timeout);
       if (closed_) return;  // closed meanwhile: close() failed the round
       writing_round_ = nullptr;
@@ -252,8 +255,8 @@ class ConnectionImpl final : public Connection {
         rt_.log(rt::LogLevel::warn, "closing connection to " + peer_ + ": write failed: " + w.error().message());
         return;
       }
-      queued_bytes_ = 0;
-      for (const auto& p : out_) queued_bytes_ += p.file.file ? p.file.length : p.bytes.size();
+      RMQ_ASSERT(queued_bytes_ >= round_bytes);
+      queued_bytes_ -= round_bytes;
       if (!pieces.front().bytes.empty() && pieces.front().bytes.capacity() <= kKeepWriteBufferBytes) {
         pieces.front().bytes.clear();
         spare_.swap(pieces.front().bytes);  // keep the allocation for the next round

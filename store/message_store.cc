@@ -890,35 +890,32 @@ GetResult MessageStore::get(const std::string& topic, int32_t queue_id, int64_t 
         ranges.back().length += static_cast<uint64_t>(u.size);
       else
         ranges.push_back({std::move(slice->file), slice->file_offset, static_cast<uint64_t>(u.size)});
-      res.items.push_back({logical, u.phys_offset, u.size});
-      res.bytes += u.size;
-      next = logical + 1;
-      continue;
+    } else {
+      // The CRC covers only the body; the unit vouches for the rest. A record
+      // that disagrees with its unit is read again, twice over, before it is
+      // believed to be gone.
+      const auto matches = [&](const StoredRecord& r) {
+        return r.message.topic == topic && r.message.queue_id == queue_id && r.message.queue_offset == logical &&
+               unit_tags_code(r.message) == u.tags_code;
+      };
+      auto rec = read_record_checked(u.phys_offset, u.size);
+      if (!rec || !matches(*rec)) rec = read_record_checked(u.phys_offset, u.size, CommitLog::ReadCare::agreed);
+      if (!rec && rec.error().code() != rt::Errc::not_found) {
+        rt_.log(rt::LogLevel::error, fmt::format("get {}-{}@{}: {}", topic, queue_id, logical, rec.error().message()));
+        break;  // stop here; the consumer retries from this offset
+      }
+      if (!rec || !matches(*rec)) {
+        if (rec)
+          rt_.log(rt::LogLevel::error,
+                  fmt::format("get {}-{}@{}: the unit points at commitlog {} which holds {}-{}@{}; skipped", topic,
+                              queue_id, logical, u.phys_offset, rec->message.topic, rec->message.queue_id,
+                              rec->message.queue_offset));
+        removed = true;
+        next = logical + 1;
+        continue;
+      }
+      res.data.insert(res.data.end(), rec->bytes.begin(), rec->bytes.end());
     }
-    // The CRC covers only the body; the unit vouches for the rest. A record
-    // that disagrees with its unit is read again, twice over, before it is
-    // believed to be gone.
-    const auto matches = [&](const StoredRecord& r) {
-      return r.message.topic == topic && r.message.queue_id == queue_id && r.message.queue_offset == logical &&
-             unit_tags_code(r.message) == u.tags_code;
-    };
-    auto rec = read_record_checked(u.phys_offset, u.size);
-    if (!rec || !matches(*rec)) rec = read_record_checked(u.phys_offset, u.size, CommitLog::ReadCare::agreed);
-    if (!rec && rec.error().code() != rt::Errc::not_found) {
-      rt_.log(rt::LogLevel::error, fmt::format("get {}-{}@{}: {}", topic, queue_id, logical, rec.error().message()));
-      break;  // stop here; the consumer retries from this offset
-    }
-    if (!rec || !matches(*rec)) {
-      if (rec)
-        rt_.log(rt::LogLevel::error,
-                fmt::format("get {}-{}@{}: the unit points at commitlog {} which holds {}-{}@{}; skipped", topic,
-                            queue_id, logical, u.phys_offset, rec->message.topic, rec->message.queue_id,
-                            rec->message.queue_offset));
-      removed = true;
-      next = logical + 1;
-      continue;
-    }
-    res.data.insert(res.data.end(), rec->bytes.begin(), rec->bytes.end());
     res.items.push_back({logical, u.phys_offset, u.size});
     res.bytes += u.size;
     next = logical + 1;

@@ -129,6 +129,13 @@ class RealConn final : public rt::Conn, private IoObject {
     if (!size) return size.error();
     if (offset > *size || len > *size - offset)
       return Error(Errc::invalid_argument, "send_file past the end of " + file.path());
+    return send_range(file, offset, len, deadline);
+  }
+
+  // The bytes of `file` in [offset, offset + len) to the socket, the range
+  // not checked against the file's size (sendfile(2) returning 0 early says
+  // it is shorter): by sendfile for a RealFile, else read and written.
+  Result<void> send_range(rt::File& file, uint64_t offset, uint64_t len, Instant deadline) {
     if (len == 0) return {};
     auto* real_file = dynamic_cast<RealFile*>(&file);
     if (real_file == nullptr) return copy_file(file, offset, len, deadline);
@@ -155,16 +162,9 @@ class RealConn final : public rt::Conn, private IoObject {
         if (corked) (void)::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &off, sizeof off);
       }
     } uncork{fd, corked};
-    return write_pieces_by(pieces, timeout, [&](const Piece& p) -> Result<void> {
-      auto* real_file = dynamic_cast<RealFile*>(p.file);
-      if (real_file == nullptr || p.length == 0) return do_send_file(*p.file, p.offset, p.length, timeout);
-      // No size check here: sendfile(2) returning 0 early says the file
-      // is shorter.
-      RMQ_ASSERT_MSG(!writing_, "two tasks writing one Conn");
-      writing_ = true;
-      auto r = sendfile_range(real_file->fd(), p.offset, p.length, rt::deadline_after(loop_.runtime().now(), timeout));
-      writing_ = false;
-      return r;
+    // No fstat per range, unlike send_file.
+    return write_pieces_by(pieces, timeout, [&](const Piece& p) {
+      return send_range(*p.file, p.offset, p.length, rt::deadline_after(loop_.runtime().now(), timeout));
     });
   }
 
