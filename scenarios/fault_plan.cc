@@ -14,7 +14,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::array<std::pair<FaultKind, std::string_view>, 19> kKinds = {{
+constexpr std::array<std::pair<FaultKind, std::string_view>, kFaultKindCount> kKinds = {{
     {FaultKind::crash, "crash"},
     {FaultKind::restart, "restart"},
     {FaultKind::power_loss, "power_loss"},
@@ -23,6 +23,7 @@ constexpr std::array<std::pair<FaultKind, std::string_view>, 19> kKinds = {{
     {FaultKind::resume, "resume"},
     {FaultKind::partition, "partition"},
     {FaultKind::heal, "heal"},
+    {FaultKind::reset, "reset"},
     {FaultKind::clog, "clog"},
     {FaultKind::unclog, "unclog"},
     {FaultKind::latency, "latency"},
@@ -39,20 +40,25 @@ constexpr std::array<std::pair<FaultKind, std::string_view>, 19> kKinds = {{
 constexpr rt::Duration kDurationMax = 1000 * 24h;
 constexpr double kPpmMax = 1e6;
 
-// Which key=value a kind carries (exactly one, or none).
+// Which key=value words a kind carries: `required` always, `optional`
+// (with its default) only when it differs from the default.
 enum class Param { none, delay, by, rate, ppm };
+struct Params {
+  Param required = Param::none;
+  Param optional = Param::none;
+};
 
-Param param_of(FaultKind k) {
+Params params_of(FaultKind k) {
   switch (k) {
     case FaultKind::clog:
-    case FaultKind::latency:
+    case FaultKind::latency: return {Param::delay};
     case FaultKind::slow_disk:
-    case FaultKind::fsync_stall: return Param::delay;
-    case FaultKind::clock_jump: return Param::by;
+    case FaultKind::fsync_stall: return {Param::delay, Param::rate};
+    case FaultKind::clock_jump: return {Param::by};
     case FaultKind::loss:
-    case FaultKind::read_corruption: return Param::rate;
-    case FaultKind::clock_drift: return Param::ppm;
-    default: return Param::none;
+    case FaultKind::read_corruption: return {Param::rate};
+    case FaultKind::clock_drift: return {Param::ppm};
+    default: return {};
   }
 }
 
@@ -66,6 +72,9 @@ std::string_view param_name(Param p) {
   }
   return "";
 }
+
+// " key=value" of one parameter, or "" for none.
+std::string param_text(Param p, const FaultEvent& e);
 
 // The largest unit that holds the value exactly.
 std::string duration_text(rt::Duration d) {
@@ -133,6 +142,48 @@ std::vector<std::string_view> split_words(std::string_view line) {
   return words;
 }
 
+std::optional<std::string> parse_param(Param p, std::string_view value, FaultEvent& e) {
+  switch (p) {
+    case Param::delay: {
+      auto d = parse_duration(value);
+      if (!d || *d < rt::Duration::zero()) return fmt::format("bad delay '{}'", value);
+      e.delay = *d;
+      break;
+    }
+    case Param::by: {
+      auto d = parse_duration(value);
+      if (!d) return fmt::format("bad clock jump '{}'", value);
+      e.by = *d;
+      break;
+    }
+    case Param::rate: {
+      auto r = parse_double(value);
+      if (!r || *r < 0 || *r > 1) return fmt::format("bad rate '{}' (0 to 1)", value);
+      e.rate = *r;
+      break;
+    }
+    case Param::ppm: {
+      auto v = parse_double(value);
+      if (!v || std::fabs(*v) > kPpmMax) return fmt::format("bad ppm '{}'", value);
+      e.ppm = *v;
+      break;
+    }
+    case Param::none: break;
+  }
+  return std::nullopt;
+}
+
+std::string param_text(Param p, const FaultEvent& e) {
+  switch (p) {
+    case Param::delay: return " delay=" + duration_text(e.delay);
+    case Param::by: return " by=" + duration_text(e.by);
+    case Param::rate: return " rate=" + double_text(e.rate);
+    case Param::ppm: return " ppm=" + double_text(e.ppm);
+    case Param::none: break;
+  }
+  return "";
+}
+
 // Parses one event line (comment and surrounding blanks removed); the error
 // text says what is wrong, without the line number.
 std::optional<std::string> parse_event(std::string_view line, FaultEvent& e) {
@@ -156,43 +207,30 @@ std::optional<std::string> parse_event(std::string_view line, FaultEvent& e) {
     e.peer = std::string(words[4]);
     next = 5;
   }
-  const Param want = param_of(e.kind);
-  if (words.size() > next + (want == Param::none ? 0 : 1))
-    return fmt::format("unexpected '{}'", words[next + (want == Param::none ? 0 : 1)]);
-  if (want == Param::none) return std::nullopt;
-  if (words.size() == next) return fmt::format("{} needs {}=...", words[1], param_name(want));
-  const std::string_view kv = words[next];
-  const size_t eq = kv.find('=');
-  if (eq == std::string_view::npos || kv.substr(0, eq) != param_name(want))
-    return fmt::format("expected {}=... , got '{}'", param_name(want), kv);
-  const std::string_view value = kv.substr(eq + 1);
-  switch (want) {
-    case Param::delay: {
-      auto d = parse_duration(value);
-      if (!d || *d < rt::Duration::zero()) return fmt::format("bad delay '{}'", value);
-      e.delay = *d;
-      break;
+  const Params want = params_of(e.kind);
+  if (want.optional == Param::rate) e.rate = kOptionalRateDefault;
+  bool seen_required = false, seen_optional = false;
+  for (; next < words.size(); ++next) {
+    const std::string_view kv = words[next];
+    const size_t eq = kv.find('=');
+    const std::string_view key = kv.substr(0, eq);
+    Param p = Param::none;
+    bool* seen = nullptr;
+    if (eq != std::string_view::npos && want.required != Param::none && key == param_name(want.required)) {
+      p = want.required;
+      seen = &seen_required;
+    } else if (eq != std::string_view::npos && want.optional != Param::none && key == param_name(want.optional)) {
+      p = want.optional;
+      seen = &seen_optional;
+    } else {
+      return fmt::format("unexpected '{}'", kv);
     }
-    case Param::by: {
-      auto d = parse_duration(value);
-      if (!d) return fmt::format("bad clock jump '{}'", value);
-      e.by = *d;
-      break;
-    }
-    case Param::rate: {
-      auto r = parse_double(value);
-      if (!r || *r < 0 || *r > 1) return fmt::format("bad rate '{}' (0 to 1)", value);
-      e.rate = *r;
-      break;
-    }
-    case Param::ppm: {
-      auto p = parse_double(value);
-      if (!p || std::fabs(*p) > kPpmMax) return fmt::format("bad ppm '{}'", value);
-      e.ppm = *p;
-      break;
-    }
-    case Param::none: break;
+    if (*seen) return fmt::format("{} given twice", key);
+    *seen = true;
+    if (auto problem = parse_param(p, kv.substr(eq + 1), e)) return problem;
   }
+  if (want.required != Param::none && !seen_required)
+    return fmt::format("{} needs {}=...", words[1], param_name(want.required));
   return std::nullopt;
 }
 
@@ -215,6 +253,7 @@ bool is_link_fault(FaultKind k) {
   switch (k) {
     case FaultKind::partition:
     case FaultKind::heal:
+    case FaultKind::reset:
     case FaultKind::clog:
     case FaultKind::unclog:
     case FaultKind::latency:
@@ -226,13 +265,9 @@ bool is_link_fault(FaultKind k) {
 std::string to_string(const FaultEvent& e) {
   std::string out = fmt::format("{} {} {}", duration_text(e.at), to_string(e.kind), e.node);
   if (is_link_fault(e.kind)) out += fmt::format(" {} {}", e.both_ways ? "<->" : "->", e.peer);
-  switch (param_of(e.kind)) {
-    case Param::delay: out += " delay=" + duration_text(e.delay); break;
-    case Param::by: out += " by=" + duration_text(e.by); break;
-    case Param::rate: out += " rate=" + double_text(e.rate); break;
-    case Param::ppm: out += " ppm=" + double_text(e.ppm); break;
-    case Param::none: break;
-  }
+  const Params p = params_of(e.kind);
+  out += param_text(p.required, e);
+  if (p.optional == Param::rate && e.rate != kOptionalRateDefault) out += param_text(p.optional, e);
   return out;
 }
 

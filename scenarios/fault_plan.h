@@ -14,7 +14,8 @@
 //   30s clog broker0 <-> namesrv delay=5s
 //   31s latency consumer0 -> broker1 delay=20ms
 //   32s loss consumer0 <-> broker1 rate=0.1
-//   40s slow_disk broker0 delay=50ms
+//   33s reset producer0 <-> broker1            (every connection between them reset)
+//   40s slow_disk broker0 delay=50ms rate=0.2
 //   41s fsync_stall broker0 delay=2s
 //   50s clock_jump broker0 by=-3s
 //   60s clock_drift broker0 ppm=-250
@@ -51,18 +52,21 @@ enum class FaultKind {
   resume,           // node: continued
   partition,        // link: packets dropped
   heal,             // link: partition undone
+  reset,            // link: every connection between the two is reset (both ways)
   clog,             // link: every packet delayed by `delay`
   unclog,           // link: clog undone
-  latency,          // link: extra latency `delay`
-  loss,             // link: packets lost with probability `rate`
-  slow_disk,        // node: every disk operation takes `delay` longer
-  fsync_stall,      // node: syncs stall for `delay`
+  latency,          // link: extra latency up to `delay`, drawn per packet; 0 ends it
+  loss,             // link: packets lost (and resent) with probability `rate`; 0 ends it
+  slow_disk,        // node: a disk operation takes `delay` longer, with probability `rate` (default 1); 0 ends it
+  fsync_stall,      // node: a sync stalls for `delay`, with probability `rate` (default 1); 0 ends it
   disk_full,        // node: writes fail with ENOSPC until disk_free
   disk_free,        // node: space again
-  read_corruption,  // node: a read flips a bit with probability `rate`
+  read_corruption,  // node: a read flips a bit with probability `rate`; 0 ends it
   clock_jump,       // node: wall clock jumps by `by` (may be negative)
   clock_drift,      // node: wall clock runs `ppm` parts per million fast (or slow)
 };
+
+inline constexpr int kFaultKindCount = static_cast<int>(FaultKind::clock_drift) + 1;
 
 std::string_view to_string(FaultKind k);
 std::optional<FaultKind> fault_kind_from_string(std::string_view s);
@@ -77,10 +81,13 @@ struct FaultEvent {
   bool both_ways = false;   // link faults: "<->" rather than "->"
   rt::Duration delay{};     // clog, latency, slow_disk, fsync_stall
   rt::Duration by{};        // clock_jump
-  double rate = 0;          // loss, read_corruption
+  double rate = 0;          // loss, read_corruption; slow_disk, fsync_stall (default 1)
   double ppm = 0;           // clock_drift
   bool operator==(const FaultEvent&) const = default;
 };
+
+// slow_disk and fsync_stall without rate=: every operation.
+inline constexpr double kOptionalRateDefault = 1.0;
 
 inline constexpr size_t kFaultEventsMax = 100000;
 inline constexpr size_t kFaultLineBytesMax = 512;

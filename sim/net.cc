@@ -246,6 +246,8 @@ rt::Duration Network::latency(NodeId from, NodeId to) {
     d += rt::Duration(rng.between(0, cfg_.latency_tail_max.count()));
   auto it = clogged_.find({from, to});
   if (it != clogged_.end()) d += it->second;
+  auto j = jitter_.find({from, to});
+  if (j != jitter_.end()) d += rt::Duration(rng.between(0, j->second.count()));
   return d;
 }
 
@@ -412,6 +414,8 @@ void Network::deliver(const std::shared_ptr<Endpoint>& e) {
     }
     return reschedule(sim_.now() + cfg_.retransmit_interval);
   }
+  if (auto l = loss_.find({e->node, e->peer_node}); l != loss_.end() && sim_.net_random().chance(l->second))
+    return reschedule(sim_.now() + cfg_.retransmit_interval);
   if (!p || p->gone || p->closed || p->reset) {
     // Nobody reads at the other end: data is answered with a reset.
     const bool only_fin = std::all_of(e->out.begin(), e->out.end(), [](const Segment& s) { return s.fin; });
@@ -524,11 +528,24 @@ void Network::set_blocked(NodeId from, NodeId to, bool is_blocked) {
 void Network::heal_all() {
   blocked_.clear();
   clogged_.clear();
+  jitter_.clear();
+  loss_.clear();
 }
 
 void Network::clog(NodeId from, NodeId to, rt::Duration extra) {
   if (extra <= rt::Duration::zero()) clogged_.erase({from, to});
   else clogged_[{from, to}] = extra;
+}
+
+void Network::jitter(NodeId from, NodeId to, rt::Duration extra_max) {
+  if (extra_max <= rt::Duration::zero()) jitter_.erase({from, to});
+  else jitter_[{from, to}] = extra_max;
+}
+
+void Network::loss(NodeId from, NodeId to, double rate) {
+  RMQ_ASSERT(rate >= 0 && rate <= 1);
+  if (rate <= 0) loss_.erase({from, to});
+  else loss_[{from, to}] = rate;
 }
 
 void Network::reset_between(NodeId a, NodeId b) {

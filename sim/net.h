@@ -6,7 +6,8 @@
 // (flow control). Faults:
 //   - partition (one-way or two-way): segments and SYNs are retransmitted
 //     until the link heals; after give_up_after the connection resets;
-//   - clog: extra latency on a link;
+//   - clog: extra latency on a link; jitter: extra latency drawn per segment;
+//   - loss: a delivery attempt is dropped and retransmitted later;
 //   - reset: both ends see Errc::reset;
 //   - node crash: the kernel closes the node's sockets (peers read EOF, or
 //     get a reset if data was left unread); power loss: peers are not told,
@@ -50,6 +51,8 @@ class Network {
   void set_blocked(NodeId from, NodeId to, bool blocked);
   void heal_all();
   void clog(NodeId from, NodeId to, rt::Duration extra);
+  void jitter(NodeId from, NodeId to, rt::Duration extra_max);
+  void loss(NodeId from, NodeId to, double rate);
   void reset_between(NodeId a, NodeId b);
 
   // ---- used by the connection and listener objects ----
@@ -74,6 +77,8 @@ class Network {
   NetConfig cfg_;
   std::set<std::pair<NodeId, NodeId>> blocked_;
   std::map<std::pair<NodeId, NodeId>, rt::Duration> clogged_;
+  std::map<std::pair<NodeId, NodeId>, rt::Duration> jitter_;
+  std::map<std::pair<NodeId, NodeId>, double> loss_;
   std::map<std::pair<NodeId, uint16_t>, std::shared_ptr<ListenerState>> listeners_;
   // Open endpoints by (node, id): kept alive until closed, so a crash can
   // close what its tasks left open.

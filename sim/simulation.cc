@@ -1,5 +1,6 @@
 #include "sim/simulation.h"
 
+#include <cmath>
 #include <cstdio>
 
 #include "runtime/scheduler.h"
@@ -101,6 +102,7 @@ void Simulation::start_all() {
 
 void Simulation::stop_node(Node& n, bool power_loss) {
   RMQ_ASSERT(n.up());
+  release_held(n);
   rt::Scheduler& sched = n.runtime_->scheduler();
   RMQ_ASSERT_MSG(!sched.in_task(), "a node cannot crash itself from one of its tasks");
   sched.stop_all();
@@ -132,6 +134,42 @@ void Simulation::heal(NodeId from, NodeId to, bool two_way) {
 void Simulation::heal_all() { net_->heal_all(); }
 
 void Simulation::clog(NodeId from, NodeId to, rt::Duration extra) { net_->clog(from, to, extra); }
+
+void Simulation::jitter(NodeId from, NodeId to, rt::Duration extra_max) { net_->jitter(from, to, extra_max); }
+
+void Simulation::loss(NodeId from, NodeId to, double rate) { net_->loss(from, to, rate); }
+
+void Simulation::pause(NodeId id) {
+  Node& n = *nodes_.at(id);
+  RMQ_ASSERT_MSG(n.up(), "pause of a node that is down");
+  if (n.paused_) return;
+  n.paused_ = true;
+  fold(hash_fold(0x5709, id));
+}
+
+void Simulation::resume(NodeId id) {
+  Node& n = *nodes_.at(id);
+  if (!n.paused_) return;
+  release_held(n);
+  fold(hash_fold(0xc047, id));
+}
+
+void Simulation::release_held(Node& n) {
+  n.paused_ = false;
+  auto it = held_.find(n.id());
+  if (it == held_.end()) return;
+  // Due now, in the order they came due, after what is already queued now.
+  for (Event& e : it->second) queue_.push(Event{now_, seq_++, e.node, e.incarnation, e.kind, std::move(e.fn)});
+  held_.erase(it);
+}
+
+void Simulation::set_clock_drift(NodeId id, double drift_ppm) {
+  ClockConfig& c = nodes_.at(id)->clock_;
+  const auto ns = static_cast<double>(now_.time_since_epoch().count());
+  // Keep wall_ms continuous: what the old drift added so far stays, as skew.
+  c.skew_ms += std::llround(ns * c.drift_ppm / 1e12) - std::llround(ns * drift_ppm / 1e12);
+  c.drift_ppm = drift_ppm;
+}
 
 void Simulation::reset_connections(NodeId a, NodeId b) { net_->reset_between(a, b); }
 
@@ -180,6 +218,10 @@ bool Simulation::step() {
   queue_.pop();
   RMQ_ASSERT(e.time >= now_);
   now_ = e.time;
+  if (e.node != kNoNode && nodes_[e.node]->paused_) {
+    held_[e.node].push_back(std::move(e));
+    return true;
+  }
   ++events_;
   fold(static_cast<uint64_t>(now_.time_since_epoch().count()));
   fold((uint64_t{e.node} << 8) | static_cast<uint8_t>(e.kind));

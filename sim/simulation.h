@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <queue>
 #include <string>
@@ -64,6 +65,8 @@ class Node {
   // nothing. After a process crash the machine is on (its kernel refuses
   // connections to ports nobody listens on).
   bool powered() const { return powered_; }
+  // True between pause() and resume() (or a crash): the process is stopped.
+  bool paused() const { return paused_; }
   // How many times the node has been started.
   uint32_t incarnation() const { return incarnation_; }
   // The running runtime. REQUIRES: up().
@@ -84,6 +87,7 @@ class Node {
   std::unique_ptr<SimRuntime> runtime_;
   uint32_t incarnation_ = 0;
   bool powered_ = true;
+  bool paused_ = false;
   ClockConfig clock_;
   rt::Instant timer_event_at_ = rt::kNever;  // earliest pending timer event
 };
@@ -122,6 +126,21 @@ class Simulation {
   void heal_all();
   // Adds `extra` latency to every segment from `from` to `to`.
   void clog(NodeId from, NodeId to, rt::Duration extra);
+  // Adds a latency uniform in [0, extra_max] to every segment from `from`
+  // to `to` (order is kept); zero ends it.
+  void jitter(NodeId from, NodeId to, rt::Duration extra_max);
+  // Drops each delivery attempt from `from` to `to` with probability `rate`;
+  // TCP retransmits, so data arrives NetConfig::retransmit_interval later.
+  // Zero ends it.
+  void loss(NodeId from, NodeId to, double rate);
+  // Stops the process (SIGSTOP): its timers, wake-ups and arriving data are
+  // held, in order, until resume(); its peers see nothing but silence. A
+  // crash or power loss of a paused node releases what was held first.
+  // REQUIRES: up() for pause.
+  void pause(NodeId id);
+  void resume(NodeId id);
+  // Sets the wall clock's drift from now on, without a jump.
+  void set_clock_drift(NodeId id, double drift_ppm);
   // Resets every connection between the two nodes (both see Errc::reset).
   void reset_connections(NodeId a, NodeId b);
   void set_disk_config(NodeId id, const DiskConfig& cfg);
@@ -176,6 +195,7 @@ class Simulation {
   };
   void pump(Node& n);
   void stop_node(Node& n, bool power_loss);
+  void release_held(Node& n);
 
   uint64_t seed_;
   rt::Instant now_{};
@@ -186,6 +206,8 @@ class Simulation {
   rt::Random net_rng_;
   DiskConfig disk_config_;
   std::priority_queue<Event, std::vector<Event>, Later> queue_;
+  // Events of paused nodes, in the order they came due.
+  std::map<NodeId, std::vector<Event>> held_;
   std::vector<std::unique_ptr<Node>> nodes_;
   std::unique_ptr<Network> net_;
   std::vector<std::string> log_ring_;

@@ -33,12 +33,14 @@ const char* const kExample =
     "44s read_corruption broker1 rate=0.001\n"
     "50s clock_jump broker0 by=-3s\n"
     "60s clock_drift broker0 ppm=-250\n"
+    "61s reset producer0 <-> broker1\n"
+    "62s slow_disk broker1 rate=0.25 delay=40ms\n"
     "\n";
 
 TEST(FaultPlan, EveryKindParsesAndPrintsCanonically) {
   auto plan = parse_fault_plan(kExample);
   ASSERT_TRUE(plan.ok()) << plan.error().message();
-  ASSERT_EQ(plan->events.size(), 20u);
+  ASSERT_EQ(plan->events.size(), 22u);
   const FaultEvent& first = plan->events[0];
   EXPECT_EQ(first.at, 12500ms);
   EXPECT_EQ(first.kind, FaultKind::crash);
@@ -52,10 +54,17 @@ TEST(FaultPlan, EveryKindParsesAndPrintsCanonically) {
   EXPECT_EQ(plan->events[12].rate, 0.1);
   EXPECT_EQ(plan->events[18].by, -3s);
   EXPECT_EQ(plan->events[19].ppm, -250);
+  EXPECT_EQ(plan->events[20].kind, FaultKind::reset);
+  EXPECT_TRUE(plan->events[20].both_ways);
+  EXPECT_EQ(plan->events[13].rate, kOptionalRateDefault);  // slow_disk without rate=: every operation
+  EXPECT_EQ(plan->events[21].rate, 0.25);
+  EXPECT_EQ(plan->events[21].delay, 40ms);
   const std::string text = to_string(*plan);
   EXPECT_EQ(text.substr(0, text.find('\n')), "12500ms crash broker0");
   EXPECT_NE(text.find("\n16s power_loss broker1\n"), std::string::npos);  // comment dropped
   EXPECT_NE(text.find("\n50s clock_jump broker0 by=-3s\n"), std::string::npos);
+  EXPECT_NE(text.find("\n40s slow_disk broker0 delay=50ms\n"), std::string::npos);
+  EXPECT_NE(text.find("\n62s slow_disk broker1 delay=40ms rate=0.25\n"), std::string::npos);
   auto again = parse_fault_plan(text);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, *plan);
@@ -74,7 +83,10 @@ TEST(FaultPlan, BadLinesAreRefusedNamingTheLineAndTheProblem) {
       {"# ok\n1s partition a b", "line 2: partition needs a link"},
       {"1s partition a -> a", "line 1: a link joins two different nodes"},
       {"1s clog a <-> b", "line 1: clog needs delay=..."},
-      {"1s clog a <-> b rate=1", "line 1: expected delay=..."},
+      {"1s clog a <-> b rate=1", "line 1: unexpected 'rate=1'"},
+      {"1s slow_disk a rate=0.5", "line 1: slow_disk needs delay=..."},
+      {"1s slow_disk a delay=1s delay=2s", "line 1: delay given twice"},
+      {"1s reset a", "line 1: reset needs a link"},
       {"1s clog a <-> b delay=-5ms", "line 1: bad delay '-5ms'"},
       {"1s loss a -> b rate=1.5", "line 1: bad rate '1.5' (0 to 1)"},
       {"1s loss a -> b rate=nan", "line 1: bad rate 'nan' (0 to 1)"},
@@ -119,7 +131,7 @@ rc::Gen<FaultEvent> gen_event() {
   return rc::gen::exec([] {
     FaultEvent e;
     e.at = *gen_duration(false);
-    e.kind = static_cast<FaultKind>(*rc::gen::inRange(0, 19));
+    e.kind = static_cast<FaultKind>(*rc::gen::inRange(0, kFaultKindCount));
     e.node = *gen_node();
     if (is_link_fault(e.kind)) {
       e.peer = *gen_node();
@@ -128,9 +140,12 @@ rc::Gen<FaultEvent> gen_event() {
     }
     switch (e.kind) {
       case FaultKind::clog:
-      case FaultKind::latency:
+      case FaultKind::latency: e.delay = *gen_duration(false); break;
       case FaultKind::slow_disk:
-      case FaultKind::fsync_stall: e.delay = *gen_duration(false); break;
+      case FaultKind::fsync_stall:
+        e.delay = *gen_duration(false);
+        e.rate = *rc::gen::element(kOptionalRateDefault, 0.5, 1e-3);
+        break;
       case FaultKind::clock_jump: e.by = *gen_duration(true); break;
       case FaultKind::loss:
       case FaultKind::read_corruption: e.rate = *rc::gen::inRange(0, 1'000'001) / 1e6; break;

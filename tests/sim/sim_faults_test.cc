@@ -3,6 +3,7 @@
 // through the runtime contract.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 
@@ -351,6 +352,111 @@ TEST(SimClock, SkewAndDriftMoveOnlyTheWallClock) {
   sim.run_for(200s);
   EXPECT_EQ(a_now, b_now);
   EXPECT_EQ(a_wall - b_wall, 5000 - 100);
+}
+
+TEST(SimClock, ChangingTheDriftMidRunDoesNotJumpTheWallClock) {
+  Simulation sim(14);
+  std::vector<int64_t> walls;
+  sim.add_node("a", [&](rt::Runtime& rt) {
+    for (int i = 0; i < 3; ++i) {
+      rt.sleep_for(100s);
+      walls.push_back(rt.wall_ms());
+    }
+  });
+  sim.node(0).clock().drift_ppm = 1000;
+  sim.start_all();
+  sim.at(rt::Instant(150s), [&] { sim.set_clock_drift(0, -1000); });
+  sim.run_for(400s);
+  ASSERT_EQ(walls.size(), 3u);
+  // 100 s at +1000 ppm: +100 ms; then 50 s fast and 50 s slow: +0; then 100 s slow: -100 ms.
+  EXPECT_EQ(walls[1] - walls[0], 100'000);
+  EXPECT_EQ(walls[2] - walls[1], 100'000 - 100);
+}
+
+// Echoes single bytes on :9000 and measures, from a client, the round trips
+// of `count` pings spaced `gap` apart.
+struct PingRig {
+  Simulation sim;
+  std::vector<rt::Duration> rtts;
+  std::vector<rt::Instant> answered;
+  bool broken = false;  // the connection failed
+  explicit PingRig(uint64_t seed, int count, rt::Duration gap) : sim(seed) {
+    auto& server = sim.add_node("server", server_main([](rt::Runtime&, rt::Conn& c) {
+      std::vector<std::byte> b(1);
+      while (c.read_exact(b).ok() && c.write_all(b).ok()) {
+      }
+    }));
+    sim.add_node("client", [this, ip = server.ip(), count, gap](rt::Runtime& rt) {
+      auto c = rt.connect(ip + ":9000", 1s);
+      ASSERT_TRUE(c.ok());
+      std::vector<std::byte> b(1);
+      for (int i = 0; i < count; ++i) {
+        const auto t0 = rt.now();
+        if (!(*c)->write_all(b).ok() || !(*c)->read_exact(b).ok()) {
+          broken = true;
+          return;
+        }
+        rtts.push_back(rt.now() - t0);
+        answered.push_back(rt.now());
+        rt.sleep_for(gap);
+      }
+    });
+  }
+};
+
+TEST(SimNetwork, LossDelaysDeliveriesByRetransmissionsNothingLost) {
+  PingRig k(15, 200, 10ms);
+  k.sim.loss(1, 0, 0.5);
+  k.sim.start_all();
+  k.sim.run_for(600s);
+  ASSERT_EQ(k.rtts.size(), 200u);
+  const auto slow = std::count_if(k.rtts.begin(), k.rtts.end(), [](rt::Duration d) { return d >= 200ms; });
+  EXPECT_GT(slow, 60);
+  EXPECT_LT(slow, 140);
+  k.sim.loss(1, 0, 0);
+}
+
+TEST(SimNetwork, JitterAddsLatencyUpToItsMaximum) {
+  PingRig k(16, 100, 10ms);
+  k.sim.jitter(0, 1, 100ms);
+  k.sim.start_all();
+  k.sim.run_for(600s);
+  ASSERT_EQ(k.rtts.size(), 100u);
+  const auto [lo, hi] = std::minmax_element(k.rtts.begin(), k.rtts.end());
+  EXPECT_LT(*lo, 30ms);
+  EXPECT_GT(*hi, 70ms);
+  EXPECT_LT(*hi, 100ms + 50ms);
+}
+
+TEST(SimNodes, APausedNodeAnswersNothingUntilResumedThenEverythingHeldRuns) {
+  PingRig k(17, 20, 1s);
+  std::vector<rt::Instant> server_ticks;
+  k.sim.start_all();
+  k.sim.at(rt::Instant(5500ms), [&] { k.sim.pause(0); });
+  k.sim.at(rt::Instant(15500ms), [&] {
+    EXPECT_TRUE(k.sim.node(0).paused());
+    k.sim.resume(0);
+  });
+  k.sim.run_for(60s);
+  ASSERT_EQ(k.rtts.size(), 20u);
+  EXPECT_FALSE(k.broken);
+  // No answer while paused; the ping sent during the pause is answered at resume.
+  for (rt::Instant t : k.answered) EXPECT_FALSE(t > rt::Instant(5500ms) && t < rt::Instant(15500ms));
+  EXPECT_GE(*std::max_element(k.rtts.begin(), k.rtts.end()), 9s);
+  EXPECT_FALSE(k.sim.node(0).paused());
+}
+
+TEST(SimNodes, CrashingAPausedNodeReleasesWhatItHeld) {
+  PingRig k(18, 20, 1s);
+  k.sim.start_all();
+  k.sim.at(rt::Instant(5500ms), [&] { k.sim.pause(0); });
+  k.sim.at(rt::Instant(8s), [&] { k.sim.crash(0); });
+  k.sim.run_for(60s);
+  EXPECT_FALSE(k.sim.node(0).paused());
+  EXPECT_FALSE(k.sim.node(0).up());
+  // The ping held at the pause was not answered; the client saw the crash.
+  EXPECT_EQ(k.rtts.size(), 6u);
+  EXPECT_TRUE(k.broken);
 }
 
 }  // namespace
