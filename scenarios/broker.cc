@@ -39,6 +39,7 @@
 #include "remoting/headers_pull.h"
 #include "remoting/headers_send.h"
 #include "remoting/heartbeat.h"
+#include "scenarios/fault_inject.h"
 #include "scenarios/nodes.h"
 #include "scenarios/scenario.h"
 #include "sim/disk.h"
@@ -205,8 +206,16 @@ void checker_main(rt::Runtime& rt, World& w, const std::string& broker_addr, boo
 
 // The run's outcome: trace hash (disks folded in), counters, failures and,
 // for a failed run, the last log lines.
-RunResult finish(sim::Simulation& sim, const World& w) {
+RunResult plan_error(std::string why) {
   RunResult out;
+  out.plan_error = std::move(why);
+  return out;
+}
+
+RunResult finish(sim::Simulation& sim, const World& w, const FaultPlan& plan = {}) {
+  RunResult out;
+  out.plan = plan;
+  out.faults = fault_names(plan);
   for (NodeId i = 0; i < sim.node_count(); ++i) sim.fold(sim.node(i).disk().digest());
   out.trace_hash = sim.trace_hash();
   out.events = sim.events_processed();
@@ -225,8 +234,7 @@ RunResult run_durability(uint64_t seed, const RunOptions& opts, const Shape& sha
   sim::Simulation sim(seed);
   rt::Random& r = sim.random();
   World w;
-  sim.set_echo_logs(opts.verbose);
-  if (opts.trace) sim.set_tracer([](const std::string& line) { std::fprintf(stderr, "trace %s\n", line.c_str()); });
+  observe(sim, opts);
   auto& ns = sim.add_node("namesrv", [](rt::Runtime& rt) { namesrv_main(rt); });
   const std::string namesrv_addr = ns.ip() + ":9876";
   broker::BrokerConfig cfg;
@@ -241,26 +249,30 @@ RunResult run_durability(uint64_t seed, const RunOptions& opts, const Shape& sha
                  [&, p](rt::Runtime& rt) { producer_main(rt, w, p, per_producer, broker_addr); });
   sim.start_all();
 
-  // Safety phase: the broker goes down 1-4 times.
-  const bool faults = opts.faults;
-  const int crashes = faults ? 1 + static_cast<int>(r.below(4)) : 0;
-  for (int i = 0; i < crashes; ++i) {
-    const Duration when = Duration(r.between(200'000'000, 20'000'000'000));
-    const Duration down = Duration(r.between(50'000'000, 3'000'000'000));
-    sim.at(rt::Instant(when), [&sim, id = b.id(), down, shape] {
-      if (!sim.node(id).up()) return;
-      if (shape.power_loss) {
-        sim.power_loss(id);
-      } else {
-        sim.crash(id);
-      }
-      sim.after(down, [&sim, id] {
-        if (!sim.node(id).up()) sim.start(id);
-      });
-    });
-  }
+  // Safety phase: the broker goes down 1-4 times. Power loss only where
+  // SYNC_FLUSH promises to survive it; never killed for good (the checker
+  // reads it afterwards); no read corruption (the checker would read it).
+  FaultInjector injector(sim);
+  int crashes = 0;
+  injector.on_applied = [&](const FaultEvent& e, NodeId) {
+    crashes += e.kind == FaultKind::crash || e.kind == FaultKind::power_loss ? 1 : 0;
+  };
+  std::vector<FaultKind> unsupported = {FaultKind::kill, FaultKind::read_corruption};
+  if (!shape.power_loss) unsupported.push_back(FaultKind::power_loss);
+  const auto bad = injector.start(seed, opts, [&](rt::Random& pr, FaultPlan& plan) {
+    const int count = 1 + static_cast<int>(pr.below(4));
+    for (int i = 0; i < count; ++i) {
+      const Duration when = Duration(pr.between(200'000'000, 20'000'000'000));
+      const Duration down = Duration(pr.between(50'000'000, 3'000'000'000));
+      plan.add(when, shape.power_loss ? FaultKind::power_loss : FaultKind::crash, "broker");
+      plan.add(when + down, FaultKind::restart, "broker");
+    }
+  }, all_fault_kinds(unsupported));
+  if (bad) return plan_error(*bad);
   sim.run_for(25s);
+  for (const auto& e : injector.plan().events) sim.run_until(rt::Instant(e.at));  // a given plan may run longer
   // Liveness: the broker is up, the producers finish, then the checker runs.
+  injector.end_faults();
   if (!sim.node(b.id()).up()) sim.start(b.id());
   if (!sim.run_until([&] { return w.producers_done == producers; }, 10min))
     w.fail(fmt::format("{} of {} producers finished", w.producers_done, producers));
@@ -269,10 +281,9 @@ RunResult run_durability(uint64_t seed, const RunOptions& opts, const Shape& sha
   sim.start(checker.id());
   if (!sim.run_until([&] { return checked; }, 5min)) w.fail("the checker did not finish");
 
-  RunResult out = finish(sim, w);
-  if (crashes > 0) out.faults.push_back(shape.power_loss ? "power_loss" : "crash");
-  out.notes.push_back(fmt::format("producers={} attempted={} acked={} broker_boots={}", producers, w.attempted.size(),
-                                  w.acked.size(), w.broker_boots));
+  RunResult out = finish(sim, w, injector.plan());
+  out.notes.push_back(fmt::format("producers={} attempted={} acked={} broker_boots={} crashes={}", producers,
+                                  w.attempted.size(), w.acked.size(), w.broker_boots, crashes));
   return out;
 }
 
@@ -286,7 +297,7 @@ RunResult run_long_poll_scenario(uint64_t seed, const RunOptions& opts) {
   sim::Simulation sim(seed, net);
   rt::Random& r = sim.random();
   World w;
-  sim.set_echo_logs(opts.verbose);
+  observe(sim, opts);
   auto& ns = sim.add_node("namesrv", [](rt::Runtime& rt) { namesrv_main(rt); });
   broker::BrokerConfig cfg;
   auto& b = sim.add_node("broker", [&](rt::Runtime& rt) { broker_main(rt, w, cfg); });
@@ -357,6 +368,9 @@ RunResult run_long_poll_scenario(uint64_t seed, const RunOptions& opts) {
     producing_done = true;
   });
   sim.start_all();
+  // Delivery within 1 ms is checked: no plan fits (only the empty one).
+  FaultInjector injector(sim);
+  if (auto bad = injector.start(seed, opts, [](rt::Random&, FaultPlan&) {}, {})) return plan_error(*bad);
   if (!sim.run_until([&] { return producing_done && delivered_at.size() >= acked_at.size(); }, 10min))
     w.fail(fmt::format("{} of {} messages delivered", delivered_at.size(), acked_at.size()));
   for (const auto& [body, acked] : acked_at) {
@@ -379,9 +393,8 @@ RunResult run_long_poll_scenario(uint64_t seed, const RunOptions& opts) {
 
 RunResult run_heartbeat_loss_scenario(uint64_t seed, const RunOptions& opts) {
   sim::Simulation sim(seed);
-  rt::Random& r = sim.random();
   World w;
-  sim.set_echo_logs(opts.verbose);
+  observe(sim, opts);
   auto& ns = sim.add_node("namesrv", [](rt::Runtime& rt) { namesrv_main(rt); });
   broker::BrokerConfig cfg;
   auto& b = sim.add_node("broker", [&](rt::Runtime& rt) { broker_main(rt, w, cfg); });
@@ -435,26 +448,49 @@ RunResult run_heartbeat_loss_scenario(uint64_t seed, const RunOptions& opts) {
     consumer_nodes.push_back(n.id());
   }
   sim.start_all();
-  sim.run_for(Duration(r.between(40'000'000'000, 70'000'000'000)));
-  // Cut consumer 2 off from the broker (both ways) for 150-250 s.
+  // The plan cuts consumer 2 off from the broker (both ways) for 150-250 s,
+  // 40-70 s in. The checks follow the plan's first cut of consumer2 and the
+  // heal after it.
+  FaultInjector injector(sim);
+  const auto bad = injector.start(seed, opts, [](rt::Random& pr, FaultPlan& plan) {
+    const Duration at = Duration(pr.between(40'000'000'000, 70'000'000'000));
+    const Duration outage = Duration(pr.between(150'000'000'000, 250'000'000'000));
+    plan.add(at, FaultKind::partition, "consumer2", "broker", true);
+    plan.add(at + outage, FaultKind::heal, "consumer2", "broker", true);
+  }, all_fault_kinds());
+  if (bad) return plan_error(*bad);
+  std::optional<rt::Instant> cut, healed;
+  rt::Instant last_beat{};
+  int notified_before = 0;
   const NodeId victim = consumer_nodes[2];
-  const int notified_before = notified[0] + notified[1];
-  const rt::Instant cut = sim.now();
-  const rt::Instant last_beat = last_heartbeat[2];
-  sim.partition(victim, b.id(), true);
-  const Duration outage = Duration(r.between(150'000'000'000, 250'000'000'000));
-  sim.run_for(outage);
-  sim.heal(victim, b.id(), true);
-  const rt::Instant healed = sim.now();
+  injector.on_applied = [&](const FaultEvent& e, NodeId n) {
+    if (n != victim || !e.both_ways || e.peer != "broker") return;
+    if (e.kind == FaultKind::partition && !cut) {
+      cut = sim.now();
+      last_beat = last_heartbeat[2];
+      notified_before = notified[0] + notified[1];
+    } else if (e.kind == FaultKind::heal && cut && !healed) {
+      healed = sim.now();
+    }
+  };
+  rt::Instant last_event{};
+  for (const auto& e : injector.plan().events) last_event = std::max(last_event, rt::Instant(e.at));
+  sim.run_until(last_event);
   sim.run_for(70s);  // it heart-beats again within 30 s and rejoins
   stop = true;
   sim.run_for(2s);
+  if (!cut || !healed) {
+    w.fail("the plan never cut consumer2 off from the broker (both ways) and healed it");
+    cut = cut.value_or(rt::Instant{});
+    healed = healed.value_or(sim.now());
+  }
+  const Duration outage = *healed - *cut;
 
   // The broker kept it for at least 120 s after its last heartbeat and
   // dropped it within one 10 s scan after that.
   std::optional<rt::Instant> dropped;
   for (const auto& [t, n] : seen) {
-    if (t < cut) continue;
+    if (t < *cut) continue;
     if (n < 3 && !dropped) dropped = t;
   }
   if (!dropped) {
@@ -467,11 +503,10 @@ RunResult run_heartbeat_loss_scenario(uint64_t seed, const RunOptions& opts) {
   }
   if (notified[0] + notified[1] <= notified_before) w.fail("the rest of the group was not notified");
   const bool rejoined = std::any_of(seen.begin(), seen.end(), [&](const auto& s) {
-    return s.first > healed && s.first < healed + 70s && s.second == 3;
+    return s.first > *healed && s.first < *healed + 70s && s.second == 3;
   });
   if (!rejoined) w.fail("the consumer did not rejoin within 70 s after the link healed");
-  RunResult out = finish(sim, w);
-  out.faults.push_back("partition");
+  RunResult out = finish(sim, w, injector.plan());
   out.notes.push_back(fmt::format(
       "outage={}s dropped_after={}ms notifications={}", std::chrono::duration_cast<std::chrono::seconds>(outage).count(),
       dropped ? std::chrono::duration_cast<std::chrono::milliseconds>(*dropped - last_beat).count() : -1,

@@ -15,10 +15,13 @@
 // every checker of scenarios/history.h.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "client/producer.h"
 #include "client/push_consumer.h"
 #include "remoting/codes.h"
 #include "remoting/header_fields.h"
+#include "scenarios/fault_inject.h"
 #include "scenarios/history.h"
 #include "scenarios/nodes.h"
 #include "scenarios/scenario.h"
@@ -43,7 +46,7 @@ std::string body_of(const std::string& key, int n) {
 }
 
 // What a variant of the scenario does to the cluster.
-enum class Plan {
+enum class Variant {
   broker_crashes,    // (a) kill -9 and restart brokers at random
   namesrvs_down,     // (b) every namesrv down for 10 minutes while traffic goes on
   broker_heartbeat,  // (c) one broker cut off from both namesrvs for 150-200 s
@@ -61,7 +64,7 @@ struct ListenerCall {
 };
 
 struct Cluster {
-  Plan plan = Plan::broker_crashes;
+  Variant plan = Variant::broker_crashes;
   Duration send_gap_max = 200ms;
   std::vector<sim::NodeId> namesrv_nodes;
   std::vector<sim::NodeId> consumer_nodes;
@@ -99,7 +102,7 @@ void producer_main(rt::Runtime& rt, Cluster& k, int p, int count, const std::str
     s.body_digest = body;
     s.invoked = rt.now();
     client::SendResult r;
-    if (k.plan == Plan::orderly) {
+    if (k.plan == Variant::orderly) {
       s.sharding_key = fmt::format("order-{}", n % 8);
       r = prod.send_by_key({.topic = kTopic, .keys = s.key, .body = body}, *s.sharding_key);
     } else {
@@ -128,7 +131,7 @@ void consumer_main(rt::Runtime& rt, Cluster& k, const std::string& group, remoti
   if (auto it = k.join_at.find(instance); it != k.join_at.end()) rt.sleep_for(it->second);
   client::MqClient mq(rt, {.namesrv_addrs = k.namesrv_addrs, .client_ip = ip, .instance_name = instance});
   mq.start();
-  const bool orderly = k.plan == Plan::orderly;
+  const bool orderly = k.plan == Variant::orderly;
   client::PushConsumer c(mq, {.group = group, .model = model, .consume_from = client::ConsumeFrom::first_offset,
                               .orderly = orderly});
   c.subscribe(kTopic);
@@ -174,17 +177,16 @@ void consumer_main(rt::Runtime& rt, Cluster& k, const std::string& group, remoti
 
 }  // namespace
 
-RunResult run_cluster_plan(uint64_t seed, const RunOptions& opts, Plan plan) {
+RunResult run_cluster_variant(uint64_t seed, const RunOptions& opts, Variant plan) {
   Cluster k(seed);
   k.plan = plan;
   // Traffic must outlast a 10-minute namesrv outage.
-  if (plan == Plan::namesrvs_down) k.send_gap_max = 8s;
-  if (plan == Plan::broker_heartbeat) k.send_gap_max = 10s;
-  if (plan == Plan::orderly) k.send_gap_max = 600ms;  // traffic across the joins, the leave and the crash
+  if (plan == Variant::namesrvs_down) k.send_gap_max = 8s;
+  if (plan == Variant::broker_heartbeat) k.send_gap_max = 10s;
+  if (plan == Variant::orderly) k.send_gap_max = 600ms;  // traffic across the joins, the leave and the crash
   auto& sim = k.sim;
   rt::Random& r = sim.random();
-  sim.set_echo_logs(opts.verbose);
-  if (opts.trace) sim.set_tracer([](const std::string& line) { std::fprintf(stderr, "trace %s\n", line.c_str()); });
+  observe(sim, opts);
   for (int i = 0; i < 2; ++i) {
     auto& n = sim.add_node(fmt::format("namesrv{}", i), [](rt::Runtime& rt) { namesrv_main(rt); });
     k.namesrv_addrs.push_back(n.ip() + ":9876");
@@ -202,7 +204,7 @@ RunResult run_cluster_plan(uint64_t seed, const RunOptions& opts, Plan plan) {
     cfg.broker_ip = n.ip();
     sim_store(cfg.store, 1 << 20);
     cfg.store.store_host = cfg.address();
-    if (plan == Plan::slow_disk) cfg.store.flush_disk_type = store::FlushDiskType::sync_flush;
+    if (plan == Variant::slow_disk) cfg.store.flush_disk_type = store::FlushDiskType::sync_flush;
     cfg.transfer_msg_by_heap = r.below(2) == 0;  // pull answers copied, or sent from the files
     k.broker_nodes.push_back(n.id());
   }
@@ -213,11 +215,11 @@ RunResult run_cluster_plan(uint64_t seed, const RunOptions& opts, Plan plan) {
       producer_main(rt, k, p, per_producer, fmt::format("10.1.0.{}", p + 1));
     });
   }
-  h::Group clustering{.kind = h::GroupKind::clustering, .topics = {kTopic}, .orderly = plan == Plan::orderly};
-  h::Group broadcasting{.kind = h::GroupKind::broadcasting, .topics = {kTopic}, .orderly = plan == Plan::orderly};
+  h::Group clustering{.kind = h::GroupKind::clustering, .topics = {kTopic}, .orderly = plan == Variant::orderly};
+  h::Group broadcasting{.kind = h::GroupKind::broadcasting, .topics = {kTopic}, .orderly = plan == Variant::orderly};
   // Orderly: a fourth clustering member (c5) joins later.
-  const int consumers = plan == Plan::orderly ? 6 : 5;
-  if (plan == Plan::orderly) k.join_at["c5"] = Duration(r.between(8'000'000'000, 15'000'000'000));
+  const int consumers = plan == Variant::orderly ? 6 : 5;
+  if (plan == Variant::orderly) k.join_at["c5"] = Duration(r.between(8'000'000'000, 15'000'000'000));
   for (int c = 0; c < consumers; ++c) {
     const bool bc = c == 3 || c == 4;
     const std::string group = bc ? "BG" : "CG";
@@ -234,7 +236,70 @@ RunResult run_cluster_plan(uint64_t seed, const RunOptions& opts, Plan plan) {
   k.hist.groups["BG"] = broadcasting;
   sim.start_all();
 
-  // Safety phase: the plan's faults.
+  // Safety phase: the variant's faults, as a plan.
+  std::vector<std::string> broker_names, namesrv_names, consumer_names;
+  for (NodeId n : k.broker_nodes) broker_names.push_back(sim.node(n).name());
+  for (NodeId n : k.namesrv_nodes) namesrv_names.push_back(sim.node(n).name());
+  for (NodeId n : k.consumer_nodes) consumer_names.push_back(sim.node(n).name());
+  // Orderly: c0 leaves cleanly (workload, not a fault).
+  if (opts.faults && plan == Variant::orderly)
+    sim.at(rt::Instant(Duration(r.between(18'000'000'000, 25'000'000'000))), [&k] { k.leaving.insert("c0"); });
+  FaultPlan drawn = choose_plan(seed, opts, [&](rt::Random& pr, FaultPlan& fp) {
+    auto add = [&fp](Duration at, FaultKind kind, const std::string& node, const std::string& peer = {}) -> FaultEvent& {
+      return peer.empty() ? fp.add(at, kind, node) : fp.add(at, kind, node, peer, true);
+    };
+    switch (plan) {
+      case Variant::broker_crashes:
+        for (Duration t = Duration(pr.between(3'000'000'000, 8'000'000'000)); t < 30s;
+             t += Duration(pr.between(2'000'000'000, 10'000'000'000))) {
+          const std::string& b = broker_names[pr.below(2)];
+          add(t, FaultKind::crash, b);
+          add(t + Duration(pr.between(100'000'000, 4'000'000'000)), FaultKind::restart, b);
+        }
+        break;
+      case Variant::namesrvs_down: {
+        const Duration at = Duration(pr.between(5'000'000'000, 20'000'000'000));
+        for (const auto& n : namesrv_names) add(at, FaultKind::crash, n);
+        for (const auto& n : namesrv_names) add(at + 10min, FaultKind::restart, n);
+        break;
+      }
+      case Variant::broker_heartbeat: {
+        const std::string& b = broker_names[pr.below(2)];
+        const Duration at = Duration(pr.between(5'000'000'000, 20'000'000'000));
+        const Duration outage = Duration(pr.between(180'000'000'000, 240'000'000'000));
+        for (const auto& n : namesrv_names) add(at, FaultKind::partition, b, n);
+        for (const auto& n : namesrv_names) add(at + outage, FaultKind::heal, b, n);
+        break;
+      }
+      case Variant::consumer_crash:  // one of the clustering group, for good
+        add(Duration(pr.between(5'000'000'000, 25'000'000'000)), FaultKind::kill, consumer_names[pr.below(3)]);
+        break;
+      case Variant::orderly:  // c1 crashes, holding its locks until the broker's 60 s lease runs out
+        add(Duration(pr.between(26'000'000'000, 32'000'000'000)), FaultKind::kill, consumer_names[1]);
+        break;
+      case Variant::slow_disk:
+        for (const auto& b : broker_names) {
+          FaultEvent& slow = add(0s, FaultKind::slow_disk, b);
+          slow.delay = 50ms;
+          slow.rate = 0.2;
+          FaultEvent& stall = add(0s, FaultKind::fsync_stall, b);
+          stall.delay = 3s;
+          stall.rate = 0.1;
+          add(30s, FaultKind::slow_disk, b);
+          add(30s, FaultKind::fsync_stall, b);
+        }
+        break;
+    }
+  });
+  FaultInjector injector(sim);
+  if (auto ok = injector.check(drawn, all_fault_kinds()); !ok) {
+    RunResult bad;
+    bad.plan_error = ok.error().detail();
+    return bad;
+  }
+  // The checks the plan's faults call for: a clustering consumer's crash
+  // (ownership settles), a broker cut off from every namesrv (its routes
+  // drop). The safety phase lasts until 5 s after the last event.
   int crashes = 0;
   std::optional<std::string> crashed_consumer;
   rt::Instant settle_until{};
@@ -244,83 +309,53 @@ RunResult run_cluster_plan(uint64_t seed, const RunOptions& opts, Plan plan) {
   };
   std::optional<CutOff> cut_off;
   Duration safety = 35s;
-  if (opts.faults && plan == Plan::broker_crashes) {
-    for (Duration t = Duration(r.between(3'000'000'000, 8'000'000'000)); t < 30s;
-         t += Duration(r.between(2'000'000'000, 10'000'000'000))) {
-      const NodeId b = k.broker_nodes[r.below(2)];
-      const Duration down = Duration(r.between(100'000'000, 4'000'000'000));
-      ++crashes;
-      sim.at(rt::Instant(t), [&sim, b, down] {
-        if (!sim.node(b).up()) return;
-        sim.crash(b);
-        sim.after(down, [&sim, b] {
-          if (!sim.node(b).up()) sim.start(b);
-        });
-      });
+  for (const auto& e : drawn.events) safety = std::max(safety, e.at + 5s);
+  for (size_t i = 0; i < 3 && !crashed_consumer; ++i)
+    for (const auto& e : drawn.events)
+      if (e.node == consumer_names[i] && (e.kind == FaultKind::kill || e.kind == FaultKind::crash ||
+                                          e.kind == FaultKind::power_loss)) {
+        crashed_consumer = fmt::format("10.2.0.{}@c{}", i + 1, i);
+        // One 10 s client scan plus one 20 s rebalance period; orderly: the
+        // 60 s lock lease too.
+        settle_until = rt::Instant(e.at + (plan == Variant::orderly ? 90s : 40s));
+        break;
+      }
+  for (size_t b = 0; b < 2 && !cut_off; ++b) {
+    std::map<std::string, Duration> cut;  // namesrv -> since
+    for (const auto& e : drawn.events) {
+      if (e.node != broker_names[b] || !e.both_ways) continue;
+      if (e.kind == FaultKind::partition && !cut.count(e.peer)) cut[e.peer] = e.at;
+      if (e.kind != FaultKind::heal || cut.size() != namesrv_names.size()) {
+        if (e.kind == FaultKind::heal) cut.erase(e.peer);
+        continue;
+      }
+      Duration from{};
+      for (const auto& [n, since] : cut) from = std::max(from, since);
+      // From 120 s (namesrv expiry) + 10 s (its scan) + 30 s (the clients'
+      // route refresh) after the cut until the heal, producers use only the
+      // other broker.
+      if (e.at > from + 160s)
+        cut_off = CutOff{k.broker_cfgs[b].broker_name, rt::Instant(from + 160s), rt::Instant(e.at)};
+      break;
     }
-  } else if (opts.faults && plan == Plan::namesrvs_down) {
-    const Duration at = Duration(r.between(5'000'000'000, 20'000'000'000));
-    sim.at(rt::Instant(at), [&sim, &k] {
-      for (NodeId n : k.namesrv_nodes) sim.crash(n);
-    });
-    sim.at(rt::Instant(at + 10min), [&sim, &k] {
-      for (NodeId n : k.namesrv_nodes) sim.start(n);
-    });
-    safety = at + 10min + 5s;
-  } else if (opts.faults && plan == Plan::broker_heartbeat) {
-    const size_t victim = r.below(2);
-    const NodeId b = k.broker_nodes[victim];
-    const Duration at = Duration(r.between(5'000'000'000, 20'000'000'000));
-    const Duration outage = Duration(r.between(180'000'000'000, 240'000'000'000));
-    // From 120 s (namesrv expiry) + 10 s (its scan) + 30 s (the clients'
-    // route refresh) after the cut until the heal, producers use only the
-    // other broker.
-    cut_off = CutOff{k.broker_cfgs[victim].broker_name, rt::Instant(at + 160s), rt::Instant(at + outage)};
-    sim.at(rt::Instant(at), [&sim, &k, b] {
-      for (NodeId n : k.namesrv_nodes) sim.partition(b, n, true);
-    });
-    sim.at(rt::Instant(at + outage), [&sim, &k, b] {
-      for (NodeId n : k.namesrv_nodes) sim.heal(b, n, true);
-    });
-    safety = at + outage + 5s;
-  } else if (opts.faults && plan == Plan::consumer_crash) {
-    const size_t victim = r.below(3);  // one of the clustering group
-    const Duration at = Duration(r.between(5'000'000'000, 25'000'000'000));
-    crashed_consumer = fmt::format("10.2.0.{}@c{}", victim + 1, victim);
-    sim.at(rt::Instant(at), [&sim, &k, victim] { sim.crash(k.consumer_nodes[victim]); });
-    // Settled by then: one 10 s client scan plus one 20 s rebalance period.
-    settle_until = rt::Instant(at + 40s);
-  } else if (opts.faults && plan == Plan::orderly) {
-    // c5 joins (above); c0 leaves cleanly; c1 crashes, holding its locks
-    // until the broker's 60 s lease runs out.
-    const Duration leave = Duration(r.between(18'000'000'000, 25'000'000'000));
-    const Duration crash = Duration(r.between(26'000'000'000, 32'000'000'000));
-    crashed_consumer = "10.2.0.2@c1";
-    sim.at(rt::Instant(leave), [&k] { k.leaving.insert("c0"); });
-    sim.at(rt::Instant(crash), [&sim, &k] {
-      sim.crash(k.consumer_nodes[1]);
-      for (auto& call : k.calls)
-        if (call.consumer == "10.2.0.2@c1" && !call.ended) {
-          call.end = sim.now();  // it never returns
-          call.ended = true;
-        }
-    });
-    settle_until = rt::Instant(crash + 90s);  // the lease, one scan and one rebalance period
-  } else if (opts.faults && plan == Plan::slow_disk) {
-    for (NodeId b : k.broker_nodes) {
-      sim::DiskConfig slow;
-      slow.slow_probability = 0.2;
-      slow.sync_stall_probability = 0.1;
-      slow.sync_stall = 3s;
-      sim.set_disk_config(b, slow);
-    }
-    sim.at(rt::Instant(30s), [&sim, &k] {
-      for (NodeId b : k.broker_nodes) sim.set_disk_config(b, sim::DiskConfig{});
-    });
   }
+  injector.on_applied = [&](const FaultEvent& e, NodeId n) {
+    const bool down = e.kind == FaultKind::crash || e.kind == FaultKind::power_loss || e.kind == FaultKind::kill;
+    if (down && std::find(k.broker_nodes.begin(), k.broker_nodes.end(), n) != k.broker_nodes.end()) ++crashes;
+    // A crashed member's listener call never returns.
+    const auto c = std::find(k.consumer_nodes.begin(), k.consumer_nodes.end(), n);
+    if (!down || c == k.consumer_nodes.end()) return;
+    const std::string id = fmt::format("10.2.0.{}@c{}", c - k.consumer_nodes.begin() + 1, c - k.consumer_nodes.begin());
+    for (auto& call : k.calls)
+      if (call.consumer == id && !call.ended) {
+        call.end = sim.now();
+        call.ended = true;
+      }
+  };
+  injector.schedule(std::move(drawn));
   sim.run_until(rt::Instant(safety));
   for (NodeId b : k.broker_nodes)
-    if (!sim.node(b).up()) sim.start(b);
+    if (!sim.node(b).up() && !injector.killed(b)) sim.start(b);
   k.hist.healed_at = sim.now();
   if (!sim.run_until([&] { return k.producers_done == 3; }, 10min)) k.failures.push_back("the producers did not finish");
   // Liveness: every acknowledged message reaches both groups.
@@ -369,7 +404,7 @@ RunResult run_cluster_plan(uint64_t seed, const RunOptions& opts, Plan plan) {
   }
   // (e) Orderly: one queue's listener calls never overlap across members:
   // the next owner starts only after the last one's call returned.
-  if (plan == Plan::orderly) {
+  if (plan == Variant::orderly) {
     std::map<h::QueueRef, std::vector<const ListenerCall*>> by_queue;
     for (const auto& call : k.calls) by_queue[call.queue].push_back(&call);
     for (const auto& [q, list] : by_queue) {
@@ -404,12 +439,8 @@ RunResult run_cluster_plan(uint64_t seed, const RunOptions& opts, Plan plan) {
     if (out.failures.size() < 20) out.failures.push_back(h::to_string(v.kind) + ": " + v.description);
   for (const auto& [group, causes] : sum.duplicates)
     for (const auto& [cause, n] : causes) out.duplicates += n;
-  if (crashes > 0) out.faults.push_back("crash");
-  if (opts.faults && plan == Plan::namesrvs_down) out.faults.push_back("namesrvs_down");
-  if (opts.faults && plan == Plan::broker_heartbeat) out.faults.push_back("partition");
-  if (opts.faults && plan == Plan::consumer_crash) out.faults.push_back("consumer_crash");
-  if (opts.faults && plan == Plan::slow_disk) out.faults.push_back("slow_disk");
-  if (opts.faults && plan == Plan::orderly) out.faults.push_back("consumer_crash");
+  out.plan = injector.plan();
+  out.faults = fault_names(out.plan);
   const size_t acked = k.acked_keys.size();
   out.notes.push_back(fmt::format("sends={} acked={} deliveries={} duplicates={} broker_crashes={}", k.hist.sends.size(),
                                   acked, k.hist.deliveries.size(), out.duplicates, crashes));
@@ -417,13 +448,13 @@ RunResult run_cluster_plan(uint64_t seed, const RunOptions& opts, Plan plan) {
   return out;
 }
 
-RunResult run_cluster(uint64_t seed, const RunOptions& o) { return run_cluster_plan(seed, o, Plan::broker_crashes); }
-RunResult run_namesrvs_down(uint64_t seed, const RunOptions& o) { return run_cluster_plan(seed, o, Plan::namesrvs_down); }
+RunResult run_cluster(uint64_t seed, const RunOptions& o) { return run_cluster_variant(seed, o, Variant::broker_crashes); }
+RunResult run_namesrvs_down(uint64_t seed, const RunOptions& o) { return run_cluster_variant(seed, o, Variant::namesrvs_down); }
 RunResult run_broker_namesrv_heartbeat_loss(uint64_t seed, const RunOptions& o) {
-  return run_cluster_plan(seed, o, Plan::broker_heartbeat);
+  return run_cluster_variant(seed, o, Variant::broker_heartbeat);
 }
-RunResult run_consumer_crash(uint64_t seed, const RunOptions& o) { return run_cluster_plan(seed, o, Plan::consumer_crash); }
-RunResult run_slow_disk_sync(uint64_t seed, const RunOptions& o) { return run_cluster_plan(seed, o, Plan::slow_disk); }
-RunResult run_orderly_rebalance(uint64_t seed, const RunOptions& o) { return run_cluster_plan(seed, o, Plan::orderly); }
+RunResult run_consumer_crash(uint64_t seed, const RunOptions& o) { return run_cluster_variant(seed, o, Variant::consumer_crash); }
+RunResult run_slow_disk_sync(uint64_t seed, const RunOptions& o) { return run_cluster_variant(seed, o, Variant::slow_disk); }
+RunResult run_orderly_rebalance(uint64_t seed, const RunOptions& o) { return run_cluster_variant(seed, o, Variant::orderly); }
 
 }  // namespace rmq::scenarios

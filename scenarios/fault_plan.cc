@@ -271,6 +271,23 @@ std::string to_string(const FaultEvent& e) {
   return out;
 }
 
+FaultEvent& FaultPlan::add(rt::Duration at, FaultKind kind, std::string node) {
+  FaultEvent e;
+  e.at = at;
+  e.kind = kind;
+  e.node = std::move(node);
+  if (params_of(kind).optional == Param::rate) e.rate = kOptionalRateDefault;
+  events.push_back(std::move(e));
+  return events.back();
+}
+
+FaultEvent& FaultPlan::add(rt::Duration at, FaultKind kind, std::string node, std::string peer, bool both_ways) {
+  FaultEvent& e = add(at, kind, std::move(node));
+  e.peer = std::move(peer);
+  e.both_ways = both_ways;
+  return e;
+}
+
 std::string to_string(const FaultPlan& plan) {
   std::string out;
   for (const auto& e : plan.events) {

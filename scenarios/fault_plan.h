@@ -95,6 +95,10 @@ inline constexpr size_t kFaultNodeNameBytesMax = 64;
 
 struct FaultPlan {
   std::vector<FaultEvent> events;
+  // Appends an event on a node, or on a link, and returns it so that its
+  // parameters can be set (slow_disk and fsync_stall start at rate 1).
+  FaultEvent& add(rt::Duration at, FaultKind kind, std::string node);
+  FaultEvent& add(rt::Duration at, FaultKind kind, std::string node, std::string peer, bool both_ways);
   bool operator==(const FaultPlan&) const = default;
 };
 

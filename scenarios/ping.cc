@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 
+#include "scenarios/fault_inject.h"
 #include "scenarios/scenario.h"
 #include "sim/disk.h"
 #include "sim/simulation.h"
@@ -234,65 +235,51 @@ void node_main(rt::Runtime& rt, NodeId self, World& w, const std::vector<std::st
 
 // ---- fault plan ------------------------------------------------------------
 
-struct FaultFamilies {
-  bool crash = false, power = false, partition = false, clog = false, reset = false, slow_disk = false;
-  std::vector<std::string> names() const {
-    std::vector<std::string> out;
-    if (crash) out.push_back("crash");
-    if (power) out.push_back("power-loss");
-    if (partition) out.push_back("partition");
-    if (clog) out.push_back("clog");
-    if (reset) out.push_back("reset");
-    if (slow_disk) out.push_back("slow-disk");
-    return out;
-  }
-};
-
-void inject_one(sim::Simulation& sim, World& w, const FaultFamilies& f) {
-  rt::Random& r = sim.random();
-  const auto n = static_cast<NodeId>(w.node_count);
-  const NodeId a = static_cast<NodeId>(r.below(n));
-  NodeId b = static_cast<NodeId>(r.below(n - 1));
-  if (b >= a) ++b;
+// Swarm testing: each seed enables a random subset of the fault families,
+// then draws faults from them at random times for 60 s.
+void draw_plan(rt::Random& r, FaultPlan& plan, size_t node_count) {
+  const bool crash = r.chance(0.6), power = r.chance(0.5), partition = r.chance(0.5), clog = r.chance(0.4),
+             reset = r.chance(0.4), slow_disk = r.chance(0.3);
   std::vector<int> choices;
-  if (f.crash) choices.push_back(0);
-  if (f.power) choices.push_back(1);
-  if (f.partition) choices.push_back(2);
-  if (f.clog) choices.push_back(3);
-  if (f.reset) choices.push_back(4);
-  if (f.slow_disk) choices.push_back(5);
+  if (crash || power) choices.push_back(0);
+  if (partition) choices.push_back(2);
+  if (clog) choices.push_back(3);
+  if (reset) choices.push_back(4);
+  if (slow_disk) choices.push_back(5);
   if (choices.empty()) return;
-  const Duration down = Duration(r.between(100'000'000, 5'000'000'000));
-  switch (choices[r.below(choices.size())]) {
-    case 0:
-    case 1: {
-      if (!sim.node(a).up()) return;
-      const bool power = choices.size() > 1 && f.power && (!f.crash || r.chance(0.5));
-      w.nodes[a].last_stop_power_loss = power;
-      if (power) sim.power_loss(a); else sim.crash(a);
-      sim.after(down, [&sim, a] {
-        if (!sim.node(a).up()) sim.start(a);
-      });
-      break;
-    }
-    case 2:
-      sim.partition(a, b, r.chance(0.5));
-      sim.after(down, [&sim, a, b] { sim.heal(a, b); });
-      break;
-    case 3:
-      sim.clog(a, b, Duration(r.between(10'000'000, 500'000'000)));
-      sim.after(down, [&sim, a, b] { sim.clog(a, b, Duration::zero()); });
-      break;
-    case 4:
-      sim.reset_connections(a, b);
-      break;
-    case 5: {
-      sim::DiskConfig slow = sim.node(a).disk().config();
-      slow.slow_probability = 0.2;
-      slow.sync_stall_probability = 0.2;
-      sim.set_disk_config(a, slow);
-      sim.after(down, [&sim, a] { sim.set_disk_config(a, sim::DiskConfig{}); });
-      break;
+  for (Duration t = 1s; t < 60s; t += Duration(r.between(500'000'000, 6'000'000'000))) {
+    const auto a = r.below(node_count);
+    auto b = r.below(node_count - 1);
+    if (b >= a) ++b;
+    const std::string na = fmt::format("n{}", a), nb = fmt::format("n{}", b);
+    const Duration down = Duration(r.between(100'000'000, 5'000'000'000));
+    auto add = [&](Duration at, FaultKind kind, const std::string& peer = {}, bool both = false) -> FaultEvent& {
+      return peer.empty() ? plan.add(at, kind, na) : plan.add(at, kind, na, peer, both);
+    };
+    switch (choices[r.below(choices.size())]) {
+      case 0:
+        add(t, power && (!crash || r.chance(0.5)) ? FaultKind::power_loss : FaultKind::crash);
+        add(t + down, FaultKind::restart);
+        break;
+      case 2:
+        add(t, FaultKind::partition, nb, r.chance(0.5));
+        add(t + down, FaultKind::heal, nb, true);
+        break;
+      case 3:
+        add(t, FaultKind::clog, nb).delay = Duration(r.between(10'000'000, 500'000'000));
+        add(t + down, FaultKind::unclog, nb);
+        break;
+      case 4:
+        add(t, FaultKind::reset, nb, true);
+        break;
+      case 5:
+        add(t, FaultKind::slow_disk).delay = 50ms;
+        plan.events.back().rate = 0.2;
+        add(t, FaultKind::fsync_stall).delay = 3s;
+        plan.events.back().rate = 0.2;
+        add(t + down, FaultKind::slow_disk);
+        add(t + down, FaultKind::fsync_stall);
+        break;
     }
   }
 }
@@ -306,19 +293,11 @@ RunResult run_ping(uint64_t seed, const RunOptions& opts) {
   World w;
   w.node_count = 3 + r.below(3);
   w.nodes.resize(w.node_count);
-  FaultFamilies f;
   if (opts.faults) {
-    f.crash = r.chance(0.6);
-    f.power = r.chance(0.5);
-    f.partition = r.chance(0.5);
-    f.clog = r.chance(0.4);
-    f.reset = r.chance(0.4);
-    f.slow_disk = r.chance(0.3);
     net.fragment_probability = r.chance(0.5) ? 0.2 : 0.0;
     sim.set_net_config(net);
   }
-  sim.set_echo_logs(opts.verbose);
-  if (opts.trace) sim.set_tracer([](const std::string& line) { std::fprintf(stderr, "trace %s\n", line.c_str()); });
+  observe(sim, opts);
 
   std::vector<std::string> ips;
   for (size_t i = 0; i < w.node_count; ++i) {
@@ -328,17 +307,26 @@ RunResult run_ping(uint64_t seed, const RunOptions& opts) {
   }
   sim.start_all();
 
-  // Safety phase: faults at random times.
-  const Duration safety = 60s;
-  for (Duration t = 1s; t < safety; t += Duration(r.between(500'000'000, 6'000'000'000)))
-    sim.at(rt::Instant(t), [&sim, &w, f] { inject_one(sim, w, f); });
+  // Safety phase: the plan's faults (by default 60 s of them).
+  FaultInjector injector(sim);
+  injector.on_applied = [&w](const FaultEvent& e, NodeId n) {
+    if (e.kind == FaultKind::crash || e.kind == FaultKind::kill) w.nodes[n].last_stop_power_loss = false;
+    if (e.kind == FaultKind::power_loss) w.nodes[n].last_stop_power_loss = true;
+  };
+  if (auto bad = injector.start(seed, opts, [&](rt::Random& pr, FaultPlan& plan) { draw_plan(pr, plan, w.node_count); },
+                                all_fault_kinds({FaultKind::kill, FaultKind::read_corruption}))) {
+    RunResult out;
+    out.plan_error = *bad;
+    return out;
+  }
+  Duration safety = 60s;
+  for (const auto& e : injector.plan().events) safety = std::max(safety, e.at + 1s);
   sim.run_for(safety);
 
   // Liveness phase: heal everything, restart the dead, every node must ping.
-  sim.heal_all();
+  injector.end_faults();
   for (size_t i = 0; i < w.node_count; ++i) {
     const auto id = static_cast<NodeId>(i);
-    sim.set_disk_config(id, sim::DiskConfig{});
     if (!sim.node(id).up()) sim.start(id);
     w.nodes[i].pings_ok_at_heal = w.nodes[i].pings_ok;
   }
@@ -353,7 +341,8 @@ RunResult run_ping(uint64_t seed, const RunOptions& opts) {
   out.events = sim.events_processed();
   out.simulated = sim.now().time_since_epoch();
   out.failures = w.failures;
-  out.faults = f.names();
+  out.plan = injector.plan();
+  out.faults = fault_names(out.plan);
   uint64_t pings = 0, recoveries = 0, records = 0;
   for (auto& h : w.nodes) {
     pings += h.pings_ok;

@@ -15,6 +15,7 @@
 #include "broker/broker.h"
 #include "namesrv/name_server.h"
 #include "scenarios/nodes.h"
+#include "scenarios/fault_inject.h"
 #include "scenarios/scenario.h"
 #include "sim/disk.h"
 #include "sim/sim_runtime.h"
@@ -81,8 +82,7 @@ void write_topics(sim::Disk& disk, const std::string& root) {
 
 RunResult run_registration_at_scale_impl(uint64_t seed, const RunOptions& opts) {
   ScaleState s(seed);
-  s.sim.set_echo_logs(opts.verbose);
-  if (opts.trace) s.sim.set_tracer([](const std::string& line) { std::fprintf(stderr, "trace %s\n", line.c_str()); });
+  observe(s.sim, opts);
   s.namesrvs.resize(2, nullptr);
   s.seen.resize(2, false);
   for (size_t i = 0; i < 2; ++i) {
@@ -101,34 +101,36 @@ RunResult run_registration_at_scale_impl(uint64_t seed, const RunOptions& opts) 
   s.cfg.store.store_host = s.cfg.address();
   s.cfg.register_timeout = 6s;
   write_topics(b.disk(), s.cfg.store.root_dir);
-  std::vector<std::string> faults;
   if (opts.faults) {
     sim::NetConfig net = s.sim.net_config();
     net.latency_tail_probability = 0.05;
     net.latency_tail_max = 1s;
     s.sim.set_net_config(net);
-    faults = {"clog", "partition", "latency_tail"};
-    rt::Random& r = s.sim.random();
+  }
+  // Short cuts and clogs between the broker and each namesrv, for 10
+  // minutes; link faults only (the broker must stay alive).
+  FaultInjector injector(s.sim);
+  const auto bad = injector.start(seed, opts, [&](rt::Random& r, FaultPlan& plan) {
     for (NodeId ns : s.namesrv_nodes) {
+      const std::string name = s.sim.node(ns).name();
       for (Duration t = 20s; t < 600s; t += Duration(r.between(2'000'000'000, 20'000'000'000))) {
         const Duration length = Duration(r.between(200'000'000, 4'000'000'000));
-        const NodeId br = s.broker_node;
         if (r.below(2) == 0) {
           const Duration extra = Duration(r.between(200'000'000, 3'000'000'000));
-          s.sim.at(rt::Instant(t), [&s, br, ns, extra] {
-            s.sim.clog(br, ns, extra);
-            s.sim.clog(ns, br, extra);
-          });
-          s.sim.at(rt::Instant(t + length), [&s, br, ns] {
-            s.sim.clog(br, ns, Duration::zero());
-            s.sim.clog(ns, br, Duration::zero());
-          });
+          plan.add(t, FaultKind::clog, "broker", name, true).delay = extra;
+          plan.add(t + length, FaultKind::unclog, "broker", name, true);
         } else {
-          s.sim.at(rt::Instant(t), [&s, br, ns] { s.sim.partition(br, ns); });
-          s.sim.at(rt::Instant(t + length), [&s, br, ns] { s.sim.heal(br, ns); });
+          plan.add(t, FaultKind::partition, "broker", name, true);
+          plan.add(t + length, FaultKind::heal, "broker", name, true);
         }
       }
     }
+  }, {FaultKind::partition, FaultKind::heal, FaultKind::reset, FaultKind::clog, FaultKind::unclog, FaultKind::latency,
+      FaultKind::loss});
+  if (bad) {
+    RunResult out;
+    out.plan_error = *bad;
+    return out;
   }
   // Every second: every namesrv that ever had the broker still has it.
   std::function<void()> check = [&] {
@@ -161,7 +163,8 @@ RunResult run_registration_at_scale_impl(uint64_t seed, const RunOptions& opts) 
   out.events = s.sim.events_processed();
   out.simulated = s.sim.now().time_since_epoch();
   out.failures = s.failures;
-  out.faults = faults;
+  out.plan = injector.plan();
+  out.faults = fault_names(out.plan);
   out.notes = {fmt::format("topics={} full_registrations={} ({} bytes each) keepalives={} ({} bytes each)", kTopics,
                            st.full, st.last_full_bytes, st.keepalives, st.last_keepalive_bytes)};
   if (!out.ok()) out.recent_logs = s.sim.recent_logs();

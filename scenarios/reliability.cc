@@ -203,8 +203,7 @@ void check_delay_timing(DelayState& s) {
 RunResult run_delay_crash_impl(uint64_t seed, const RunOptions& opts) {
   DelayState s(seed);
   Rig& k = s.rig;
-  k.sim.set_echo_logs(opts.verbose);
-  if (opts.trace) k.sim.set_tracer([](const std::string& line) { std::fprintf(stderr, "trace %s\n", line.c_str()); });
+  observe(k.sim, opts);
   k.add_namesrv();
   k.add_brokers(2, [](broker::BrokerConfig& cfg) { cfg.store.flush_disk_type = store::FlushDiskType::sync_flush; });
   const int per_producer = 25 + static_cast<int>(k.sim.random().below(20));
@@ -219,10 +218,11 @@ RunResult run_delay_crash_impl(uint64_t seed, const RunOptions& opts) {
   }
   k.hist.groups["CG"] = cg;
   k.sim.start_all();
-  if (opts.faults) {
-    k.broker_faults(5s, 60s, true);
-    k.faults = {"crash", "power_loss"};
-  }
+  // Delay timing is checked against the brokers' outages, so the plan's
+  // faults are the brokers' crashes and power losses.
+  if (!k.start_faults(opts, [&](rt::Random& r, FaultPlan& plan) { k.draw_broker_faults(r, plan, 5s, 60s, true); },
+                      {FaultKind::crash, FaultKind::power_loss, FaultKind::restart}))
+    return k.bad_plan();
   k.sim.run_until(rt::Instant(65s));
   k.restart_all();
   k.hist.healed_at = k.sim.now();
@@ -352,8 +352,7 @@ void check_retry_schedule(RetryState& s) {
 RunResult run_retry_dlq_impl(uint64_t seed, const RunOptions& opts) {
   RetryState s(seed);
   Rig& k = s.rig;
-  k.sim.set_echo_logs(opts.verbose);
-  if (opts.trace) k.sim.set_tracer([](const std::string& line) { std::fprintf(stderr, "trace %s\n", line.c_str()); });
+  observe(k.sim, opts);
   k.add_namesrv();
   k.add_brokers(1, {});
   const int count = 30 + static_cast<int>(k.sim.random().below(20));
@@ -367,7 +366,9 @@ RunResult run_retry_dlq_impl(uint64_t seed, const RunOptions& opts) {
   k.hist.groups["CG"] = cg;
   k.hist.groups["DLQ-READER"] = {.kind = h::GroupKind::clustering, .topics = {remoting::dlq_topic("CG")}};
   k.sim.start_all();
-  if (opts.faults) k.faults = {"listener_failures"};
+  // Redelivery times are checked to the second: the faults are the
+  // listener's (its failures); a plan may add only link latency.
+  if (!k.start_faults(opts, [](rt::Random&, FaultPlan&) {}, {FaultKind::latency})) return k.bad_plan();
   k.hist.healed_at = rt::Instant(0s);
   if (!k.sim.run_until([&] { return s.sent; }, 10min)) k.failures.push_back("the producer did not finish");
   // The longest schedule: 10 s + 30 s + 1 m, then the DLQ reader's rebalance.
@@ -465,8 +466,7 @@ void tx_consumer(rt::Runtime& rt, TxState& s, int c) {
 RunResult run_transaction_crash_impl(uint64_t seed, const RunOptions& opts) {
   TxState s(seed);
   Rig& k = s.rig;
-  k.sim.set_echo_logs(opts.verbose);
-  if (opts.trace) k.sim.set_tracer([](const std::string& line) { std::fprintf(stderr, "trace %s\n", line.c_str()); });
+  observe(k.sim, opts);
   k.add_namesrv();
   k.add_brokers(2, [](broker::BrokerConfig& cfg) { cfg.transaction_check_interval = 5s; });
   for (int p = 0; p < 3; ++p) {
@@ -480,42 +480,43 @@ RunResult run_transaction_crash_impl(uint64_t seed, const RunOptions& opts) {
   }
   k.hist.groups["CG"] = cg;
   k.sim.start_all();
-  rt::Random& r = k.sim.random();
-  int producer_crashes = 0;
-  if (opts.faults) {
-    k.broker_faults(8s, 50s, false);
+  std::vector<std::string> producer_names;
+  for (NodeId n : s.producer_nodes) producer_names.push_back(k.sim.node(n).name());
+  const bool planned = k.start_faults(opts, [&](rt::Random& r, FaultPlan& plan) {
+    k.draw_broker_faults(r, plan, 8s, 50s, false);
     // Producers crash at random (often inside a local transaction, between
     // its half message and its END_TRANSACTION) and come back 2-10 s later.
     for (Duration t = Duration(r.between(5'000'000'000, 8'000'000'000)); t < 50s;
          t += Duration(r.between(2'000'000'000, 6'000'000'000))) {
-      const NodeId n = s.producer_nodes[r.below(s.producer_nodes.size())];
+      const std::string& p = producer_names[r.below(producer_names.size())];
       const Duration outage = Duration(r.between(2'000'000'000, 10'000'000'000));
-      ++producer_crashes;
-      k.sim.at(rt::Instant(t), [&k, n, outage] {
-        if (!k.sim.node(n).up()) return;
-        k.sim.crash(n);
-        k.sim.after(outage, [&k, n] {
-          if (!k.sim.node(n).up()) k.sim.start(n);
-        });
-      });
+      plan.add(t, FaultKind::crash, p);
+      plan.add(t + outage, FaultKind::restart, p);
     }
     // Slow links from a producer to a broker: its END_TRANSACTION arrives
     // after the broker already asked another instance and got the answer.
     for (Duration t = Duration(r.between(5'000'000'000, 10'000'000'000)); t < 50s;
          t += Duration(r.between(5'000'000'000, 15'000'000'000))) {
-      const NodeId p = s.producer_nodes[r.below(s.producer_nodes.size())];
-      const NodeId b = k.broker_nodes[r.below(k.broker_nodes.size())];
+      const std::string& p = producer_names[r.below(producer_names.size())];
+      const std::string& b = k.broker_node_names[r.below(k.broker_node_names.size())];
       const Duration extra = Duration(r.between(4'000'000'000, 9'000'000'000));
-      k.sim.at(rt::Instant(t), [&k, p, b, extra] { k.sim.clog(p, b, extra); });
-      k.sim.at(rt::Instant(t + 10s), [&k, p, b] { k.sim.clog(p, b, Duration::zero()); });
+      plan.add(t, FaultKind::clog, p, b, false).delay = extra;
+      plan.add(t + 10s, FaultKind::unclog, p, b, false);
     }
-    k.faults = {"crash", "producer_crash", "clog"};
-  }
+  });
+  if (!planned) return k.bad_plan();
+  int producer_crashes = 0;
+  k.injector.on_applied = [&, rig_hook = k.injector.on_applied](const FaultEvent& e, NodeId n) {
+    rig_hook(e, n);
+    const bool down = e.kind == FaultKind::crash || e.kind == FaultKind::power_loss || e.kind == FaultKind::kill;
+    if (down && std::find(s.producer_nodes.begin(), s.producer_nodes.end(), n) != s.producer_nodes.end())
+      ++producer_crashes;
+  };
   k.sim.run_until(rt::Instant(55s));
   s.producers_stop = true;
   k.restart_all();
   for (NodeId n : s.producer_nodes)
-    if (!k.sim.node(n).up()) k.sim.start(n);  // surviving instances answer the checks
+    if (!k.sim.node(n).up() && !k.injector.killed(n)) k.sim.start(n);  // surviving instances answer the checks
   k.hist.healed_at = k.sim.now();
   k.sim.run_for(15s);  // local transactions still running decide (they take up to 12 s)
   // Every committed transaction reaches the consumers (checks every 5 s).

@@ -190,8 +190,7 @@ std::vector<NodeId> add_clients(HaState& s, int per_producer, Duration gap_min, 
 
 void setup(HaState& s, const RunOptions& opts) {
   Rig& k = s.rig;
-  k.sim.set_echo_logs(opts.verbose);
-  if (opts.trace) k.sim.set_tracer([](const std::string& line) { std::fprintf(stderr, "trace %s\n", line.c_str()); });
+  observe(k.sim, opts);
   k.add_namesrv();
 }
 
@@ -237,10 +236,13 @@ RunResult run_master_crash_impl(uint64_t seed, const RunOptions& opts) {
   s.second_consumer_after = crash_at;
   auto clients = add_clients(s, per_producer, std::chrono::milliseconds(100), std::chrono::milliseconds(700));
   start_cluster(s, clients);
-  if (opts.faults) {
-    k.faults = {"power_loss_for_good"};
-    k.sim.at(rt::Instant(crash_at), [&s, victim] { s.rig.sim.power_loss(s.groups[victim]->master_node); });
-  }
+  // The victim's master loses power for good.
+  const std::string master = k.sim.node(s.groups[victim]->master_node).name();
+  if (!k.start_faults(opts, [&](rt::Random&, FaultPlan& plan) {
+        plan.add(crash_at, FaultKind::power_loss, master);
+        plan.add(crash_at, FaultKind::kill, master);
+      }))
+    return k.bad_plan();
   k.sim.run_until(rt::Instant(crash_at + std::chrono::seconds(1)));
   drain(s);
   // How much of the victim's log its slave served after the crash.
@@ -299,42 +301,32 @@ RunResult run_ha_partition_impl(uint64_t seed, const RunOptions& opts) {
   const int per_producer = 60 + static_cast<int>(k.sim.random().below(40));
   auto clients = add_clients(s, per_producer, std::chrono::milliseconds(50), std::chrono::milliseconds(500));
   start_cluster(s, clients);
-  int cuts = 0, clogs = 0;
-  if (opts.faults) {
-    sim::DiskConfig slow;
-    slow.slow_probability = 0.2;
-    slow.slow_extra = std::chrono::milliseconds(30);
-    k.sim.set_disk_config(g.slave_node, slow);
-    k.faults = {"partition", "one_way_partition", "clog", "slow_disk"};
-    rt::Random& r = k.sim.random();
-    for (Duration t = std::chrono::seconds(14); t < std::chrono::seconds(60);
-         t += Duration(r.between(3'000'000'000, 9'000'000'000))) {
+  const std::string master = k.sim.node(g.master_node).name(), slave = k.sim.node(g.slave_node).name();
+  const bool planned = k.start_faults(opts, [&](rt::Random& r, FaultPlan& plan) {
+    FaultEvent& slow = plan.add(0s, FaultKind::slow_disk, slave);
+    slow.delay = 30ms;
+    slow.rate = 0.2;
+    for (Duration t = 14s; t < 60s; t += Duration(r.between(3'000'000'000, 9'000'000'000))) {
       const Duration length = Duration(r.between(1'000'000'000, 7'000'000'000));
       const uint64_t kind = r.below(3);
-      const NodeId a = g.master_node, b = g.slave_node;
       if (kind == 2) {
-        ++clogs;
         const Duration extra = Duration(r.between(200'000'000, 2'000'000'000));
-        k.sim.at(rt::Instant(t), [&k, a, b, extra] {
-          k.sim.clog(a, b, extra);
-          k.sim.clog(b, a, extra);
-        });
-        k.sim.at(rt::Instant(t + length), [&k, a, b] {
-          k.sim.clog(a, b, Duration::zero());
-          k.sim.clog(b, a, Duration::zero());
-        });
+        plan.add(t, FaultKind::clog, master, slave, true).delay = extra;
+        plan.add(t + length, FaultKind::unclog, master, slave, true);
       } else {
-        ++cuts;
         const bool two_way = kind == 0;
         const bool from_master = r.below(2) == 0;
-        k.sim.at(rt::Instant(t), [&k, a, b, two_way, from_master] {
-          if (from_master) k.sim.partition(a, b, two_way);
-          else k.sim.partition(b, a, two_way);
-        });
-        k.sim.at(rt::Instant(t + length), [&k] { k.sim.heal_all(); });
+        plan.add(t, FaultKind::partition, from_master ? master : slave, from_master ? slave : master, two_way);
+        plan.add(t + length, FaultKind::heal, master, slave, true);
       }
     }
-  }
+  });
+  if (!planned) return k.bad_plan();
+  int cuts = 0, clogs = 0;
+  k.injector.on_applied = [&](const FaultEvent& e, NodeId) {
+    cuts += e.kind == FaultKind::partition ? 1 : 0;
+    clogs += e.kind == FaultKind::clog ? 1 : 0;
+  };
   k.sim.run_until(rt::Instant(std::chrono::seconds(70)));
   k.sim.heal_all();
   for (NodeId a : {g.master_node, g.slave_node})
@@ -397,20 +389,28 @@ RunResult run_async_master_loss_impl(uint64_t seed, const RunOptions& opts) {
       s.excused.insert(snd.key);
     }
   };
-  if (opts.faults) {
-    k.faults = {"clog", "power_loss_for_good"};
-    // A slow link to the slave: replication lags the acknowledged sends.
-    const Duration extra = Duration(k.sim.random().between(50'000'000, 800'000'000));
-    k.sim.at(rt::Instant(std::chrono::seconds(10)), [&k, &g, extra] { k.sim.clog(g.master_node, g.slave_node, extra); });
-    k.sim.at(rt::Instant(crash_at), [&] {
-      if (g.master) {
-        written_at_crash = g.master->store().written();
-        acked_at_crash = g.master->ha_master()->acked();
-      }
-      k.sim.power_loss(g.master_node);
-    });
+  // A slow link to the slave (replication lags the acknowledged sends),
+  // then the victim's master loses power for good.
+  const std::string master = k.sim.node(g.master_node).name(), slave = k.sim.node(g.slave_node).name();
+  const bool planned = k.start_faults(opts, [&](rt::Random& r, FaultPlan& plan) {
+    const Duration extra = Duration(r.between(50'000'000, 800'000'000));
+    plan.add(10s, FaultKind::clog, master, slave, false).delay = extra;
+    plan.add(crash_at, FaultKind::power_loss, master);
+    plan.add(crash_at, FaultKind::kill, master);
+  });
+  if (!planned) return k.bad_plan();
+  bool crashed = false;
+  k.injector.before_apply = [&](const FaultEvent& e, NodeId n) {
+    if (n != g.master_node || crashed) return;
+    if (e.kind != FaultKind::power_loss && e.kind != FaultKind::crash && e.kind != FaultKind::kill) return;
+    // About to crash: what its log holds, and what its slave acknowledged.
+    crashed = true;
+    if (g.master) {
+      written_at_crash = g.master->store().written();
+      acked_at_crash = g.master->ha_master()->acked();
+    }
     // With its master gone the slave's log no longer grows.
-    k.sim.at(rt::Instant(crash_at + std::chrono::seconds(5)), [&] {
+    k.sim.after(std::chrono::seconds(5), [&] {
       if (!g.slave || written_at_crash < 0) {
         k.failures.push_back("the victim's master or slave was not up at the crash");
         return;
@@ -422,10 +422,10 @@ RunResult run_async_master_loss_impl(uint64_t seed, const RunOptions& opts) {
                                          acked_at_crash));
       excuse_lost();
     });
-  }
+  };
   k.sim.run_until(rt::Instant(crash_at + std::chrono::seconds(6)));
   drain(s);
-  if (opts.faults) excuse_lost();
+  excuse_lost();
   for (auto& snd : k.hist.sends)
     if (s.excused.count(snd.key)) snd.outcome = h::SendOutcome::unknown;
   const size_t lost = s.excused.size();

@@ -1,6 +1,46 @@
 #include "scenarios/rig.h"
 
+#include <algorithm>
+
 namespace rmq::scenarios {
+
+bool Rig::start_faults(const RunOptions& o, const std::function<void(rt::Random&, FaultPlan&)>& draw,
+                       const std::vector<FaultKind>& supported) {
+  injector.on_applied = [this](const FaultEvent& e, NodeId n) {
+    const auto it = std::find(broker_nodes.begin(), broker_nodes.end(), n);
+    if (it == broker_nodes.end()) return;
+    const std::string& name = broker_cfgs[static_cast<size_t>(it - broker_nodes.begin())].broker_name;
+    switch (e.kind) {
+      case FaultKind::crash:
+      case FaultKind::power_loss:
+      case FaultKind::kill:
+        ++crashes;
+        crashed_at[n] = sim.now();
+        break;
+      case FaultKind::restart:
+        down[name].push_back({crashed_at[n], sim.now()});
+        break;
+      default: break;
+    }
+  };
+  if (auto bad = injector.start(sim.seed(), o, draw, supported)) {
+    plan_error = *bad;
+    return false;
+  }
+  return true;
+}
+
+void Rig::draw_broker_faults(rt::Random& r, FaultPlan& plan, Duration from, Duration until, bool power) const {
+  for (Duration t = from + Duration(r.between(0, 5'000'000'000)); t < until;
+       t += Duration(r.between(3'000'000'000, 15'000'000'000))) {
+    const size_t b = r.below(broker_nodes.size());
+    const Duration outage = Duration(r.between(500'000'000, 6'000'000'000));
+    const bool power_loss = power && r.below(3) == 0;
+    const std::string& node = broker_node_names[b];
+    plan.add(t, power_loss ? FaultKind::power_loss : FaultKind::crash, node);
+    plan.add(t + outage, FaultKind::restart, node);
+  }
+}
 
 void recording_consumer(rt::Runtime& rt, Rig& k, const std::string& group, const std::string& topic, int c,
                         int32_t max_reconsume, const bool& stop, const RecordingListener& listener) {

@@ -14,6 +14,7 @@
 #include "client/mq_client.h"
 #include "client/producer.h"
 #include "client/push_consumer.h"
+#include "scenarios/fault_inject.h"
 #include "scenarios/history.h"
 #include "scenarios/nodes.h"
 #include "scenarios/scenario.h"
@@ -31,15 +32,26 @@ struct Rig {
   h::History hist;
   std::vector<std::string> namesrv_addrs;
   std::vector<NodeId> broker_nodes;
+  std::vector<std::string> broker_node_names;  // the simulator's names, as fault plans name them
   std::vector<broker::BrokerConfig> broker_cfgs;
   std::vector<std::string> failures;
   // Broker name -> when it was down: [crash, restart).
   std::map<std::string, std::vector<std::pair<rt::Instant, rt::Instant>>> down;
-  std::vector<std::string> faults;
   int crashes = 0;
-  // Last, so that it is destroyed first: its nodes' tasks refer to the above.
+  std::map<NodeId, rt::Instant> crashed_at;  // a broker's last crash
+  std::string plan_error;
+  // After the above, so that it is destroyed first: its nodes' tasks refer
+  // to the above.
   sim::Simulation sim;
+  FaultInjector injector{sim};
   explicit Rig(uint64_t seed) : sim(seed) {}
+
+  // The run's faults: the plan given in `o`, or what `draw` makes of the
+  // seed; checked against the nodes and `supported`, then scheduled. A
+  // broker's crash and restart are recorded in `down`. False (plan_error
+  // set) when a given plan does not fit.
+  bool start_faults(const RunOptions& o, const std::function<void(rt::Random&, FaultPlan&)>& draw,
+                    const std::vector<FaultKind>& supported = all_fault_kinds());
 
   void add_namesrv() {
     auto& n = sim.add_node("namesrv", [](rt::Runtime& rt) { namesrv_main(rt); });
@@ -61,38 +73,15 @@ struct Rig {
       cfg.transfer_msg_by_heap = sim.random().below(2) == 0;
       if (tweak) tweak(cfg);
       broker_nodes.push_back(n.id());
+      broker_node_names.push_back(n.name());
     }
   }
   // From `from` to `until`, every 3-15 s a broker crashes (or loses power
   // when `power` allows) for 0.5-6 s.
-  void broker_faults(Duration from, Duration until, bool power) {
-    rt::Random& r = sim.random();
-    for (Duration t = from + Duration(r.between(0, 5'000'000'000)); t < until;
-         t += Duration(r.between(3'000'000'000, 15'000'000'000))) {
-      const size_t b = r.below(broker_nodes.size());
-      const Duration outage = Duration(r.between(500'000'000, 6'000'000'000));
-      const bool power_loss = power && r.below(3) == 0;
-      ++crashes;
-      sim.at(rt::Instant(t), [this, b, outage, power_loss] {
-        const NodeId n = broker_nodes[b];
-        if (!sim.node(n).up()) return;
-        if (power_loss) {
-          sim.power_loss(n);
-        } else {
-          sim.crash(n);
-        }
-        const rt::Instant crashed = sim.now();
-        sim.after(outage, [this, b, n, crashed] {
-          if (sim.node(n).up()) return;
-          sim.start(n);
-          down[broker_cfgs[b].broker_name].push_back({crashed, sim.now()});
-        });
-      });
-    }
-  }
+  void draw_broker_faults(rt::Random& r, FaultPlan& plan, Duration from, Duration until, bool power) const;
   void restart_all() {
     for (size_t b = 0; b < broker_nodes.size(); ++b)
-      if (!sim.node(broker_nodes[b]).up()) sim.start(broker_nodes[b]);
+      if (!sim.node(broker_nodes[b]).up() && !injector.killed(broker_nodes[b])) sim.start(broker_nodes[b]);
   }
   // When a broker that must work from `t` for `window` can: `t`, or, when
   // an outage overlaps, the end of the outage plus `ready` (recovery and a
@@ -111,6 +100,11 @@ struct Rig {
     }
     return t;
   }
+  RunResult bad_plan() const {
+    RunResult out;
+    out.plan_error = plan_error;
+    return out;
+  }
   RunResult finish(const std::vector<std::string>& notes) {
     const h::Summary sum = h::check_all(hist);
     RunResult out;
@@ -123,7 +117,8 @@ struct Rig {
       if (out.failures.size() < 20) out.failures.push_back(h::to_string(v.kind) + ": " + v.description);
     for (const auto& [group, causes] : sum.duplicates)
       for (const auto& [cause, n] : causes) out.duplicates += n;
-    out.faults = faults;
+    out.plan = injector.plan();
+    out.faults = fault_names(out.plan);
     out.notes = notes;
     if (out.failures.size() > 20) out.failures.resize(20);
     if (!out.ok()) out.recent_logs = sim.recent_logs();

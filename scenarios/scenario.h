@@ -5,8 +5,11 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "scenarios/fault_plan.h"
 
 namespace rmq::scenarios {
 
@@ -15,8 +18,13 @@ using namespace std::chrono_literals;
 struct RunOptions {
   bool verbose = false;  // echo node logs as they happen
   bool trace = false;    // print every simulator event
+  // Given every simulator event's trace line (instead of printing them).
+  std::function<void(const std::string&)> tracer;
   // Overrides the scenario's own fault choice: false runs it fault-free.
   bool faults = true;
+  // Runs this plan instead of the one the seed draws (the workload is still
+  // the seed's).
+  std::optional<FaultPlan> plan;
 };
 
 struct RunResult {
@@ -24,7 +32,9 @@ struct RunResult {
   uint64_t events = 0;
   std::chrono::nanoseconds simulated{0};
   std::vector<std::string> failures;  // empty: every checker passed
-  std::vector<std::string> faults;    // which fault families were on
+  std::vector<std::string> faults;    // which fault kinds the plan has
+  FaultPlan plan;                     // the faults the run executed (drawn or given)
+  std::string plan_error;             // the given plan does not fit the scenario: nothing ran
   std::vector<std::string> notes;     // counters worth printing
   std::vector<std::string> recent_logs;
   int64_t duplicates = 0;  // deliveries the contract allows but that were counted

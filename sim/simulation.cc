@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 
 #include "runtime/scheduler.h"
 #include "sim/disk.h"
@@ -226,11 +227,16 @@ bool Simulation::step() {
   fold(static_cast<uint64_t>(now_.time_since_epoch().count()));
   fold((uint64_t{e.node} << 8) | static_cast<uint8_t>(e.kind));
   if (tracer_) {
-    char line[128];
-    std::snprintf(line, sizeof line, "%lld.%09lld node=%d kind=%d",
+    // The hash so far: it covers what every earlier event did.
+    static constexpr const char* kKinds[] = {"control", "boot",    "timer",    "net_data",
+                                             "net_ack", "net_reset", "net_syn", "net_synack"};
+    static_assert(std::size(kKinds) == static_cast<size_t>(EventKind::net_synack) + 1);
+    char line[192];
+    std::snprintf(line, sizeof line, "%lld.%09lld %s %s hash=%016llx",
                   static_cast<long long>(now_.time_since_epoch().count() / 1000000000),
                   static_cast<long long>(now_.time_since_epoch().count() % 1000000000),
-                  e.node == kNoNode ? -1 : static_cast<int>(e.node), static_cast<int>(e.kind));
+                  e.node == kNoNode ? "-" : nodes_[e.node]->name_.c_str(), kKinds[static_cast<size_t>(e.kind)],
+                  static_cast<unsigned long long>(hash_));
     tracer_(line);
   }
   // Timers and boots belong to one incarnation of their node; network events

@@ -14,5 +14,26 @@ for bad in "run --scenario nope --seed 1" "run --scenario ping --seeds 5..1" "ru
   "$sim" $bad >/dev/null 2>&1; rc=$?
   if [ "$rc" -eq 2 ]; then passed=$((passed+1)); else failed=$((failed+1)); echo "'rmq-sim $bad' exited $rc, want 2"; fi
 done
+# A run's plan, written with --plan-out, replays to the same hash from the
+# file alone (its header names the scenario and the seed).
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+a=$("$sim" run --scenario cluster --seed 5 --plan-out "$tmp/p.plan" | head -1 | sed -n 's/.*hash=\([0-9a-f]*\).*/\1/p')
+b=$("$sim" run --plan "$tmp/p.plan" | head -1 | sed -n 's/.*hash=\([0-9a-f]*\).*/\1/p')
+if [ -n "$a" ] && [ "$a" = "$b" ] && grep -q '^# seed: 5$' "$tmp/p.plan"; then passed=$((passed+1)); else failed=$((failed+1)); echo "plan replay: '$a' != '$b'"; fi
+# Bad plans are refused with exit status 2 and say why.
+printf '1s crash nobody\n' > "$tmp/unknown.plan"
+printf '1s explode broker0\n' > "$tmp/bad.plan"
+printf '# scenario: cluster\n# seed: x\n' > "$tmp/badseed.plan"
+printf '1s crash broker\n' > "$tmp/crash.plan"
+for bad in "run --scenario cluster --seed 1 --plan $tmp/unknown.plan:no node 'nobody'" \
+           "run --scenario cluster --seed 1 --plan $tmp/bad.plan:line 1: unknown fault 'explode'" \
+           "run --plan $tmp/badseed.plan:bad '# seed:' header" \
+           "run --scenario cluster --seed 1 --plan $tmp/missing.plan:cannot read plan file" \
+           "run --scenario long-poll --seed 1 --plan $tmp/crash.plan:does not support crash" \
+           "explore --seeds 1..2 --plan $tmp/p.plan:--plan goes with run or shrink"; do
+  args=${bad%%:*}; want=${bad#*:}
+  err=$("$sim" $args 2>&1 >/dev/null); rc=$?
+  if [ "$rc" -eq 2 ] && [[ "$err" == *"$want"* ]]; then passed=$((passed+1)); else failed=$((failed+1)); echo "'rmq-sim $args' exited $rc ($err), want 2 and '$want'"; fi
+done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,122 @@
+#include "scenarios/shrink.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace rmq::scenarios {
+
+std::string failure_signature(const std::string& failure) {
+  std::string head = failure.substr(0, failure.find(':'));
+  std::string out;
+  for (char c : head)
+    if (c < '0' || c > '9') out.push_back(c);
+  return out;
+}
+
+bool fails_with(const RunResult& r, const std::string& signature) {
+  return std::any_of(r.failures.begin(), r.failures.end(),
+                     [&](const std::string& f) { return failure_signature(f) == signature; });
+}
+
+namespace {
+
+class Shrinker {
+ public:
+  Shrinker(const std::function<RunResult(const FaultPlan&)>& run, const ShrinkLimits& limits, ShrinkResult& out)
+      : run_(run), limits_(limits), out_(out) {}
+
+  bool stopped() {
+    if (out_.stopped_early) return true;
+    if (out_.runs >= limits_.runs_max || (limits_.out_of_time && limits_.out_of_time())) out_.stopped_early = true;
+    return out_.stopped_early;
+  }
+
+  // Runs `candidate`; keeps it when it fails the same way.
+  bool try_plan(const FaultPlan& candidate, const char* step) {
+    if (stopped()) return false;
+    ++out_.runs;
+    const RunResult r = run_(candidate);
+    if (!fails_with(r, out_.signature)) return false;
+    out_.plan = candidate;
+    for (const auto& f : r.failures)
+      if (failure_signature(f) == out_.signature) {
+        out_.failure = f;
+        break;
+      }
+    if (limits_.progress)
+      limits_.progress(fmt::format("run {}: {} -> {} events still fail", out_.runs, step, candidate.events.size()));
+    return true;
+  }
+
+  // ddmin over the events: remove chunks while the rest still fails.
+  void drop_events() {
+    size_t chunks = 2;
+    while (out_.plan.events.size() >= 1 && !stopped()) {
+      const auto& ev = out_.plan.events;
+      const size_t n = ev.size();
+      chunks = std::min(chunks, n);
+      bool removed = false;
+      for (size_t c = 0; c < chunks && !removed; ++c) {
+        const size_t from = c * n / chunks, to = (c + 1) * n / chunks;
+        FaultPlan rest;
+        for (size_t i = 0; i < n; ++i)
+          if (i < from || i >= to) rest.events.push_back(ev[i]);
+        if (try_plan(rest, "drop events")) {
+          removed = true;
+          chunks = std::max<size_t>(chunks - 1, 2);
+        }
+      }
+      if (removed) continue;
+      if (chunks >= n) break;
+      chunks = std::min(n, chunks * 2);
+    }
+  }
+
+  // Halve delays and rates, move events toward their predecessor.
+  void simplify_events() {
+    for (size_t i = 0; i < out_.plan.events.size() && !stopped(); ++i) {
+      for (int step = 0; step < 4; ++step) {
+        FaultPlan c = out_.plan;
+        FaultEvent& e = c.events[i];
+        if (e.delay <= rt::Duration(1'000'000)) break;
+        e.delay /= 2;
+        if (!try_plan(c, "halve a delay")) break;
+      }
+      for (int step = 0; step < 4; ++step) {
+        FaultPlan c = out_.plan;
+        FaultEvent& e = c.events[i];
+        const rt::Duration before = i == 0 ? rt::Duration::zero() : c.events[i - 1].at;
+        if (e.at - before <= rt::Duration(10'000'000)) break;
+        e.at = before + (e.at - before) / 2;
+        if (!try_plan(c, "move an event earlier")) break;
+      }
+    }
+  }
+
+ private:
+  const std::function<RunResult(const FaultPlan&)>& run_;
+  const ShrinkLimits& limits_;
+  ShrinkResult& out_;
+};
+
+}  // namespace
+
+ShrinkResult shrink_plan(const FaultPlan& start, const RunResult& first,
+                         const std::function<RunResult(const FaultPlan&)>& run, const ShrinkLimits& limits) {
+  RMQ_ASSERT_MSG(!first.ok(), "shrink_plan of a passing run");
+  ShrinkResult out;
+  out.plan = start;
+  out.signature = failure_signature(first.failures.front());
+  out.failure = first.failures.front();
+  // Events in time order, as the injector runs them.
+  std::stable_sort(out.plan.events.begin(), out.plan.events.end(),
+                   [](const FaultEvent& a, const FaultEvent& b) { return a.at < b.at; });
+  Shrinker s(run, limits, out);
+  s.drop_events();
+  s.simplify_events();
+  s.drop_events();  // a shortened fault may make another event unnecessary
+  return out;
+}
+
+}  // namespace rmq::scenarios
