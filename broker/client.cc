@@ -5,6 +5,7 @@
 
 #include "broker/broker.h"
 #include "broker/reply.h"
+#include "common/canary/broker_dlq_one_early.h"
 #include "common/json.h"
 #include "common/message_const.h"
 #include "remoting/codes.h"
@@ -140,7 +141,9 @@ Broker::Reply Broker::on_send_back(remoting::Connection&, Command& req) {
   int32_t max = (*group)->retry_max_times;
   if (req.version >= kVersionWithMaxReconsumeTimes && h->max_reconsume_times) max = *h->max_reconsume_times;
   int32_t queues = std::max(tc->write_queue_nums, 1);
-  if (m.reconsume_times >= max || h->delay_level < 0) {
+  int32_t times = m.reconsume_times;
+  if constexpr (common::canary::broker_dlq_one_early) ++times;
+  if (times >= max || h->delay_level < 0) {
     tc = ensure(dlq_topic(h->group), 1);
     if (!tc) return error_reply(req, rs::kSystemError, "topic[" + dlq_topic(h->group) + "] not exist");
     queues = 1;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/canary/broker_offset_commit_ahead.h"
 #include "runtime/unlock_guard.h"
 
 namespace rmq::broker {
@@ -29,6 +30,7 @@ rt::Result<void> ConsumerOffsets::load() {
 
 void ConsumerOffsets::commit(const std::string& group, const std::string& topic, int32_t queue_id, int64_t offset) {
   if (offset < 0 || queue_id < 0) return;
+  if constexpr (common::canary::broker_offset_commit_ahead) ++offset;
   auto& slot = table_.offset_table[store::consumer_offset_key(topic, group)][queue_id];
   if (slot == offset) return;
   slot = offset;

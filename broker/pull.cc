@@ -3,6 +3,7 @@
 
 #include "broker/broker.h"
 #include "broker/reply.h"
+#include "common/canary/broker_long_poll_no_wakeup.h"
 #include "common/java_hash.h"
 #include "remoting/codes.h"
 #include "remoting/headers_pull.h"
@@ -37,6 +38,7 @@ struct WaiterGuard {
 }  // namespace
 
 void Broker::on_arrival(const std::string& topic, int32_t queue_id) {
+  if constexpr (common::canary::broker_long_poll_no_wakeup) return;
   auto it = pull_waiters_.find(topic + "@" + std::to_string(queue_id));
   if (it == pull_waiters_.end()) return;
   for (const auto& [n, ev] : it->second) ev->set();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/canary/broker_tx_check_rollback_commits.h"
 #include "common/message_const.h"
 #include "common/numbers.h"
 #include "remoting/codes.h"
@@ -413,7 +414,9 @@ TransactionService::Answer TransactionService::end(const remoting::EndTransactio
 TransactionService::Answer TransactionService::commit_or_rollback(const remoting::EndTransactionRequestHeader& h,
                                                                   const StoredMessage& half, const std::string& txn,
                                                                   const std::string& peer) {
-  const bool commit = h.commit_or_rollback == remoting::kTransactionCommitType;
+  bool commit = h.commit_or_rollback == remoting::kTransactionCommitType;
+  if constexpr (common::canary::broker_tx_check_rollback_commits)
+    commit = commit || h.from_transaction_check;
   if (auto r = resolved_.find(txn); r != resolved_.end() && new_transaction(half_of(half), r->second)) {
     resolved_.erase(r);  // the producer reused the message: a new transaction
   }

@@ -1,6 +1,7 @@
 #include "client/consumer_common.h"
 
 #include <fmt/format.h>
+#include "common/canary/client_allocate_gap.h"
 #include "common/zlib_codec.h"
 
 #include <algorithm>
@@ -52,7 +53,8 @@ std::vector<MessageQueue> allocate_averagely(const std::vector<MessageQueue>& al
   const size_t m = ids.size();
   const size_t mod = n % m;
   const size_t avg = n <= m ? 1 : (mod > 0 && index < mod ? n / m + 1 : n / m);
-  const size_t start = mod > 0 && index < mod ? index * avg : index * avg + mod;
+  size_t start = mod > 0 && index < mod ? index * avg : index * avg + mod;
+  if constexpr (common::canary::client_allocate_gap) start = index * avg;
   std::vector<MessageQueue> out;
   for (size_t i = 0; i < std::min(avg, n > start ? n - start : 0); ++i) out.push_back(all[(start + i) % n]);
   return out;

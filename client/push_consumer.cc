@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/atomic_file.h"
+#include "common/canary/client_orderly_unlocked.h"
 #include "remoting/codes.h"
 #include "remoting/header_fields.h"
 #include "remoting/headers_consumer.h"
@@ -189,7 +190,7 @@ void PushConsumer::rebalance_topic(const std::string& topic) {
   }
   std::map<std::string, std::vector<MessageQueue>> not_started;  // locked, but could not start: let go
   for (const auto& q : fresh) {
-    if (locking() && !locked.count(q)) {
+    if (locking() && !locked.count(q) && !common::canary::client_orderly_unlocked) {
       lock_missed_ = true;  // its previous owner has not let go yet
       continue;
     }

@@ -1,5 +1,7 @@
 #include "namesrv/route_table.h"
 
+#include "common/canary/namesrv_expiry_one_interval.h"
+
 namespace rmq::namesrv {
 
 RegisterResult RouteTable::register_broker(const Registration& r, rt::Instant now) {
@@ -113,7 +115,8 @@ void RouteTable::remove_address(const std::string& broker_addr) {
 std::vector<std::string> RouteTable::expire(rt::Instant now) {
   std::vector<std::string> gone;
   for (const auto& [addr, l] : live_)
-    if (now - l.last_update > l.timeout) gone.push_back(addr);
+    if (now - l.last_update > (common::canary::namesrv_expiry_one_interval ? l.timeout / 4 : l.timeout))
+      gone.push_back(addr);
   for (const auto& addr : gone) remove_address(addr);
   return gone;
 }

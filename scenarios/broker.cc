@@ -151,6 +151,7 @@ void producer_main(rt::Runtime& rt, World& w, int p, int count, const std::strin
 void checker_main(rt::Runtime& rt, World& w, const std::string& broker_addr, bool& done) {
   remoting::RpcClient c(rt, nullptr);
   std::set<std::string> seen;
+  int unreachable = 0;  // pulls that found no broker
   for (int32_t q = 0; q < kQueues; ++q) {
     int64_t offset = 0;
     for (int round = 0; round < 100'000; ++round) {
@@ -164,6 +165,12 @@ void checker_main(rt::Runtime& rt, World& w, const std::string& broker_addr, boo
       h.subscription = "*";
       h.encode(req);
       auto r = c.invoke(broker_addr, std::move(req), 10s);
+      if (!r && unreachable < 120) {
+        // The broker may still be recovering (slow syncs): wait for it.
+        ++unreachable;
+        rt.sleep_for(1s);
+        continue;
+      }
       if (!r) {
         w.fail(fmt::format("checker pull {}@{}: {}", q, offset, r.error().message()));
         break;
@@ -260,6 +267,14 @@ RunResult run_durability(uint64_t seed, const RunOptions& opts, const Shape& sha
   std::vector<FaultKind> unsupported = {FaultKind::kill, FaultKind::read_corruption};
   if (!shape.power_loss) unsupported.push_back(FaultKind::power_loss);
   const auto bad = injector.start(seed, opts, [&](rt::Random& pr, FaultPlan& plan) {
+    // With power loss, half the seeds also stall syncs for the whole run:
+    // an acknowledgement that does not wait for its sync is then exposed
+    // for seconds, not microseconds.
+    if (shape.power_loss && pr.chance(0.5)) {
+      FaultEvent& stall = plan.add(0s, FaultKind::fsync_stall, "broker");
+      stall.delay = Duration(pr.between(200'000'000, 2'000'000'000));
+      stall.rate = 0.3;
+    }
     const int count = 1 + static_cast<int>(pr.below(4));
     for (int i = 0; i < count; ++i) {
       const Duration when = Duration(pr.between(200'000'000, 20'000'000'000));

@@ -66,6 +66,10 @@ struct ListenerCall {
 struct Cluster {
   Variant plan = Variant::broker_crashes;
   Duration send_gap_max = 200ms;
+  // A workload knob per seed: the longest a (non-orderly) listener takes.
+  // Slow listeners keep pulled messages buffered and unconsumed, which is
+  // where offset and rebalance bugs show.
+  Duration listener_delay_max{0};
   std::vector<sim::NodeId> namesrv_nodes;
   std::vector<sim::NodeId> consumer_nodes;
   h::History hist;
@@ -145,6 +149,10 @@ void consumer_main(rt::Runtime& rt, Cluster& k, const std::string& group, remoti
     k.hist.rebalances.push_back(std::move(rb));
   });
   c.start([&](const client::ReceivedMessage& m) {
+    // A slow listener's work comes first: a member that crashes inside it
+    // has not consumed the message (it counts once it returns).
+    if (!orderly && k.listener_delay_max > Duration::zero())
+      rt.sleep_for(Duration(rt.random().below(static_cast<uint64_t>(k.listener_delay_max.count()))));
     h::Delivery d;
     d.group = group;
     d.consumer = id;
@@ -209,6 +217,7 @@ RunResult run_cluster_variant(uint64_t seed, const RunOptions& opts, Variant pla
     k.broker_nodes.push_back(n.id());
   }
   const int per_producer = 40 + static_cast<int>(r.below(60));
+  if (r.chance(0.5)) k.listener_delay_max = Duration(r.between(1'000'000, 400'000'000));
   for (int p = 0; p < 3; ++p) {
     // Client ips are only names here (in client ids and UNIQ_KEYs).
     sim.add_node(fmt::format("producer{}", p), [&k, p, per_producer](rt::Runtime& rt) {
@@ -442,8 +451,9 @@ RunResult run_cluster_variant(uint64_t seed, const RunOptions& opts, Variant pla
   out.plan = injector.plan();
   out.faults = fault_names(out.plan);
   const size_t acked = k.acked_keys.size();
-  out.notes.push_back(fmt::format("sends={} acked={} deliveries={} duplicates={} broker_crashes={}", k.hist.sends.size(),
-                                  acked, k.hist.deliveries.size(), out.duplicates, crashes));
+  out.notes.push_back(fmt::format("sends={} acked={} deliveries={} duplicates={} broker_crashes={} listener_delay_max={}ms",
+                                  k.hist.sends.size(), acked, k.hist.deliveries.size(), out.duplicates, crashes,
+                                  std::chrono::duration_cast<std::chrono::milliseconds>(k.listener_delay_max).count()));
   if (!out.ok()) out.recent_logs = sim.recent_logs();
   return out;
 }

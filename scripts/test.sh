@@ -22,5 +22,12 @@ if [ "${CI:-}" = "true" ] || [ "${RMQ_FUZZ_SECONDS:-}" != "" ]; then
   RMQ_FUZZ_JOBS="$jobs" ./scripts/fuzz.sh "${RMQ_FUZZ_SECONDS:-60}"
 fi
 
+if [ "${CI:-}" = "true" ]; then
+  # One canary per commit, in rotation (the commit count picks it): built
+  # into the Clang tree, its scenario must fail (docs/simulation.md). All of
+  # them: scripts/canaries.sh build.
+  ./scripts/canaries.sh build-clang --rotate
+fi
+
 cd build
 ctest --output-on-failure -j"$jobs" --timeout 900

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/canary/store_delay_level_short.h"
 #include "common/numbers.h"
 #include "runtime/assert.h"
 
@@ -83,6 +84,8 @@ int32_t clamp_delay_level(const std::vector<int64_t>& levels_ms, int32_t level) 
 int64_t deliver_timestamp(const std::vector<int64_t>& levels_ms, int32_t level, int64_t store_timestamp_ms) {
   RMQ_ASSERT(level >= 1);
   RMQ_ASSERT(static_cast<size_t>(level) <= levels_ms.size());
+  if constexpr (common::canary::store_delay_level_short)
+    if (level >= 2) return common::sat_add(store_timestamp_ms, levels_ms[static_cast<size_t>(level - 2)]);
   return common::sat_add(store_timestamp_ms, levels_ms[static_cast<size_t>(level - 1)]);
 }
 

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/big_endian.h"
+#include "common/canary/store_sync_ack_early.h"
 #include "common/java_hash.h"
 #include "common/message_const.h"
 #include "common/numbers.h"
@@ -405,7 +406,8 @@ void MessageStore::fail(const rt::Error& e) {
 }
 
 void MessageStore::release_waiters() {
-  const int64_t pos = cfg_.flush_disk_type == FlushDiskType::sync_flush ? log_.synced() : log_.written();
+  int64_t pos = cfg_.flush_disk_type == FlushDiskType::sync_flush ? log_.synced() : log_.written();
+  if constexpr (common::canary::store_sync_ack_early) pos = log_.written();
   while (!waiters_.empty() && (failure_ || waiters_.front().end <= pos)) {
     waiters_.front().done->set();
     waiters_.pop_front();
@@ -424,6 +426,7 @@ void MessageStore::writer_loop() {
     if (auto r = log_.write_pending(); !r) return fail(r.error());
     space_.set();
     written_evt_.set();
+    if constexpr (common::canary::store_sync_ack_early) release_waiters();
     if (sync) {
       // Group commit: every put written so far rides on this sync.
       if (auto r = log_.sync_written(); !r) return fail(r.error());

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "scenarios/canaries.h"
 #include "scenarios/divergence.h"
 #include "scenarios/scenario.h"
 #include "scenarios/shrink.h"
@@ -42,6 +43,7 @@ int usage(const std::string& why) {
   if (!why.empty()) std::fprintf(stderr, "rmq-sim: %s\n", why.c_str());
   std::fprintf(stderr,
                "usage: rmq-sim list\n"
+               "       rmq-sim canaries   (canary, the scenario catching it, seeds; '*': compiled into this build)\n"
                "       rmq-sim run --scenario NAME (--seed N | --seeds A..B [--twice]) [--plan FILE] [--plan-out FILE]\n"
                "                   [--verbose] [--trace] [--no-faults]\n"
                "       rmq-sim run --plan FILE   (a plan file naming its scenario and seed)\n"
@@ -320,6 +322,16 @@ int main(int argc, char** argv) {
   if (args.empty()) return usage("");
   if (args[0] == "list") {
     for (const auto& s : rmq::scenarios::all_scenarios()) std::printf("%-12s %s\n", s.name.c_str(), s.goal.c_str());
+    return 0;
+  }
+  if (args[0] == "canaries") {
+    // canary, the scenario that catches it, the seeds it needs; '*' marks
+    // the one this build compiles in.
+    const auto selected = rmq::common::selected_canary();
+    for (const auto& c : rmq::scenarios::canary_checks())
+      std::printf("%s %s %llu%s\n", std::string(rmq::common::to_string(c.canary)).c_str(),
+                  std::string(c.scenario).c_str(), static_cast<unsigned long long>(c.seeds),
+                  c.canary == selected ? " *" : "");
     return 0;
   }
   const std::string command = args[0];
