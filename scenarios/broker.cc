@@ -225,6 +225,7 @@ RunResult finish(sim::Simulation& sim, const World& w, const FaultPlan& plan = {
   out.faults = fault_names(plan);
   for (NodeId i = 0; i < sim.node_count(); ++i) sim.fold(sim.node(i).disk().digest());
   out.trace_hash = sim.trace_hash();
+  out.perturbed = sim.perturbation().shuffle_ties;
   out.events = sim.events_processed();
   out.simulated = sim.now().time_since_epoch();
   out.failures = w.failures;
@@ -312,7 +313,7 @@ RunResult run_long_poll_scenario(uint64_t seed, const RunOptions& opts) {
   sim::Simulation sim(seed, net);
   rt::Random& r = sim.random();
   World w;
-  observe(sim, opts);
+  observe(sim, opts, /*perturbable=*/false);  // deliveries are timed to the millisecond
   auto& ns = sim.add_node("namesrv", [](rt::Runtime& rt) { namesrv_main(rt); });
   broker::BrokerConfig cfg;
   auto& b = sim.add_node("broker", [&](rt::Runtime& rt) { broker_main(rt, w, cfg); });

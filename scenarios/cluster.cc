@@ -441,6 +441,7 @@ RunResult run_cluster_variant(uint64_t seed, const RunOptions& opts, Variant pla
   RunResult out;
   for (NodeId i = 0; i < sim.node_count(); ++i) sim.fold(sim.node(i).disk().digest());
   out.trace_hash = sim.trace_hash();
+  out.perturbed = sim.perturbation().shuffle_ties;
   out.events = sim.events_processed();
   out.simulated = sim.now().time_since_epoch();
   out.failures = k.failures;

@@ -29,7 +29,19 @@ FaultPlan choose_plan(uint64_t seed, const RunOptions& o, const std::function<vo
   return plan;
 }
 
-void observe(sim::Simulation& sim, const RunOptions& o) {
+sim::Perturbation perturbation_for(uint64_t seed, const RunOptions& o) {
+  rt::Random r(sim::hash_fold(seed, 0x70657274));
+  const bool on = o.perturb ? *o.perturb : r.chance(0.5);
+  sim::Perturbation p;
+  if (!on) return p;
+  p.shuffle_ties = true;
+  static constexpr double kIoDelay[] = {0.01, 0.05, 0.2};
+  p.io_delay_probability = kIoDelay[r.below(3)];
+  return p;
+}
+
+void observe(sim::Simulation& sim, const RunOptions& o, bool perturbable) {
+  if (perturbable) sim.set_perturbation(perturbation_for(sim.seed(), o));
   sim.set_echo_logs(o.verbose);
   if (o.tracer) {
     sim.set_tracer(o.tracer);
@@ -79,6 +91,9 @@ rt::Result<void> FaultInjector::check(const FaultPlan& plan, const std::vector<F
                          fmt::format("fault plan event {} ({}): no node '{}' in this scenario (nodes: {})", i + 1,
                                      to_string(e), *n, names()));
     }
+    if (is_link_fault(e.kind) && e.node == e.peer)
+      return rt::Error(rt::Errc::invalid_argument,
+                       fmt::format("fault plan event {} ({}): a link joins two different nodes", i + 1, to_string(e)));
     if (std::find(supported.begin(), supported.end(), e.kind) == supported.end())
       return rt::Error(rt::Errc::invalid_argument,
                        fmt::format("fault plan event {} ({}): this scenario does not support {}", i + 1, to_string(e),

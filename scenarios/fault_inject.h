@@ -34,8 +34,14 @@ rt::Random plan_random(uint64_t seed);
 // else what `draw` adds from the seed's plan generator.
 FaultPlan choose_plan(uint64_t seed, const RunOptions& o, const std::function<void(rt::Random&, FaultPlan&)>& draw);
 
-// Applies the options that watch a run: echoed logs, the event tracer.
-void observe(sim::Simulation& sim, const RunOptions& o);
+// Applies the options that watch and shape a run: echoed logs, the event
+// tracer, and scheduling perturbation (unless `perturbable` is false).
+// REQUIRES: before anything is scheduled in `sim`.
+void observe(sim::Simulation& sim, const RunOptions& o, bool perturbable = true);
+
+// The perturbation the seed draws: off for half the seeds; else ties
+// shuffled, and 1 %, 5 % or 20 % of I/O completions up to 2 ms late.
+sim::Perturbation perturbation_for(uint64_t seed, const RunOptions& o);
 
 // Every fault kind, or every kind but `except`.
 std::vector<FaultKind> all_fault_kinds(const std::vector<FaultKind>& except = {});

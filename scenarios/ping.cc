@@ -338,6 +338,7 @@ RunResult run_ping(uint64_t seed, const RunOptions& opts) {
   RunResult out;
   for (size_t i = 0; i < w.node_count; ++i) sim.fold(sim.node(static_cast<NodeId>(i)).disk().digest());
   out.trace_hash = sim.trace_hash();
+  out.perturbed = sim.perturbation().shuffle_ties;
   out.events = sim.events_processed();
   out.simulated = sim.now().time_since_epoch();
   out.failures = w.failures;

@@ -160,6 +160,7 @@ RunResult run_registration_at_scale_impl(uint64_t seed, const RunOptions& opts) 
                                      st.last_keepalive_bytes, st.keepalives, kKeepAliveBytesMax));
   RunResult out;
   out.trace_hash = s.sim.trace_hash();
+  out.perturbed = s.sim.perturbation().shuffle_ties;
   out.events = s.sim.events_processed();
   out.simulated = s.sim.now().time_since_epoch();
   out.failures = s.failures;

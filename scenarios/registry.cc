@@ -63,6 +63,10 @@ const std::vector<Scenario>& all_scenarios() {
        "a broker with 50 000 topics on slow, lossy links to two namesrvs is never dropped while alive; its "
        "steady-state heartbeat is a keep-alive whose size does not depend on the topic count",
        run_registration_at_scale},
+      {"chaos",
+       "whatever mix of faults, cluster configuration and workload a seed draws, every acknowledged message reaches "
+       "the clustering group and each broadcasting member, intact, under the durability the configuration promises",
+       run_chaos},
   };
   return kAll;
 }

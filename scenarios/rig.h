@@ -53,8 +53,8 @@ struct Rig {
   bool start_faults(const RunOptions& o, const std::function<void(rt::Random&, FaultPlan&)>& draw,
                     const std::vector<FaultKind>& supported = all_fault_kinds());
 
-  void add_namesrv() {
-    auto& n = sim.add_node("namesrv", [](rt::Runtime& rt) { namesrv_main(rt); });
+  void add_namesrv(const std::string& name = "namesrv") {
+    auto& n = sim.add_node(name, [](rt::Runtime& rt) { namesrv_main(rt); });
     namesrv_addrs.push_back(n.ip() + ":9876");
   }
   void add_brokers(int count, const std::function<void(broker::BrokerConfig&)>& tweak) {
@@ -110,6 +110,7 @@ struct Rig {
     RunResult out;
     for (NodeId i = 0; i < sim.node_count(); ++i) sim.fold(sim.node(i).disk().digest());
     out.trace_hash = sim.trace_hash();
+    out.perturbed = sim.perturbation().shuffle_ties;
     out.events = sim.events_processed();
     out.simulated = sim.now().time_since_epoch();
     out.failures = failures;

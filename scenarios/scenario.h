@@ -25,10 +25,15 @@ struct RunOptions {
   // Runs this plan instead of the one the seed draws (the workload is still
   // the seed's).
   std::optional<FaultPlan> plan;
+  // Scheduling perturbation (sim::Perturbation): on, off, or (unset) drawn
+  // from the seed, on for half the seeds. Scenarios whose checks time
+  // deliveries to the millisecond never perturb.
+  std::optional<bool> perturb;
 };
 
 struct RunResult {
   uint64_t trace_hash = 0;
+  bool perturbed = false;  // scheduling perturbation was on
   uint64_t events = 0;
   std::chrono::nanoseconds simulated{0};
   std::vector<std::string> failures;  // empty: every checker passed
@@ -73,5 +78,7 @@ RunResult run_ha_partition(uint64_t seed, const RunOptions& opts);
 RunResult run_async_master_loss(uint64_t seed, const RunOptions& opts);
 RunResult run_registration_at_scale(uint64_t seed, const RunOptions& opts);
 RunResult run_transaction_crash(uint64_t seed, const RunOptions& opts);
+// Swarm testing of the whole cluster (scenarios/chaos.cc).
+RunResult run_chaos(uint64_t seed, const RunOptions& opts);
 
 }  // namespace rmq::scenarios

@@ -63,6 +63,21 @@ struct DiskConfig {
   uint64_t sector_bytes = 512;
 };
 
+// Scheduling perturbation, BUGGIFY-like: drawn per seed by the scenarios,
+// still deterministic. It moves events that the defaults keep in a fixed
+// order, so that a crash, a wake-up or an arrival can land while a request
+// is suspended mid-read or mid-write.
+struct Perturbation {
+  // Events of nodes due at the same time run in a seeded random order
+  // (control events, the fault plan's and the driver's, still run first,
+  // in the order they were scheduled).
+  bool shuffle_ties = false;
+  // With this probability a disk operation or a network segment completes
+  // up to io_delay_max later than its latency.
+  double io_delay_probability = 0.0;
+  Duration io_delay_max = 2ms;
+};
+
 // The wall clock of a node: wall = epoch + now * (1 + drift_ppm / 1e6) + skew.
 struct ClockConfig {
   int64_t skew_ms = 0;

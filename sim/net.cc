@@ -248,6 +248,9 @@ rt::Duration Network::latency(NodeId from, NodeId to) {
   if (it != clogged_.end()) d += it->second;
   auto j = jitter_.find({from, to});
   if (j != jitter_.end()) d += rt::Duration(rng.between(0, j->second.count()));
+  const Perturbation& p = sim_.perturbation();
+  if (p.io_delay_probability > 0 && rng.chance(p.io_delay_probability))
+    d += rt::Duration(rng.between(0, p.io_delay_max.count()));
   return d;
 }
 

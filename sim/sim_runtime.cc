@@ -31,6 +31,9 @@ class SimFileSystem final : public rt::FileSystem {
                              : pick(cfg.op_latency_min, cfg.op_latency_max);
     if (rng_.chance(cfg.slow_probability)) d += cfg.slow_extra;
     if (is_sync && rng_.chance(cfg.sync_stall_probability)) d += cfg.sync_stall;
+    const Perturbation& p = rt_.sim().perturbation();
+    if (p.io_delay_probability > 0 && rng_.chance(p.io_delay_probability))
+      d += rt::Duration(rng_.between(0, p.io_delay_max.count()));
     return rt_.delay_uncancellable(d);
   }
 

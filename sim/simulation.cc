@@ -46,6 +46,7 @@ Simulation::Simulation(uint64_t seed, NetConfig net, DiskConfig disk)
       hash_(hash_fold(0x73696d, seed)),
       rng_(hash_fold(seed, 1)),
       net_rng_(hash_fold(seed, 2)),
+      tie_rng_(hash_fold(seed, 3)),
       disk_config_(disk),
       net_(std::make_unique<Network>(*this, net)) {
   log_ring_.reserve(kLogRingLines);
@@ -160,7 +161,7 @@ void Simulation::release_held(Node& n) {
   auto it = held_.find(n.id());
   if (it == held_.end()) return;
   // Due now, in the order they came due, after what is already queued now.
-  for (Event& e : it->second) queue_.push(Event{now_, seq_++, e.node, e.incarnation, e.kind, std::move(e.fn)});
+  for (Event& e : it->second) queue_.push(Event{now_, e.tie, seq_++, e.node, e.incarnation, e.kind, std::move(e.fn)});
   held_.erase(it);
 }
 
@@ -180,6 +181,13 @@ void Simulation::set_net_config(const NetConfig& cfg) { net_->set_config(cfg); }
 
 const NetConfig& Simulation::net_config() const { return net_->config(); }
 
+void Simulation::set_perturbation(const Perturbation& p) {
+  RMQ_ASSERT_MSG(seq_ == 0, "perturbation set after events were scheduled");
+  RMQ_ASSERT(p.io_delay_probability >= 0 && p.io_delay_probability <= 1);
+  perturbation_ = p;
+  fold(hash_fold(0x9e27, (p.shuffle_ties ? 1 : 0) + static_cast<uint64_t>(p.io_delay_probability * 1e6)));
+}
+
 void Simulation::at(rt::Instant when, std::function<void()> fn) {
   schedule(when, kNoNode, EventKind::control, std::move(fn));
 }
@@ -187,7 +195,8 @@ void Simulation::at(rt::Instant when, std::function<void()> fn) {
 void Simulation::schedule(rt::Instant when, NodeId node, EventKind kind, std::function<void()> fn) {
   RMQ_ASSERT_MSG(when >= now_, "event scheduled in the past");
   const uint32_t inc = node == kNoNode ? 0 : nodes_.at(node)->incarnation_;
-  queue_.push(Event{when, seq_++, node, inc, kind, std::move(fn)});
+  const uint64_t tie = perturbation_.shuffle_ties && kind != EventKind::control ? 1 + tie_rng_.below(uint64_t{1} << 62) : 0;
+  queue_.push(Event{when, tie, seq_++, node, inc, kind, std::move(fn)});
 }
 
 void Simulation::fold(uint64_t value) { hash_ = hash_fold(hash_, value); }

@@ -146,6 +146,9 @@ class Simulation {
   void set_disk_config(NodeId id, const DiskConfig& cfg);
   void set_net_config(const NetConfig& cfg);
   const NetConfig& net_config() const;
+  // REQUIRES: before the first event is scheduled (ties are drawn then).
+  void set_perturbation(const Perturbation& p);
+  const Perturbation& perturbation() const { return perturbation_; }
 
   // Driving. `at`/`after` run `fn` as a control event (outside any task).
   void at(rt::Instant when, std::function<void()> fn);
@@ -182,6 +185,7 @@ class Simulation {
  private:
   struct Event {
     rt::Instant time;
+    uint64_t tie;  // 0, or drawn when ties are shuffled
     uint64_t seq;
     NodeId node;
     uint32_t incarnation;
@@ -190,7 +194,8 @@ class Simulation {
   };
   struct Later {
     bool operator()(const Event& a, const Event& b) const {
-      return a.time != b.time ? a.time > b.time : a.seq > b.seq;
+      if (a.time != b.time) return a.time > b.time;
+      return a.tie != b.tie ? a.tie > b.tie : a.seq > b.seq;
     }
   };
   void pump(Node& n);
@@ -204,6 +209,8 @@ class Simulation {
   uint64_t events_ = 0;
   rt::Random rng_;
   rt::Random net_rng_;
+  rt::Random tie_rng_;
+  Perturbation perturbation_;
   DiskConfig disk_config_;
   std::priority_queue<Event, std::vector<Event>, Later> queue_;
   // Events of paused nodes, in the order they came due.

@@ -45,14 +45,15 @@ int usage(const std::string& why) {
                "usage: rmq-sim list\n"
                "       rmq-sim canaries   (canary, the scenario catching it, seeds; '*': compiled into this build)\n"
                "       rmq-sim run --scenario NAME (--seed N | --seeds A..B [--twice]) [--plan FILE] [--plan-out FILE]\n"
-               "                   [--verbose] [--trace] [--no-faults]\n"
+               "                   [--verbose] [--trace] [--no-faults] [--perturb | --no-perturb]\n"
                "       rmq-sim run --plan FILE   (a plan file naming its scenario and seed)\n"
                "       rmq-sim shrink --scenario NAME --seed N [--plan FILE] [--out FILE] [--runs N] [--minutes M]\n"
                "       rmq-sim explore --seeds A..B [--scenario NAME] [--twice]   (every scenario: a summary table)\n"
                "  --twice     runs every seed twice; a different trace hash is a failure, and the first\n"
                "              event at which the traces part is printed\n"
                "  --plan      runs the plan in FILE instead of the seed's own faults\n"
-               "  --plan-out  writes the run's plan to FILE, with the header that replays it\n");
+               "  --plan-out  writes the run's plan to FILE, with the header that replays it\n"
+               "  --perturb   scheduling perturbation on (or off) for every seed; by default half the seeds\n");
   return 2;
 }
 
@@ -143,8 +144,9 @@ bool write_file(const std::string& path, const std::string& text) {
 // ---- runs ---------------------------------------------------------------------
 
 std::string replay_command(const Scenario& s, uint64_t seed, const RunOptions& o, const std::string& plan_path) {
-  return fmt::format("rmq-sim run --scenario {} --seed {}{}{} --verbose", s.name, seed, o.faults ? "" : " --no-faults",
-                     plan_path.empty() ? "" : " --plan " + plan_path);
+  return fmt::format("rmq-sim run --scenario {} --seed {}{}{}{} --verbose", s.name, seed, o.faults ? "" : " --no-faults",
+                     plan_path.empty() ? "" : " --plan " + plan_path,
+                     o.perturb ? (*o.perturb ? " --perturb" : " --no-perturb") : "");
 }
 
 void print_failure(const Scenario& s, uint64_t seed, const RunResult& r, const RunOptions& o,
@@ -169,9 +171,10 @@ int run_one(const Scenario& s, uint64_t seed, const RunOptions& o, const std::st
   if (!r.plan_error.empty()) return plan_refused(r.plan_error);
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double sim_s = std::chrono::duration<double>(r.simulated).count();
-  std::printf("scenario=%s seed=%llu hash=%016llx events=%llu simulated=%.1fs wall=%.2fs faults=%s\n", s.name.c_str(),
-              static_cast<unsigned long long>(seed), static_cast<unsigned long long>(r.trace_hash),
-              static_cast<unsigned long long>(r.events), sim_s, wall_s, join(r.faults).c_str());
+  std::printf("scenario=%s seed=%llu hash=%016llx events=%llu simulated=%.1fs wall=%.2fs faults=%s perturb=%s\n",
+              s.name.c_str(), static_cast<unsigned long long>(seed), static_cast<unsigned long long>(r.trace_hash),
+              static_cast<unsigned long long>(r.events), sim_s, wall_s, join(r.faults).c_str(),
+              r.perturbed ? "on" : "off");
   for (const auto& n : r.notes) std::printf("  %s\n", n.c_str());
   std::printf("  plan: %zu events%s\n", r.plan.events.size(), plan_path.empty() ? " (drawn from the seed)" : "");
   for (const auto& e : r.plan.events) std::printf("    %s\n", rmq::scenarios::to_string(e).c_str());
@@ -370,6 +373,10 @@ int main(int argc, char** argv) {
       o.faults = false;
     } else if (a == "--twice") {
       twice = true;
+    } else if (a == "--perturb") {
+      o.perturb = true;
+    } else if (a == "--no-perturb") {
+      o.perturb = false;
     } else {
       return usage("unknown option '" + a + "'");
     }

@@ -104,6 +104,11 @@ TEST(FaultInjector, CheckNamesTheUnknownNodeAndTheUnsupportedKind) {
   ASSERT_FALSE(unsupported.ok());
   EXPECT_NE(unsupported.error().detail().find("does not support crash"), std::string::npos);
   EXPECT_TRUE(t.injector.check(plan_of("1s crash a\n"), all_fault_kinds()).ok());
+  FaultPlan self;
+  self.add(1s, FaultKind::partition, "a", "a", true);  // only a program can write this
+  auto loop = t.injector.check(self, all_fault_kinds());
+  ASSERT_FALSE(loop.ok());
+  EXPECT_NE(loop.error().detail().find("a link joins two different nodes"), std::string::npos);
 }
 
 TEST(ScenarioPlans, APlanThatDoesNotFitIsRefusedBeforeAnythingRuns) {
@@ -133,6 +138,31 @@ TEST(ScenarioPlans, EveryScenarioReplaysItsOwnPlanToTheSameHash) {
     EXPECT_EQ(replayed.plan, drawn.plan);
     EXPECT_EQ(replayed.failures, drawn.failures);
   }
+}
+
+TEST(ScenarioPlans, PerturbedRunsReplayTooAndHalfTheSeedsArePerturbed) {
+  RunOptions on;
+  on.perturb = true;
+  for (const char* name : {"cluster", "transaction-crash", "ha-partition"}) {
+    SCOPED_TRACE(name);
+    const Scenario& s = *find_scenario(name);
+    const RunResult drawn = s.run(3, on);
+    EXPECT_TRUE(drawn.perturbed);
+    EXPECT_TRUE(drawn.ok()) << drawn.failures.front();
+    RunOptions again = on;
+    again.plan = drawn.plan;
+    EXPECT_EQ(s.run(3, again).trace_hash, drawn.trace_hash);
+    RunOptions off;
+    off.perturb = false;
+    EXPECT_NE(s.run(3, off).trace_hash, drawn.trace_hash);
+  }
+  int perturbed = 0;
+  for (uint64_t seed = 1; seed <= 40; ++seed) perturbed += perturbation_for(seed, {}).shuffle_ties ? 1 : 0;
+  EXPECT_GT(perturbed, 10);
+  EXPECT_LT(perturbed, 30);
+  RunOptions forced;
+  forced.perturb = true;
+  EXPECT_FALSE(find_scenario("long-poll")->run(1, forced).perturbed);  // timed to the millisecond
 }
 
 TEST(ScenarioPlans, AnEmptyPlanRunsWithoutFaultsAndAnotherPlanChangesTheRun) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <set>
 
 #include "runtime/runtime.h"
 #include "sim/disk.h"
@@ -457,6 +458,73 @@ TEST(SimNodes, CrashingAPausedNodeReleasesWhatItHeld) {
   // The ping held at the pause was not answered; the client saw the crash.
   EXPECT_EQ(k.rtts.size(), 6u);
   EXPECT_TRUE(k.broken);
+}
+
+// Three nodes wake at the same instants; returns who woke in what order,
+// and a control event's place among them.
+std::vector<std::string> wake_order(uint64_t seed, bool shuffle) {
+  Simulation sim(seed);
+  Perturbation p;
+  p.shuffle_ties = shuffle;
+  sim.set_perturbation(p);
+  std::vector<std::string> order;
+  for (const char* name : {"a", "b", "c"})
+    sim.add_node(name, [&order, name](rt::Runtime& rt) {
+      for (int i = 0; i < 4; ++i) {
+        rt.sleep_for(1s);
+        order.push_back(name);
+      }
+    });
+  sim.start_all();
+  for (int i = 1; i <= 4; ++i) sim.at(rt::Instant(std::chrono::seconds(i)), [&order] { order.push_back("control"); });
+  sim.run_for(10s);
+  return order;
+}
+
+TEST(SimPerturbation, ShuffledTiesVaryBySeedRepeatPerSeedAndControlEventsStayFirst) {
+  const std::vector<std::string> fixed = wake_order(1, false);
+  EXPECT_EQ(fixed, wake_order(2, false));  // unperturbed: creation order, whatever the seed
+  std::set<std::vector<std::string>> seen;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    const auto order = wake_order(seed, true);
+    EXPECT_EQ(order, wake_order(seed, true));  // deterministic per seed
+    ASSERT_EQ(order.size(), 16u);
+    for (size_t i = 0; i < order.size(); i += 4) EXPECT_EQ(order[i], "control");
+    seen.insert(order);
+  }
+  EXPECT_GT(seen.size(), 10u);
+}
+
+TEST(SimPerturbation, IoDelaysMakeSomeCompletionsLateByAtMostTheirMaximum) {
+  for (double probability : {0.0, 0.5}) {
+    SCOPED_TRACE(probability);
+    Simulation sim(19);
+    Perturbation p;
+    p.io_delay_probability = probability;
+    p.io_delay_max = 5ms;
+    sim.set_perturbation(p);
+    std::vector<rt::Duration> took;
+    sim.add_node("a", [&](rt::Runtime& rt) {
+      auto f = rt.fs().open("/f", rt::OpenMode::create);
+      ASSERT_TRUE(f.ok());
+      for (int i = 0; i < 100; ++i) {
+        const auto t0 = rt.now();
+        ASSERT_TRUE((*f)->write_at(0, bytes_of("x")).ok());
+        took.push_back(rt.now() - t0);
+      }
+    });
+    sim.start_all();
+    sim.run_for(10s);
+    ASSERT_EQ(took.size(), 100u);
+    const auto late = std::count_if(took.begin(), took.end(), [](rt::Duration d) { return d > 50us; });
+    if (probability == 0) {
+      EXPECT_EQ(late, 0);
+    } else {
+      EXPECT_GT(late, 30);
+      EXPECT_LT(late, 70);
+    }
+    EXPECT_LE(*std::max_element(took.begin(), took.end()), 5ms + 50us);
+  }
 }
 
 }  // namespace
