@@ -9,6 +9,7 @@ packages=(
   libasio-dev liburing-dev libfmt-dev zlib1g-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   redis-server redis-tools iperf3    # bench/peers.sh and its CTest bench_peers_quick
+  iproute2 nftables                  # rmq-chaos: network namespaces and partitions
 )
 
 # The ali-ons interop test (tests/interop/run.sh) needs node and npm. Any

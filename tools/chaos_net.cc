@@ -1,0 +1,186 @@
+#include "tools/chaos_net.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace rmq::chaos {
+
+namespace {
+
+constexpr const char* kHub = "rmqc-hub";
+constexpr const char* kBridge = "rmqc-br";
+
+std::string ns_of(const std::string& node) { return "rmqc-" + node; }
+
+// Forks and execs argv with stdout/stderr to `log` (or /dev/null).
+pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  const int fd = open(log.empty() ? "/dev/null" : log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (fd >= 0) {
+    dup2(fd, 1);
+    dup2(fd, 2);
+    close(fd);
+  }
+  setpgid(0, 0);  // its own group: a signal to the runner does not reach it
+  execvp(args[0], args.data());
+  _exit(127);
+}
+
+bool has_command(const char* name) {
+  return run_command({"sh", "-c", std::string("command -v ") + name + " >/dev/null 2>&1"}) == 0;
+}
+
+}  // namespace
+
+int run_command(const std::vector<std::string>& argv, bool quiet) {
+  const pid_t pid = spawn(argv, quiet ? "" : "/dev/stderr");
+  if (pid < 0) return -1;
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string ChaosNet::missing_prerequisites() {
+  if (geteuid() != 0) return "rmq-chaos needs root (network namespaces and nftables)";
+  if (!has_command("ip")) return "rmq-chaos needs iproute2's 'ip' (apt-get install iproute2)";
+  if (!has_command("nft")) return "rmq-chaos needs 'nft' (apt-get install nftables)";
+  return "";
+}
+
+bool ChaosNet::setup(const std::vector<NodeSpec>& nodes, std::string& error) {
+  shutdown();  // what an earlier run may have left
+  made_ = true;
+  auto must = [&](const std::vector<std::string>& argv) {
+    if (run_command(argv) == 0) return true;
+    error = "command failed:";
+    for (const auto& a : argv) error += " " + a;
+    return false;
+  };
+  if (!must({"ip", "netns", "add", kHub}) ||
+      !must({"ip", "netns", "exec", kHub, "ip", "link", "add", kBridge, "type", "bridge"}) ||
+      !must({"ip", "netns", "exec", kHub, "ip", "link", "set", kBridge, "up"}))
+    return false;
+  int i = 0;
+  for (const auto& n : nodes) {
+    specs_[n.name] = n;
+    const std::string ns = ns_of(n.name), outer = "rmqc-v" + std::to_string(i) + "h",
+                      inner = "rmqc-v" + std::to_string(i) + "n";
+    ++i;
+    if (!must({"ip", "netns", "add", ns}) ||
+        !must({"ip", "link", "add", outer, "netns", kHub, "type", "veth", "peer", "name", inner, "netns", ns}) ||
+        !must({"ip", "netns", "exec", kHub, "ip", "link", "set", outer, "master", kBridge}) ||
+        !must({"ip", "netns", "exec", kHub, "ip", "link", "set", outer, "up"}) ||
+        !must({"ip", "netns", "exec", ns, "ip", "addr", "add", n.ip + "/24", "dev", inner}) ||
+        !must({"ip", "netns", "exec", ns, "ip", "link", "set", inner, "up"}) ||
+        !must({"ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"}) ||
+        !must({"ip", "netns", "exec", ns, "nft", "add", "table", "inet", "rmqchaos"}) ||
+        !must({"ip", "netns", "exec", ns, "nft", "add", "chain", "inet", "rmqchaos", "out",
+               "{ type filter hook output priority 0 ; }"}))
+      return false;
+  }
+  return true;
+}
+
+void ChaosNet::shutdown() {
+  for (auto& [node, pid] : pids_) {
+    ::kill(pid, SIGKILL);
+    ::kill(pid, SIGCONT);
+    waitpid(pid, nullptr, 0);
+  }
+  pids_.clear();
+  paused_.clear();
+  // Every rmqc-* namespace, this run's or an earlier one's.
+  run_command({"sh", "-c", "for n in $(ip netns list | awk '{print $1}' | grep '^rmqc-'); do ip netns del $n; done"});
+  made_ = false;
+}
+
+bool ChaosNet::start(const std::string& node) {
+  if (running(node)) return true;
+  const NodeSpec& s = specs_.at(node);
+  std::vector<std::string> argv = {"ip", "netns", "exec", ns_of(node)};
+  argv.insert(argv.end(), s.argv.begin(), s.argv.end());
+  const pid_t pid = spawn(argv, s.log_path);  // `ip netns exec` execs the node's binary: the same pid
+  if (pid < 0) return false;
+  pids_[node] = pid;
+  exit_status_.erase(node);
+  return true;
+}
+
+bool ChaosNet::running(const std::string& node) {
+  auto it = pids_.find(node);
+  if (it == pids_.end()) return false;
+  int status = 0;
+  if (waitpid(it->second, &status, WNOHANG) == it->second) {
+    exit_status_[node] = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    pids_.erase(it);
+    paused_.erase(node);
+    return false;
+  }
+  return true;
+}
+
+int ChaosNet::exit_status(const std::string& node) const {
+  auto it = exit_status_.find(node);
+  return it == exit_status_.end() ? -1 : it->second;
+}
+
+void ChaosNet::kill(const std::string& node) {
+  auto it = pids_.find(node);
+  if (it == pids_.end()) return;
+  ::kill(it->second, SIGKILL);
+  ::kill(it->second, SIGCONT);  // a stopped process dies at once too
+  int status = 0;
+  waitpid(it->second, &status, 0);
+  exit_status_[node] = 128 + SIGKILL;
+  pids_.erase(it);
+  paused_.erase(node);
+}
+
+void ChaosNet::pause(const std::string& node) {
+  auto it = pids_.find(node);
+  if (it == pids_.end() || paused_.count(node)) return;
+  ::kill(it->second, SIGSTOP);
+  paused_.insert(node);
+}
+
+void ChaosNet::resume(const std::string& node) {
+  auto it = pids_.find(node);
+  if (it == pids_.end() || !paused_.count(node)) return;
+  ::kill(it->second, SIGCONT);
+  paused_.erase(node);
+}
+
+void ChaosNet::apply_rules(const std::string& node) {
+  const std::string ns = ns_of(node);
+  run_command({"ip", "netns", "exec", ns, "nft", "flush", "chain", "inet", "rmqchaos", "out"});
+  for (const auto& [from, to] : blocked_)
+    if (from == node)
+      run_command({"ip", "netns", "exec", ns, "nft", "add", "rule", "inet", "rmqchaos", "out", "ip", "daddr",
+                   specs_.at(to).ip, "drop"});
+}
+
+void ChaosNet::partition(const std::string& from, const std::string& to) {
+  if (blocked_.insert({from, to}).second) apply_rules(from);
+}
+
+void ChaosNet::heal(const std::string& from, const std::string& to) {
+  if (blocked_.erase({from, to})) apply_rules(from);
+}
+
+void ChaosNet::heal_all() {
+  std::set<std::string> touched;
+  for (const auto& [from, to] : blocked_) touched.insert(from);
+  blocked_.clear();
+  for (const auto& n : touched) apply_rules(n);
+}
+
+}  // namespace rmq::chaos

@@ -1,0 +1,74 @@
+// rmq-chaos's machine: one network namespace per node, joined by a bridge in
+// a hub namespace, nftables drop rules for partitions, and the node
+// processes with their signals. Only addresses inside its own namespaces
+// (10.77.0.0/24) are used; nothing on the host's own network changes.
+//
+// Needs root, iproute2 (`ip`) and nftables (`nft`). Every namespace it makes
+// is named rmqc-*; a start removes any left by an earlier run.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace rmq::chaos {
+
+struct NodeSpec {
+  std::string name;               // as fault plans name it: broker0, producer1, ...
+  std::string ip;                 // 10.77.0.x
+  std::vector<std::string> argv;  // the process, run inside the node's namespace
+  std::string log_path;           // its stdout and stderr
+};
+
+class ChaosNet {
+ public:
+  ChaosNet() = default;
+  ~ChaosNet() { shutdown(); }
+  // Kills every process and removes the namespaces (the destructor too).
+  void shutdown();
+  ChaosNet(const ChaosNet&) = delete;
+  ChaosNet& operator=(const ChaosNet&) = delete;
+
+  // Empty when root, `ip` and `nft` are there; else why not.
+  static std::string missing_prerequisites();
+
+  // Creates the hub and one namespace per node. False, with `error`, when
+  // a command failed.
+  bool setup(const std::vector<NodeSpec>& nodes, std::string& error);
+
+  // Processes. start() of a running node does nothing.
+  bool start(const std::string& node);
+  void kill(const std::string& node);    // SIGKILL, then reaped
+  void pause(const std::string& node);   // SIGSTOP
+  void resume(const std::string& node);  // SIGCONT
+  bool running(const std::string& node);  // reaps it if it exited
+  bool paused(const std::string& node) const { return paused_.count(node) != 0; }
+  // The exit status of a node's last process (once it exited), or -1.
+  int exit_status(const std::string& node) const;
+
+  // Partitions: packets from `from` to `to` are dropped until healed.
+  void partition(const std::string& from, const std::string& to);
+  void heal(const std::string& from, const std::string& to);
+  void heal_all();
+
+  const NodeSpec& spec(const std::string& node) const { return specs_.at(node); }
+
+ private:
+  void apply_rules(const std::string& node);
+
+  std::map<std::string, NodeSpec> specs_;
+  std::map<std::string, pid_t> pids_;
+  std::map<std::string, int> exit_status_;
+  std::set<std::string> paused_;
+  std::set<std::pair<std::string, std::string>> blocked_;  // (from, to)
+  bool made_ = false;
+};
+
+// Runs a command (no shell) and waits; its exit status, or -1.
+int run_command(const std::vector<std::string>& argv, bool quiet = true);
+
+}  // namespace rmq::chaos

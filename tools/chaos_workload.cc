@@ -1,0 +1,227 @@
+#include "tools/chaos_workload.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "client/producer.h"
+#include "client/push_consumer.h"
+#include "runtime/real/real_runtime.h"
+#include "scenarios/nodes.h"
+
+namespace rmq::chaos {
+
+namespace h = scenarios::history;
+using namespace std::chrono_literals;
+
+namespace {
+
+int64_t ns_of(rt::Instant t) { return t.time_since_epoch().count(); }
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == sep) {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur.push_back(c);
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
+// One record per line, on disk before the worker goes on.
+class HistoryFile {
+ public:
+  explicit HistoryFile(const std::string& path) : f_(std::fopen(path.c_str(), "a")) {}
+  ~HistoryFile() {
+    if (f_) std::fclose(f_);
+  }
+  bool ok() const { return f_ != nullptr; }
+  void line(const std::string& text) {
+    std::fputs(text.c_str(), f_);
+    std::fputc('\n', f_);
+    std::fflush(f_);  // in the page cache: a SIGKILL keeps it
+  }
+
+ private:
+  std::FILE* f_;
+};
+
+std::string body_of(const std::string& key, size_t bytes) {
+  std::string b = key + "|";
+  while (b.size() < bytes) b.push_back(static_cast<char>('a' + (b.size() * 7 + key.size()) % 26));
+  return b;
+}
+
+// The producer's next message number: one past the last invoked in its
+// history (a restarted producer goes on, it does not resend).
+int next_number(const std::string& path, const std::string& producer) {
+  std::ifstream in(path);
+  int next = 0;
+  for (std::string line; std::getline(in, line);) {
+    const auto f = split(line, '\t');
+    if (f.size() >= 3 && f[0] == "invoke" && f[2] == producer) {
+      const auto dash = f[1].rfind('-');
+      if (dash != std::string::npos) next = std::max(next, std::atoi(f[1].c_str() + dash + 1) + 1);
+    }
+  }
+  return next;
+}
+
+int run_producer(rt::Runtime& rt, const WorkerArgs& a, HistoryFile& out) {
+  const std::string name = fmt::format("p{}", a.id);
+  client::MqClient mq(rt, {.namesrv_addrs = a.namesrvs, .client_ip = a.ip, .instance_name = name});
+  mq.start();
+  if (a.id == 0)
+    for (const auto& b : a.brokers) scenarios::create_topic(rt, mq, b, kChaosTopic, kChaosQueuesPerBroker);
+  rt.sleep_for(3s);  // the topic reaches the namesrvs
+  client::Producer prod(mq, {.group = "PG"});
+  for (int n = next_number(a.history_path, name); n < a.count; ++n) {
+    const std::string key = fmt::format("{}-{}", name, n);
+    const std::string body = body_of(key, 16 + rt.random().below(400));
+    out.line(fmt::format("invoke\t{}\t{}\t{}\t{}", key, name, ns_of(rt.now()), body));
+    const client::SendResult r = prod.send({.topic = kChaosTopic, .keys = key, .body = body});
+    if (r.ok()) {
+      out.line(fmt::format("acked\t{}\t{}\t{}\t{}\t{}\t{}", key, r.queue.broker_name, r.queue.queue_id, r.queue_offset,
+                           r.msg_id, ns_of(rt.now())));
+    } else if (!r.maybe_stored) {
+      out.line(fmt::format("failed\t{}\t{}", key, ns_of(rt.now())));
+    }
+    rt.sleep_for(std::chrono::milliseconds(1 + rt.random().below(static_cast<uint64_t>(a.gap_ms_max))));
+  }
+  mq.stop();
+  return 0;
+}
+
+int run_consumer(rt::Runtime& rt, const WorkerArgs& a, HistoryFile& out) {
+  const std::string name = fmt::format("c{}", a.id);
+  client::MqClient mq(rt, {.namesrv_addrs = a.namesrvs, .client_ip = a.ip, .instance_name = name});
+  mq.start();
+  client::PushConsumer pc(
+      mq, {.group = a.group,
+           .model = a.broadcasting ? remoting::MessageModel::broadcasting : remoting::MessageModel::clustering,
+           .consume_from = client::ConsumeFrom::first_offset});
+  pc.subscribe(kChaosTopic);
+  const std::string id = mq.client_id();
+  out.line(fmt::format("restart\t{}\t{}", id, ns_of(rt.now())));
+  pc.on_rebalance([&](const std::vector<client::MessageQueue>& owned) {
+    std::string queues;
+    for (const auto& q : owned) queues += fmt::format("{}{}:{}", queues.empty() ? "" : ",", q.broker_name, q.queue_id);
+    out.line(fmt::format("rebalance\t{}\t{}\t{}\t{}", a.group, id, ns_of(rt.now()), queues));
+  });
+  pc.start([&](const client::ReceivedMessage& m) {
+    out.line(fmt::format("deliver\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}", a.group, id, m.keys, m.msg_id,
+                         m.queue.topic, m.queue.broker_name, m.queue.queue_id, m.queue_offset, m.reconsume_times,
+                         ns_of(rt.now()), m.body));
+    return client::ConsumeResult::success;
+  });
+  while (!rt.stopping()) rt.sleep_for(1s);
+  pc.shutdown();
+  mq.stop();
+  return 0;
+}
+
+}  // namespace
+
+std::string parse_worker_args(const std::vector<std::string>& args, WorkerArgs& out) {
+  if (args.empty() || (args[0] != "producer" && args[0] != "consumer")) return "worker needs producer or consumer";
+  out.role = args[0];
+  for (size_t i = 1; i < args.size(); ++i) {
+    const auto eq = args[i].find('=');
+    if (args[i].rfind("--", 0) != 0 || eq == std::string::npos) return "bad worker argument '" + args[i] + "'";
+    const std::string key = args[i].substr(2, eq - 2), value = args[i].substr(eq + 1);
+    if (key == "id") out.id = std::atoi(value.c_str());
+    else if (key == "namesrvs") out.namesrvs = split(value, ';');
+    else if (key == "brokers") out.brokers = split(value, ';');
+    else if (key == "ip") out.ip = value;
+    else if (key == "history") out.history_path = value;
+    else if (key == "count") out.count = std::atoi(value.c_str());
+    else if (key == "gap-ms") out.gap_ms_max = std::max(1, std::atoi(value.c_str()));
+    else if (key == "group") out.group = value;
+    else if (key == "broadcasting") out.broadcasting = value == "true";
+    else return "unknown worker argument '" + key + "'";
+  }
+  if (out.history_path.empty() || out.namesrvs.empty() || out.ip.empty()) return "worker needs --history, --namesrvs and --ip";
+  return "";
+}
+
+int run_worker(const WorkerArgs& a) {
+  HistoryFile out(a.history_path);
+  if (!out.ok()) {
+    std::fprintf(stderr, "rmq-chaos worker: cannot append to %s\n", a.history_path.c_str());
+    return 2;
+  }
+  real::RealRuntime rt({.name = fmt::format("{}{}", a.role, a.id), .min_log_level = rt::LogLevel::warn});
+  rt.stop_on_signals();
+  int rc = 0;
+  rt.run([&] { rc = a.role == "producer" ? run_producer(rt, a, out) : run_consumer(rt, a, out); });
+  return rc;
+}
+
+void read_histories(const std::vector<std::string>& paths, h::History& hist, int& bad_lines) {
+  std::map<std::string, size_t> send_of;  // key -> index in hist.sends
+  for (const auto& path : paths) {
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) {
+      const auto f = split(line, '\t');
+      const auto at = [&](size_t i) { return rt::Instant(rt::Duration(std::strtoll(f[i].c_str(), nullptr, 10))); };
+      if (f[0] == "invoke" && f.size() == 5) {
+        h::Send s;
+        s.key = f[1];
+        s.producer = f[2];
+        s.queue.topic = kChaosTopic;
+        s.invoked = at(3);
+        s.completed = s.invoked;
+        s.body_digest = f[4];
+        send_of[s.key] = hist.sends.size();
+        hist.sends.push_back(std::move(s));
+      } else if (f[0] == "acked" && f.size() == 7 && send_of.count(f[1])) {
+        h::Send& s = hist.sends[send_of[f[1]]];
+        s.outcome = h::SendOutcome::acked;
+        s.queue.broker = f[2];
+        s.queue.queue_id = std::atoi(f[3].c_str());
+        s.queue_offset = std::strtoll(f[4].c_str(), nullptr, 10);
+        s.msg_id = f[5];
+        s.completed = at(6);
+      } else if (f[0] == "failed" && f.size() == 3 && send_of.count(f[1])) {
+        h::Send& s = hist.sends[send_of[f[1]]];
+        s.outcome = h::SendOutcome::failed;
+        s.completed = at(2);
+      } else if (f[0] == "deliver" && f.size() == 12) {
+        h::Delivery d;
+        d.group = f[1];
+        d.consumer = f[2];
+        d.key = f[3];
+        d.msg_id = f[4];
+        d.queue = {f[5], f[6], std::atoi(f[7].c_str())};
+        d.queue_offset = std::strtoll(f[8].c_str(), nullptr, 10);
+        d.reconsume_times = std::atoi(f[9].c_str());
+        d.at = at(10);
+        d.body_digest = f[11];
+        hist.deliveries.push_back(std::move(d));
+      } else if (f[0] == "restart" && f.size() == 3) {
+        hist.restarts.push_back({.consumer = f[1], .at = at(2)});
+      } else if (f[0] == "rebalance" && f.size() == 5) {
+        h::Rebalance rb{.group = f[1], .consumer = f[2], .at = at(3)};
+        if (!f[4].empty())
+          for (const auto& q : split(f[4], ',')) {
+            const auto colon = q.rfind(':');
+            rb.owned.insert({kChaosTopic, q.substr(0, colon), std::atoi(q.c_str() + colon + 1)});
+          }
+        hist.rebalances.push_back(std::move(rb));
+      } else {
+        ++bad_lines;
+      }
+    }
+  }
+}
+
+}  // namespace rmq::chaos
