@@ -130,22 +130,12 @@ void consumer_main(rt::Runtime& rt, ChaosState& s, int c) {
   pc.subscribe(kTopic);
   const std::string id = mq.client_id();
   pc.on_rebalance([&](const std::vector<client::MessageQueue>& owned) {
-    h::Rebalance rb{.group = group, .consumer = id, .at = rt.now()};
-    for (const auto& q : owned) rb.owned.insert({q.topic, q.broker_name, q.queue_id});
-    k.hist.rebalances.push_back(std::move(rb));
+    k.hist.rebalances.push_back(rebalance_record(group, id, rt.now(), owned));
   });
   pc.start([&](const client::ReceivedMessage& m) {
     if (s.knobs.listener_delay_max > Duration::zero())
       rt.sleep_for(Duration(rt.random().below(static_cast<uint64_t>(s.knobs.listener_delay_max.count()))));
-    k.hist.deliveries.push_back({.group = group,
-                                 .consumer = id,
-                                 .key = m.keys,
-                                 .msg_id = m.msg_id,
-                                 .queue = {m.queue.topic, m.queue.broker_name, m.queue.queue_id},
-                                 .queue_offset = m.queue_offset,
-                                 .body_digest = m.body,
-                                 .reconsume_times = m.reconsume_times,
-                                 .at = rt.now()});
+    k.hist.deliveries.push_back(delivery_record(group, id, m, rt.now()));
     s.seen[broadcasting ? id : group].insert(m.keys);
     return client::ConsumeResult::success;
   });

@@ -52,20 +52,10 @@ void recording_consumer(rt::Runtime& rt, Rig& k, const std::string& group, const
   pc.subscribe(topic);
   const std::string id = mq.client_id();
   pc.on_rebalance([&](const std::vector<client::MessageQueue>& owned) {
-    h::Rebalance rb{.group = group, .consumer = id, .at = rt.now()};
-    for (const auto& q : owned) rb.owned.insert({q.topic, q.broker_name, q.queue_id});
-    k.hist.rebalances.push_back(std::move(rb));
+    k.hist.rebalances.push_back(rebalance_record(group, id, rt.now(), owned));
   });
   pc.start([&](const client::ReceivedMessage& m) {
-    h::Delivery d{.group = group,
-                  .consumer = id,
-                  .key = m.keys,
-                  .msg_id = m.msg_id,
-                  .queue = {m.queue.topic, m.queue.broker_name, m.queue.queue_id},
-                  .queue_offset = m.queue_offset,
-                  .body_digest = m.body,
-                  .reconsume_times = m.reconsume_times,
-                  .at = rt.now()};
+    const h::Delivery d = delivery_record(group, id, m, rt.now());
     k.hist.deliveries.push_back(d);
     return listener(m, d);
   });

@@ -138,6 +138,26 @@ inline void record_ack(h::Send& snd, const client::SendResult& r) {
   snd.msg_id = r.msg_id;
 }
 
+// What the history records of a rebalance and of a delivery.
+inline h::Rebalance rebalance_record(const std::string& group, const std::string& consumer, rt::Instant at,
+                                     const std::vector<client::MessageQueue>& owned) {
+  h::Rebalance rb{.group = group, .consumer = consumer, .at = at};
+  for (const auto& q : owned) rb.owned.insert({q.topic, q.broker_name, q.queue_id});
+  return rb;
+}
+inline h::Delivery delivery_record(const std::string& group, const std::string& consumer,
+                                   const client::ReceivedMessage& m, rt::Instant at) {
+  return {.group = group,
+          .consumer = consumer,
+          .key = m.keys,
+          .msg_id = m.msg_id,
+          .queue = {m.queue.topic, m.queue.broker_name, m.queue.queue_id},
+          .queue_offset = m.queue_offset,
+          .body_digest = m.body,
+          .reconsume_times = m.reconsume_times,
+          .at = at};
+}
+
 inline client::ClientConfig make_client(const Rig& k, const std::string& ip, const std::string& instance) {
   return {.namesrv_addrs = k.namesrv_addrs, .client_ip = ip, .instance_name = instance};
 }
