@@ -161,11 +161,28 @@ void ChaosNet::resume(const std::string& node) {
 
 void ChaosNet::apply_rules(const std::string& node) {
   const std::string ns = ns_of(node);
-  run_command({"ip", "netns", "exec", ns, "nft", "flush", "chain", "inet", "rmqchaos", "out"});
+  auto nft = [&](std::vector<std::string> rule) {
+    std::vector<std::string> argv = {"ip", "netns", "exec", ns, "nft"};
+    argv.insert(argv.end(), rule.begin(), rule.end());
+    if (run_command(argv) != 0) std::fprintf(stderr, "rmq-chaos: nft failed in %s\n", ns.c_str());
+  };
+  nft({"flush", "chain", "inet", "rmqchaos", "out"});
   for (const auto& [from, to] : blocked_)
     if (from == node)
-      run_command({"ip", "netns", "exec", ns, "nft", "add", "rule", "inet", "rmqchaos", "out", "ip", "daddr",
-                   specs_.at(to).ip, "drop"});
+      nft({"add", "rule", "inet", "rmqchaos", "out", "ip", "daddr", specs_.at(to).ip, "drop"});
+  for (const auto& [link, rate] : loss_)
+    if (link.first == node)
+      nft({"add", "rule", "inet", "rmqchaos", "out", "ip", "daddr", specs_.at(link.second).ip, "numgen", "random",
+           "mod", "1000000", "<", std::to_string(static_cast<int64_t>(rate * 1e6)), "drop"});
+}
+
+void ChaosNet::set_loss(const std::string& from, const std::string& to, double rate) {
+  if (rate <= 0) {
+    if (loss_.erase({from, to})) apply_rules(from);
+    return;
+  }
+  loss_[{from, to}] = rate;
+  apply_rules(from);
 }
 
 void ChaosNet::partition(const std::string& from, const std::string& to) {
@@ -179,7 +196,9 @@ void ChaosNet::heal(const std::string& from, const std::string& to) {
 void ChaosNet::heal_all() {
   std::set<std::string> touched;
   for (const auto& [from, to] : blocked_) touched.insert(from);
+  for (const auto& [link, rate] : loss_) touched.insert(link.first);
   blocked_.clear();
+  loss_.clear();
   for (const auto& n : touched) apply_rules(n);
 }
 

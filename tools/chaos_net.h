@@ -53,7 +53,10 @@ class ChaosNet {
   // Partitions: packets from `from` to `to` are dropped until healed.
   void partition(const std::string& from, const std::string& to);
   void heal(const std::string& from, const std::string& to);
-  void heal_all();
+  void heal_all();  // partitions and losses
+  // Loss: each packet from `from` to `to` dropped with probability `rate`
+  // (nftables numgen; TCP retransmits). Zero ends it.
+  void set_loss(const std::string& from, const std::string& to, double rate);
 
   const NodeSpec& spec(const std::string& node) const { return specs_.at(node); }
 
@@ -65,6 +68,7 @@ class ChaosNet {
   std::map<std::string, int> exit_status_;
   std::set<std::string> paused_;
   std::set<std::pair<std::string, std::string>> blocked_;  // (from, to)
+  std::map<std::pair<std::string, std::string>, double> loss_;
   bool made_ = false;
 };
 

@@ -11,7 +11,8 @@
 //   crash / kill   SIGKILL (kill: never restarted)     restart   the binary again, same data
 //   pause / resume SIGSTOP / SIGCONT
 //   partition / heal   nftables drop rules in the sender's namespace
-// Other kinds (clogs, latency, loss, disks, clocks, power loss) need the
+//   loss           nftables drops that share of the packets (numgen random)
+// Other kinds (clogs, latency, disks, clocks, power loss) need the
 // fault-injecting proxy and disk rigs that rmq-chaos does not have yet: a
 // plan with them is refused (exit 2). After the plan every fault ends,
 // every process comes back, the producers finish, and the history every
@@ -121,7 +122,16 @@ FaultPlan draw_plan(uint64_t seed, int seconds, const Cluster& c) {
   auto pick = [&r](const std::vector<std::string>& v) -> const std::string& { return v[r.below(v.size())]; };
   auto ms = [&r](int64_t lo, int64_t hi) { return std::chrono::milliseconds(r.between(lo, hi)); };
   for (rmq::rt::Duration t = 10s; t < std::chrono::seconds(seconds - 10); t += ms(5000, 15000)) {
-    switch (r.below(3)) {
+    switch (r.below(4)) {
+      case 3: {  // a lossy client-broker link
+        std::vector<std::string> clients = c.producers;
+        clients.insert(clients.end(), c.consumers.begin(), c.consumers.end());
+        const std::string& a = pick(clients);
+        const std::string& b = pick(brokers);
+        plan.add(t, FaultKind::loss, a, b, true).rate = 0.05 + static_cast<double>(r.below(30)) / 100;
+        plan.add(t + ms(2000, 15000), FaultKind::loss, a, b, true).rate = 0;
+        break;
+      }
       case 0: {
         const std::string& b = pick(brokers);
         plan.add(t, FaultKind::crash, b);
@@ -176,6 +186,9 @@ void apply(rmq::chaos::ChaosNet& net, const FaultEvent& e, std::set<std::string>
     case FaultKind::resume: net.resume(e.node); break;
     case FaultKind::partition: link([&](const std::string& a, const std::string& b) { net.partition(a, b); }); break;
     case FaultKind::heal: link([&](const std::string& a, const std::string& b) { net.heal(a, b); }); break;
+    case FaultKind::loss:
+      link([&](const std::string& a, const std::string& b) { net.set_loss(a, b, e.rate); });
+      break;
     default: break;  // refused before the run
   }
   std::printf("  %6.1fs %s\n", std::chrono::duration<double>(e.at).count(), rmq::scenarios::to_string(e).c_str());
@@ -217,8 +230,6 @@ int run(const std::vector<std::string>& args, const fs::path& self) {
   for (const char* b : {"rmq-namesrv", "rmq-broker"})
     if (!fs::exists(bin / b)) return usage(fmt::format("no {} in {} (--bin DIR)", b, bin.string()));
   const fs::path work = work_arg.empty() ? fs::path(fmt::format("/tmp/rmq-chaos-{}", ::getpid())) : fs::path(work_arg);
-  const int count = 40 + seconds * 2;  // about as long as the faults, at 100 ms gaps
-  Cluster c = describe(bin, self, work, count, 200);
   FaultPlan plan;
   if (!plan_path.empty()) {
     std::ifstream in(plan_path);
@@ -229,18 +240,19 @@ int run(const std::vector<std::string>& args, const fs::path& self) {
     plan = std::move(*parsed);
     seconds = 20;
     for (const auto& e : plan.events) seconds = std::max(seconds, static_cast<int>(e.at / 1s) + 10);
-  } else {
-    plan = draw_plan(seed, seconds, c);
   }
+  const int count = 40 + seconds * 2;  // sends for about as long as the faults (200 ms gaps at most)
+  Cluster c = describe(bin, self, work, count, 200);
+  if (plan_path.empty()) plan = draw_plan(seed, seconds, c);
   std::stable_sort(plan.events.begin(), plan.events.end(), [](const auto& a, const auto& b) { return a.at < b.at; });
   std::set<std::string> names;
   for (const auto& n : c.nodes) names.insert(n.name);
   static const std::set<FaultKind> kApplied = {FaultKind::crash,  FaultKind::kill,      FaultKind::restart,
                                                FaultKind::pause,  FaultKind::resume,    FaultKind::partition,
-                                               FaultKind::heal};
+                                               FaultKind::heal,   FaultKind::loss};
   for (const auto& e : plan.events) {
     if (!kApplied.count(e.kind))
-      return usage(fmt::format("'{}': rmq-chaos applies crash, kill, restart, pause, resume, partition and heal; "
+      return usage(fmt::format("'{}': rmq-chaos applies crash, kill, restart, pause, resume, partition, heal and loss; "
                                "{} needs the fault-injecting proxy or disk rig it does not have yet",
                                rmq::scenarios::to_string(e), rmq::scenarios::to_string(e.kind)));
     if (!names.count(e.node) || (rmq::scenarios::is_link_fault(e.kind) && !names.count(e.peer)))
