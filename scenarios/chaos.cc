@@ -8,7 +8,8 @@
 // brokers, ASYNC_FLUSH or SYNC_FLUSH, transferMsgByHeap per broker), the
 // workload's knobs (2-4 producers, send gaps, bursts and body sizes; a
 // clustering group of 2-3 and a broadcasting group of 2, listener latency,
-// pull batch size and local cache limit), and a swarm fault plan: a random
+// listener failures retried through %RETRY%, pull batch size and local
+// cache limit), and a swarm fault plan: a random
 // subset of fault families (crashes, power loss under SYNC_FLUSH, pauses,
 // client-broker cuts, clogs, latency, loss and resets, slow disks and fsync
 // stalls, clock jumps and drift, and brokers dropping out of the namesrvs'
@@ -17,8 +18,8 @@
 // Then the faults end, every broker restarts, the producers finish and the
 // history goes through every checker of scenarios/history.h.
 //
-// Not yet in its workload: orderly groups, retries, delay levels,
-// transactions and master/slave groups (the other scenarios cover them).
+// Not yet in its workload: orderly groups, delay levels, transactions and
+// master/slave groups (the other scenarios cover them).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -41,6 +42,7 @@ struct Knobs {
   size_t body_bytes_max = 400;
   int clustering = 2;
   Duration listener_delay_max{0};
+  double listener_failure = 0;  // clustering: a first, second or third delivery answered reconsume_later
   int32_t pull_batch = 32;
   size_t cached_messages_max = 1000;
   bool sync_flush = false;
@@ -65,6 +67,7 @@ Knobs draw_knobs(rt::Random& r) {
   k.body_bytes_max = r.chance(0.2) ? 8000 : 400;
   k.clustering = 2 + static_cast<int>(r.below(2));
   k.listener_delay_max = r.chance(0.5) ? Duration(r.between(1'000'000, 300'000'000)) : Duration(0);
+  k.listener_failure = r.chance(0.3) ? 0.05 : 0;
   static constexpr int32_t kBatches[] = {1, 4, 32};
   k.pull_batch = kBatches[r.below(3)];
   k.cached_messages_max = r.chance(0.3) ? 8 : 1000;
@@ -136,6 +139,9 @@ void consumer_main(rt::Runtime& rt, ChaosState& s, int c) {
     if (s.knobs.listener_delay_max > Duration::zero())
       rt.sleep_for(Duration(rt.random().below(static_cast<uint64_t>(s.knobs.listener_delay_max.count()))));
     k.hist.deliveries.push_back(delivery_record(group, id, m, rt.now()));
+    // A failure is retried through %RETRY%CG (broadcasting does not retry).
+    if (!broadcasting && m.reconsume_times < 3 && rt.random().chance(s.knobs.listener_failure))
+      return client::ConsumeResult::reconsume_later;
     s.seen[broadcasting ? id : group].insert(m.keys);
     return client::ConsumeResult::success;
   });
@@ -276,10 +282,12 @@ RunResult run_chaos_impl(uint64_t seed, const RunOptions& opts) {
   k.hist.end = k.sim.now();
   const Knobs& n = s.knobs;
   return k.finish({fmt::format("brokers={} {} producers={}x{} gap<={}ms burst={} body<={}B clustering={} "
-                               "listener<={}ms batch={} cache={} sends={} acked={} deliveries={} broker_faults={}",
+                               "listener<={}ms failing={} batch={} cache={} sends={} acked={} deliveries={} "
+                               "broker_faults={}",
                                brokers, n.sync_flush ? "SYNC_FLUSH" : "ASYNC_FLUSH", n.producers, n.per_producer,
                                n.send_gap_max.count() / 1'000'000, n.burst_probability, n.body_bytes_max, n.clustering,
-                               n.listener_delay_max.count() / 1'000'000, n.pull_batch, n.cached_messages_max,
+                               n.listener_delay_max.count() / 1'000'000, n.listener_failure, n.pull_batch,
+                               n.cached_messages_max,
                                k.hist.sends.size(), s.acked_keys.size(), k.hist.deliveries.size(), k.crashes)});
 }
 

@@ -7,6 +7,8 @@
 #   scripts/canaries.sh BUILD_DIR NAME...         these
 #   scripts/canaries.sh BUILD_DIR --rotate        one, chosen by the commit count (CI)
 #   RMQ_CANARY_SHRINK=1 scripts/canaries.sh ...   also shrink each first failure (to BUILD_DIR/canaries/NAME.plan)
+#   RMQ_CANARY_SCENARIO=chaos RMQ_CANARY_SEEDS=200 scripts/canaries.sh ...
+#                                                 try another scenario and budget than the table's
 #
 # Reconfigures BUILD_DIR with -DRMQ_CANARY=<name> (only the canary's own
 # file and rmq-sim recompile), and restores RMQ_CANARY="" at the end.
@@ -42,7 +44,7 @@ printf '%-34s %-24s %-12s %s\n' canary scenario first_fail shrunk_events
 for name in "${names[@]}"; do
   row=$(printf '%s\n' "${rows[@]}" | awk -v n="$name" '$1 == n')
   if [ -z "$row" ]; then echo "no canary '$name' (see: rmq-sim canaries)"; missed=$((missed+1)); continue; fi
-  scenario=$(echo "$row" | cut -d' ' -f2); seeds=$(echo "$row" | cut -d' ' -f3)
+  scenario=${RMQ_CANARY_SCENARIO:-$(echo "$row" | cut -d' ' -f2)}; seeds=${RMQ_CANARY_SEEDS:-$(echo "$row" | cut -d' ' -f3)}
   configure "$name" || { missed=$((missed+1)); continue; }
   "$sim" canaries | grep -q "^$name .* \*$" || { echo "$name: the build did not take the canary"; missed=$((missed+1)); continue; }
   first=""
