@@ -251,7 +251,7 @@ RunResult run_durability(uint64_t seed, const RunOptions& opts, const Shape& sha
   cfg.transfer_msg_by_heap = r.below(2) == 0;  // pull answers copied, or sent from the files
   const std::string broker_addr = cfg.address();
   const int producers = 1 + static_cast<int>(r.below(3));
-  const int per_producer = 50 + static_cast<int>(r.below(100));
+  const int per_producer = scaled(50 + static_cast<int>(r.below(100)), opts);
   for (int p = 0; p < producers; ++p)
     sim.add_node(fmt::format("producer{}", p),
                  [&, p](rt::Runtime& rt) { producer_main(rt, w, p, per_producer, broker_addr); });
@@ -319,7 +319,7 @@ RunResult run_long_poll_scenario(uint64_t seed, const RunOptions& opts) {
   auto& b = sim.add_node("broker", [&](rt::Runtime& rt) { broker_main(rt, w, cfg); });
   cfg = broker_config(b.ip(), ns.ip() + ":9876", store::FlushDiskType::async_flush);
   const std::string broker_addr = cfg.address();
-  const int messages = 20 + static_cast<int>(r.below(30));
+  const int messages = scaled(20 + static_cast<int>(r.below(30)), opts);
   std::map<std::string, rt::Instant> acked_at;  // body -> when the send's answer arrived
   std::map<std::string, rt::Instant> delivered_at;
   bool producing_done = false;

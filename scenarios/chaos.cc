@@ -231,6 +231,7 @@ RunResult run_chaos_impl(uint64_t seed, const RunOptions& opts) {
   Rig& k = s.rig;
   observe(k.sim, opts);
   s.knobs = draw_knobs(k.sim.random());
+  s.knobs.per_producer = scaled(s.knobs.per_producer, opts);
   k.add_namesrv("namesrv0");
   k.add_namesrv("namesrv1");
   const int brokers = 2 + static_cast<int>(k.sim.random().below(2));

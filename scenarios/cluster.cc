@@ -216,7 +216,7 @@ RunResult run_cluster_variant(uint64_t seed, const RunOptions& opts, Variant pla
     cfg.transfer_msg_by_heap = r.below(2) == 0;  // pull answers copied, or sent from the files
     k.broker_nodes.push_back(n.id());
   }
-  const int per_producer = 40 + static_cast<int>(r.below(60));
+  const int per_producer = scaled(40 + static_cast<int>(r.below(60)), opts);
   if (r.chance(0.5)) k.listener_delay_max = Duration(r.between(1'000'000, 400'000'000));
   for (int p = 0; p < 3; ++p) {
     // Client ips are only names here (in client ids and UNIQ_KEYs).

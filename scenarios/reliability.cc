@@ -206,7 +206,7 @@ RunResult run_delay_crash_impl(uint64_t seed, const RunOptions& opts) {
   observe(k.sim, opts);
   k.add_namesrv();
   k.add_brokers(2, [](broker::BrokerConfig& cfg) { cfg.store.flush_disk_type = store::FlushDiskType::sync_flush; });
-  const int per_producer = 25 + static_cast<int>(k.sim.random().below(20));
+  const int per_producer = scaled(25 + static_cast<int>(k.sim.random().below(20)), opts);
   for (int p = 0; p < 2; ++p)
     k.sim.add_node(fmt::format("producer{}", p), [&s, p, per_producer](rt::Runtime& rt) {
       delay_producer(rt, s, p, per_producer);
@@ -355,7 +355,7 @@ RunResult run_retry_dlq_impl(uint64_t seed, const RunOptions& opts) {
   observe(k.sim, opts);
   k.add_namesrv();
   k.add_brokers(1, {});
-  const int count = 30 + static_cast<int>(k.sim.random().below(20));
+  const int count = scaled(30 + static_cast<int>(k.sim.random().below(20)), opts);
   k.sim.add_node("producer", [&s, count](rt::Runtime& rt) { retry_producer(rt, s, count); });
   h::Group cg{.kind = h::GroupKind::clustering, .topics = {kRetryTopic}};
   for (int c = 0; c < 2; ++c) {

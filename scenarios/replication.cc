@@ -228,7 +228,7 @@ RunResult run_master_crash_impl(uint64_t seed, const RunOptions& opts) {
   Rig& k = s.rig;
   setup(s, opts);
   for (int i = 0; i < 2; ++i) add_group(s, i, broker::BrokerRole::sync_master);
-  const int per_producer = 40 + static_cast<int>(k.sim.random().below(30));
+  const int per_producer = scaled(40 + static_cast<int>(k.sim.random().below(30)), opts);
   const size_t victim = k.sim.random().below(s.groups.size());
   const Duration crash_at = Duration(k.sim.random().between(15'000'000'000, 35'000'000'000));
   // One consumer from the start, one only after the crash; both slow.
@@ -298,7 +298,7 @@ RunResult run_ha_partition_impl(uint64_t seed, const RunOptions& opts) {
   setup(s, opts);
   add_group(s, 0, broker::BrokerRole::sync_master);
   HaGroup& g = *s.groups[0];
-  const int per_producer = 60 + static_cast<int>(k.sim.random().below(40));
+  const int per_producer = scaled(60 + static_cast<int>(k.sim.random().below(40)), opts);
   auto clients = add_clients(s, per_producer, std::chrono::milliseconds(50), std::chrono::milliseconds(500));
   start_cluster(s, clients);
   const std::string master = k.sim.node(g.master_node).name(), slave = k.sim.node(g.slave_node).name();
@@ -366,7 +366,7 @@ RunResult run_async_master_loss_impl(uint64_t seed, const RunOptions& opts) {
   Rig& k = s.rig;
   setup(s, opts);
   for (int i = 0; i < 2; ++i) add_group(s, i, broker::BrokerRole::async_master);
-  const int per_producer = 150 + static_cast<int>(k.sim.random().below(100));
+  const int per_producer = scaled(150 + static_cast<int>(k.sim.random().below(100)), opts);
   auto clients = add_clients(s, per_producer, std::chrono::milliseconds(20), std::chrono::milliseconds(120));
   start_cluster(s, clients);
   const size_t victim = k.sim.random().below(s.groups.size());

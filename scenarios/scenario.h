@@ -29,7 +29,16 @@ struct RunOptions {
   // from the seed, on for half the seeds. Scenarios whose checks time
   // deliveries to the millisecond never perturb.
   std::optional<bool> perturb;
+  // Scales the messages each producer sends (0 < workload <= 1); the
+  // shrinker lowers it. The seed's other draws stay as they are.
+  double workload = 1.0;
 };
+
+// `count` messages scaled by the run's workload, at least one.
+inline int scaled(int count, const RunOptions& o) {
+  const int n = static_cast<int>(static_cast<double>(count) * o.workload + 0.5);
+  return n < 1 ? 1 : n;
+}
 
 struct RunResult {
   uint64_t trace_hash = 0;

@@ -23,7 +23,7 @@ namespace {
 
 class Shrinker {
  public:
-  Shrinker(const std::function<RunResult(const FaultPlan&)>& run, const ShrinkLimits& limits, ShrinkResult& out)
+  Shrinker(const ShrinkRun& run, const ShrinkLimits& limits, ShrinkResult& out)
       : run_(run), limits_(limits), out_(out) {}
 
   bool stopped() {
@@ -33,19 +33,23 @@ class Shrinker {
   }
 
   // Runs `candidate`; keeps it when it fails the same way.
-  bool try_plan(const FaultPlan& candidate, const char* step) {
+  bool try_plan(const FaultPlan& candidate, const char* step) { return try_run(candidate, out_.workload, step); }
+
+  bool try_run(const FaultPlan& candidate, double workload, const char* step) {
     if (stopped()) return false;
     ++out_.runs;
-    const RunResult r = run_(candidate);
+    const RunResult r = run_(candidate, workload);
     if (!fails_with(r, out_.signature)) return false;
     out_.plan = candidate;
+    out_.workload = workload;
     for (const auto& f : r.failures)
       if (failure_signature(f) == out_.signature) {
         out_.failure = f;
         break;
       }
     if (limits_.progress)
-      limits_.progress(fmt::format("run {}: {} -> {} events still fail", out_.runs, step, candidate.events.size()));
+      limits_.progress(fmt::format("run {}: {} -> {} events, workload {} still fail", out_.runs, step,
+                                   candidate.events.size(), workload));
     return true;
   }
 
@@ -94,19 +98,26 @@ class Shrinker {
     }
   }
 
+  // Fewer messages: halve the workload while the failure stays.
+  void cut_workload() {
+    for (int step = 0; step < 6 && !stopped(); ++step)
+      if (!try_run(out_.plan, out_.workload / 2, "halve the workload")) break;
+  }
+
  private:
-  const std::function<RunResult(const FaultPlan&)>& run_;
+  const ShrinkRun& run_;
   const ShrinkLimits& limits_;
   ShrinkResult& out_;
 };
 
 }  // namespace
 
-ShrinkResult shrink_plan(const FaultPlan& start, const RunResult& first,
-                         const std::function<RunResult(const FaultPlan&)>& run, const ShrinkLimits& limits) {
+ShrinkResult shrink_plan(const FaultPlan& start, const RunResult& first, const ShrinkRun& run,
+                         const ShrinkLimits& limits, double workload) {
   RMQ_ASSERT_MSG(!first.ok(), "shrink_plan of a passing run");
   ShrinkResult out;
   out.plan = start;
+  out.workload = workload;
   out.signature = failure_signature(first.failures.front());
   out.failure = first.failures.front();
   // Events in time order, as the injector runs them.
@@ -116,6 +127,7 @@ ShrinkResult shrink_plan(const FaultPlan& start, const RunResult& first,
   s.drop_events();
   s.simplify_events();
   s.drop_events();  // a shortened fault may make another event unnecessary
+  s.cut_workload();
   return out;
 }
 

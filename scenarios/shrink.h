@@ -4,10 +4,12 @@
 // A delta-debugging loop over the plan's events (ddmin: drop halves, then
 // quarters, ... then single events), then a pass that shortens each
 // remaining fault: halves delays and rates and moves each event halfway
-// toward the one before it (which shortens outages). A candidate is kept
+// toward the one before it (which shortens outages), then a pass that
+// halves the workload (RunOptions::workload). A candidate is kept
 // when its run fails with the same signature as the original failure.
 //
-// The loop is pure over `run`; the caller bounds it (runs, wall time).
+// The loop is pure over `run` (given a plan and a workload scale); the
+// caller bounds it (runs, wall time).
 #pragma once
 
 #include <functional>
@@ -35,6 +37,7 @@ struct ShrinkLimits {
 
 struct ShrinkResult {
   FaultPlan plan;         // the smallest failing plan found
+  double workload = 1.0;  // and the smallest workload scale that still fails with it
   std::string signature;  // of the original failure
   std::string failure;    // the matching failure of `plan`'s run
   int runs = 0;
@@ -42,7 +45,8 @@ struct ShrinkResult {
 };
 
 // REQUIRES: `first` is run(start) and fails.
-ShrinkResult shrink_plan(const FaultPlan& start, const RunResult& first,
-                         const std::function<RunResult(const FaultPlan&)>& run, const ShrinkLimits& limits);
+using ShrinkRun = std::function<RunResult(const FaultPlan&, double workload)>;
+ShrinkResult shrink_plan(const FaultPlan& start, const RunResult& first, const ShrinkRun& run,
+                         const ShrinkLimits& limits, double workload = 1.0);
 
 }  // namespace rmq::scenarios

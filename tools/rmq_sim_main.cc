@@ -45,7 +45,7 @@ int usage(const std::string& why) {
                "usage: rmq-sim list\n"
                "       rmq-sim canaries   (canary, the scenario catching it, seeds; '*': compiled into this build)\n"
                "       rmq-sim run --scenario NAME (--seed N | --seeds A..B [--twice]) [--plan FILE] [--plan-out FILE]\n"
-               "                   [--verbose] [--trace] [--no-faults] [--perturb | --no-perturb]\n"
+               "                   [--verbose] [--trace] [--no-faults] [--perturb | --no-perturb] [--workload W]\n"
                "       rmq-sim run --plan FILE   (a plan file naming its scenario and seed)\n"
                "       rmq-sim shrink --scenario NAME --seed N [--plan FILE] [--out FILE] [--runs N] [--minutes M]\n"
                "       rmq-sim explore --seeds A..B [--scenario NAME] [--twice]   (every scenario: a summary table)\n"
@@ -53,7 +53,8 @@ int usage(const std::string& why) {
                "              event at which the traces part is printed\n"
                "  --plan      runs the plan in FILE instead of the seed's own faults\n"
                "  --plan-out  writes the run's plan to FILE, with the header that replays it\n"
-               "  --perturb   scheduling perturbation on (or off) for every seed; by default half the seeds\n");
+               "  --perturb   scheduling perturbation on (or off) for every seed; by default half the seeds\n"
+               "  --workload  scales the messages each producer sends (0 < w <= 1; shrink lowers it)\n");
   return 2;
 }
 
@@ -81,7 +82,16 @@ struct PlanFile {
   FaultPlan plan;
   std::string scenario;  // from "# scenario: S", or empty
   std::optional<uint64_t> seed;
+  std::optional<double> workload;  // from "# workload: W"
 };
+
+// A workload scale in (0, 1].
+std::optional<double> parse_workload(const std::string& s) {
+  char* end = nullptr;
+  const double w = std::strtod(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size() || !(w > 0) || w > 1) return std::nullopt;
+  return w;
+}
 
 std::optional<std::string> header_value(const std::string& line, const std::string& key) {
   const std::string prefix = "# " + key + ":";
@@ -112,7 +122,7 @@ std::optional<PlanFile> read_plan_file(const std::string& path, std::string& err
     error = path + ": " + plan.error().detail();
     return std::nullopt;
   }
-  PlanFile out{std::move(*plan), {}, {}};
+  PlanFile out{std::move(*plan), {}, {}, {}};
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
     if (auto v = header_value(line, "scenario")) out.scenario = *v;
@@ -124,13 +134,21 @@ std::optional<PlanFile> read_plan_file(const std::string& path, std::string& err
       }
       out.seed = seed;
     }
+    if (auto v = header_value(line, "workload")) {
+      out.workload = parse_workload(*v);
+      if (!out.workload) {
+        error = fmt::format("{}: bad '# workload:' header '{}' (want 0 < w <= 1)", path, *v);
+        return std::nullopt;
+      }
+    }
   }
   return out;
 }
 
-std::string plan_file_text(const Scenario& s, uint64_t seed, const FaultPlan& plan,
+std::string plan_file_text(const Scenario& s, uint64_t seed, const FaultPlan& plan, double workload,
                            const std::vector<std::string>& comments) {
   std::string out = fmt::format("# scenario: {}\n# seed: {}\n", s.name, seed);
+  if (workload != 1.0) out += fmt::format("# workload: {}\n", workload);
   for (const auto& c : comments) out += "# " + c + "\n";
   return out + rmq::scenarios::to_string(plan);
 }
@@ -144,9 +162,10 @@ bool write_file(const std::string& path, const std::string& text) {
 // ---- runs ---------------------------------------------------------------------
 
 std::string replay_command(const Scenario& s, uint64_t seed, const RunOptions& o, const std::string& plan_path) {
-  return fmt::format("rmq-sim run --scenario {} --seed {}{}{}{} --verbose", s.name, seed, o.faults ? "" : " --no-faults",
-                     plan_path.empty() ? "" : " --plan " + plan_path,
-                     o.perturb ? (*o.perturb ? " --perturb" : " --no-perturb") : "");
+  return fmt::format("rmq-sim run --scenario {} --seed {}{}{}{}{} --verbose", s.name, seed,
+                     o.faults ? "" : " --no-faults", plan_path.empty() ? "" : " --plan " + plan_path,
+                     o.perturb ? (*o.perturb ? " --perturb" : " --no-perturb") : "",
+                     o.workload != 1.0 ? fmt::format(" --workload {}", o.workload) : "");
 }
 
 void print_failure(const Scenario& s, uint64_t seed, const RunResult& r, const RunOptions& o,
@@ -176,10 +195,12 @@ int run_one(const Scenario& s, uint64_t seed, const RunOptions& o, const std::st
               static_cast<unsigned long long>(r.events), sim_s, wall_s, join(r.faults).c_str(),
               r.perturbed ? "on" : "off");
   for (const auto& n : r.notes) std::printf("  %s\n", n.c_str());
-  std::printf("  plan: %zu events%s\n", r.plan.events.size(), plan_path.empty() ? " (drawn from the seed)" : "");
+  std::printf("  plan: %zu events%s%s\n", r.plan.events.size(), plan_path.empty() ? " (drawn from the seed)" : "",
+              o.workload != 1.0 ? fmt::format(", workload {}", o.workload).c_str() : "");
   for (const auto& e : r.plan.events) std::printf("    %s\n", rmq::scenarios::to_string(e).c_str());
   if (!plan_out.empty()) {
-    if (!write_file(plan_out, plan_file_text(s, seed, r.plan, {r.ok() ? "result: ok" : "failure: " + r.failures[0]}))) {
+    if (!write_file(plan_out, plan_file_text(s, seed, r.plan, o.workload,
+                                             {r.ok() ? "result: ok" : "failure: " + r.failures[0]}))) {
       std::fprintf(stderr, "rmq-sim: cannot write '%s'\n", plan_out.c_str());
       return 2;
     }
@@ -294,17 +315,18 @@ int shrink(const Scenario& s, uint64_t seed, const RunOptions& o, const std::str
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > minutes * 60;
   };
   limits.progress = [](const std::string& line) { std::printf("  %s\n", line.c_str()); };
-  auto run = [&](const FaultPlan& plan) {
+  auto run = [&](const FaultPlan& plan, double workload) {
     RunOptions c = o;
     c.verbose = false;
     c.plan = plan;
+    c.workload = workload;
     return s.run(seed, c);
   };
-  const auto result = rmq::scenarios::shrink_plan(first.plan, first, run, limits);
+  const auto result = rmq::scenarios::shrink_plan(first.plan, first, run, limits, o.workload);
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const std::string path = out_path.empty() ? fmt::format("shrunk-{}-{}.plan", s.name, seed) : out_path;
   const std::string text = plan_file_text(
-      s, seed, result.plan,
+      s, seed, result.plan, result.workload,
       {fmt::format("checker: {}", result.signature), "failure: " + result.failure,
        fmt::format("shrunk from {} to {} events in {} runs, {:.0f} s{}", first.plan.events.size(),
                    result.plan.events.size(), result.runs, wall_s, result.stopped_early ? " (stopped early)" : ""),
@@ -339,7 +361,7 @@ int main(int argc, char** argv) {
   }
   const std::string command = args[0];
   if (command != "run" && command != "explore" && command != "shrink") return usage("unknown command '" + command + "'");
-  std::string name, seed_arg, seeds_arg, plan_path, plan_out, out_path, runs_arg, minutes_arg;
+  std::string name, seed_arg, seeds_arg, plan_path, plan_out, out_path, runs_arg, minutes_arg, workload_arg;
   RunOptions o;
   bool twice = false;
   for (size_t i = 1; i < args.size(); ++i) {
@@ -373,6 +395,8 @@ int main(int argc, char** argv) {
       o.faults = false;
     } else if (a == "--twice") {
       twice = true;
+    } else if (a == "--workload") {
+      if (!value(workload_arg)) return usage("--workload needs a number");
     } else if (a == "--perturb") {
       o.perturb = true;
     } else if (a == "--no-perturb") {
@@ -389,6 +413,12 @@ int main(int argc, char** argv) {
     if (name.empty()) name = file->scenario;
     if (seed_arg.empty() && seeds_arg.empty() && file->seed) seed_arg = std::to_string(*file->seed);
     o.plan = std::move(file->plan);
+    if (file->workload) o.workload = *file->workload;
+  }
+  if (!workload_arg.empty()) {
+    auto w = parse_workload(workload_arg);
+    if (!w) return usage("bad --workload '" + workload_arg + "' (want 0 < w <= 1)");
+    o.workload = *w;
   }
   const Scenario* s = rmq::scenarios::find_scenario(name);
   if (command == "explore") {

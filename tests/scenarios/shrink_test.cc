@@ -45,7 +45,7 @@ TEST(Shrink, APlantedBugShrinksToItsTwoEventsWithShorterFaults) {
   ASSERT_FALSE(first.ok());
   int calls = 0;
   ShrinkLimits limits;
-  const ShrinkResult r = shrink_plan(start, first, [&](const FaultPlan& p) {
+  const ShrinkResult r = shrink_plan(start, first, [&](const FaultPlan& p, double) {
     ++calls;
     return planted(p);
   }, limits);
@@ -68,7 +68,7 @@ TEST(Shrink, ADifferentFailureDoesNotCount) {
   const FaultPlan start = noisy_plan();
   const RunResult first = planted(start);
   // Every smaller plan fails, but not the same way.
-  const ShrinkResult r = shrink_plan(start, first, [&](const FaultPlan& p) {
+  const ShrinkResult r = shrink_plan(start, first, [&](const FaultPlan& p, double) {
     RunResult other;
     if (p.events.size() == start.events.size()) return planted(p);
     other.failures.push_back("phantom: something else");
@@ -81,11 +81,22 @@ TEST(Shrink, StopsAtItsRunBudgetWithTheBestPlanSoFar) {
   const FaultPlan start = noisy_plan();
   ShrinkLimits limits;
   limits.runs_max = 3;
-  const ShrinkResult r = shrink_plan(start, planted(start), planted, limits);
+  const ShrinkResult r =
+      shrink_plan(start, planted(start), [](const FaultPlan& p, double) { return planted(p); }, limits);
   EXPECT_TRUE(r.stopped_early);
   EXPECT_EQ(r.runs, 3);
   EXPECT_FALSE(planted(r.plan).ok());
   EXPECT_LT(r.plan.events.size(), start.events.size());
+}
+
+TEST(Shrink, TheWorkloadIsHalvedWhileTheFailureStays) {
+  const FaultPlan start = noisy_plan();
+  // Fails only with at least an eighth of the messages.
+  auto run = [](const FaultPlan& p, double workload) { return workload >= 0.125 ? planted(p) : RunResult{}; };
+  const ShrinkResult r = shrink_plan(start, planted(start), run, {});
+  EXPECT_EQ(r.workload, 0.125);
+  EXPECT_EQ(r.plan.events.size(), 2u);
+  EXPECT_FALSE(run(r.plan, r.workload).ok());
 }
 
 TEST(Shrink, SignatureIsTheCheckerWithoutNumbers) {

@@ -20,6 +20,10 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 a=$("$sim" run --scenario cluster --seed 5 --plan-out "$tmp/p.plan" | head -1 | sed -n 's/.*hash=\([0-9a-f]*\).*/\1/p')
 b=$("$sim" run --plan "$tmp/p.plan" | head -1 | sed -n 's/.*hash=\([0-9a-f]*\).*/\1/p')
 if [ -n "$a" ] && [ "$a" = "$b" ] && grep -q '^# seed: 5$' "$tmp/p.plan"; then passed=$((passed+1)); else failed=$((failed+1)); echo "plan replay: '$a' != '$b'"; fi
+# A smaller workload is another run, and its plan file replays it.
+c=$("$sim" run --scenario cluster --seed 5 --workload 0.25 --plan-out "$tmp/w.plan" | head -1 | sed -n 's/.*hash=\([0-9a-f]*\).*/\1/p')
+d=$("$sim" run --plan "$tmp/w.plan" | head -1 | sed -n 's/.*hash=\([0-9a-f]*\).*/\1/p')
+if [ -n "$c" ] && [ "$c" = "$d" ] && [ "$c" != "$a" ] && grep -q '^# workload: 0.25$' "$tmp/w.plan"; then passed=$((passed+1)); else failed=$((failed+1)); echo "workload replay: '$c' '$d' (full: '$a')"; fi
 # Bad plans are refused with exit status 2 and say why.
 printf '1s crash nobody\n' > "$tmp/unknown.plan"
 printf '1s explode broker0\n' > "$tmp/bad.plan"
@@ -30,7 +34,9 @@ for bad in "run --scenario cluster --seed 1 --plan $tmp/unknown.plan:no node 'no
            "run --plan $tmp/badseed.plan:bad '# seed:' header" \
            "run --scenario cluster --seed 1 --plan $tmp/missing.plan:cannot read plan file" \
            "run --scenario long-poll --seed 1 --plan $tmp/crash.plan:does not support crash" \
-           "explore --seeds 1..2 --plan $tmp/p.plan:--plan goes with run or shrink"; do
+           "explore --seeds 1..2 --plan $tmp/p.plan:--plan goes with run or shrink" \
+           "run --scenario cluster --seed 1 --workload 1.5:bad --workload '1.5'" \
+           "run --scenario cluster --seed 1 --workload 0:bad --workload '0'"; do
   args=${bad%%:*}; want=${bad#*:}
   err=$("$sim" $args 2>&1 >/dev/null); rc=$?
   if [ "$rc" -eq 2 ] && [[ "$err" == *"$want"* ]]; then passed=$((passed+1)); else failed=$((failed+1)); echo "'rmq-sim $args' exited $rc ($err), want 2 and '$want'"; fi
