@@ -40,8 +40,12 @@ class Shrinker {
     ++out_.runs;
     const RunResult r = run_(candidate, workload);
     if (!fails_with(r, out_.signature)) return false;
+    // A scenario whose producers do not count messages runs the same at any
+    // workload: nothing was cut.
+    if (workload != out_.workload && candidate == out_.plan && r.trace_hash == out_.trace_hash) return false;
     out_.plan = candidate;
     out_.workload = workload;
+    out_.trace_hash = r.trace_hash;
     for (const auto& f : r.failures)
       if (failure_signature(f) == out_.signature) {
         out_.failure = f;
@@ -118,6 +122,7 @@ ShrinkResult shrink_plan(const FaultPlan& start, const RunResult& first, const S
   ShrinkResult out;
   out.plan = start;
   out.workload = workload;
+  out.trace_hash = first.trace_hash;
   out.signature = failure_signature(first.failures.front());
   out.failure = first.failures.front();
   // Events in time order, as the injector runs them.

@@ -12,6 +12,7 @@
 // caller bounds it (runs, wall time).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -38,6 +39,7 @@ struct ShrinkLimits {
 struct ShrinkResult {
   FaultPlan plan;         // the smallest failing plan found
   double workload = 1.0;  // and the smallest workload scale that still fails with it
+  uint64_t trace_hash = 0;  // of that run
   std::string signature;  // of the original failure
   std::string failure;    // the matching failure of `plan`'s run
   int runs = 0;

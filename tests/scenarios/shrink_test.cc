@@ -92,11 +92,18 @@ TEST(Shrink, StopsAtItsRunBudgetWithTheBestPlanSoFar) {
 TEST(Shrink, TheWorkloadIsHalvedWhileTheFailureStays) {
   const FaultPlan start = noisy_plan();
   // Fails only with at least an eighth of the messages.
-  auto run = [](const FaultPlan& p, double workload) { return workload >= 0.125 ? planted(p) : RunResult{}; };
-  const ShrinkResult r = shrink_plan(start, planted(start), run, {});
+  auto run = [](const FaultPlan& p, double workload) {
+    RunResult r = workload >= 0.125 ? planted(p) : RunResult{};
+    r.trace_hash = static_cast<uint64_t>(workload * 1000) + p.events.size();
+    return r;
+  };
+  const ShrinkResult r = shrink_plan(start, run(start, 1.0), run, {});
   EXPECT_EQ(r.workload, 0.125);
   EXPECT_EQ(r.plan.events.size(), 2u);
   EXPECT_FALSE(run(r.plan, r.workload).ok());
+  // A scenario that ignores the workload (the same run at any scale) keeps 1.
+  auto deaf = [](const FaultPlan& p, double) { return planted(p); };
+  EXPECT_EQ(shrink_plan(start, deaf(start, 1.0), deaf, {}).workload, 1.0);
 }
 
 TEST(Shrink, SignatureIsTheCheckerWithoutNumbers) {
