@@ -29,6 +29,7 @@
 // read that was never sent; each queue's offsets are contiguous.
 #include <fmt/format.h>
 
+#include <functional>
 #include <map>
 #include <set>
 
@@ -257,7 +258,8 @@ RunResult run_durability(uint64_t seed, const RunOptions& opts, const Shape& sha
                  [&, p](rt::Runtime& rt) { producer_main(rt, w, p, per_producer, broker_addr); });
   sim.start_all();
 
-  // Safety phase: the broker goes down 1-4 times. Power loss only where
+  // Safety phase: the broker goes down 1-4 times; some seeds also pause
+  // it, cut a producer off, clog its link or slow its disk. Power loss only where
   // SYNC_FLUSH promises to survive it; never killed for good (the checker
   // reads it afterwards); no read corruption (the checker would read it).
   FaultInjector injector(sim);
@@ -283,6 +285,32 @@ RunResult run_durability(uint64_t seed, const RunOptions& opts, const Shape& sha
       plan.add(when, shape.power_loss ? FaultKind::power_loss : FaultKind::crash, "broker");
       plan.add(when + down, FaultKind::restart, "broker");
     }
+    // Swarm: each seed adds some of these families, 1-3 times each.
+    auto some = [&pr](double chance, const std::function<void(Duration, Duration)>& add) {
+      if (!pr.chance(chance)) return;
+      for (int n = 1 + static_cast<int>(pr.below(3)); n > 0; --n)
+        add(Duration(pr.between(200'000'000, 20'000'000'000)), Duration(pr.between(100'000'000, 5'000'000'000)));
+    };
+    const std::string producer = fmt::format("producer{}", pr.below(static_cast<uint64_t>(producers)));
+    some(0.3, [&](Duration at, Duration len) {  // the broker process stopped
+      plan.add(at, FaultKind::pause, "broker");
+      plan.add(at + len, FaultKind::resume, "broker");
+    });
+    some(0.3, [&](Duration at, Duration len) {  // a producer cut off, one way or both
+      const bool both = pr.chance(0.5);
+      plan.add(at, FaultKind::partition, producer, "broker", both);
+      plan.add(at + len, FaultKind::heal, producer, "broker", true);
+    });
+    some(0.3, [&](Duration at, Duration len) {  // slow answers
+      plan.add(at, FaultKind::clog, "broker", producer, true).delay = Duration(pr.between(50'000'000, 2'000'000'000));
+      plan.add(at + len, FaultKind::unclog, "broker", producer, true);
+    });
+    some(0.3, [&](Duration at, Duration len) {  // a slow disk
+      FaultEvent& slow = plan.add(at, FaultKind::slow_disk, "broker");
+      slow.delay = Duration(pr.between(5'000'000, 200'000'000));
+      slow.rate = 0.3;
+      plan.add(at + len, FaultKind::slow_disk, "broker");
+    });
   }, all_fault_kinds(unsupported));
   if (bad) return plan_error(*bad);
   sim.run_for(25s);

@@ -83,6 +83,7 @@ struct PlanFile {
   std::string scenario;  // from "# scenario: S", or empty
   std::optional<uint64_t> seed;
   std::optional<double> workload;  // from "# workload: W"
+  std::optional<bool> perturb;     // from "# perturb: on|off"
 };
 
 // A workload scale in (0, 1].
@@ -122,7 +123,7 @@ std::optional<PlanFile> read_plan_file(const std::string& path, std::string& err
     error = path + ": " + plan.error().detail();
     return std::nullopt;
   }
-  PlanFile out{std::move(*plan), {}, {}, {}};
+  PlanFile out{std::move(*plan), {}, {}, {}, {}};
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
     if (auto v = header_value(line, "scenario")) out.scenario = *v;
@@ -133,6 +134,13 @@ std::optional<PlanFile> read_plan_file(const std::string& path, std::string& err
         return std::nullopt;
       }
       out.seed = seed;
+    }
+    if (auto v = header_value(line, "perturb")) {
+      if (*v != "on" && *v != "off") {
+        error = fmt::format("{}: bad '# perturb:' header '{}' (on or off)", path, *v);
+        return std::nullopt;
+      }
+      out.perturb = *v == "on";
     }
     if (auto v = header_value(line, "workload")) {
       out.workload = parse_workload(*v);
@@ -145,9 +153,11 @@ std::optional<PlanFile> read_plan_file(const std::string& path, std::string& err
   return out;
 }
 
-std::string plan_file_text(const Scenario& s, uint64_t seed, const FaultPlan& plan, double workload,
+// The header pins what the seed would otherwise draw and a later version
+// might draw differently: the perturbation.
+std::string plan_file_text(const Scenario& s, uint64_t seed, const FaultPlan& plan, double workload, bool perturbed,
                            const std::vector<std::string>& comments) {
-  std::string out = fmt::format("# scenario: {}\n# seed: {}\n", s.name, seed);
+  std::string out = fmt::format("# scenario: {}\n# seed: {}\n# perturb: {}\n", s.name, seed, perturbed ? "on" : "off");
   if (workload != 1.0) out += fmt::format("# workload: {}\n", workload);
   for (const auto& c : comments) out += "# " + c + "\n";
   return out + rmq::scenarios::to_string(plan);
@@ -199,7 +209,7 @@ int run_one(const Scenario& s, uint64_t seed, const RunOptions& o, const std::st
               o.workload != 1.0 ? fmt::format(", workload {}", o.workload).c_str() : "");
   for (const auto& e : r.plan.events) std::printf("    %s\n", rmq::scenarios::to_string(e).c_str());
   if (!plan_out.empty()) {
-    if (!write_file(plan_out, plan_file_text(s, seed, r.plan, o.workload,
+    if (!write_file(plan_out, plan_file_text(s, seed, r.plan, o.workload, r.perturbed,
                                              {r.ok() ? "result: ok" : "failure: " + r.failures[0]}))) {
       std::fprintf(stderr, "rmq-sim: cannot write '%s'\n", plan_out.c_str());
       return 2;
@@ -326,7 +336,7 @@ int shrink(const Scenario& s, uint64_t seed, const RunOptions& o, const std::str
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const std::string path = out_path.empty() ? fmt::format("shrunk-{}-{}.plan", s.name, seed) : out_path;
   const std::string text = plan_file_text(
-      s, seed, result.plan, result.workload,
+      s, seed, result.plan, result.workload, first.perturbed,
       {fmt::format("checker: {}", result.signature), "failure: " + result.failure,
        fmt::format("shrunk from {} to {} events in {} runs, {:.0f} s{}", first.plan.events.size(),
                    result.plan.events.size(), result.runs, wall_s, result.stopped_early ? " (stopped early)" : ""),
@@ -414,6 +424,7 @@ int main(int argc, char** argv) {
     if (seed_arg.empty() && seeds_arg.empty() && file->seed) seed_arg = std::to_string(*file->seed);
     o.plan = std::move(file->plan);
     if (file->workload) o.workload = *file->workload;
+    if (file->perturb && !o.perturb) o.perturb = file->perturb;
   }
   if (!workload_arg.empty()) {
     auto w = parse_workload(workload_arg);

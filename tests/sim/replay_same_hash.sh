@@ -19,7 +19,7 @@ done
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 a=$("$sim" run --scenario cluster --seed 5 --plan-out "$tmp/p.plan" | head -1 | sed -n 's/.*hash=\([0-9a-f]*\).*/\1/p')
 b=$("$sim" run --plan "$tmp/p.plan" | head -1 | sed -n 's/.*hash=\([0-9a-f]*\).*/\1/p')
-if [ -n "$a" ] && [ "$a" = "$b" ] && grep -q '^# seed: 5$' "$tmp/p.plan"; then passed=$((passed+1)); else failed=$((failed+1)); echo "plan replay: '$a' != '$b'"; fi
+if [ -n "$a" ] && [ "$a" = "$b" ] && grep -q '^# seed: 5$' "$tmp/p.plan" && grep -q '^# perturb: o[nf]f*$' "$tmp/p.plan"; then passed=$((passed+1)); else failed=$((failed+1)); echo "plan replay: '$a' != '$b'"; fi
 # A smaller workload is another run, and its plan file replays it.
 c=$("$sim" run --scenario cluster --seed 5 --workload 0.25 --plan-out "$tmp/w.plan" | head -1 | sed -n 's/.*hash=\([0-9a-f]*\).*/\1/p')
 d=$("$sim" run --plan "$tmp/w.plan" | head -1 | sed -n 's/.*hash=\([0-9a-f]*\).*/\1/p')
@@ -28,10 +28,12 @@ if [ -n "$c" ] && [ "$c" = "$d" ] && [ "$c" != "$a" ] && grep -q '^# workload: 0
 printf '1s crash nobody\n' > "$tmp/unknown.plan"
 printf '1s explode broker0\n' > "$tmp/bad.plan"
 printf '# scenario: cluster\n# seed: x\n' > "$tmp/badseed.plan"
+printf '# scenario: cluster\n# seed: 1\n# perturb: maybe\n' > "$tmp/badperturb.plan"
 printf '1s crash broker\n' > "$tmp/crash.plan"
 for bad in "run --scenario cluster --seed 1 --plan $tmp/unknown.plan:no node 'nobody'" \
            "run --scenario cluster --seed 1 --plan $tmp/bad.plan:line 1: unknown fault 'explode'" \
            "run --plan $tmp/badseed.plan:bad '# seed:' header" \
+           "run --plan $tmp/badperturb.plan:bad '# perturb:' header 'maybe'" \
            "run --scenario cluster --seed 1 --plan $tmp/missing.plan:cannot read plan file" \
            "run --scenario long-poll --seed 1 --plan $tmp/crash.plan:does not support crash" \
            "explore --seeds 1..2 --plan $tmp/p.plan:--plan goes with run or shrink" \
