@@ -1,6 +1,7 @@
 // rmq-chaos: the cluster scenario against real processes.
 //
 //   rmq-chaos run [--seed N | --plan FILE] [--seconds S] [--bin DIR] [--work DIR]
+//   rmq-chaos check --work DIR
 //
 // Starts 2 rmq-namesrv and 2 rmq-broker processes, 3 producers and 5
 // consumers (a clustering group of 3, a broadcasting group of 2; the real
@@ -54,6 +55,7 @@ int usage(const std::string& why) {
   if (!why.empty()) std::fprintf(stderr, "rmq-chaos: %s\n", why.c_str());
   std::fprintf(stderr,
                "usage: rmq-chaos run [--seed N | --plan FILE] [--seconds S] [--bin DIR] [--work DIR]\n"
+               "       rmq-chaos check --work DIR   (the checkers again, over a kept run's histories)\n"
                "  --seed N     draw kills, pauses and partitions from seed N (default 1)\n"
                "  --plan FILE  apply this fault plan instead\n"
                "  --seconds S  how long faults go on (default 120; the plan's own length with --plan)\n"
@@ -202,6 +204,57 @@ std::set<std::string> keys_of(const h::History& hist, const std::string& receive
   return out;
 }
 
+// Reads the workers' histories in `work` (and its "times": when the faults
+// ended, when recording stopped) and runs every checker; prints the
+// summary and appends the violations to `failures`.
+void check_histories(const fs::path& work, std::vector<std::string>& failures) {
+  h::History hist;
+  int bad_lines = 0;
+  std::vector<std::string> paths;
+  for (const auto& entry : fs::directory_iterator(work))
+    if (entry.path().extension() == ".history") paths.push_back(entry.path().string());
+  std::sort(paths.begin(), paths.end());
+  rmq::chaos::read_histories(paths, hist, bad_lines);
+  h::Group cg{.kind = h::GroupKind::clustering, .topics = {rmq::chaos::kChaosTopic}};
+  h::Group bg{.kind = h::GroupKind::broadcasting, .topics = {rmq::chaos::kChaosTopic}};
+  for (int n = 0; n < kConsumers; ++n)
+    (n < kClustering ? cg : bg).members.insert(fmt::format("{}@c{}", ip_of(kNamesrvs + kBrokers + kProducers + n), n));
+  hist.groups["CG"] = cg;
+  hist.groups["BG"] = bg;
+  std::ifstream times(work / "times");
+  for (std::string what; times >> what;) {
+    int64_t t = 0;
+    times >> t;
+    if (what == "healed") hist.healed_at = rmq::rt::Instant(rmq::rt::Duration(t));
+    if (what == "end") hist.end = rmq::rt::Instant(rmq::rt::Duration(t));
+  }
+  if (hist.end == rmq::rt::Instant{}) {  // no times: up to the last record
+    for (const auto& d : hist.deliveries) hist.end = std::max(hist.end, d.at);
+    for (const auto& snd : hist.sends) hist.end = std::max(hist.end, snd.completed);
+  }
+  const h::Summary sum = h::check_all(hist);
+  for (const auto& v : sum.violations)
+    if (failures.size() < 20) failures.push_back(h::to_string(v.kind) + ": " + v.description);
+  int64_t acked = 0;
+  for (const auto& snd : hist.sends) acked += snd.outcome == h::SendOutcome::acked ? 1 : 0;
+  std::printf("sends=%zu acked=%lld deliveries=%zu unreadable_lines=%d (a killed worker's torn last line)\n",
+              hist.sends.size(), static_cast<long long>(acked), hist.deliveries.size(), bad_lines);
+  for (const auto& line : sum.lines()) std::printf("  %s\n", line.c_str());
+  if (acked == 0) failures.push_back("no send was acknowledged: the cluster never worked");
+}
+
+// `rmq-chaos check --work DIR`: the checkers over a kept run's histories.
+int check(const std::vector<std::string>& args) {
+  if (args.size() != 2 || args[0] != "--work") return usage("check takes --work DIR");
+  if (!fs::is_directory(args[1])) return usage("no directory '" + args[1] + "'");
+  std::vector<std::string> failures;
+  check_histories(args[1], failures);
+  for (const auto& f : failures) std::printf("  failure: %s\n", f.c_str());
+  std::printf("%s\n%d passed, %d failed\n", failures.empty() ? "result: ok" : "result: FAILED", failures.empty() ? 1 : 0,
+              failures.empty() ? 0 : 1);
+  return failures.empty() ? 0 : 1;
+}
+
 int run(const std::vector<std::string>& args, const fs::path& self) {
   uint64_t seed = 1;
   int seconds = 120;
@@ -323,27 +376,12 @@ int run(const std::vector<std::string>& args, const fs::path& self) {
   const auto end = Clock::now();
   net.shutdown();
 
-  h::History hist;
-  int bad_lines = 0;
-  rmq::chaos::read_histories(paths, hist, bad_lines);
-  h::Group cg{.kind = h::GroupKind::clustering, .topics = {rmq::chaos::kChaosTopic}};
-  h::Group bg{.kind = h::GroupKind::broadcasting, .topics = {rmq::chaos::kChaosTopic}};
-  for (int n = 0; n < kConsumers; ++n)
-    (n < kClustering ? cg : bg).members.insert(fmt::format("{}@c{}", ip_of(kNamesrvs + kBrokers + kProducers + n), n));
-  hist.groups["CG"] = cg;
-  hist.groups["BG"] = bg;
-  hist.healed_at = rmq::rt::Instant(std::chrono::duration_cast<rmq::rt::Duration>(healed.time_since_epoch()));
-  hist.end = rmq::rt::Instant(std::chrono::duration_cast<rmq::rt::Duration>(end.time_since_epoch()));
-  const h::Summary sum = h::check_all(hist);
-  for (const auto& v : sum.violations)
-    if (failures.size() < 20) failures.push_back(h::to_string(v.kind) + ": " + v.description);
-  int64_t acked = 0;
-  for (const auto& s : hist.sends) acked += s.outcome == h::SendOutcome::acked ? 1 : 0;
-  std::printf("sends=%zu acked=%lld deliveries=%zu unreadable_lines=%d (a killed worker's torn last line)\n",
-              hist.sends.size(), static_cast<long long>(acked), hist.deliveries.size(), bad_lines);
-  for (const auto& line : sum.lines()) std::printf("  %s\n", line.c_str());
-  if (acked == 0) failures.push_back("no send was acknowledged: the cluster never worked");
-  for (const auto& f : failures) std::printf("  failure: %s\n", f.c_str());
+  const auto ns = [](Clock::time_point t) { return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count(); };
+  {
+    std::ofstream times(work / "times");
+    times << "healed " << ns(healed) << "\nend " << ns(end) << "\n";
+  }
+  check_histories(work, failures);
   if (failures.empty() && work_arg.empty()) {
     std::error_code ignored;
     fs::remove_all(work, ignored);  // nothing to look at
@@ -365,6 +403,7 @@ int main(int argc, char** argv) {
     if (auto bad = rmq::chaos::parse_worker_args({args.begin() + 1, args.end()}, a); !bad.empty()) return usage(bad);
     return rmq::chaos::run_worker(a);
   }
+  if (!args.empty() && args[0] == "check") return check({args.begin() + 1, args.end()});
   if (args.empty() || args[0] != "run") return usage(args.empty() ? "" : "unknown command '" + args[0] + "'");
   return run({args.begin() + 1, args.end()}, self);
 }

@@ -26,5 +26,36 @@ check "run --seconds 5" "--seconds wants 20..86400"
 check "run --frobnicate" "bad argument '--frobnicate'"
 check "fly" "unknown command 'fly'"
 check "run --bin /nonexistent" "no rmq-namesrv in /nonexistent"
+# `check` runs the checkers over a kept run's histories (no network needed):
+# a clean history passes, a lost or phantom message fails (exit 1), and a
+# torn last line is counted, not fatal.
+hist="$work/hist"; mkdir -p "$hist"
+T=1000000000
+{
+  printf 'invoke\tp0-0\tp0\t%d\tbody0\n' $((T+1))
+  printf 'acked\tp0-0\tbroker-a\t0\t0\tID0\t%d\n' $((T+2))
+  printf 'invoke\tp0-1\tp0\t%d\tbody1\n' $((T+3))
+  printf 'acked\tp0-1\tbroker-b\t1\t0\tID1\t%d\n' $((T+4))
+  printf 'invoke\tp0-2\tp0\t%d\tbody2\n' $((T+5))      # killed before the answer: unknown
+  printf 'acked\tp0-'                                       # a torn last line
+} > "$hist/producer0.history"
+deliveries() {  # group consumer
+  printf 'restart\t%s\t%d\n' "$2" $((T+10))
+  printf 'deliver\t%s\t%s\tp0-0\tID0\tChaosTopic\tbroker-a\t0\t0\t0\t%d\tbody0\n' "$1" "$2" $((T+20))
+  printf 'deliver\t%s\t%s\tp0-1\tID1\tChaosTopic\tbroker-b\t1\t0\t0\t%d\tbody1\n' "$1" "$2" $((T+21))
+}
+deliveries CG 10.77.0.9@c0 > "$hist/consumer0.history"
+deliveries BG 10.77.0.12@c3 > "$hist/consumer3.history"
+deliveries BG 10.77.0.13@c4 > "$hist/consumer4.history"
+out=$($chaos check --work "$hist" 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && [[ "$out" == *"unreadable_lines=1"* ]] && [[ "$out" == *"result: ok"* ]]; then passed=$((passed+1)); else failed=$((failed+1)); echo "check of a clean history exited $rc: $out"; fi
+grep -v 'p0-1' "$hist/consumer4.history" > "$hist/c4" && mv "$hist/c4" "$hist/consumer4.history"
+out=$($chaos check --work "$hist" 2>&1); rc=$?
+if [ "$rc" -eq 1 ] && [[ "$out" == *"lost_write: acknowledged message p0-1"* ]]; then passed=$((passed+1)); else failed=$((failed+1)); echo "check of a lost message exited $rc: $out"; fi
+printf 'deliver\tCG\t10.77.0.9@c0\tzz-9\tIDZ\tChaosTopic\tbroker-a\t2\t0\t0\t%d\tzz\n' $((T+30)) >> "$hist/consumer0.history"
+out=$($chaos check --work "$hist" 2>&1); rc=$?
+if [ "$rc" -eq 1 ] && [[ "$out" == *"phantom"*"zz-9"* ]]; then passed=$((passed+1)); else failed=$((failed+1)); echo "check of a phantom exited $rc: $out"; fi
+check "check --work /nonexistent" "no directory '/nonexistent'"
+check "check" "check takes --work DIR"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
