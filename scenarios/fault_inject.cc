@@ -117,7 +117,8 @@ void FaultInjector::schedule(FaultPlan plan) {
   plan_ = std::move(plan);
   for (const FaultEvent& e : plan_.events) {
     RMQ_ASSERT_MSG(node_id(e.node) != sim::kNoNode, "fault plan names an unknown node (check() first)");
-    sim_.at(rt::Instant(e.at), [this, &e] {
+    // An event already due (a plan scheduled after the run began) applies now.
+    sim_.at(std::max(rt::Instant(e.at), sim_.now()), [this, &e] {
       if (before_apply) before_apply(e, node_id(e.node));
       if (!apply(e)) return;
       ++applied_;

@@ -61,6 +61,15 @@ TEST(FaultInjector, EventsThatCannotApplyAreNoOpsAndKillIsForGood) {
   EXPECT_EQ(t.injector.applied(), 3);
 }
 
+TEST(FaultInjector, AnEventAlreadyDueAppliesAtOnce) {
+  TwoNodes t;
+  t.sim.run_for(5s);
+  t.injector.schedule(plan_of("1s crash a\n"));
+  t.sim.run_for(1ms);
+  EXPECT_FALSE(t.sim.node(0).up());
+  EXPECT_EQ(t.injector.applied(), 1);
+}
+
 TEST(FaultInjector, DiskFullUntilFreedAndEndFaultsRestoresTheDisk) {
   TwoNodes t;
   t.injector.schedule(plan_of("1s disk_full a\n2s slow_disk a delay=20ms rate=0.5\n3s pause b\n"));
