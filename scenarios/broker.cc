@@ -288,8 +288,10 @@ RunResult run_durability(uint64_t seed, const RunOptions& opts, const Shape& sha
     // Swarm: each seed adds some of these families, 1-3 times each.
     auto some = [&pr](double chance, const std::function<void(Duration, Duration)>& add) {
       if (!pr.chance(chance)) return;
-      for (int n = 1 + static_cast<int>(pr.below(3)); n > 0; --n)
-        add(Duration(pr.between(200'000'000, 20'000'000'000)), Duration(pr.between(100'000'000, 5'000'000'000)));
+      for (int n = 1 + static_cast<int>(pr.below(3)); n > 0; --n) {
+        const Duration at = Duration(pr.between(200'000'000, 20'000'000'000));  // one draw per statement
+        add(at, Duration(pr.between(100'000'000, 5'000'000'000)));
+      }
     };
     const std::string producer = fmt::format("producer{}", pr.below(static_cast<uint64_t>(producers)));
     some(0.3, [&](Duration at, Duration len) {  // the broker process stopped

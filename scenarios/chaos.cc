@@ -199,7 +199,10 @@ void draw_plan(rt::Random& r, FaultPlan& plan, const ChaosState& s, const std::v
         break;
     }
   });
-  each(0.2, 3, [&](Duration t) { plan.add(t, FaultKind::reset, pick(clients), pick(brokers), true); });
+  each(0.2, 3, [&](Duration t) {
+    const std::string& c = pick(clients);  // one draw per statement: argument order is the compiler's
+    plan.add(t, FaultKind::reset, c, pick(brokers), true);
+  });
   each(0.3, 2, [&](Duration t) {  // slow disks and stalling syncs
     const std::string& b = pick(brokers);
     FaultEvent& slow = plan.add(t, r.chance(0.5) ? FaultKind::slow_disk : FaultKind::fsync_stall, b);

@@ -280,9 +280,12 @@ RunResult run_cluster_variant(uint64_t seed, const RunOptions& opts, Variant pla
         for (const auto& n : namesrv_names) add(at + outage, FaultKind::heal, b, n);
         break;
       }
-      case Variant::consumer_crash:  // one of the clustering group, for good
-        add(Duration(pr.between(5'000'000'000, 25'000'000'000)), FaultKind::kill, consumer_names[pr.below(3)]);
+      case Variant::consumer_crash: {  // one of the clustering group, for good
+        // One draw per statement: argument order is the compiler's choice.
+        const Duration at = Duration(pr.between(5'000'000'000, 25'000'000'000));
+        add(at, FaultKind::kill, consumer_names[pr.below(3)]);
         break;
+      }
       case Variant::orderly:  // c1 crashes, holding its locks until the broker's 60 s lease runs out
         add(Duration(pr.between(26'000'000'000, 32'000'000'000)), FaultKind::kill, consumer_names[1]);
         break;

@@ -67,7 +67,9 @@ bool ChaosNet::setup(const std::vector<NodeSpec>& nodes, std::string& error) {
   };
   if (!must({"ip", "netns", "add", kHub}) ||
       !must({"ip", "netns", "exec", kHub, "ip", "link", "add", kBridge, "type", "bridge"}) ||
-      !must({"ip", "netns", "exec", kHub, "ip", "link", "set", kBridge, "up"}))
+      !must({"ip", "netns", "exec", kHub, "ip", "link", "set", kBridge, "up"}) ||
+      !must({"ip", "netns", "exec", kHub, "ip", "addr", "add", std::string(kHubIp) + "/24", "dev", kBridge}) ||
+      !must({"ip", "netns", "exec", kHub, "ip", "link", "set", "lo", "up"}))
     return false;
   int i = 0;
   for (const auto& n : nodes) {
@@ -83,8 +85,15 @@ bool ChaosNet::setup(const std::vector<NodeSpec>& nodes, std::string& error) {
         !must({"ip", "netns", "exec", ns, "ip", "link", "set", inner, "up"}) ||
         !must({"ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"}) ||
         !must({"ip", "netns", "exec", ns, "nft", "add", "table", "inet", "rmqchaos"}) ||
+        // Drops by destination before any NAT (priority -200), drops by
+        // source after it (replies through the proxy are un-NATed by then),
+        // and the proxy's redirections.
         !must({"ip", "netns", "exec", ns, "nft", "add", "chain", "inet", "rmqchaos", "out",
-               "{ type filter hook output priority 0 ; }"}))
+               "{ type filter hook output priority -200 ; }"}) ||
+        !must({"ip", "netns", "exec", ns, "nft", "add", "chain", "inet", "rmqchaos", "in",
+               "{ type filter hook input priority 0 ; }"}) ||
+        !must({"ip", "netns", "exec", ns, "nft", "add", "chain", "inet", "rmqchaos", "nat",
+               "{ type nat hook output priority -100 ; }"}))
       return false;
   }
   return true;
@@ -167,36 +176,64 @@ void ChaosNet::apply_rules(const std::string& node) {
     if (run_command(argv) != 0) std::fprintf(stderr, "rmq-chaos: nft failed in %s\n", ns.c_str());
   };
   nft({"flush", "chain", "inet", "rmqchaos", "out"});
-  for (const auto& [from, to] : blocked_)
-    if (from == node)
-      nft({"add", "rule", "inet", "rmqchaos", "out", "ip", "daddr", specs_.at(to).ip, "drop"});
+  nft({"flush", "chain", "inet", "rmqchaos", "in"});
+  // A link's packets are dropped where their addresses are the nodes':
+  // at the sender by destination, unless they are a broker's replies
+  // through the proxy, which only the client sees with the broker's address.
+  auto rule = [&](const std::string& from, const std::string& to, std::vector<std::string> tail) {
+    const bool at_receiver = proxied_.count({to, from}) != 0;
+    if ((at_receiver ? to : from) != node) return;
+    std::vector<std::string> r = {"add", "rule", "inet", "rmqchaos", at_receiver ? "in" : "out", "ip",
+                                  at_receiver ? "saddr" : "daddr", specs_.at(at_receiver ? from : to).ip};
+    r.insert(r.end(), tail.begin(), tail.end());
+    nft(r);
+  };
+  for (const auto& [from, to] : blocked_) rule(from, to, {"drop"});
   for (const auto& [link, rate] : loss_)
-    if (link.first == node)
-      nft({"add", "rule", "inet", "rmqchaos", "out", "ip", "daddr", specs_.at(link.second).ip, "numgen", "random",
-           "mod", "1000000", "<", std::to_string(static_cast<int64_t>(rate * 1e6)), "drop"});
+    rule(link.first, link.second,
+         {"numgen", "random", "mod", "1000000", "<", std::to_string(static_cast<int64_t>(rate * 1e6)), "drop"});
+}
+
+bool ChaosNet::redirect(const std::string& client, const std::string& broker, uint16_t broker_port,
+                        uint16_t proxy_port) {
+  proxied_.insert({client, broker});
+  return run_command({"ip", "netns", "exec", ns_of(client), "nft", "add", "rule", "inet", "rmqchaos", "nat", "ip",
+                      "daddr", specs_.at(broker).ip, "tcp", "dport", std::to_string(broker_port), "dnat", "ip", "to",
+                      std::string(kHubIp) + ":" + std::to_string(proxy_port)}) == 0;
 }
 
 void ChaosNet::set_loss(const std::string& from, const std::string& to, double rate) {
   if (rate <= 0) {
-    if (loss_.erase({from, to})) apply_rules(from);
-    return;
+    if (loss_.erase({from, to}) == 0) return;
+  } else {
+    loss_[{from, to}] = rate;
   }
-  loss_[{from, to}] = rate;
   apply_rules(from);
+  apply_rules(to);
 }
 
 void ChaosNet::partition(const std::string& from, const std::string& to) {
-  if (blocked_.insert({from, to}).second) apply_rules(from);
+  if (!blocked_.insert({from, to}).second) return;
+  apply_rules(from);
+  apply_rules(to);
 }
 
 void ChaosNet::heal(const std::string& from, const std::string& to) {
-  if (blocked_.erase({from, to})) apply_rules(from);
+  if (!blocked_.erase({from, to})) return;
+  apply_rules(from);
+  apply_rules(to);
 }
 
 void ChaosNet::heal_all() {
   std::set<std::string> touched;
-  for (const auto& [from, to] : blocked_) touched.insert(from);
-  for (const auto& [link, rate] : loss_) touched.insert(link.first);
+  for (const auto& [from, to] : blocked_) {
+    touched.insert(from);
+    touched.insert(to);
+  }
+  for (const auto& [link, rate] : loss_) {
+    touched.insert(link.first);
+    touched.insert(link.second);
+  }
   blocked_.clear();
   loss_.clear();
   for (const auto& n : touched) apply_rules(n);

@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -50,6 +51,13 @@ class ChaosNet {
   // The exit status of a node's last process (once it exited), or -1.
   int exit_status(const std::string& node) const;
 
+  // The hub's own address (the proxy listens there).
+  static constexpr const char* kHubIp = "10.77.0.1";
+  static constexpr const char* kHubNetns = "/var/run/netns/rmqc-hub";
+  // Sends `client`'s connections to `broker_ip`:`broker_port` to the hub's
+  // `proxy_port` instead (nftables DNAT in the client's namespace).
+  bool redirect(const std::string& client, const std::string& broker, uint16_t broker_port, uint16_t proxy_port);
+
   // Partitions: packets from `from` to `to` are dropped until healed.
   void partition(const std::string& from, const std::string& to);
   void heal(const std::string& from, const std::string& to);
@@ -69,6 +77,9 @@ class ChaosNet {
   std::set<std::string> paused_;
   std::set<std::pair<std::string, std::string>> blocked_;  // (from, to)
   std::map<std::pair<std::string, std::string>, double> loss_;
+  // (client, broker) whose connections go through the proxy: their
+  // broker-to-client packets are judged at the client, by source address.
+  std::set<std::pair<std::string, std::string>> proxied_;
   bool made_ = false;
 };
 

@@ -114,7 +114,8 @@ int run_consumer(rt::Runtime& rt, const WorkerArgs& a, HistoryFile& out) {
   out.line(fmt::format("restart\t{}\t{}", id, ns_of(rt.now())));
   pc.on_rebalance([&](const std::vector<client::MessageQueue>& owned) {
     std::string queues;
-    for (const auto& q : owned) queues += fmt::format("{}{}:{}", queues.empty() ? "" : ",", q.broker_name, q.queue_id);
+    for (const auto& q : owned)  // topic@broker:queue (its %RETRY% topic's queues too)
+      queues += fmt::format("{}{}@{}:{}", queues.empty() ? "" : ",", q.topic, q.broker_name, q.queue_id);
     out.line(fmt::format("rebalance\t{}\t{}\t{}\t{}", a.group, id, ns_of(rt.now()), queues));
   });
   pc.start([&](const client::ReceivedMessage& m) {
@@ -213,8 +214,12 @@ void read_histories(const std::vector<std::string>& paths, h::History& hist, int
         h::Rebalance rb{.group = f[1], .consumer = f[2], .at = at(3)};
         if (!f[4].empty())
           for (const auto& q : split(f[4], ',')) {
-            const auto colon = q.rfind(':');
-            rb.owned.insert({kChaosTopic, q.substr(0, colon), std::atoi(q.c_str() + colon + 1)});
+            const auto sep = q.find('@'), colon = q.rfind(':');
+            if (sep == std::string::npos || colon == std::string::npos || colon < sep) {
+              ++bad_lines;
+              continue;
+            }
+            rb.owned.insert({q.substr(0, sep), q.substr(sep + 1, colon - sep - 1), std::atoi(q.c_str() + colon + 1)});
           }
         hist.rebalances.push_back(std::move(rb));
       } else {

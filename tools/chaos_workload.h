@@ -10,7 +10,7 @@
 //   failed  <key> <completed_ns>
 //   deliver <group> <consumer> <key> <msg_id> <topic> <broker> <queue_id> <queue_offset> <reconsume> <at_ns> <body>
 //   restart   <consumer> <at_ns>                       (a consumer process started)
-//   rebalance <group> <consumer> <at_ns> <broker:queue,...>
+//   rebalance <group> <consumer> <at_ns> <topic@broker:queue,...>
 // Times are the machine's monotonic clock (the same in every process).
 #pragma once
 

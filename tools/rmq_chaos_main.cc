@@ -13,9 +13,10 @@
 //   pause / resume SIGSTOP / SIGCONT
 //   partition / heal   nftables drop rules in the sender's namespace
 //   loss           nftables drops that share of the packets (numgen random)
-// Other kinds (clogs, latency, disks, clocks, power loss) need the
-// fault-injecting proxy and disk rigs that rmq-chaos does not have yet: a
-// plan with them is refused (exit 2). After the plan every fault ends,
+//   clog / latency the fault-injecting proxy every client-broker connection
+//                  goes through (nftables DNAT) holds each chunk that long
+// Other kinds (disks, clocks, power loss) need rigs rmq-chaos does not have
+// yet: a plan with them is refused (exit 2). After the plan every fault ends,
 // every process comes back, the producers finish, and the history every
 // worker recorded goes through the simulator's checkers
 // (scenarios/history.h). Exit 0: every checker passed; 1: a violation; 2:
@@ -37,6 +38,7 @@
 #include "scenarios/fault_plan.h"
 #include "scenarios/history.h"
 #include "tools/chaos_net.h"
+#include "tools/chaos_proxy.h"
 #include "tools/chaos_workload.h"
 
 namespace {
@@ -124,7 +126,21 @@ FaultPlan draw_plan(uint64_t seed, int seconds, const Cluster& c) {
   auto pick = [&r](const std::vector<std::string>& v) -> const std::string& { return v[r.below(v.size())]; };
   auto ms = [&r](int64_t lo, int64_t hi) { return std::chrono::milliseconds(r.between(lo, hi)); };
   for (rmq::rt::Duration t = 10s; t < std::chrono::seconds(seconds - 10); t += ms(5000, 15000)) {
-    switch (r.below(4)) {
+    switch (r.below(5)) {
+      case 4: {  // a clogged or slow client-broker link (the proxy)
+        std::vector<std::string> clients = c.producers;
+        clients.insert(clients.end(), c.consumers.begin(), c.consumers.end());
+        const std::string& a = pick(clients);
+        const std::string& b = pick(brokers);
+        if (r.chance(0.5)) {
+          plan.add(t, FaultKind::clog, a, b, true).delay = ms(200, 3000);
+          plan.add(t + ms(2000, 15000), FaultKind::unclog, a, b, true);
+        } else {
+          plan.add(t, FaultKind::latency, a, b, true).delay = ms(20, 500);
+          plan.add(t + ms(2000, 15000), FaultKind::latency, a, b, true).delay = rmq::rt::Duration::zero();
+        }
+        break;
+      }
       case 3: {  // a lossy client-broker link
         std::vector<std::string> clients = c.producers;
         clients.insert(clients.end(), c.consumers.begin(), c.consumers.end());
@@ -170,7 +186,17 @@ bool wait_until(const std::function<bool()>& done, std::chrono::seconds limit) {
   return true;
 }
 
-void apply(rmq::chaos::ChaosNet& net, const FaultEvent& e, std::set<std::string>& killed) {
+bool is_broker(const std::string& n) { return n.rfind("broker", 0) == 0; }
+bool is_client(const std::string& n) { return n.rfind("producer", 0) == 0 || n.rfind("consumer", 0) == 0; }
+
+void apply(rmq::chaos::ChaosNet& net, rmq::chaos::ChaosProxy& proxy, const FaultEvent& e,
+           std::set<std::string>& killed) {
+  auto delay = [&](bool fixed, rmq::rt::Duration d) {
+    const int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+    const rmq::chaos::LinkDelay ld = fixed ? rmq::chaos::LinkDelay{us, 0} : rmq::chaos::LinkDelay{0, us};
+    proxy.set_delay(e.node, e.peer, ld);
+    if (e.both_ways) proxy.set_delay(e.peer, e.node, ld);
+  };
   auto link = [&](const std::function<void(const std::string&, const std::string&)>& fn) {
     fn(e.node, e.peer);
     if (e.both_ways) fn(e.peer, e.node);
@@ -191,6 +217,9 @@ void apply(rmq::chaos::ChaosNet& net, const FaultEvent& e, std::set<std::string>
     case FaultKind::loss:
       link([&](const std::string& a, const std::string& b) { net.set_loss(a, b, e.rate); });
       break;
+    case FaultKind::clog: delay(true, e.delay); break;
+    case FaultKind::unclog: delay(true, rmq::rt::Duration::zero()); break;
+    case FaultKind::latency: delay(false, e.delay); break;
     default: break;  // refused before the run
   }
   std::printf("  %6.1fs %s\n", std::chrono::duration<double>(e.at).count(), rmq::scenarios::to_string(e).c_str());
@@ -294,7 +323,7 @@ int run(const std::vector<std::string>& args, const fs::path& self) {
     seconds = 20;
     for (const auto& e : plan.events) seconds = std::max(seconds, static_cast<int>(e.at / 1s) + 10);
   }
-  const int count = 40 + seconds * 2;  // sends for about as long as the faults (200 ms gaps at most)
+  const int count = 10 * seconds;  // sends for about as long as the faults (gaps of 1-200 ms, 100 on average)
   Cluster c = describe(bin, self, work, count, 200);
   if (plan_path.empty()) plan = draw_plan(seed, seconds, c);
   std::stable_sort(plan.events.begin(), plan.events.end(), [](const auto& a, const auto& b) { return a.at < b.at; });
@@ -302,14 +331,18 @@ int run(const std::vector<std::string>& args, const fs::path& self) {
   for (const auto& n : c.nodes) names.insert(n.name);
   static const std::set<FaultKind> kApplied = {FaultKind::crash,  FaultKind::kill,      FaultKind::restart,
                                                FaultKind::pause,  FaultKind::resume,    FaultKind::partition,
-                                               FaultKind::heal,   FaultKind::loss};
+                                               FaultKind::heal,   FaultKind::loss,   FaultKind::clog,
+                                               FaultKind::unclog, FaultKind::latency};
   for (const auto& e : plan.events) {
     if (!kApplied.count(e.kind))
-      return usage(fmt::format("'{}': rmq-chaos applies crash, kill, restart, pause, resume, partition, heal and loss; "
-                               "{} needs the fault-injecting proxy or disk rig it does not have yet",
+      return usage(fmt::format("'{}': rmq-chaos applies crash, kill, restart, pause, resume, partition, heal, loss, clog, unclog "
+                               "and latency; {} needs a disk or clock rig it does not have yet",
                                rmq::scenarios::to_string(e), rmq::scenarios::to_string(e.kind)));
     if (!names.count(e.node) || (rmq::scenarios::is_link_fault(e.kind) && !names.count(e.peer)))
       return usage(fmt::format("'{}': no such node", rmq::scenarios::to_string(e)));
+    const bool delays = e.kind == FaultKind::clog || e.kind == FaultKind::unclog || e.kind == FaultKind::latency;
+    if (delays && !((is_client(e.node) && is_broker(e.peer)) || (is_broker(e.node) && is_client(e.peer))))
+      return usage(fmt::format("'{}': the proxy delays client-broker links only", rmq::scenarios::to_string(e)));
   }
 
   if (auto missing = rmq::chaos::ChaosNet::missing_prerequisites(); !missing.empty()) return usage(missing);
@@ -317,7 +350,22 @@ int run(const std::vector<std::string>& args, const fs::path& self) {
   rmq::chaos::ChaosNet net;
   std::string error;
   if (!net.setup(c.nodes, error)) return usage("setting up the namespaces: " + error);
-  std::printf("rmq-chaos: %zu nodes in namespaces rmqc-*, work directory %s\n", c.nodes.size(), work.c_str());
+  // Every client-broker connection through the proxy (clogs and latency).
+  std::vector<rmq::chaos::ProxyLink> links;
+  for (const auto& n : c.nodes) {
+    if (!is_client(n.name)) continue;
+    for (int b = 0; b < kBrokers; ++b) {
+      const auto port = static_cast<uint16_t>(20000 + links.size());
+      const std::string broker = fmt::format("broker{}", b);
+      links.push_back({n.name, broker, port, c.broker_addrs[static_cast<size_t>(b)]});
+      if (!net.redirect(n.name, broker, 10911, port)) return usage("cannot redirect " + n.name + " to the proxy");
+    }
+  }
+  rmq::chaos::ChaosProxy proxy;
+  if (!proxy.start(rmq::chaos::ChaosNet::kHubNetns, rmq::chaos::ChaosNet::kHubIp, links, error))
+    return usage("the proxy: " + error);
+  std::printf("rmq-chaos: %zu nodes in namespaces rmqc-*, %zu proxied links, work directory %s\n", c.nodes.size(),
+              links.size(), work.c_str());
   for (const auto& s : c.servers) net.start(s);
   std::this_thread::sleep_for(3s);  // the namesrvs and brokers listen and register
   for (const auto& s : c.servers)
@@ -329,11 +377,12 @@ int run(const std::vector<std::string>& args, const fs::path& self) {
   std::set<std::string> killed;
   for (const auto& e : plan.events) {
     std::this_thread::sleep_until(t0 + e.at);
-    apply(net, e, killed);
+    apply(net, proxy, e, killed);
   }
   std::this_thread::sleep_until(t0 + std::chrono::seconds(seconds));
   // Faults over: links healed, everything running again.
   net.heal_all();
+  proxy.clear_delays();
   for (const auto& n : c.nodes) {
     net.resume(n.name);
     const bool finished_producer =

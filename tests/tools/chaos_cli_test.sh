@@ -11,14 +11,14 @@ check() {  # args | want text
   err=$($chaos $args 2>&1 >/dev/null); rc=$?
   if [ "$rc" -eq 2 ] && [[ "$err" == *"$want"* ]]; then passed=$((passed+1)); else failed=$((failed+1)); echo "'rmq-chaos $args' exited $rc ($err), want 2 and '$want'"; fi
 }
-printf '5s clog producer0 <-> broker0 delay=1s\n' > "$work/clog.plan"
+printf '5s clog broker0 <-> namesrv0 delay=1s\n' > "$work/clog.plan"
 printf '5s crash nobody\n' > "$work/unknown.plan"
 printf '5s explode broker0\n' > "$work/bad.plan"
 printf '5s power_loss broker1\n' > "$work/power.plan"
-printf '5s latency producer0 -> broker0 delay=20ms\n' > "$work/latency.plan"
-check "run --plan $work/clog.plan" "clog needs the fault-injecting proxy"
+printf '5s disk_full broker0\n' > "$work/latency.plan"
+check "run --plan $work/clog.plan" "the proxy delays client-broker links only"
 check "run --plan $work/power.plan" "power_loss needs"
-check "run --plan $work/latency.plan" "latency needs the fault-injecting proxy"
+check "run --plan $work/latency.plan" "disk_full needs a disk or clock rig"
 check "run --plan $work/unknown.plan" "'5s crash nobody': no such node"
 check "run --plan $work/bad.plan" "line 1: unknown fault 'explode'"
 check "run --plan $work/missing.plan" "cannot read"
@@ -41,6 +41,7 @@ T=1000000000
 } > "$hist/producer0.history"
 deliveries() {  # group consumer
   printf 'restart\t%s\t%d\n' "$2" $((T+10))
+  printf 'rebalance\t%s\t%s\t%d\tChaosTopic@broker-a:0,ChaosTopic@broker-b:1,%%RETRY%%CG@broker-a:0\n' "$1" "$2" $((T+11))
   printf 'deliver\t%s\t%s\tp0-0\tID0\tChaosTopic\tbroker-a\t0\t0\t0\t%d\tbody0\n' "$1" "$2" $((T+20))
   printf 'deliver\t%s\t%s\tp0-1\tID1\tChaosTopic\tbroker-b\t1\t0\t0\t%d\tbody1\n' "$1" "$2" $((T+21))
 }
