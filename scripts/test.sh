@@ -23,6 +23,11 @@ if [ "${CI:-}" = "true" ] || [ "${RMQ_FUZZ_SECONDS:-}" != "" ]; then
 fi
 
 if [ "${CI:-}" = "true" ]; then
+  # Same seed, same trace hash, whichever compiler built the simulator.
+  ./scripts/same_hash_across_builds.sh build build-clang 2
+fi
+
+if [ "${CI:-}" = "true" ]; then
   # One canary per commit, in rotation (the commit count picks it): built
   # into the Clang tree, its scenario must fail (docs/simulation.md). All of
   # them: scripts/canaries.sh build.
