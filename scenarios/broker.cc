@@ -214,12 +214,6 @@ void checker_main(rt::Runtime& rt, World& w, const std::string& broker_addr, boo
 
 // The run's outcome: trace hash (disks folded in), counters, failures and,
 // for a failed run, the last log lines.
-RunResult plan_error(std::string why) {
-  RunResult out;
-  out.plan_error = std::move(why);
-  return out;
-}
-
 RunResult finish(sim::Simulation& sim, const World& w, const FaultPlan& plan = {}) {
   RunResult out;
   out.plan = plan;
@@ -314,7 +308,7 @@ RunResult run_durability(uint64_t seed, const RunOptions& opts, const Shape& sha
       plan.add(at + len, FaultKind::slow_disk, "broker");
     });
   }, all_fault_kinds(unsupported));
-  if (bad) return plan_error(*bad);
+  if (bad) return refused_plan(*bad);
   sim.run_for(25s);
   for (const auto& e : injector.plan().events) sim.run_until(rt::Instant(e.at));  // a given plan may run longer
   // Liveness: the broker is up, the producers finish, then the checker runs.
@@ -416,7 +410,7 @@ RunResult run_long_poll_scenario(uint64_t seed, const RunOptions& opts) {
   sim.start_all();
   // Delivery within 1 ms is checked: no plan fits (only the empty one).
   FaultInjector injector(sim);
-  if (auto bad = injector.start(seed, opts, [](rt::Random&, FaultPlan&) {}, {})) return plan_error(*bad);
+  if (auto bad = injector.start(seed, opts, [](rt::Random&, FaultPlan&) {}, {})) return refused_plan(*bad);
   if (!sim.run_until([&] { return producing_done && delivered_at.size() >= acked_at.size(); }, 10min))
     w.fail(fmt::format("{} of {} messages delivered", delivered_at.size(), acked_at.size()));
   for (const auto& [body, acked] : acked_at) {
@@ -504,7 +498,7 @@ RunResult run_heartbeat_loss_scenario(uint64_t seed, const RunOptions& opts) {
     plan.add(at, FaultKind::partition, "consumer2", "broker", true);
     plan.add(at + outage, FaultKind::heal, "consumer2", "broker", true);
   }, all_fault_kinds());
-  if (bad) return plan_error(*bad);
+  if (bad) return refused_plan(*bad);
   std::optional<rt::Instant> cut, healed;
   rt::Instant last_beat{};
   int notified_before = 0;

@@ -75,12 +75,6 @@ Knobs draw_knobs(rt::Random& r) {
   return k;
 }
 
-std::string body_of(const std::string& key, size_t bytes) {
-  std::string b = key + "|";
-  while (b.size() < bytes) b.push_back(static_cast<char>('a' + (b.size() * 7 + key.size()) % 26));
-  return b;
-}
-
 void producer_main(rt::Runtime& rt, ChaosState& s, int p) {
   Rig& k = s.rig;
   client::MqClient mq(rt, make_client(k, fmt::format("10.1.0.{}", p + 1), fmt::format("p{}", p)));
@@ -95,7 +89,7 @@ void producer_main(rt::Runtime& rt, ChaosState& s, int p) {
     snd.key = fmt::format("p{}-{}", p, n);
     snd.producer = fmt::format("p{}", p);
     snd.queue.topic = kTopic;
-    const std::string body = body_of(snd.key, 16 + rt.random().below(s.knobs.body_bytes_max));
+    const std::string body = filler_body(snd.key, 16 + rt.random().below(s.knobs.body_bytes_max));
     snd.body_digest = body;
     snd.invoked = rt.now();
     const client::SendResult r = prod.send({.topic = kTopic, .keys = snd.key, .body = body});

@@ -253,7 +253,8 @@ RunResult run_cluster_variant(uint64_t seed, const RunOptions& opts, Variant pla
   // Orderly: c0 leaves cleanly (workload, not a fault).
   if (opts.faults && plan == Variant::orderly)
     sim.at(rt::Instant(Duration(r.between(18'000'000'000, 25'000'000'000))), [&k] { k.leaving.insert("c0"); });
-  FaultPlan drawn = choose_plan(seed, opts, [&](rt::Random& pr, FaultPlan& fp) {
+  FaultInjector injector(sim);
+  const auto refused = injector.start(seed, opts, [&](rt::Random& pr, FaultPlan& fp) {
     auto add = [&fp](Duration at, FaultKind kind, const std::string& node, const std::string& peer = {}) -> FaultEvent& {
       return peer.empty() ? fp.add(at, kind, node) : fp.add(at, kind, node, peer, true);
     };
@@ -325,13 +326,9 @@ RunResult run_cluster_variant(uint64_t seed, const RunOptions& opts, Variant pla
         }
         break;
     }
-  });
-  FaultInjector injector(sim);
-  if (auto ok = injector.check(drawn, all_fault_kinds()); !ok) {
-    RunResult bad;
-    bad.plan_error = ok.error().detail();
-    return bad;
-  }
+  }, all_fault_kinds());
+  if (refused) return refused_plan(*refused);
+  const FaultPlan& drawn = injector.plan();
   // The checks the plan's faults call for: a clustering consumer's crash
   // (ownership settles), a broker cut off from every namesrv (its routes
   // drop). The safety phase lasts until 5 s after the last event.
@@ -387,7 +384,6 @@ RunResult run_cluster_variant(uint64_t seed, const RunOptions& opts, Variant pla
         call.ended = true;
       }
   };
-  injector.schedule(std::move(drawn));
   sim.run_until(rt::Instant(safety));
   for (NodeId b : k.broker_nodes)
     if (!sim.node(b).up() && !injector.killed(b)) sim.start(b);

@@ -42,6 +42,12 @@ void broker_main(rt::Runtime& rt, const broker::BrokerConfig& cfg, const std::fu
   rt.sleep_for(rt::kForever);
 }
 
+std::string filler_body(const std::string& key, size_t bytes) {
+  std::string b = key + "|";
+  while (b.size() < bytes) b.push_back(static_cast<char>('a' + (b.size() * 7 + key.size()) % 26));
+  return b;
+}
+
 bool create_topic(rt::Runtime& rt, client::MqClient& mq, const std::string& addr, const std::string& topic,
                   int32_t queues) {
   for (int attempt = 0; attempt < 100; ++attempt) {

@@ -29,6 +29,10 @@ void namesrv_main(rt::Runtime& rt);
 void broker_main(rt::Runtime& rt, const broker::BrokerConfig& cfg, const std::function<void(std::string)>& fail,
                  const std::function<void()>& booted = {}, broker::Broker** up = nullptr);
 
+// A message body of `bytes` (at least the key and a '|'): the key, then
+// letters derived from it, printable and without tabs.
+std::string filler_body(const std::string& key, size_t bytes);
+
 // UPDATE_AND_CREATE_TOPIC of `topic` with `queues` read and write queues at
 // the broker at `addr`, retried every 500 ms (the broker may be starting or
 // down) up to 100 times. False when it never succeeded. Suspends.

@@ -314,11 +314,8 @@ RunResult run_ping(uint64_t seed, const RunOptions& opts) {
     if (e.kind == FaultKind::power_loss) w.nodes[n].last_stop_power_loss = true;
   };
   if (auto bad = injector.start(seed, opts, [&](rt::Random& pr, FaultPlan& plan) { draw_plan(pr, plan, w.node_count); },
-                                all_fault_kinds({FaultKind::kill, FaultKind::read_corruption}))) {
-    RunResult out;
-    out.plan_error = *bad;
-    return out;
-  }
+                                all_fault_kinds({FaultKind::kill, FaultKind::read_corruption})))
+    return refused_plan(*bad);
   Duration safety = 60s;
   for (const auto& e : injector.plan().events) safety = std::max(safety, e.at + 1s);
   sim.run_for(safety);

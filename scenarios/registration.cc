@@ -127,11 +127,7 @@ RunResult run_registration_at_scale_impl(uint64_t seed, const RunOptions& opts) 
     }
   }, {FaultKind::partition, FaultKind::heal, FaultKind::reset, FaultKind::clog, FaultKind::unclog, FaultKind::latency,
       FaultKind::loss});
-  if (bad) {
-    RunResult out;
-    out.plan_error = *bad;
-    return out;
-  }
+  if (bad) return refused_plan(*bad);
   // Every second: every namesrv that ever had the broker still has it.
   std::function<void()> check = [&] {
     if (s.broker) {

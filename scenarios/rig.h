@@ -100,11 +100,7 @@ struct Rig {
     }
     return t;
   }
-  RunResult bad_plan() const {
-    RunResult out;
-    out.plan_error = plan_error;
-    return out;
-  }
+  RunResult bad_plan() const { return refused_plan(plan_error); }
   RunResult finish(const std::vector<std::string>& notes) {
     const h::Summary sum = h::check_all(hist);
     RunResult out;

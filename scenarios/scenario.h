@@ -55,6 +55,13 @@ struct RunResult {
   bool ok() const { return failures.empty(); }
 };
 
+// The result of a run that did not start: the given plan does not fit.
+inline RunResult refused_plan(std::string why) {
+  RunResult out;
+  out.plan_error = std::move(why);
+  return out;
+}
+
 struct Scenario {
   std::string name;
   std::string goal;  // one line: what it proves

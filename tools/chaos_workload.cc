@@ -55,12 +55,6 @@ class HistoryFile {
   std::FILE* f_;
 };
 
-std::string body_of(const std::string& key, size_t bytes) {
-  std::string b = key + "|";
-  while (b.size() < bytes) b.push_back(static_cast<char>('a' + (b.size() * 7 + key.size()) % 26));
-  return b;
-}
-
 // The producer's next message number: one past the last invoked in its
 // history (a restarted producer goes on, it does not resend).
 int next_number(const std::string& path, const std::string& producer) {
@@ -86,7 +80,7 @@ int run_producer(rt::Runtime& rt, const WorkerArgs& a, HistoryFile& out) {
   client::Producer prod(mq, {.group = "PG"});
   for (int n = next_number(a.history_path, name); n < a.count; ++n) {
     const std::string key = fmt::format("{}-{}", name, n);
-    const std::string body = body_of(key, 16 + rt.random().below(400));
+    const std::string body = scenarios::filler_body(key, 16 + rt.random().below(400));
     out.line(fmt::format("invoke\t{}\t{}\t{}\t{}", key, name, ns_of(rt.now()), body));
     const client::SendResult r = prod.send({.topic = kChaosTopic, .keys = key, .body = body});
     if (r.ok()) {

@@ -125,11 +125,11 @@ FaultPlan draw_plan(uint64_t seed, int seconds, const Cluster& c) {
   const std::vector<std::string> brokers = {"broker0", "broker1"};
   auto pick = [&r](const std::vector<std::string>& v) -> const std::string& { return v[r.below(v.size())]; };
   auto ms = [&r](int64_t lo, int64_t hi) { return std::chrono::milliseconds(r.between(lo, hi)); };
+  std::vector<std::string> clients = c.producers;
+  clients.insert(clients.end(), c.consumers.begin(), c.consumers.end());
   for (rmq::rt::Duration t = 10s; t < std::chrono::seconds(seconds - 10); t += ms(5000, 15000)) {
     switch (r.below(5)) {
       case 4: {  // a clogged or slow client-broker link (the proxy)
-        std::vector<std::string> clients = c.producers;
-        clients.insert(clients.end(), c.consumers.begin(), c.consumers.end());
         const std::string& a = pick(clients);
         const std::string& b = pick(brokers);
         if (r.chance(0.5)) {
@@ -142,8 +142,6 @@ FaultPlan draw_plan(uint64_t seed, int seconds, const Cluster& c) {
         break;
       }
       case 3: {  // a lossy client-broker link
-        std::vector<std::string> clients = c.producers;
-        clients.insert(clients.end(), c.consumers.begin(), c.consumers.end());
         const std::string& a = pick(clients);
         const std::string& b = pick(brokers);
         plan.add(t, FaultKind::loss, a, b, true).rate = 0.05 + static_cast<double>(r.below(30)) / 100;
@@ -163,8 +161,6 @@ FaultPlan draw_plan(uint64_t seed, int seconds, const Cluster& c) {
         break;
       }
       default: {
-        std::vector<std::string> clients = c.producers;
-        clients.insert(clients.end(), c.consumers.begin(), c.consumers.end());
         const std::string& a = r.chance(0.3) ? pick(c.servers) : pick(clients);
         std::string b = pick(brokers);
         if (a == b) b = b == "broker0" ? "broker1" : "broker0";
