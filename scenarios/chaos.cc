@@ -26,6 +26,7 @@
 
 #include "client/producer.h"
 #include "client/push_consumer.h"
+#include "scenarios/chaos.h"
 #include "scenarios/rig.h"
 
 namespace rmq::scenarios {
@@ -223,15 +224,21 @@ void draw_plan(rt::Random& r, FaultPlan& plan, const ChaosState& s, const std::v
   }
 }
 
+// The seed's knobs, namesrvs and broker count: the first draws of a run.
+int draw_cluster(ChaosState& s) {
+  Rig& k = s.rig;
+  s.knobs = draw_knobs(k.sim.random());
+  k.add_namesrv("namesrv0");
+  k.add_namesrv("namesrv1");
+  return 2 + static_cast<int>(k.sim.random().below(2));
+}
+
 RunResult run_chaos_impl(uint64_t seed, const RunOptions& opts) {
   ChaosState s(seed);
   Rig& k = s.rig;
   observe(k.sim, opts);
-  s.knobs = draw_knobs(k.sim.random());
+  const int brokers = draw_cluster(s);
   s.knobs.per_producer = scaled(s.knobs.per_producer, opts);
-  k.add_namesrv("namesrv0");
-  k.add_namesrv("namesrv1");
-  const int brokers = 2 + static_cast<int>(k.sim.random().below(2));
   k.add_brokers(brokers, [&](broker::BrokerConfig& cfg) {
     cfg.store.flush_disk_type = s.knobs.sync_flush ? store::FlushDiskType::sync_flush : store::FlushDiskType::async_flush;
   });
@@ -292,5 +299,15 @@ RunResult run_chaos_impl(uint64_t seed, const RunOptions& opts) {
 }  // namespace
 
 RunResult run_chaos(uint64_t seed, const RunOptions& opts) { return run_chaos_impl(seed, opts); }
+
+ChaosCluster chaos_cluster(uint64_t seed) {
+  ChaosState s(seed);
+  const int brokers = draw_cluster(s);
+  return {.brokers = brokers,
+          .producers = s.knobs.producers,
+          .clustering = s.knobs.clustering,
+          .sync_flush = s.knobs.sync_flush,
+          .listener_failure = s.knobs.listener_failure};
+}
 
 }  // namespace rmq::scenarios

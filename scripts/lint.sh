@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Determinism lint: components may reach the machine only through the
-# runtime. Fails when C++ code outside runtime/real/, sim/, tests/, bench/
-# and tools/ uses threads, std::chrono clocks, randomness, sleeping, or raw
-# socket/file syscalls.
+# runtime. Fails when C++ code outside runtime/real/, sim/, scenarios/real/
+# (rmq-chaos's process driver), tests/, bench/ and tools/ uses threads,
+# std::chrono clocks, randomness, sleeping, or raw socket/file syscalls.
 #
 #   scripts/lint.sh [ROOT]      (ROOT defaults to the repository)
 #
@@ -22,7 +22,7 @@ rules=(
 
 mapfile -t files < <(find . \( -path ./build -o -path './build-*' -o -path ./.git -o -path ./node_modules \
                                 -o -path ./runtime/real -o -path ./sim -o -path ./tests -o -path ./bench \
-                                -o -path ./tools -o -path ./scripts -o -path ./docs \) -prune -o \
+                                -o -path ./tools -o -path ./scenarios/real -o -path ./scripts -o -path ./docs \) -prune -o \
                             -type f \( -name '*.cc' -o -name '*.h' -o -name '*.cpp' -o -name '*.hpp' \) -print | sort)
 
 violations=0

@@ -27,6 +27,7 @@
 
 #include "scenarios/canaries.h"
 #include "scenarios/divergence.h"
+#include "scenarios/plan_file.h"
 #include "scenarios/scenario.h"
 #include "scenarios/shrink.h"
 
@@ -36,8 +37,10 @@ using rmq::scenarios::FaultPlan;
 using rmq::scenarios::RunOptions;
 using rmq::scenarios::RunResult;
 using rmq::scenarios::Scenario;
-
-constexpr size_t kPlanFileBytesMax = 8 << 20;
+using rmq::scenarios::kPlanFileBytesMax;
+using rmq::scenarios::parse_u64;
+using rmq::scenarios::parse_workload;
+using rmq::scenarios::plan_file_text;
 
 int usage(const std::string& why) {
   if (!why.empty()) std::fprintf(stderr, "rmq-sim: %s\n", why.c_str());
@@ -64,12 +67,6 @@ int plan_refused(const std::string& why) {
   return 2;
 }
 
-bool parse_u64(const std::string& s, uint64_t& out) {
-  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 19) return false;
-  out = std::strtoull(s.c_str(), nullptr, 10);
-  return true;
-}
-
 std::string join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
@@ -78,33 +75,8 @@ std::string join(const std::vector<std::string>& v) {
 
 // ---- plan files ---------------------------------------------------------------
 
-struct PlanFile {
-  FaultPlan plan;
-  std::string scenario;  // from "# scenario: S", or empty
-  std::optional<uint64_t> seed;
-  std::optional<double> workload;  // from "# workload: W"
-  std::optional<bool> perturb;     // from "# perturb: on|off"
-};
-
-// A workload scale in (0, 1].
-std::optional<double> parse_workload(const std::string& s) {
-  char* end = nullptr;
-  const double w = std::strtod(s.c_str(), &end);
-  if (s.empty() || end != s.c_str() + s.size() || !(w > 0) || w > 1) return std::nullopt;
-  return w;
-}
-
-std::optional<std::string> header_value(const std::string& line, const std::string& key) {
-  const std::string prefix = "# " + key + ":";
-  if (line.rfind(prefix, 0) != 0) return std::nullopt;
-  std::string v = line.substr(prefix.size());
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.erase(v.begin());
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\r')) v.pop_back();
-  return v;
-}
-
 // Reads and parses FILE; the error says what and where.
-std::optional<PlanFile> read_plan_file(const std::string& path, std::string& error) {
+std::optional<rmq::scenarios::PlanFile> read_plan_file(const std::string& path, std::string& error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = "cannot read plan file '" + path + "'";
@@ -114,53 +86,7 @@ std::optional<PlanFile> read_plan_file(const std::string& path, std::string& err
   text.resize(kPlanFileBytesMax + 1);
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > kPlanFileBytesMax) {
-    error = fmt::format("plan file '{}' is larger than {} bytes", path, kPlanFileBytesMax);
-    return std::nullopt;
-  }
-  auto plan = rmq::scenarios::parse_fault_plan(text);
-  if (!plan) {
-    error = path + ": " + plan.error().detail();
-    return std::nullopt;
-  }
-  PlanFile out{std::move(*plan), {}, {}, {}, {}};
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    if (auto v = header_value(line, "scenario")) out.scenario = *v;
-    if (auto v = header_value(line, "seed")) {
-      uint64_t seed = 0;
-      if (!parse_u64(*v, seed)) {
-        error = fmt::format("{}: bad '# seed:' header '{}'", path, *v);
-        return std::nullopt;
-      }
-      out.seed = seed;
-    }
-    if (auto v = header_value(line, "perturb")) {
-      if (*v != "on" && *v != "off") {
-        error = fmt::format("{}: bad '# perturb:' header '{}' (on or off)", path, *v);
-        return std::nullopt;
-      }
-      out.perturb = *v == "on";
-    }
-    if (auto v = header_value(line, "workload")) {
-      out.workload = parse_workload(*v);
-      if (!out.workload) {
-        error = fmt::format("{}: bad '# workload:' header '{}' (want 0 < w <= 1)", path, *v);
-        return std::nullopt;
-      }
-    }
-  }
-  return out;
-}
-
-// The header pins what the seed would otherwise draw and a later version
-// might draw differently: the perturbation.
-std::string plan_file_text(const Scenario& s, uint64_t seed, const FaultPlan& plan, double workload, bool perturbed,
-                           const std::vector<std::string>& comments) {
-  std::string out = fmt::format("# scenario: {}\n# seed: {}\n# perturb: {}\n", s.name, seed, perturbed ? "on" : "off");
-  if (workload != 1.0) out += fmt::format("# workload: {}\n", workload);
-  for (const auto& c : comments) out += "# " + c + "\n";
-  return out + rmq::scenarios::to_string(plan);
+  return rmq::scenarios::parse_plan_file(path, text, error);
 }
 
 bool write_file(const std::string& path, const std::string& text) {
@@ -209,7 +135,7 @@ int run_one(const Scenario& s, uint64_t seed, const RunOptions& o, const std::st
               o.workload != 1.0 ? fmt::format(", workload {}", o.workload).c_str() : "");
   for (const auto& e : r.plan.events) std::printf("    %s\n", rmq::scenarios::to_string(e).c_str());
   if (!plan_out.empty()) {
-    if (!write_file(plan_out, plan_file_text(s, seed, r.plan, o.workload, r.perturbed,
+    if (!write_file(plan_out, plan_file_text(s.name, seed, r.plan, o.workload, r.perturbed,
                                              {r.ok() ? "result: ok" : "failure: " + r.failures[0]}))) {
       std::fprintf(stderr, "rmq-sim: cannot write '%s'\n", plan_out.c_str());
       return 2;
@@ -336,7 +262,7 @@ int shrink(const Scenario& s, uint64_t seed, const RunOptions& o, const std::str
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const std::string path = out_path.empty() ? fmt::format("shrunk-{}-{}.plan", s.name, seed) : out_path;
   const std::string text = plan_file_text(
-      s, seed, result.plan, result.workload, first.perturbed,
+      s.name, seed, result.plan, result.workload, first.perturbed,
       {fmt::format("checker: {}", result.signature), "failure: " + result.failure,
        fmt::format("shrunk from {} to {} events in {} runs, {:.0f} s{}", first.plan.events.size(),
                    result.plan.events.size(), result.runs, wall_s, result.stopped_early ? " (stopped early)" : ""),

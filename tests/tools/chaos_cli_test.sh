@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # rmq-chaos refuses what it cannot do with exit status 2 and a reason,
-# before it touches the network: plans with faults it cannot apply yet,
-# unknown nodes, bad arguments.
+# before it touches the network: plans with faults it has no real means
+# for, nodes its scenario's cluster lacks, scenarios without a real form,
+# bad arguments.
 set -u
 chaos="$1"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
@@ -15,10 +16,27 @@ printf '5s clog broker0 <-> namesrv0 delay=1s\n' > "$work/clog.plan"
 printf '5s crash nobody\n' > "$work/unknown.plan"
 printf '5s explode broker0\n' > "$work/bad.plan"
 printf '5s power_loss broker1\n' > "$work/power.plan"
-printf '5s disk_full broker0\n' > "$work/latency.plan"
-check "run --plan $work/clog.plan" "the proxy delays client-broker links only"
-check "run --plan $work/power.plan" "power_loss needs"
-check "run --plan $work/latency.plan" "disk_full needs a disk or clock rig"
+printf '5s slow_disk broker0 delay=10ms\n' > "$work/slow.plan"
+printf '# scenario: master-crash\n# seed: 3\n5s crash broker0\n' > "$work/ha.plan"
+printf '# scenario: ping\n5s crash n0\n' > "$work/ping.plan"
+printf '5s disk_full producer0\n' > "$work/full.plan"
+check "run --plan $work/clog.plan" "the proxy delays and resets client-broker links only"
+check "run --plan $work/power.plan" "power_loss needs a machine whose unsynced writes can be dropped"
+check "run --plan $work/power.plan" "(--drop-unsupported runs the rest)"
+check "run --plan $work/slow.plan" "slow_disk needs a disk rig"
+check "run --plan $work/full.plan" "only a broker's disk can be filled"
+# A plan file's header names its scenario: its cluster's node names apply.
+check "run --plan $work/ha.plan" "'5s crash broker0': no such node in master-crash's cluster"
+check "run --plan $work/ha.plan --scenario cluster" "is a plan of master-crash, not cluster"
+check "run --plan $work/ping.plan" "ping runs the runtime's echo nodes"
+check "run --scenario registration-at-scale" "50 000 topics"
+check "run --scenario nonesuch" "no scenario 'nonesuch'"
+check "run --seed x1" "bad seed 'x1'"
+check "shape --scenario ping" "ping runs the runtime's echo nodes"
+check "shape" "shape takes --scenario S"
+# `shape` lists the processes of a scenario's real form.
+out=$($chaos shape --scenario master-crash 2>&1); rc=$?
+if [ "$rc" -eq 0 ] && [[ "$out" == *"slave1"*"broker-b id=1 SLAVE ASYNC_FLUSH of master1"* ]] && [[ "$out" == *"not checked for real"* ]]; then passed=$((passed+1)); else failed=$((failed+1)); echo "shape --scenario master-crash exited $rc: $out"; fi
 check "run --plan $work/unknown.plan" "'5s crash nobody': no such node"
 check "run --plan $work/bad.plan" "line 1: unknown fault 'explode'"
 check "run --plan $work/missing.plan" "cannot read"

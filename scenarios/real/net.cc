@@ -1,4 +1,4 @@
-#include "tools/chaos_net.h"
+#include "scenarios/real/net.h"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -52,6 +53,9 @@ class ChaosProxy {
   // way round).
   void set_delay(const std::string& from, const std::string& to, LinkDelay d);
   void clear_delays();
+  // Resets every open connection between `client` and `broker` (RST to both
+  // ends, as a dropped middlebox would); new connections go through.
+  void reset(const std::string& client, const std::string& broker);
 
  private:
   void loop(std::vector<int> listeners);
@@ -60,8 +64,9 @@ class ChaosProxy {
   std::vector<ProxyLink> links_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
-  std::mutex mu_;  // guards delays_
+  std::mutex mu_;  // guards delays_ and resets_
   std::map<std::pair<std::string, std::string>, LinkDelay> delays_;
+  std::set<std::pair<std::string, std::string>> resets_;  // (client, broker) to reset once
 };
 
 }  // namespace rmq::chaos

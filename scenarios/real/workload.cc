@@ -1,4 +1,4 @@
-#include "tools/chaos_workload.h"
+#include "scenarios/real/workload.h"
 
 #include <fmt/format.h>
 
@@ -6,10 +6,12 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 
 #include "client/producer.h"
 #include "client/push_consumer.h"
+#include "client/transaction_producer.h"
 #include "runtime/real/real_runtime.h"
 #include "scenarios/nodes.h"
 
@@ -70,27 +72,74 @@ int next_number(const std::string& path, const std::string& producer) {
   return next;
 }
 
+// A transaction's outcome, from its key alone, so that any instance of the
+// group answers a check-back the same way: one in four rolled back; one in
+// four left "unknown" by the producer for the check to settle.
+client::LocalTransactionState decision_of(const std::string& key) {
+  const auto dash = key.rfind('-');
+  const int n = dash == std::string::npos ? 0 : std::atoi(key.c_str() + dash + 1);
+  return n % 4 == 3 ? client::LocalTransactionState::rollback : client::LocalTransactionState::commit;
+}
+
+client::LocalTransactionState answer_of(const std::string& key) {
+  const auto dash = key.rfind('-');
+  const int n = dash == std::string::npos ? 0 : std::atoi(key.c_str() + dash + 1);
+  return n % 4 == 2 ? client::LocalTransactionState::unknown : decision_of(key);
+}
+
+void record_result(HistoryFile& out, rt::Runtime& rt, const std::string& key, const client::SendResult& r,
+                   bool parked) {
+  if (r.ok()) {
+    out.line(fmt::format("acked\t{}\t{}\t{}\t{}\t{}\t{}", key, r.queue.broker_name, r.queue.queue_id,
+                         parked ? -1 : r.queue_offset, r.msg_id, ns_of(rt.now())));
+  } else if (!r.maybe_stored) {
+    out.line(fmt::format("failed\t{}\t{}", key, ns_of(rt.now())));
+  }
+}
+
 int run_producer(rt::Runtime& rt, const WorkerArgs& a, HistoryFile& out) {
   const std::string name = fmt::format("p{}", a.id);
   client::MqClient mq(rt, {.namesrv_addrs = a.namesrvs, .client_ip = a.ip, .instance_name = name});
   mq.start();
   if (a.id == 0)
-    for (const auto& b : a.brokers) scenarios::create_topic(rt, mq, b, kChaosTopic, kChaosQueuesPerBroker);
+    for (const auto& b : a.brokers) scenarios::create_topic(rt, mq, b, a.topic, kChaosQueuesPerBroker);
   rt.sleep_for(3s);  // the topic reaches the namesrvs
   client::Producer prod(mq, {.group = "PG"});
+  std::unique_ptr<client::TransactionProducer> tp;
+  if (a.transactional)
+    tp = std::make_unique<client::TransactionProducer>(
+        mq, client::ProducerConfig{.group = "TPG"},
+        [](const client::ReceivedMessage& half) { return decision_of(half.keys); });
   for (int n = next_number(a.history_path, name); n < a.count; ++n) {
     const std::string key = fmt::format("{}-{}", name, n);
     const std::string body = scenarios::filler_body(key, 16 + rt.random().below(400));
-    out.line(fmt::format("invoke\t{}\t{}\t{}\t{}", key, name, ns_of(rt.now()), body));
-    const client::SendResult r = prod.send({.topic = kChaosTopic, .keys = key, .body = body});
-    if (r.ok()) {
-      out.line(fmt::format("acked\t{}\t{}\t{}\t{}\t{}\t{}", key, r.queue.broker_name, r.queue.queue_id, r.queue_offset,
-                           r.msg_id, ns_of(rt.now())));
-    } else if (!r.maybe_stored) {
-      out.line(fmt::format("failed\t{}\t{}", key, ns_of(rt.now())));
+    static constexpr int kDelayMs[] = {0, 1000, 5000, 10000};  // the broker's levels 1-3
+    const int32_t level = rt.random().chance(a.delay_share) ? static_cast<int32_t>(1 + rt.random().below(3)) : 0;
+    const std::string sharding = a.orderly ? fmt::format("order-{}", n % 8) : "-";
+    const bool parked = level > 0 || a.transactional;
+    out.line(fmt::format("invoke\t{}\t{}\t{}\t{}\t{}\t{}\t{}", key, name, ns_of(rt.now()), body, kDelayMs[level],
+                         sharding, parked ? 1 : 0));
+    const client::Message m{.topic = a.topic, .keys = key, .body = body, .delay_level = level};
+    if (tp) {
+      const client::TransactionSendResult r = tp->send_in_transaction(m, [&](const client::Message&, const client::SendResult&) {
+        // Some local work; one in five outlasts transactionTimeOut, so that
+        // check-backs race with the producer's own END_TRANSACTION.
+        const bool slow = rt.random().below(5) == 0;
+        rt.sleep_for(slow ? std::chrono::milliseconds(rt.random().between(5000, 12000))
+                          : std::chrono::milliseconds(rt.random().below(3000)));
+        return answer_of(key);
+      });
+      if (r.send.ok() && decision_of(key) == client::LocalTransactionState::rollback)
+        out.line(fmt::format("failed\t{}\t{}", key, ns_of(rt.now())));  // stored as a half, never delivered
+      else
+        record_result(out, rt, key, r.send, true);
+    } else {
+      record_result(out, rt, key, a.orderly ? prod.send_by_key(m, sharding) : prod.send(m), parked);
     }
     rt.sleep_for(std::chrono::milliseconds(1 + rt.random().below(static_cast<uint64_t>(a.gap_ms_max))));
   }
+  if (tp) rt.sleep_for(30s);  // still an instance of the group, answering check-backs
+  tp.reset();
   mq.stop();
   return 0;
 }
@@ -102,8 +151,9 @@ int run_consumer(rt::Runtime& rt, const WorkerArgs& a, HistoryFile& out) {
   client::PushConsumer pc(
       mq, {.group = a.group,
            .model = a.broadcasting ? remoting::MessageModel::broadcasting : remoting::MessageModel::clustering,
-           .consume_from = client::ConsumeFrom::first_offset});
-  pc.subscribe(kChaosTopic);
+           .consume_from = client::ConsumeFrom::first_offset,
+           .orderly = a.orderly});
+  pc.subscribe(a.topic);
   const std::string id = mq.client_id();
   out.line(fmt::format("restart\t{}\t{}", id, ns_of(rt.now())));
   pc.on_rebalance([&](const std::vector<client::MessageQueue>& owned) {
@@ -116,6 +166,14 @@ int run_consumer(rt::Runtime& rt, const WorkerArgs& a, HistoryFile& out) {
     out.line(fmt::format("deliver\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}", a.group, id, m.keys, m.msg_id,
                          m.queue.topic, m.queue.broker_name, m.queue.queue_id, m.queue_offset, m.reconsume_times,
                          ns_of(rt.now()), m.body));
+    if (a.orderly) {  // some work, and now and then a failure retried in place
+      rt.sleep_for(std::chrono::milliseconds(rt.random().below(200)));
+      return rt.random().chance(a.failure_share) ? client::ConsumeResult::suspend_current_queue
+                                                  : client::ConsumeResult::success;
+    }
+    // A failure is retried through %RETRY%<group> (broadcasting does not retry).
+    if (!a.broadcasting && m.reconsume_times < 3 && rt.random().chance(a.failure_share))
+      return client::ConsumeResult::reconsume_later;
     return client::ConsumeResult::success;
   });
   while (!rt.stopping()) rt.sleep_for(1s);
@@ -142,6 +200,11 @@ std::string parse_worker_args(const std::vector<std::string>& args, WorkerArgs& 
     else if (key == "gap-ms") out.gap_ms_max = std::max(1, std::atoi(value.c_str()));
     else if (key == "group") out.group = value;
     else if (key == "broadcasting") out.broadcasting = value == "true";
+    else if (key == "topic") out.topic = value;
+    else if (key == "delay-share") out.delay_share = std::atof(value.c_str());
+    else if (key == "orderly") out.orderly = value == "true";
+    else if (key == "transactional") out.transactional = value == "true";
+    else if (key == "failure-share") out.failure_share = std::atof(value.c_str());
     else return "unknown worker argument '" + key + "'";
   }
   if (out.history_path.empty() || out.namesrvs.empty() || out.ip.empty()) return "worker needs --history, --namesrvs and --ip";
@@ -168,7 +231,7 @@ void read_histories(const std::vector<std::string>& paths, h::History& hist, int
     for (std::string line; std::getline(in, line);) {
       const auto f = split(line, '\t');
       const auto at = [&](size_t i) { return rt::Instant(rt::Duration(std::strtoll(f[i].c_str(), nullptr, 10))); };
-      if (f[0] == "invoke" && f.size() == 5) {
+      if (f[0] == "invoke" && (f.size() == 5 || f.size() == 8)) {
         h::Send s;
         s.key = f[1];
         s.producer = f[2];
@@ -176,6 +239,11 @@ void read_histories(const std::vector<std::string>& paths, h::History& hist, int
         s.invoked = at(3);
         s.completed = s.invoked;
         s.body_digest = f[4];
+        if (f.size() == 8) {
+          s.delay = std::chrono::milliseconds(std::atoi(f[5].c_str()));
+          if (f[6] != "-") s.sharding_key = f[6];
+          s.parked = f[7] == "1";
+        }
         send_of[s.key] = hist.sends.size();
         hist.sends.push_back(std::move(s));
       } else if (f[0] == "acked" && f.size() == 7 && send_of.count(f[1])) {

@@ -1,4 +1,4 @@
-#include "tools/chaos_proxy.h"
+#include "scenarios/real/proxy.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -15,6 +15,7 @@
 #include <future>
 #include <memory>
 #include <random>
+#include <set>
 
 namespace rmq::chaos {
 
@@ -120,6 +121,11 @@ void ChaosProxy::clear_delays() {
   delays_.clear();
 }
 
+void ChaosProxy::reset(const std::string& client, const std::string& broker) {
+  std::lock_guard<std::mutex> lock(mu_);
+  resets_.insert({client, broker});
+}
+
 LinkDelay ChaosProxy::delay_of(const std::string& from, const std::string& to) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = delays_.find({from, to});
@@ -211,6 +217,19 @@ void ChaosProxy::loop(std::vector<int> listeners) {
       p->up.from_node = p->down.to_node = links_[l].client;
       p->up.to_node = p->down.from_node = links_[l].broker;
       pairs.push_back(std::move(p));
+    }
+    // Links to reset: an abortive close (SO_LINGER 0 sends RST) of both ends.
+    std::set<std::pair<std::string, std::string>> resets;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      resets.swap(resets_);
+    }
+    for (auto& p : pairs) {
+      if (p->dead || !resets.count({p->up.from_node, p->up.to_node})) continue;
+      const linger hard{1, 0};
+      for (int fd : {p->client, p->broker})
+        if (fd >= 0) setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+      close_pair(*p);
     }
     // Every pair's sockets are ready or not; work them all (non-blocking).
     for (auto& p : pairs) {

@@ -1,17 +1,22 @@
-// rmq-chaos's workload: the cluster scenario's producers and consumers as
-// real processes on the real runtime and the C++ client, each appending
-// what it did to a history file, one line per record, written before the
-// next step (a SIGKILL loses nothing it recorded). The runner reads the
-// files back into one scenarios::history::History for the checkers.
+// rmq-chaos's workload: a scenario's producers and consumers as real
+// processes on the real runtime and the C++ client, each appending what it
+// did to a history file, one line per record, written before the next step
+// (a SIGKILL loses nothing it recorded). The runner reads the files back
+// into one scenarios::history::History for the checkers.
 //
 // Lines (tab-separated; bodies are printable without tabs):
-//   invoke  <key> <producer> <invoked_ns> <body>
+//   invoke  <key> <producer> <invoked_ns> <body> [<delay_ms> <sharding_key|-> <parked 0|1>]
 //   acked   <key> <broker> <queue_id> <queue_offset> <msg_id> <completed_ns>
-//   failed  <key> <completed_ns>
+//   failed  <key> <completed_ns>            (refused, or a transaction rolled back)
 //   deliver <group> <consumer> <key> <msg_id> <topic> <broker> <queue_id> <queue_offset> <reconsume> <at_ns> <body>
 //   restart   <consumer> <at_ns>                       (a consumer process started)
 //   rebalance <group> <consumer> <at_ns> <topic@broker:queue,...>
 // Times are the machine's monotonic clock (the same in every process).
+//
+// What producers send (scenarios/real/shape.h): plain messages, or by
+// sharding key, or with delay levels 1-3, or in transactions decided by the
+// key (one in four rolled back; a check-back from the broker, to any
+// instance of the group, gets the same answer from the key alone).
 #pragma once
 
 #include <cstdint>
@@ -29,13 +34,18 @@ struct WorkerArgs {
   std::string role;  // producer | consumer
   int id = 0;
   std::vector<std::string> namesrvs;
-  std::vector<std::string> brokers;  // producer 0 creates the topic on each
+  std::vector<std::string> brokers;  // producer 0 creates the topic on each (the masters)
   std::string ip;                    // the node's address: the client id's IP
   std::string history_path;
+  std::string topic = kChaosTopic;
   int count = 100;          // producer: messages
   int gap_ms_max = 200;     // producer: between sends
-  std::string group;        // consumer: CG or BG
+  double delay_share = 0;   // producer: sends with a delay level
+  bool orderly = false;     // producer: by sharding key; consumer: orderly listener
+  bool transactional = false;
+  std::string group;        // consumer
   bool broadcasting = false;
+  double failure_share = 0;  // consumer: deliveries answered "later" (at most 3 times a message)
 };
 
 // Parses `rmq-chaos worker ...` arguments (after "worker"); empty on

@@ -1,0 +1,20 @@
+// What a seed of the `chaos` scenario draws for its cluster, for those who
+// start the same cluster elsewhere (rmq-chaos, scenarios/real/shape.h).
+#pragma once
+
+#include <cstdint>
+
+namespace rmq::scenarios {
+
+struct ChaosCluster {
+  int brokers = 2;              // broker0..: ASYNC_MASTERs, each its own broker-a, broker-b, ...
+  int producers = 2;            // producer0..
+  int clustering = 2;           // consumer0.. in group CG; the next two in broadcasting group BG
+  bool sync_flush = false;
+  double listener_failure = 0;  // CG's share of deliveries answered "later"
+};
+
+// The same draws as the scenario's run of `seed` (a test compares them).
+ChaosCluster chaos_cluster(uint64_t seed);
+
+}  // namespace rmq::scenarios
