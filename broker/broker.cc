@@ -16,7 +16,8 @@ Broker::Broker(rt::Runtime& rt, BrokerConfig cfg)
       groups_(rt, cfg_),
       offsets_(rt, cfg_),
       refusals_(rt),
-      register_now_(rt) {
+      register_now_(rt),
+      sync_now_(rt) {
   install_processors();
 }
 

@@ -60,13 +60,23 @@ void Broker::learn_master(const std::optional<std::string>& ha_server_addr,
   if (master_addr && *master_addr != master_addr_) {
     rt_.log(rt::LogLevel::info, "slave: master broker is " + (master_addr->empty() ? std::string("unknown") : *master_addr));
     master_addr_ = *master_addr;
+    if (!master_addr_.empty()) sync_now_.set();
   }
 }
 
 void Broker::slave_sync_loop() {
   for (;;) {
-    rt_.sleep_for(cfg_.slave_sync_interval);
-    if (!master_addr_.empty()) slave_sync_once();
+    (void)sync_now_.wait(cfg_.slave_sync_interval);
+    sync_now_.reset();
+    if (!master_addr_.empty()) {
+      slave_sync_once();
+    } else {
+      // The namesrv had no master yet when this slave registered (it
+      // started first): ask again now rather than at the next 30-s
+      // registration, so the topics reach this slave before its master
+      // might be lost. RocketMQ waits for the next registration.
+      register_now_.set();
+    }
   }
 }
 

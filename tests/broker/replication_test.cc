@@ -148,6 +148,27 @@ TEST(Replication, ASlaveLearnsItsMasterFromTheNamesrvAndCopiesItsMetadata) {
   EXPECT_EQ((*info)["masterAddr"], cl.broker_addr);
 }
 
+TEST(Replication, ASlaveStartedBeforeItsMasterLearnsItWithinASyncIntervalNotARegistrationPeriod) {
+  Cluster cl(6);
+  cl.sim.crash(cl.broker_node);  // the master is down while its slave starts and registers
+  cl.broker = nullptr;
+  cl.add_slave();
+  ASSERT_NE(cl.slave, nullptr);
+  cl.sim.run_for(2s);
+  EXPECT_TRUE(cl.slave->master_address().empty());
+  cl.sim.start(cl.broker_node);
+  ASSERT_TRUE(cl.sim.run_until([&] { return cl.broker != nullptr; }, 10s));
+  cl.client([&](rt::Runtime& rt) {
+    remoting::RpcClient c(rt, nullptr);
+    create_topic(c, cl.broker_addr, "Early", 2, 2);
+  });
+  // The registration period is 30 s; a slave asks again every sync interval
+  // (10 s) until it knows its master, and syncs the moment it does.
+  cl.sim.run_for(12s);
+  EXPECT_EQ(cl.slave->master_address(), cl.broker_addr);
+  EXPECT_TRUE(cl.slave->topics().find("Early").has_value());
+}
+
 TEST(Replication, ASlaveWithoutSlaveReadSendsTheConsumerBackWithoutMovingItsOffset) {
   Cluster cl(6);
   cl.add_slave([](BrokerConfig& c) { c.slave_read_enable = false; });
