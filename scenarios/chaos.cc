@@ -9,23 +9,30 @@
 // workload's knobs (2-4 producers, send gaps, bursts and body sizes; a
 // clustering group of 2-3 and a broadcasting group of 2, listener latency,
 // listener failures retried through %RETRY%, pull batch size and local
-// cache limit), and a swarm fault plan: a random
-// subset of fault families (crashes, power loss under SYNC_FLUSH, pauses,
-// client-broker cuts, clogs, latency, loss and resets, slow disks and fsync
-// stalls, clock jumps and drift, and brokers dropping out of the namesrvs'
+// cache limit; on some seeds delay levels 1-3 on 30 % of the plain sends,
+// producer0 sending transactions (one in four rolled back, one in four
+// left to the check-back, some outlasting transactionTimeOut), and an
+// orderly group of 2 while producer1 pins each sharding key to one queue),
+// and a swarm fault plan: a random subset of fault families (crashes,
+// power loss under SYNC_FLUSH, pauses, client-broker cuts, clogs, latency,
+// loss and resets, slow disks and fsync stalls, clock jumps and drift
+// unless messages are delayed, and brokers dropping out of the namesrvs'
 // routes for 125-180 s and coming back), each at its own rate, over 60 s.
 // Consumers read all along, so a read of something later lost is seen.
 // Then the faults end, every broker restarts, the producers finish and the
 // history goes through every checker of scenarios/history.h.
 //
-// Not yet in its workload: orderly groups, delay levels, transactions and
-// master/slave groups (the other scenarios cover them).
+// Not yet in its workload: master/slave groups (master-crash, ha-partition
+// and async-master-loss cover them).
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
+#include <memory>
 
 #include "client/producer.h"
 #include "client/push_consumer.h"
+#include "client/transaction_producer.h"
 #include "scenarios/chaos.h"
 #include "scenarios/rig.h"
 
@@ -47,6 +54,9 @@ struct Knobs {
   int32_t pull_batch = 32;
   size_t cached_messages_max = 1000;
   bool sync_flush = false;
+  double delay_share = 0;     // sends at delay levels 1-3 (1 s, 5 s, 10 s)
+  bool transactions = false;  // producer0 sends transactions
+  bool orderly = false;       // an orderly group OG of 2; producer1 sends by sharding key
 };
 
 struct ChaosState {
@@ -55,6 +65,11 @@ struct ChaosState {
   std::map<std::string, std::set<std::string>> seen;  // CG, or a BG member -> keys consumed
   int producers_done = 0;
   bool consumers_stop = false;
+  // Transactions: each key's local decision (none: its producer never
+  // decided), and where its send record is.
+  std::map<std::string, client::LocalTransactionState> decided;
+  std::map<std::string, size_t> tx_send;
+  std::set<std::string> self_committed;  // committed by the producer's own END_TRANSACTION
   Rig rig;
   explicit ChaosState(uint64_t seed) : rig(seed) {}
 };
@@ -73,7 +88,20 @@ Knobs draw_knobs(rt::Random& r) {
   k.pull_batch = kBatches[r.below(3)];
   k.cached_messages_max = r.chance(0.3) ? 8 : 1000;
   k.sync_flush = r.chance(0.5);
+  k.delay_share = r.chance(0.3) ? 0.3 : 0;
+  k.transactions = r.chance(0.25);
+  k.orderly = r.chance(0.3);
   return k;
+}
+
+// A send's target: producer1 under knobs.orderly pins each sharding key to
+// one queue of one broker (RocketMQ's strict order: no other queue while
+// that broker is out), so that key order holds across route changes.
+client::MessageQueue pinned_queue(const ChaosState& s, int n) {
+  const auto& cfgs = s.rig.broker_cfgs;
+  const int i = n % 8;
+  return {kTopic, cfgs[static_cast<size_t>(i) % cfgs.size()].broker_name,
+          static_cast<int32_t>(static_cast<size_t>(i) / cfgs.size()) % kQueuesPerBroker};
 }
 
 void producer_main(rt::Runtime& rt, ChaosState& s, int p) {
@@ -84,6 +112,15 @@ void producer_main(rt::Runtime& rt, ChaosState& s, int p) {
     for (const auto& cfg : k.broker_cfgs) create_topic(rt, mq, cfg.address(), kTopic, kQueuesPerBroker);
   rt.sleep_for(3s);  // the topic reaches the namesrvs
   client::Producer prod(mq, {.group = "PG"});
+  const bool transactional = p == 0 && s.knobs.transactions, pinned = p == 1 && s.knobs.orderly;
+  std::unique_ptr<client::TransactionProducer> tp;
+  if (transactional)
+    tp = std::make_unique<client::TransactionProducer>(mq, client::ProducerConfig{.group = "TPG"},
+                                                       [&s](const client::ReceivedMessage& half) {
+                                                         auto it = s.decided.find(half.keys);
+                                                         return it == s.decided.end() ? client::LocalTransactionState::unknown
+                                                                                      : it->second;
+                                                       });
   int burst = 0;
   for (int n = 0; n < s.knobs.per_producer; ++n) {
     h::Send snd;
@@ -92,14 +129,55 @@ void producer_main(rt::Runtime& rt, ChaosState& s, int p) {
     snd.queue.topic = kTopic;
     const std::string body = filler_body(snd.key, 16 + rt.random().below(s.knobs.body_bytes_max));
     snd.body_digest = body;
+    static constexpr int64_t kDelayMs[] = {0, 1000, 5000, 10000};  // the broker's levels 1-3
+    // Delay levels on plain sends only: a transaction's is ignored (the
+    // producer clears it, as RocketMQ's does), and a delayed message would
+    // overtake its sharding key's order.
+    int32_t level = 0;
+    if (!transactional && !pinned && rt.random().chance(s.knobs.delay_share))
+      level = 1 + static_cast<int32_t>(rt.random().below(3));
+    snd.delay = std::chrono::milliseconds(kDelayMs[level]);
+    snd.parked = level > 0 || transactional;
+    if (pinned) snd.sharding_key = fmt::format("order-{}", n % 8);
     snd.invoked = rt.now();
-    const client::SendResult r = prod.send({.topic = kTopic, .keys = snd.key, .body = body});
-    snd.completed = rt.now();
-    if (r.ok()) {
-      record_ack(snd, r);
-      s.acked_keys.insert(snd.key);
+    const client::Message m{.topic = kTopic, .keys = snd.key, .body = body, .delay_level = level};
+    if (transactional) {
+      // Recorded first: the outcome comes from the decision at the end.
+      snd.completed = snd.invoked;
+      snd.outcome = h::SendOutcome::failed;
+      s.tx_send[snd.key] = k.hist.sends.size();
+      k.hist.sends.push_back(snd);
+      const std::string key = snd.key;
+      const auto r = tp->send_in_transaction(m, [&](const client::Message&, const client::SendResult& half) {
+        h::Send& rec = k.hist.sends[s.tx_send[key]];
+        rec.queue.broker = half.queue.broker_name;
+        rec.queue.queue_id = half.queue.queue_id;
+        rec.msg_id = half.msg_id;
+        // Some local work (one in five outlasts transactionTimeOut, so a
+        // check-back races the producer's END_TRANSACTION), then its record.
+        const bool slow = rt.random().below(5) == 0;
+        rt.sleep_for(slow ? Duration(rt.random().between(5'000'000'000, 12'000'000'000))
+                          : Duration(rt.random().below(3'000'000'000)));
+        const bool rollback = rt.random().below(4) == 0;
+        const auto decision = rollback ? client::LocalTransactionState::rollback : client::LocalTransactionState::commit;
+        s.decided[key] = decision;
+        return rt.random().below(4) == 0 ? client::LocalTransactionState::unknown : decision;  // the check will ask
+      });
+      k.hist.sends[s.tx_send[key]].completed = rt.now();
+      // Committed by its own END_TRANSACTION: acknowledged. Left to the
+      // check-back ("unknown"): the broker may give up after
+      // transactionCheckMax checks (a route drop outlasts them), so either
+      // way is allowed; a rollback stays failed.
+      if (r.local_state == client::LocalTransactionState::commit && r.end_sent) s.self_committed.insert(key);
+    } else {
+      const client::SendResult r = pinned ? prod.send_to_queue(m, pinned_queue(s, n)) : prod.send(m);
+      snd.completed = rt.now();
+      if (r.ok()) {
+        record_ack(snd, r);
+        s.acked_keys.insert(snd.key);
+      }
+      k.hist.sends.push_back(std::move(snd));
     }
-    k.hist.sends.push_back(std::move(snd));
     if (burst == 0 && rt.random().chance(s.knobs.burst_probability)) burst = 5 + static_cast<int>(rt.random().below(16));
     if (burst > 0) {
       --burst;
@@ -108,15 +186,20 @@ void producer_main(rt::Runtime& rt, ChaosState& s, int p) {
     rt.sleep_for(Duration(rt.random().between(1'000'000, s.knobs.send_gap_max.count())));
   }
   ++s.producers_done;
+  // A transaction producer stays, answering check-backs.
+  while (tp && !s.consumers_stop) rt.sleep_for(1s);
+  tp.reset();
   mq.stop();
 }
 
 // Consumer c (instance c<c>): clustering group CG for c < knobs.clustering,
-// else broadcasting group BG. A delivery counts once its listener returns.
+// else broadcasting group BG (the next two), else orderly group OG (the two
+// after, under knobs.orderly). A delivery counts once its listener returns.
 void consumer_main(rt::Runtime& rt, ChaosState& s, int c) {
   Rig& k = s.rig;
-  const bool broadcasting = c >= s.knobs.clustering;
-  const std::string group = broadcasting ? "BG" : "CG";
+  const bool orderly = c >= s.knobs.clustering + 2;
+  const bool broadcasting = c >= s.knobs.clustering && !orderly;
+  const std::string group = orderly ? "OG" : broadcasting ? "BG" : "CG";
   client::MqClient mq(rt, make_client(k, fmt::format("10.2.0.{}", c + 1), fmt::format("c{}", c)));
   mq.start();
   client::PushConsumer pc(
@@ -124,7 +207,8 @@ void consumer_main(rt::Runtime& rt, ChaosState& s, int c) {
            .model = broadcasting ? remoting::MessageModel::broadcasting : remoting::MessageModel::clustering,
            .consume_from = client::ConsumeFrom::first_offset,
            .pull_batch = s.knobs.pull_batch,
-           .max_cached_messages = s.knobs.cached_messages_max});
+           .max_cached_messages = s.knobs.cached_messages_max,
+           .orderly = orderly});
   pc.subscribe(kTopic);
   const std::string id = mq.client_id();
   pc.on_rebalance([&](const std::vector<client::MessageQueue>& owned) {
@@ -134,6 +218,11 @@ void consumer_main(rt::Runtime& rt, ChaosState& s, int c) {
     if (s.knobs.listener_delay_max > Duration::zero())
       rt.sleep_for(Duration(rt.random().below(static_cast<uint64_t>(s.knobs.listener_delay_max.count()))));
     k.hist.deliveries.push_back(delivery_record(group, id, m, rt.now()));
+    if (orderly) {  // now and then a failure, retried in place
+      if (rt.random().below(20) == 0) return client::ConsumeResult::suspend_current_queue;
+      s.seen[group].insert(m.keys);
+      return client::ConsumeResult::success;
+    }
     // A failure is retried through %RETRY%CG (broadcasting does not retry).
     if (!broadcasting && m.reconsume_times < 3 && rt.random().chance(s.knobs.listener_failure))
       return client::ConsumeResult::reconsume_later;
@@ -205,7 +294,10 @@ void draw_plan(rt::Random& r, FaultPlan& plan, const ChaosState& s, const std::v
     slow.rate = 0.05 + static_cast<double>(r.below(40)) / 100;
     plan.add(t + outage(1000, 15000), slow.kind, b);  // delay 0: over
   });
-  each(0.2, 2, [&](Duration t) {  // clocks: a jump, or a drift
+  // Clocks: a jump, or a drift (not with delay levels: the early-delivery
+  // check reads one clock, and a broker whose clock jumps ahead re-stores
+  // delayed messages early by that clock).
+  if (s.knobs.delay_share == 0) each(0.2, 2, [&](Duration t) {
     const std::string& b = pick(brokers);
     if (r.chance(0.5)) {
       plan.add(t, FaultKind::clock_jump, b).by = Duration(r.between(-5'000'000'000, 5'000'000'000));
@@ -241,6 +333,7 @@ RunResult run_chaos_impl(uint64_t seed, const RunOptions& opts) {
   s.knobs.per_producer = scaled(s.knobs.per_producer, opts);
   k.add_brokers(brokers, [&](broker::BrokerConfig& cfg) {
     cfg.store.flush_disk_type = s.knobs.sync_flush ? store::FlushDiskType::sync_flush : store::FlushDiskType::async_flush;
+    if (s.knobs.transactions) cfg.transaction_check_interval = 5s;
   });
   std::vector<std::string> clients;
   for (int p = 0; p < s.knobs.producers; ++p)
@@ -248,20 +341,23 @@ RunResult run_chaos_impl(uint64_t seed, const RunOptions& opts) {
                           .name());
   h::Group cg{.kind = h::GroupKind::clustering, .topics = {kTopic}};
   h::Group bg{.kind = h::GroupKind::broadcasting, .topics = {kTopic}};
-  const int consumers = s.knobs.clustering + 2;
+  h::Group og{.kind = h::GroupKind::clustering, .topics = {kTopic}, .orderly = true};
+  const int consumers = s.knobs.clustering + (s.knobs.orderly ? 4 : 2);
   for (int c = 0; c < consumers; ++c) {
     clients.push_back(k.sim.add_node(fmt::format("consumer{}", c), [&s, c](rt::Runtime& rt) { consumer_main(rt, s, c); })
                           .name());
-    (c < s.knobs.clustering ? cg : bg).members.insert(fmt::format("10.2.0.{}@c{}", c + 1, c));
+    (c < s.knobs.clustering ? cg : c < s.knobs.clustering + 2 ? bg : og).members.insert(fmt::format("10.2.0.{}@c{}", c + 1, c));
   }
   k.hist.groups["CG"] = cg;
   k.hist.groups["BG"] = bg;
+  if (s.knobs.orderly) k.hist.groups["OG"] = og;
   k.sim.start_all();
   // What the configuration promises decides what a plan may do: no power
   // loss under ASYNC_FLUSH; nothing killed for good or full disks (the
   // liveness phase needs every broker); no read corruption (not judged yet).
   std::vector<FaultKind> unsupported = {FaultKind::kill, FaultKind::disk_full, FaultKind::read_corruption};
   if (!s.knobs.sync_flush) unsupported.push_back(FaultKind::power_loss);
+  if (s.knobs.delay_share > 0) unsupported.insert(unsupported.end(), {FaultKind::clock_jump, FaultKind::clock_drift});
   if (!k.start_faults(opts, [&](rt::Random& r, FaultPlan& plan) { draw_plan(r, plan, s, clients, {"namesrv0", "namesrv1"}); },
                       all_fault_kinds(unsupported)))
     return k.bad_plan();
@@ -275,24 +371,36 @@ RunResult run_chaos_impl(uint64_t seed, const RunOptions& opts) {
   k.hist.healed_at = k.sim.now();
   if (!k.sim.run_until([&] { return s.producers_done == s.knobs.producers; }, 10min))
     k.failures.push_back("the producers did not finish");
+  // Transactions: committed ones must arrive like acknowledged sends (the
+  // producer's own END_TRANSACTION or a check-back every 5 s commits them).
+  for (const auto& [key, d] : s.decided) {
+    h::Send& snd = k.hist.sends[s.tx_send.at(key)];
+    if (d != client::LocalTransactionState::commit || snd.queue.broker.empty()) continue;
+    if (s.self_committed.count(key)) {
+      snd.outcome = h::SendOutcome::acked;
+      s.acked_keys.insert(key);
+    } else {
+      snd.outcome = h::SendOutcome::unknown;
+    }
+  }
   auto everything_consumed = [&] {
     for (const auto& [group, keys] : s.seen)
       if (!std::includes(keys.begin(), keys.end(), s.acked_keys.begin(), s.acked_keys.end())) return false;
-    return s.seen.size() == 3;
+    return s.seen.size() == (s.knobs.orderly ? 4u : 3u);
   };
   k.sim.run_until(everything_consumed, 10min);
-  k.sim.run_for(5s);  // late duplicates show up too
+  k.sim.run_for(s.knobs.transactions ? 20s : 5s);  // late duplicates (and leaked rollbacks) show up too
   s.consumers_stop = true;
   k.sim.run_for(3s);
   k.hist.end = k.sim.now();
   const Knobs& n = s.knobs;
   return k.finish({fmt::format("brokers={} {} producers={}x{} gap<={}ms burst={} body<={}B clustering={} "
-                               "listener<={}ms failing={} batch={} cache={} sends={} acked={} deliveries={} "
-                               "broker_faults={}",
+                               "listener<={}ms failing={} batch={} cache={} delayed={} tx={} orderly={} sends={} "
+                               "acked={} deliveries={} broker_faults={}",
                                brokers, n.sync_flush ? "SYNC_FLUSH" : "ASYNC_FLUSH", n.producers, n.per_producer,
                                n.send_gap_max.count() / 1'000'000, n.burst_probability, n.body_bytes_max, n.clustering,
                                n.listener_delay_max.count() / 1'000'000, n.listener_failure, n.pull_batch,
-                               n.cached_messages_max,
+                               n.cached_messages_max, n.delay_share, n.transactions, n.orderly,
                                k.hist.sends.size(), s.acked_keys.size(), k.hist.deliveries.size(), k.crashes)});
 }
 
@@ -307,7 +415,10 @@ ChaosCluster chaos_cluster(uint64_t seed) {
           .producers = s.knobs.producers,
           .clustering = s.knobs.clustering,
           .sync_flush = s.knobs.sync_flush,
-          .listener_failure = s.knobs.listener_failure};
+          .listener_failure = s.knobs.listener_failure,
+          .delay_share = s.knobs.delay_share,
+          .transactions = s.knobs.transactions,
+          .orderly = s.knobs.orderly};
 }
 
 }  // namespace rmq::scenarios

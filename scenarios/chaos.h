@@ -12,6 +12,9 @@ struct ChaosCluster {
   int clustering = 2;           // consumer0.. in group CG; the next two in broadcasting group BG
   bool sync_flush = false;
   double listener_failure = 0;  // CG's share of deliveries answered "later"
+  double delay_share = 0;       // sends at delay levels 1-3
+  bool transactions = false;    // producer0 sends transactions
+  bool orderly = false;         // producer1 pins sharding keys to queues; an orderly group OG of 2 (after BG)
 };
 
 // The same draws as the scenario's run of `seed` (a test compares them).

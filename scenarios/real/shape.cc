@@ -99,12 +99,18 @@ RealShape chaos_family(std::string_view scenario, uint64_t seed) {
   Builder b(scenario, seed);
   b.namesrv("namesrv0").namesrv("namesrv1");
   for (int i = 0; i < c.brokers; ++i) b.broker(fmt::format("broker{}", i), c.sync_flush);
-  for (int p = 0; p < c.producers; ++p) b.producer(fmt::format("producer{}", p));
-  for (int i = 0; i < c.clustering + 2; ++i) {
-    const bool bc = i >= c.clustering;
-    b.consumer(fmt::format("consumer{}", i),
-               {.group = bc ? "BG" : "CG", .broadcasting = bc, .failure_share = bc ? 0 : c.listener_failure});
+  for (int p = 0; p < c.producers; ++p)
+    b.producer(fmt::format("producer{}", p), {.delay_share = c.delay_share,
+                                              .orderly = p == 1 && c.orderly,
+                                              .transactional = p == 0 && c.transactions});
+  for (int i = 0; i < c.clustering + (c.orderly ? 4 : 2); ++i) {
+    const bool og = i >= c.clustering + 2, bc = i >= c.clustering && !og;
+    b.consumer(fmt::format("consumer{}", i), {.group = og ? "OG" : bc ? "BG" : "CG",
+                                              .broadcasting = bc,
+                                              .orderly = og,
+                                              .failure_share = og ? 0.05 : bc ? 0 : c.listener_failure});
   }
+  if (c.transactions) b.shape().transaction_check_interval_ms = 5000;
   b.unchecked("the seed's send gaps, bursts, body sizes, listener latency, pull batch and cache limit");
   return b.shape();
 }

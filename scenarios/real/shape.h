@@ -6,7 +6,7 @@
 // A fault plan found in the simulator (`rmq-sim run --plan-out`) names its
 // scenario and seed in its header; rmq-chaos asks real_shape() for that
 // cluster, starts it and applies the plan with real means. The workload is
-// the scenario's kind of traffic (plain, orderly by sharding key, delay
+// the scenario's kind of traffic (plain, orderly by pinned sharding key, delay
 // levels, listener failures retried through %RETRY%, transactions, master
 // and slave), always judged by the history checkers
 // (scenarios/history.h). A scenario's own timing checks (a long poll
@@ -37,7 +37,7 @@ struct BrokerSpec {
 
 struct ProducerSpec {
   double delay_share = 0;       // sends with delay level 1-3 (1 s, 5 s, 10 s)
-  bool orderly = false;         // sends by sharding key ("order-<n % 8>")
+  bool orderly = false;         // sharding key "order-<n % 8>", each pinned to one queue of one master
   bool transactional = false;   // half message, local transaction, commit or roll back
 };
 

@@ -97,6 +97,16 @@ void record_result(HistoryFile& out, rt::Runtime& rt, const std::string& key, co
   }
 }
 
+// Orderly: sharding key n % 8 always goes to one queue of one broker (the
+// masters are broker-a, broker-b, ... in --brokers order), never elsewhere
+// while that broker is out, so key order holds across route changes.
+client::MessageQueue pinned_queue(const WorkerArgs& a, int n) {
+  const size_t brokers = std::max<size_t>(1, a.brokers.size());
+  const size_t i = static_cast<size_t>(n % 8);
+  return {a.topic, fmt::format("broker-{}", static_cast<char>('a' + i % brokers)),
+          static_cast<int32_t>((i / brokers) % kChaosQueuesPerBroker)};
+}
+
 int run_producer(rt::Runtime& rt, const WorkerArgs& a, HistoryFile& out) {
   const std::string name = fmt::format("p{}", a.id);
   client::MqClient mq(rt, {.namesrv_addrs = a.namesrvs, .client_ip = a.ip, .instance_name = name});
@@ -114,7 +124,11 @@ int run_producer(rt::Runtime& rt, const WorkerArgs& a, HistoryFile& out) {
     const std::string key = fmt::format("{}-{}", name, n);
     const std::string body = scenarios::filler_body(key, 16 + rt.random().below(400));
     static constexpr int kDelayMs[] = {0, 1000, 5000, 10000};  // the broker's levels 1-3
-    const int32_t level = rt.random().chance(a.delay_share) ? static_cast<int32_t>(1 + rt.random().below(3)) : 0;
+    // Delay levels on plain sends only (a transaction's is ignored; a delayed
+    // message would overtake its sharding key's order).
+    int32_t level = 0;
+    if (!a.transactional && !a.orderly && rt.random().chance(a.delay_share))
+      level = static_cast<int32_t>(1 + rt.random().below(3));
     const std::string sharding = a.orderly ? fmt::format("order-{}", n % 8) : "-";
     const bool parked = level > 0 || a.transactional;
     out.line(fmt::format("invoke\t{}\t{}\t{}\t{}\t{}\t{}\t{}", key, name, ns_of(rt.now()), body, kDelayMs[level],
@@ -134,7 +148,7 @@ int run_producer(rt::Runtime& rt, const WorkerArgs& a, HistoryFile& out) {
       else
         record_result(out, rt, key, r.send, true);
     } else {
-      record_result(out, rt, key, a.orderly ? prod.send_by_key(m, sharding) : prod.send(m), parked);
+      record_result(out, rt, key, a.orderly ? prod.send_to_queue(m, pinned_queue(a, n)) : prod.send(m), parked);
     }
     rt.sleep_for(std::chrono::milliseconds(1 + rt.random().below(static_cast<uint64_t>(a.gap_ms_max))));
   }

@@ -1,6 +1,7 @@
 // rmq-chaos's table of real clusters (scenarios/real/shape.h) agrees with
 // the scenarios: every node a scenario's plans name is a process of its
 // real form, with the role the plan needs of it.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <set>
@@ -46,6 +47,7 @@ TEST(RealShape, ChaosDrawsTheClusterItsRunDraws) {
   const scenarios::Scenario* chaos = scenarios::find_scenario("chaos");
   ASSERT_NE(chaos, nullptr);
   std::set<int> broker_counts;
+  int orderly_seeds = 0, tx_seeds = 0;
   for (uint64_t seed = 1; seed <= 12; ++seed) {
     const scenarios::ChaosCluster c = scenarios::chaos_cluster(seed);
     scenarios::RunOptions calm;
@@ -58,6 +60,11 @@ TEST(RealShape, ChaosDrawsTheClusterItsRunDraws) {
     EXPECT_NE(note.find(c.sync_flush ? "SYNC_FLUSH" : "ASYNC_FLUSH"), std::string::npos) << note;
     EXPECT_NE(note.find("producers=" + std::to_string(c.producers) + "x"), std::string::npos) << note;
     EXPECT_NE(note.find("clustering=" + std::to_string(c.clustering) + " "), std::string::npos) << note;
+    EXPECT_NE(note.find(fmt::format("delayed={} tx={} orderly={} ", c.delay_share, c.transactions, c.orderly)),
+              std::string::npos)
+        << note;
+    orderly_seeds += c.orderly ? 1 : 0;
+    tx_seeds += c.transactions ? 1 : 0;
     broker_counts.insert(c.brokers);
     const RealShape shape = real_shape("chaos", seed);
     int brokers = 0, consumers = 0;
@@ -66,9 +73,14 @@ TEST(RealShape, ChaosDrawsTheClusterItsRunDraws) {
       consumers += n.role == Role::consumer ? 1 : 0;
     }
     EXPECT_EQ(brokers, c.brokers);
-    EXPECT_EQ(consumers, c.clustering + 2);
+    EXPECT_EQ(consumers, c.clustering + (c.orderly ? 4 : 2));
+    const RealNode* p0 = find_node(shape, "producer0");
+    ASSERT_NE(p0, nullptr);
+    EXPECT_EQ(p0->producer.transactional, c.transactions);
   }
   EXPECT_EQ(broker_counts.size(), 2u);  // both 2 and 3 brokers among these seeds
+  EXPECT_GT(orderly_seeds, 0);
+  EXPECT_GT(tx_seeds, 0);
 }
 
 TEST(RealShape, SlavesFollowTheirMastersAndUnknownScenariosAreRefused) {
