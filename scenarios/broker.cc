@@ -245,7 +245,7 @@ RunResult run_durability(uint64_t seed, const RunOptions& opts, const Shape& sha
   cfg = broker_config(b.ip(), namesrv_addr, shape.flush);
   cfg.transfer_msg_by_heap = r.below(2) == 0;  // pull answers copied, or sent from the files
   const std::string broker_addr = cfg.address();
-  const int producers = 1 + static_cast<int>(r.below(3));
+  const int producers = scaled_nodes(1 + static_cast<int>(r.below(3)), opts.nodes);
   const int per_producer = scaled(50 + static_cast<int>(r.below(100)), opts);
   for (int p = 0; p < producers; ++p)
     sim.add_node(fmt::format("producer{}", p),

@@ -49,6 +49,8 @@ struct Knobs {
   double burst_probability = 0;  // a send followed by 5-20 back to back
   size_t body_bytes_max = 400;
   int clustering = 2;
+  int broadcasting = 2;     // BG's members (fewer only when shrunk)
+  int orderly_members = 2;  // OG's, under `orderly`
   Duration listener_delay_max{0};
   double listener_failure = 0;  // clustering: a first, second or third delivery answered reconsume_later
   int32_t pull_batch = 32;
@@ -197,7 +199,7 @@ void producer_main(rt::Runtime& rt, ChaosState& s, int p) {
 // after, under knobs.orderly). A delivery counts once its listener returns.
 void consumer_main(rt::Runtime& rt, ChaosState& s, int c) {
   Rig& k = s.rig;
-  const bool orderly = c >= s.knobs.clustering + 2;
+  const bool orderly = c >= s.knobs.clustering + s.knobs.broadcasting;
   const bool broadcasting = c >= s.knobs.clustering && !orderly;
   const std::string group = orderly ? "OG" : broadcasting ? "BG" : "CG";
   client::MqClient mq(rt, make_client(k, fmt::format("10.2.0.{}", c + 1), fmt::format("c{}", c)));
@@ -317,9 +319,14 @@ void draw_plan(rt::Random& r, FaultPlan& plan, const ChaosState& s, const std::v
 }
 
 // The seed's knobs, namesrvs and broker count: the first draws of a run.
-int draw_cluster(ChaosState& s) {
+// `nodes` (RunOptions::nodes) scales the clients after the draws.
+int draw_cluster(ChaosState& s, double nodes) {
   Rig& k = s.rig;
   s.knobs = draw_knobs(k.sim.random());
+  s.knobs.producers = scaled_nodes(s.knobs.producers, nodes);
+  s.knobs.clustering = scaled_nodes(s.knobs.clustering, nodes);
+  s.knobs.broadcasting = scaled_nodes(s.knobs.broadcasting, nodes);
+  s.knobs.orderly_members = scaled_nodes(s.knobs.orderly_members, nodes);
   k.add_namesrv("namesrv0");
   k.add_namesrv("namesrv1");
   return 2 + static_cast<int>(k.sim.random().below(2));
@@ -329,7 +336,7 @@ RunResult run_chaos_impl(uint64_t seed, const RunOptions& opts) {
   ChaosState s(seed);
   Rig& k = s.rig;
   observe(k.sim, opts);
-  const int brokers = draw_cluster(s);
+  const int brokers = draw_cluster(s, opts.nodes);
   s.knobs.per_producer = scaled(s.knobs.per_producer, opts);
   k.add_brokers(brokers, [&](broker::BrokerConfig& cfg) {
     cfg.store.flush_disk_type = s.knobs.sync_flush ? store::FlushDiskType::sync_flush : store::FlushDiskType::async_flush;
@@ -342,11 +349,11 @@ RunResult run_chaos_impl(uint64_t seed, const RunOptions& opts) {
   h::Group cg{.kind = h::GroupKind::clustering, .topics = {kTopic}};
   h::Group bg{.kind = h::GroupKind::broadcasting, .topics = {kTopic}};
   h::Group og{.kind = h::GroupKind::clustering, .topics = {kTopic}, .orderly = true};
-  const int consumers = s.knobs.clustering + (s.knobs.orderly ? 4 : 2);
+  const int consumers = s.knobs.clustering + s.knobs.broadcasting + (s.knobs.orderly ? s.knobs.orderly_members : 0);
   for (int c = 0; c < consumers; ++c) {
     clients.push_back(k.sim.add_node(fmt::format("consumer{}", c), [&s, c](rt::Runtime& rt) { consumer_main(rt, s, c); })
                           .name());
-    (c < s.knobs.clustering ? cg : c < s.knobs.clustering + 2 ? bg : og).members.insert(fmt::format("10.2.0.{}@c{}", c + 1, c));
+    (c < s.knobs.clustering ? cg : c < s.knobs.clustering + s.knobs.broadcasting ? bg : og).members.insert(fmt::format("10.2.0.{}@c{}", c + 1, c));
   }
   k.hist.groups["CG"] = cg;
   k.hist.groups["BG"] = bg;
@@ -386,7 +393,7 @@ RunResult run_chaos_impl(uint64_t seed, const RunOptions& opts) {
   auto everything_consumed = [&] {
     for (const auto& [group, keys] : s.seen)
       if (!std::includes(keys.begin(), keys.end(), s.acked_keys.begin(), s.acked_keys.end())) return false;
-    return s.seen.size() == (s.knobs.orderly ? 4u : 3u);
+    return s.seen.size() == static_cast<size_t>(1 + s.knobs.broadcasting + (s.knobs.orderly ? 1 : 0));
   };
   k.sim.run_until(everything_consumed, 10min);
   k.sim.run_for(s.knobs.transactions ? 20s : 5s);  // late duplicates (and leaked rollbacks) show up too
@@ -408,12 +415,14 @@ RunResult run_chaos_impl(uint64_t seed, const RunOptions& opts) {
 
 RunResult run_chaos(uint64_t seed, const RunOptions& opts) { return run_chaos_impl(seed, opts); }
 
-ChaosCluster chaos_cluster(uint64_t seed) {
+ChaosCluster chaos_cluster(uint64_t seed, double nodes) {
   ChaosState s(seed);
-  const int brokers = draw_cluster(s);
+  const int brokers = draw_cluster(s, nodes);
   return {.brokers = brokers,
           .producers = s.knobs.producers,
           .clustering = s.knobs.clustering,
+          .broadcasting = s.knobs.broadcasting,
+          .orderly_members = s.knobs.orderly_members,
           .sync_flush = s.knobs.sync_flush,
           .listener_failure = s.knobs.listener_failure,
           .delay_share = s.knobs.delay_share,

@@ -106,6 +106,10 @@ std::optional<std::string> FaultInjector::start(uint64_t seed, const RunOptions&
                                                 const std::function<void(rt::Random&, FaultPlan&)>& draw,
                                                 const std::vector<FaultKind>& supported) {
   FaultPlan plan = choose_plan(seed, o, draw);
+  if (o.nodes < 1.0)  // a cluster shrunk by the shrinker: its lost nodes' events go too
+    std::erase_if(plan.events, [&](const FaultEvent& e) {
+      return node_id(e.node) == sim::kNoNode || (is_link_fault(e.kind) && node_id(e.peer) == sim::kNoNode);
+    });
   if (auto ok = check(plan, supported); !ok) return ok.error().detail();
   schedule(std::move(plan));
   return std::nullopt;

@@ -58,7 +58,8 @@ class FaultInjector {
   rt::Result<void> check(const FaultPlan& plan, const std::vector<FaultKind>& supported) const;
 
   // choose_plan, check and schedule in one: the error text when the plan
-  // does not fit (nothing is scheduled then).
+  // does not fit (nothing is scheduled then). With RunOptions::nodes below 1
+  // (a shrunk cluster) events naming nodes it lacks are dropped first.
   std::optional<std::string> start(uint64_t seed, const RunOptions& o,
                                    const std::function<void(rt::Random&, FaultPlan&)>& draw,
                                    const std::vector<FaultKind>& supported);

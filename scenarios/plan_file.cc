@@ -43,7 +43,7 @@ std::optional<PlanFile> parse_plan_file(const std::string& name, const std::stri
     error = name + ": " + plan.error().detail();
     return std::nullopt;
   }
-  PlanFile out{std::move(*plan), {}, {}, {}, {}};
+  PlanFile out{std::move(*plan), {}, {}, {}, {}, {}};
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
     if (auto v = header_value(line, "scenario")) out.scenario = *v;
@@ -69,14 +69,22 @@ std::optional<PlanFile> parse_plan_file(const std::string& name, const std::stri
         return std::nullopt;
       }
     }
+    if (auto v = header_value(line, "nodes")) {
+      out.nodes = parse_workload(*v);
+      if (!out.nodes) {
+        error = fmt::format("{}: bad '# nodes:' header '{}' (want 0 < n <= 1)", name, *v);
+        return std::nullopt;
+      }
+    }
   }
   return out;
 }
 
 std::string plan_file_text(const std::string& scenario, uint64_t seed, const FaultPlan& plan, double workload,
-                           bool perturbed, const std::vector<std::string>& comments) {
+                           double nodes, bool perturbed, const std::vector<std::string>& comments) {
   std::string out = fmt::format("# scenario: {}\n# seed: {}\n# perturb: {}\n", scenario, seed, perturbed ? "on" : "off");
   if (workload != 1.0) out += fmt::format("# workload: {}\n", workload);
+  if (nodes != 1.0) out += fmt::format("# nodes: {}\n", nodes);
   for (const auto& c : comments) out += "# " + c + "\n";
   return out + to_string(plan);
 }

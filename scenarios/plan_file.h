@@ -5,6 +5,7 @@
 //   # seed: 20
 //   # perturb: off          (optional: on or off; else the seed decides)
 //   # workload: 0.5         (optional: 0 < w <= 1)
+//   # nodes: 0.5            (optional: 0 < n <= 1, RunOptions::nodes)
 //   12500ms power_loss broker
 //
 // rmq-sim writes and reads them; rmq-chaos reads them to start the same
@@ -29,6 +30,7 @@ struct PlanFile {
   std::optional<uint64_t> seed;
   std::optional<double> workload;  // from "# workload: W"
   std::optional<bool> perturb;     // from "# perturb: on|off"
+  std::optional<double> nodes;     // from "# nodes: N"
 };
 
 // Parses a plan file's text; on failure nullopt and `error` says what and
@@ -39,11 +41,11 @@ std::optional<PlanFile> parse_plan_file(const std::string& name, const std::stri
 // lines too. The perturbation is always pinned: a later version might draw
 // it differently for the seed.
 std::string plan_file_text(const std::string& scenario, uint64_t seed, const FaultPlan& plan, double workload,
-                           bool perturbed, const std::vector<std::string>& comments);
+                           double nodes, bool perturbed, const std::vector<std::string>& comments);
 
 // A decimal seed or count (at most 19 digits).
 bool parse_u64(const std::string& s, uint64_t& out);
-// A workload scale in (0, 1].
+// A workload or node scale in (0, 1].
 std::optional<double> parse_workload(const std::string& s);
 
 }  // namespace rmq::scenarios

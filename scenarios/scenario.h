@@ -32,11 +32,23 @@ struct RunOptions {
   // Scales the messages each producer sends (0 < workload <= 1); the
   // shrinker lowers it. The seed's other draws stay as they are.
   double workload = 1.0;
+  // Scales the clients a scenario draws (producers and consumers, at least
+  // one of each kind; 0 < nodes <= 1); the shrinker lowers it. Events of
+  // the plan that name a node the smaller cluster lacks are dropped, not
+  // refused. Scenarios whose client counts are fixed by what they check
+  // ignore it.
+  double nodes = 1.0;
 };
 
 // `count` messages scaled by the run's workload, at least one.
 inline int scaled(int count, const RunOptions& o) {
   const int n = static_cast<int>(static_cast<double>(count) * o.workload + 0.5);
+  return n < 1 ? 1 : n;
+}
+
+// `count` clients scaled by the run's node scale, at least one.
+inline int scaled_nodes(int count, double nodes) {
+  const int n = static_cast<int>(static_cast<double>(count) * nodes + 0.5);
   return n < 1 ? 1 : n;
 }
 

@@ -33,18 +33,23 @@ class Shrinker {
   }
 
   // Runs `candidate`; keeps it when it fails the same way.
-  bool try_plan(const FaultPlan& candidate, const char* step) { return try_run(candidate, out_.workload, step); }
+  bool try_plan(const FaultPlan& candidate, const char* step) {
+    return try_run(candidate, out_.workload, out_.nodes, step);
+  }
 
-  bool try_run(const FaultPlan& candidate, double workload, const char* step) {
+  bool try_run(const FaultPlan& candidate, double workload, double nodes, const char* step) {
     if (stopped()) return false;
     ++out_.runs;
-    const RunResult r = run_(candidate, workload);
+    const RunResult r = run_(candidate, workload, nodes);
     if (!fails_with(r, out_.signature)) return false;
-    // A scenario whose producers do not count messages runs the same at any
-    // workload: nothing was cut.
-    if (workload != out_.workload && candidate == out_.plan && r.trace_hash == out_.trace_hash) return false;
-    out_.plan = candidate;
+    // A scenario whose producers do not count messages (or whose clients
+    // are fixed) runs the same at any scale: nothing was cut.
+    const bool rescaled = workload != out_.workload || nodes != out_.nodes;
+    if (rescaled && candidate == out_.plan && r.trace_hash == out_.trace_hash) return false;
+    // Fewer nodes: the run dropped the events of the ones that went.
+    out_.plan = nodes != out_.nodes ? r.plan : candidate;
     out_.workload = workload;
+    out_.nodes = nodes;
     out_.trace_hash = r.trace_hash;
     for (const auto& f : r.failures)
       if (failure_signature(f) == out_.signature) {
@@ -52,8 +57,8 @@ class Shrinker {
         break;
       }
     if (limits_.progress)
-      limits_.progress(fmt::format("run {}: {} -> {} events, workload {} still fail", out_.runs, step,
-                                   candidate.events.size(), workload));
+      limits_.progress(fmt::format("run {}: {} -> {} events, workload {}, nodes {} still fail", out_.runs, step,
+                                   out_.plan.events.size(), workload, nodes));
     return true;
   }
 
@@ -105,7 +110,13 @@ class Shrinker {
   // Fewer messages: halve the workload while the failure stays.
   void cut_workload() {
     for (int step = 0; step < 6 && !stopped(); ++step)
-      if (!try_run(out_.plan, out_.workload / 2, "halve the workload")) break;
+      if (!try_run(out_.plan, out_.workload / 2, out_.nodes, "halve the workload")) break;
+  }
+
+  // Fewer clients: halve them while the failure stays.
+  void cut_nodes() {
+    for (int step = 0; step < 3 && !stopped(); ++step)
+      if (!try_run(out_.plan, out_.workload, out_.nodes / 2, "halve the clients")) break;
   }
 
  private:
@@ -117,11 +128,12 @@ class Shrinker {
 }  // namespace
 
 ShrinkResult shrink_plan(const FaultPlan& start, const RunResult& first, const ShrinkRun& run,
-                         const ShrinkLimits& limits, double workload) {
+                         const ShrinkLimits& limits, double workload, double nodes) {
   RMQ_ASSERT_MSG(!first.ok(), "shrink_plan of a passing run");
   ShrinkResult out;
   out.plan = start;
   out.workload = workload;
+  out.nodes = nodes;
   out.trace_hash = first.trace_hash;
   out.signature = failure_signature(first.failures.front());
   out.failure = first.failures.front();
@@ -133,6 +145,7 @@ ShrinkResult shrink_plan(const FaultPlan& start, const RunResult& first, const S
   s.simplify_events();
   s.drop_events();  // a shortened fault may make another event unnecessary
   s.cut_workload();
+  s.cut_nodes();
   return out;
 }
 

@@ -5,8 +5,10 @@
 // quarters, ... then single events), then a pass that shortens each
 // remaining fault: halves delays and rates and moves each event halfway
 // toward the one before it (which shortens outages), then a pass that
-// halves the workload (RunOptions::workload). A candidate is kept
-// when its run fails with the same signature as the original failure.
+// halves the workload (RunOptions::workload) and one that halves the
+// clients (RunOptions::nodes; the events of nodes that go are dropped). A
+// candidate is kept when its run fails with the same signature as the
+// original failure.
 //
 // The loop is pure over `run` (given a plan and a workload scale); the
 // caller bounds it (runs, wall time).
@@ -39,6 +41,7 @@ struct ShrinkLimits {
 struct ShrinkResult {
   FaultPlan plan;         // the smallest failing plan found
   double workload = 1.0;  // and the smallest workload scale that still fails with it
+  double nodes = 1.0;     // and the smallest client scale
   uint64_t trace_hash = 0;  // of that run
   std::string signature;  // of the original failure
   std::string failure;    // the matching failure of `plan`'s run
@@ -47,8 +50,8 @@ struct ShrinkResult {
 };
 
 // REQUIRES: `first` is run(start) and fails.
-using ShrinkRun = std::function<RunResult(const FaultPlan&, double workload)>;
+using ShrinkRun = std::function<RunResult(const FaultPlan&, double workload, double nodes)>;
 ShrinkResult shrink_plan(const FaultPlan& start, const RunResult& first, const ShrinkRun& run,
-                         const ShrinkLimits& limits, double workload = 1.0);
+                         const ShrinkLimits& limits, double workload = 1.0, double nodes = 1.0);
 
 }  // namespace rmq::scenarios

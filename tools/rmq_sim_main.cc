@@ -49,6 +49,7 @@ int usage(const std::string& why) {
                "       rmq-sim canaries   (canary, the scenario catching it, seeds; '*': compiled into this build)\n"
                "       rmq-sim run --scenario NAME (--seed N | --seeds A..B [--twice]) [--plan FILE] [--plan-out FILE]\n"
                "                   [--verbose] [--trace] [--no-faults] [--perturb | --no-perturb] [--workload W]\n"
+               "                   [--nodes N]\n"
                "       rmq-sim run --plan FILE   (a plan file naming its scenario and seed)\n"
                "       rmq-sim shrink --scenario NAME --seed N [--plan FILE] [--out FILE] [--runs N] [--minutes M]\n"
                "       rmq-sim explore --seeds A..B [--scenario NAME] [--twice]   (every scenario: a summary table)\n"
@@ -57,7 +58,8 @@ int usage(const std::string& why) {
                "  --plan      runs the plan in FILE instead of the seed's own faults\n"
                "  --plan-out  writes the run's plan to FILE, with the header that replays it\n"
                "  --perturb   scheduling perturbation on (or off) for every seed; by default half the seeds\n"
-               "  --workload  scales the messages each producer sends (0 < w <= 1; shrink lowers it)\n");
+               "  --workload  scales the messages each producer sends (0 < w <= 1; shrink lowers it)\n"
+               "  --nodes     scales the clients a scenario draws (0 < n <= 1; shrink lowers it)\n");
   return 2;
 }
 
@@ -101,7 +103,8 @@ std::string replay_command(const Scenario& s, uint64_t seed, const RunOptions& o
   return fmt::format("rmq-sim run --scenario {} --seed {}{}{}{}{} --verbose", s.name, seed,
                      o.faults ? "" : " --no-faults", plan_path.empty() ? "" : " --plan " + plan_path,
                      o.perturb ? (*o.perturb ? " --perturb" : " --no-perturb") : "",
-                     o.workload != 1.0 ? fmt::format(" --workload {}", o.workload) : "");
+                     o.workload != 1.0 ? fmt::format(" --workload {}", o.workload) : "") +
+         (o.nodes != 1.0 ? fmt::format(" --nodes {}", o.nodes) : "");
 }
 
 void print_failure(const Scenario& s, uint64_t seed, const RunResult& r, const RunOptions& o,
@@ -135,7 +138,7 @@ int run_one(const Scenario& s, uint64_t seed, const RunOptions& o, const std::st
               o.workload != 1.0 ? fmt::format(", workload {}", o.workload).c_str() : "");
   for (const auto& e : r.plan.events) std::printf("    %s\n", rmq::scenarios::to_string(e).c_str());
   if (!plan_out.empty()) {
-    if (!write_file(plan_out, plan_file_text(s.name, seed, r.plan, o.workload, r.perturbed,
+    if (!write_file(plan_out, plan_file_text(s.name, seed, r.plan, o.workload, o.nodes, r.perturbed,
                                              {r.ok() ? "result: ok" : "failure: " + r.failures[0]}))) {
       std::fprintf(stderr, "rmq-sim: cannot write '%s'\n", plan_out.c_str());
       return 2;
@@ -251,18 +254,19 @@ int shrink(const Scenario& s, uint64_t seed, const RunOptions& o, const std::str
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > minutes * 60;
   };
   limits.progress = [](const std::string& line) { std::printf("  %s\n", line.c_str()); };
-  auto run = [&](const FaultPlan& plan, double workload) {
+  auto run = [&](const FaultPlan& plan, double workload, double nodes) {
     RunOptions c = o;
     c.verbose = false;
     c.plan = plan;
     c.workload = workload;
+    c.nodes = nodes;
     return s.run(seed, c);
   };
-  const auto result = rmq::scenarios::shrink_plan(first.plan, first, run, limits, o.workload);
+  const auto result = rmq::scenarios::shrink_plan(first.plan, first, run, limits, o.workload, o.nodes);
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const std::string path = out_path.empty() ? fmt::format("shrunk-{}-{}.plan", s.name, seed) : out_path;
   const std::string text = plan_file_text(
-      s.name, seed, result.plan, result.workload, first.perturbed,
+      s.name, seed, result.plan, result.workload, result.nodes, first.perturbed,
       {fmt::format("checker: {}", result.signature), "failure: " + result.failure,
        fmt::format("shrunk from {} to {} events in {} runs, {:.0f} s{}", first.plan.events.size(),
                    result.plan.events.size(), result.runs, wall_s, result.stopped_early ? " (stopped early)" : ""),
@@ -297,7 +301,8 @@ int main(int argc, char** argv) {
   }
   const std::string command = args[0];
   if (command != "run" && command != "explore" && command != "shrink") return usage("unknown command '" + command + "'");
-  std::string name, seed_arg, seeds_arg, plan_path, plan_out, out_path, runs_arg, minutes_arg, workload_arg;
+  std::string name, seed_arg, seeds_arg, plan_path, plan_out, out_path, runs_arg, minutes_arg, workload_arg,
+      nodes_arg;
   RunOptions o;
   bool twice = false;
   for (size_t i = 1; i < args.size(); ++i) {
@@ -333,6 +338,8 @@ int main(int argc, char** argv) {
       twice = true;
     } else if (a == "--workload") {
       if (!value(workload_arg)) return usage("--workload needs a number");
+    } else if (a == "--nodes") {
+      if (!value(nodes_arg)) return usage("--nodes needs a number");
     } else if (a == "--perturb") {
       o.perturb = true;
     } else if (a == "--no-perturb") {
@@ -350,12 +357,18 @@ int main(int argc, char** argv) {
     if (seed_arg.empty() && seeds_arg.empty() && file->seed) seed_arg = std::to_string(*file->seed);
     o.plan = std::move(file->plan);
     if (file->workload) o.workload = *file->workload;
+    if (file->nodes) o.nodes = *file->nodes;
     if (file->perturb && !o.perturb) o.perturb = file->perturb;
   }
   if (!workload_arg.empty()) {
     auto w = parse_workload(workload_arg);
     if (!w) return usage("bad --workload '" + workload_arg + "' (want 0 < w <= 1)");
     o.workload = *w;
+  }
+  if (!nodes_arg.empty()) {
+    auto n = parse_workload(nodes_arg);
+    if (!n) return usage("bad --nodes '" + nodes_arg + "' (want 0 < n <= 1)");
+    o.nodes = *n;
   }
   const Scenario* s = rmq::scenarios::find_scenario(name);
   if (command == "explore") {

@@ -312,6 +312,7 @@ void declare_groups(const RealShape& s, const std::set<std::string>& killed, h::
 void check_histories(const fs::path& work, std::vector<std::string>& failures) {
   std::string scenario = "cluster";
   uint64_t seed = 1;
+  double nodes = 1.0;
   h::History hist;
   std::set<std::string> killed;
   std::ifstream run(work / "run");
@@ -321,11 +322,12 @@ void check_histories(const fs::path& work, std::vector<std::string>& failures) {
     const auto instant = [&] { return rt::Instant(rt::Duration(std::strtoll(value.c_str(), nullptr, 10))); };
     if (what == "scenario") scenario = value;
     if (what == "seed") seed = std::strtoull(value.c_str(), nullptr, 10);
+    if (what == "nodes") nodes = std::strtod(value.c_str(), nullptr);
     if (what == "healed") hist.healed_at = instant();
     if (what == "end") hist.end = instant();
     if (what == "killed") killed.insert(value);
   }
-  const RealShape shape = real_shape(scenario, seed);
+  const RealShape shape = real_shape(scenario, seed, nodes);
   if (!shape.refused.empty()) {
     failures.push_back("the run names scenario " + scenario + ": " + shape.refused);
     return;
@@ -383,6 +385,7 @@ struct RunArgs {
   int seconds = 120;
   bool seconds_given = false;
   std::string plan_path, work;
+  double nodes = 1.0;  // a shrunk plan's "# nodes:"
   fs::path bin;
   bool drop_unsupported = false;
 };
@@ -437,6 +440,7 @@ std::string choose(RunArgs& a, const fs::path& self, const fs::path& work, Fault
       return fmt::format("{} is a plan of {}, not {}", a.plan_path, file->scenario, scenario);
     if (!file->scenario.empty()) scenario = file->scenario;
     if (file->seed) seed = *file->seed;
+    if (file->nodes) a.nodes = *file->nodes;
     plan = std::move(file->plan);
     have_plan = true;
   } else if (!scenario.empty()) {
@@ -450,7 +454,7 @@ std::string choose(RunArgs& a, const fs::path& self, const fs::path& work, Fault
     have_plan = true;
   }
   if (scenario.empty()) scenario = "cluster";
-  const RealShape shape = real_shape(scenario, seed);
+  const RealShape shape = real_shape(scenario, seed, a.nodes);
   if (!shape.refused.empty()) return scenario + ": " + shape.refused;
   if (have_plan && !a.seconds_given) {
     a.seconds = 20;
@@ -645,7 +649,7 @@ int run_command_line(const std::vector<std::string>& args, const fs::path& self)
   };
   {
     std::ofstream run(work / "run");
-    run << "scenario " << a.scenario << "\nseed " << *a.seed << "\nhealed " << ns(healed) << "\nend " << ns(end) << "\n";
+    run << "scenario " << a.scenario << "\nseed " << *a.seed << "\nnodes " << a.nodes << "\nhealed " << ns(healed) << "\nend " << ns(end) << "\n";
     for (const auto& k : rigs.killed) run << "killed " << k << "\n";
   }
   check_histories(work, failures);

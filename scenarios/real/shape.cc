@@ -94,8 +94,8 @@ RealShape ha_family(std::string_view scenario, uint64_t seed, int groups, const 
   return b.shape();
 }
 
-RealShape chaos_family(std::string_view scenario, uint64_t seed) {
-  const scenarios::ChaosCluster c = scenarios::chaos_cluster(seed);
+RealShape chaos_family(std::string_view scenario, uint64_t seed, double nodes) {
+  const scenarios::ChaosCluster c = scenarios::chaos_cluster(seed, nodes);
   Builder b(scenario, seed);
   b.namesrv("namesrv0").namesrv("namesrv1");
   for (int i = 0; i < c.brokers; ++i) b.broker(fmt::format("broker{}", i), c.sync_flush);
@@ -103,8 +103,8 @@ RealShape chaos_family(std::string_view scenario, uint64_t seed) {
     b.producer(fmt::format("producer{}", p), {.delay_share = c.delay_share,
                                               .orderly = p == 1 && c.orderly,
                                               .transactional = p == 0 && c.transactions});
-  for (int i = 0; i < c.clustering + (c.orderly ? 4 : 2); ++i) {
-    const bool og = i >= c.clustering + 2, bc = i >= c.clustering && !og;
+  for (int i = 0; i < c.clustering + c.broadcasting + (c.orderly ? c.orderly_members : 0); ++i) {
+    const bool og = i >= c.clustering + c.broadcasting, bc = i >= c.clustering && !og;
     b.consumer(fmt::format("consumer{}", i), {.group = og ? "OG" : bc ? "BG" : "CG",
                                               .broadcasting = bc,
                                               .orderly = og,
@@ -117,7 +117,7 @@ RealShape chaos_family(std::string_view scenario, uint64_t seed) {
 
 }  // namespace
 
-RealShape real_shape(std::string_view scenario, uint64_t seed) {
+RealShape real_shape(std::string_view scenario, uint64_t seed, double nodes) {
   if (scenario == "ping")
     return refused(scenario, seed, "ping runs the runtime's echo nodes (n0, n1, ...), not a RocketMQ cluster");
   if (scenario == "registration-at-scale")
@@ -129,7 +129,7 @@ RealShape real_shape(std::string_view scenario, uint64_t seed) {
     return cluster_family(scenario, seed, false, false);
   if (scenario == "slow-disk-sync") return cluster_family(scenario, seed, true, false);
   if (scenario == "orderly-rebalance") return cluster_family(scenario, seed, false, true);
-  if (scenario == "chaos") return chaos_family(scenario, seed);
+  if (scenario == "chaos") return chaos_family(scenario, seed, nodes);
   if (scenario == "master-crash") return ha_family(scenario, seed, 2, "SYNC_MASTER");
   if (scenario == "ha-partition") return ha_family(scenario, seed, 1, "SYNC_MASTER");
   if (scenario == "async-master-loss") return ha_family(scenario, seed, 2, "ASYNC_MASTER");

@@ -71,9 +71,12 @@ struct RealShape {
   std::string refused;                 // not empty: no real form, and why
 };
 
-// The real form of `scenario` for `seed`; `refused` set for an unknown
-// scenario or one without a cluster to start.
-RealShape real_shape(std::string_view scenario, uint64_t seed);
+// The real form of `scenario` for `seed` (and RunOptions::nodes `nodes`,
+// from a shrunk plan's header); `refused` set for an unknown scenario or
+// one without a cluster to start. Where the simulation draws how many
+// clients it runs, the form holds the most it may draw, or (chaos) exactly
+// the seed's.
+RealShape real_shape(std::string_view scenario, uint64_t seed, double nodes = 1.0);
 
 const RealNode* find_node(const RealShape& s, std::string_view name);
 bool is_broker(const RealShape& s, std::string_view name);

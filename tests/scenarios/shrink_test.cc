@@ -45,7 +45,7 @@ TEST(Shrink, APlantedBugShrinksToItsTwoEventsWithShorterFaults) {
   ASSERT_FALSE(first.ok());
   int calls = 0;
   ShrinkLimits limits;
-  const ShrinkResult r = shrink_plan(start, first, [&](const FaultPlan& p, double) {
+  const ShrinkResult r = shrink_plan(start, first, [&](const FaultPlan& p, double, double) {
     ++calls;
     return planted(p);
   }, limits);
@@ -68,7 +68,7 @@ TEST(Shrink, ADifferentFailureDoesNotCount) {
   const FaultPlan start = noisy_plan();
   const RunResult first = planted(start);
   // Every smaller plan fails, but not the same way.
-  const ShrinkResult r = shrink_plan(start, first, [&](const FaultPlan& p, double) {
+  const ShrinkResult r = shrink_plan(start, first, [&](const FaultPlan& p, double, double) {
     RunResult other;
     if (p.events.size() == start.events.size()) return planted(p);
     other.failures.push_back("phantom: something else");
@@ -82,7 +82,7 @@ TEST(Shrink, StopsAtItsRunBudgetWithTheBestPlanSoFar) {
   ShrinkLimits limits;
   limits.runs_max = 3;
   const ShrinkResult r =
-      shrink_plan(start, planted(start), [](const FaultPlan& p, double) { return planted(p); }, limits);
+      shrink_plan(start, planted(start), [](const FaultPlan& p, double, double) { return planted(p); }, limits);
   EXPECT_TRUE(r.stopped_early);
   EXPECT_EQ(r.runs, 3);
   EXPECT_FALSE(planted(r.plan).ok());
@@ -92,18 +92,47 @@ TEST(Shrink, StopsAtItsRunBudgetWithTheBestPlanSoFar) {
 TEST(Shrink, TheWorkloadIsHalvedWhileTheFailureStays) {
   const FaultPlan start = noisy_plan();
   // Fails only with at least an eighth of the messages.
-  auto run = [](const FaultPlan& p, double workload) {
+  auto run = [](const FaultPlan& p, double workload, double) {
     RunResult r = workload >= 0.125 ? planted(p) : RunResult{};
     r.trace_hash = static_cast<uint64_t>(workload * 1000) + p.events.size();
     return r;
   };
-  const ShrinkResult r = shrink_plan(start, run(start, 1.0), run, {});
+  const ShrinkResult r = shrink_plan(start, run(start, 1.0, 1.0), run, {});
   EXPECT_EQ(r.workload, 0.125);
+  EXPECT_EQ(r.nodes, 1.0);  // the same run at any node scale: nothing to cut
   EXPECT_EQ(r.plan.events.size(), 2u);
-  EXPECT_FALSE(run(r.plan, r.workload).ok());
+  EXPECT_FALSE(run(r.plan, r.workload, 1.0).ok());
   // A scenario that ignores the workload (the same run at any scale) keeps 1.
-  auto deaf = [](const FaultPlan& p, double) { return planted(p); };
-  EXPECT_EQ(shrink_plan(start, deaf(start, 1.0), deaf, {}).workload, 1.0);
+  auto deaf = [](const FaultPlan& p, double, double) { return planted(p); };
+  EXPECT_EQ(shrink_plan(start, deaf(start, 1.0, 1.0), deaf, {}).workload, 1.0);
+}
+
+TEST(Shrink, TheClientsAreHalvedWhileTheFailureStaysAndTheirEventsGoWithThem) {
+  // A plan with an event ddmin cannot drop alone (the failure needs it)
+  // on consumer3, a node only the full cluster has: a smaller cluster runs
+  // without it (FaultInjector::start drops it) and still fails.
+  FaultPlan start = noisy_plan();
+  start.add(33s, FaultKind::pause, "consumer3");
+  auto run = [](const FaultPlan& p, double, double nodes) {
+    RunResult r;
+    r.plan = p;
+    if (nodes < 1.0) std::erase_if(r.plan.events, [](const FaultEvent& e) { return e.node == "consumer3"; });
+    const bool paused = std::any_of(r.plan.events.begin(), r.plan.events.end(),
+                                     [](const FaultEvent& e) { return e.node == "consumer3"; });
+    // Full cluster: fails only with the pause; smaller ones (>= a quarter) always.
+    if (nodes >= 0.25 && (nodes < 1.0 || paused)) r = [&] {
+      RunResult f = planted(p);
+      f.plan = r.plan;
+      return f;
+    }();
+    r.trace_hash = static_cast<uint64_t>(nodes * 1000) + r.plan.events.size();
+    return r;
+  };
+  const ShrinkResult r = shrink_plan(start, run(start, 1.0, 1.0), run, {});
+  EXPECT_EQ(r.nodes, 0.25);
+  for (const auto& e : r.plan.events) EXPECT_NE(e.node, "consumer3") << to_string(r.plan);
+  EXPECT_EQ(r.plan.events.size(), 2u);
+  EXPECT_FALSE(run(r.plan, 1.0, r.nodes).ok());
 }
 
 TEST(Shrink, SignatureIsTheCheckerWithoutNumbers) {

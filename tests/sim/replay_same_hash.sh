@@ -24,6 +24,13 @@ if [ -n "$a" ] && [ "$a" = "$b" ] && grep -q '^# seed: 5$' "$tmp/p.plan" && grep
 c=$("$sim" run --scenario cluster --seed 5 --workload 0.25 --plan-out "$tmp/w.plan" | head -1 | sed -n 's/.*hash=\([0-9a-f]*\).*/\1/p')
 d=$("$sim" run --plan "$tmp/w.plan" | head -1 | sed -n 's/.*hash=\([0-9a-f]*\).*/\1/p')
 if [ -n "$c" ] && [ "$c" = "$d" ] && [ "$c" != "$a" ] && grep -q '^# workload: 0.25$' "$tmp/w.plan"; then passed=$((passed+1)); else failed=$((failed+1)); echo "workload replay: '$c' '$d' (full: '$a')"; fi
+# So is a smaller cluster (the shrinker's --nodes): its plan file replays it.
+e=$("$sim" run --scenario chaos --seed 5 | head -1 | sed -n 's/.*hash=\([0-9a-f]*\).*/\1/p')
+f=$("$sim" run --scenario chaos --seed 5 --nodes 0.5 --plan-out "$tmp/n.plan" | head -1 | sed -n 's/.*hash=\([0-9a-f]*\).*/\1/p')
+g=$("$sim" run --plan "$tmp/n.plan" | head -1 | sed -n 's/.*hash=\([0-9a-f]*\).*/\1/p')
+if [ -n "$f" ] && [ "$f" = "$g" ] && [ "$f" != "$e" ] && grep -q '^# nodes: 0.5$' "$tmp/n.plan"; then passed=$((passed+1)); else failed=$((failed+1)); echo "nodes replay: '$f' '$g' (full: '$e')"; fi
+"$sim" run --scenario chaos --seed 5 --nodes 0 >/dev/null 2>&1; rc=$?
+if [ "$rc" -eq 2 ]; then passed=$((passed+1)); else failed=$((failed+1)); echo "'--nodes 0' exited $rc, want 2"; fi
 # Bad plans are refused with exit status 2 and say why.
 printf '1s crash nobody\n' > "$tmp/unknown.plan"
 printf '1s explode broker0\n' > "$tmp/bad.plan"
