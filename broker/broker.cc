@@ -75,6 +75,15 @@ rt::Result<void> Broker::start() {
   RMQ_ASSERT(!started_);
   started_ = true;
   auto st = store::MessageStore::open(rt_, cfg_.store);
+  // A full disk: recovery cannot write its queue and index files. Wait for
+  // room (someone frees some) rather than exit; SIGTERM still stops it.
+  for (bool logged = false; !st && st.error().code() == rt::Errc::no_space;) {
+    if (!logged)
+      rt_.log(rt::LogLevel::error, "store cannot start: " + st.error().message() + "; trying again every 5 s");
+    logged = true;
+    rt_.sleep_for(std::chrono::seconds(5));
+    st = store::MessageStore::open(rt_, cfg_.store);
+  }
   if (!st) return st.error();
   store_ = std::move(*st);
   store_->set_arrival_listener([this](const std::string& topic, int32_t qid, int64_t) {

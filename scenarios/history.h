@@ -193,7 +193,10 @@ std::vector<Violation> check_offsets(const History& h);
 // that takes it away, or its Restart), its first-time deliveries from it
 // (reconsume_times == 0) have offsets that rise by exactly 1. A jump is a
 // poll_skip (queue offsets are dense, so the skipped ones held messages); a
-// step back or a repeat is non_monotonic. With in_queue_order false only the
+// step back or a repeat is non_monotonic. In a clustering group a gap whose
+// offsets other members consumed between the two deliveries is no skip
+// (two members may own a queue for a while in a rebalance, and the one
+// that resumes starts from the other's committed offset). With in_queue_order false only the
 // gaps between the lowest and highest offset are checked. Cannot see: where
 // the period should have started (the committed offset); tag filters (which
 // make gaps legal); consumers with no Rebalance recorded are not checked.

@@ -338,14 +338,30 @@ rt::Result<void> CommitLog::write_pending() {
   while (!pending_.empty()) {
     std::vector<Chunk> chunks;
     chunks.swap(pending_);
-    for (auto& c : chunks) {
+    // A failed write (a full disk) leaves this chunk and the ones after it
+    // pending, ahead of what was appended meanwhile: a retry writes the same
+    // bytes at the same offsets.
+    auto keep_from = [&](size_t i) {
+      std::vector<Chunk> rest(std::make_move_iterator(chunks.begin() + static_cast<std::ptrdiff_t>(i)),
+                              std::make_move_iterator(chunks.end()));
+      for (auto& c : pending_) rest.push_back(std::move(c));
+      pending_.swap(rest);
+    };
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      Chunk& c = chunks[i];
       RMQ_ASSERT(c.offset == written_ || segment_start_of(c.offset) == c.offset);
       const int64_t start = segment_start_of(c.offset);
       RMQ_ASSERT(c.offset + static_cast<int64_t>(c.data.size()) <= start + seg);
       if (!c.data.empty()) {
         auto f = segment_file(start, true);
-        if (!f) return f.error();
-        if (auto r = (*f)->write_at(static_cast<uint64_t>(c.offset - start), c.data); !r) return r;
+        if (!f) {
+          keep_from(i);
+          return f.error();
+        }
+        if (auto r = (*f)->write_at(static_cast<uint64_t>(c.offset - start), c.data); !r) {
+          keep_from(i);
+          return r;
+        }
         unsynced_segments_.insert(start);
       }
       // Past a closing blank `written` is the next segment's start, so a

@@ -197,13 +197,25 @@ rt::Result<void> ConsumeQueue::write_pending() {
       const int64_t start = file_start_logical(logical);
       const int64_t units = std::min<int64_t>(start + units_per_file_ - logical,
                                               static_cast<int64_t>((data.size() - at) / kCqUnitBytes));
+      // A failed write (a full disk) leaves the units from here on pending,
+      // ahead of any added meanwhile, for a retry.
+      auto keep_from_here = [&] {
+        data.erase(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(at));
+        data.insert(data.end(), pending_.begin(), pending_.end());
+        pending_.swap(data);
+      };
       auto f = file_for(start, true);
-      if (!f) return f.error();
+      if (!f) {
+        keep_from_here();
+        return f.error();
+      }
       const size_t bytes = static_cast<size_t>(units) * kCqUnitBytes;
       if (auto r = (*f)->write_at(static_cast<uint64_t>(logical - start) * kCqUnitBytes,
                                   std::span<const std::byte>(data.data() + at, bytes));
-          !r)
+          !r) {
+        keep_from_here();
         return r;
+      }
       unsynced_files_[start] = true;
       at += bytes;
       logical += units;

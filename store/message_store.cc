@@ -423,7 +423,17 @@ void MessageStore::writer_loop() {
       continue;
     }
     if (failure_) return;
-    if (auto r = log_.write_pending(); !r) return fail(r.error());
+    if (auto r = log_.write_pending(); !r) {
+      if (r.error().code() != rt::Errc::no_space) return fail(r.error());
+      // A full disk: refuse new puts, keep the pending ones, and try again
+      // (what was appended is written at the same offsets once there is room).
+      if (!no_space_) rt_.log(rt::LogLevel::error, "store: " + r.error().message() + "; puts refused until there is room");
+      no_space_ = true;
+      rt_.sleep_for(kNoSpaceRetry);
+      continue;
+    }
+    if (no_space_) rt_.log(rt::LogLevel::info, "store: room on disk again; puts accepted");
+    no_space_ = false;
     space_.set();
     written_evt_.set();
     if constexpr (common::canary::store_sync_ack_early) release_waiters();
@@ -464,7 +474,10 @@ void MessageStore::checkpoint_loop() {
   for (;;) {
     rt_.sleep_for(cfg_.flush_interval_consume_queue);
     if (failure_) return;
-    if (auto r = flush_queues_and_checkpoint(); !r) return fail(r.error());
+    if (auto r = flush_queues_and_checkpoint(); !r) {
+      if (r.error().code() != rt::Errc::no_space) return fail(r.error());
+      rt_.log(rt::LogLevel::warn, "store: checkpoint deferred: " + r.error().message());  // the next round retries
+    }
   }
 }
 
@@ -551,12 +564,24 @@ bool MessageStore::dispatch_record(const StoredMessage& m, int64_t offset, uint3
 
 rt::Result<void> MessageStore::write_dispatched(bool all_index) {
   rt::LockGuard index_guard(index_mu_);
-  for (const auto& p : pending_index_) {
+  for (size_t i = 0; i < pending_index_.size(); ++i) {
+    // On a failure the entries already put stay put, the rest pending (a
+    // retry after a full disk neither loses nor repeats one).
+    auto done_through = [&](size_t n) {
+      pending_index_.erase(pending_index_.begin(), pending_index_.begin() + static_cast<std::ptrdiff_t>(n));
+    };
+    const PendingIndex& p = pending_index_[i];
     auto f = writable_index(rt_.wall_ms());
-    if (!f) return f.error();
+    if (!f) {
+      done_through(i);
+      return f.error();
+    }
     (*f)->put(p.key_hash, p.phy_offset, p.store_timestamp);
     if ((*f)->full()) {
-      if (auto r = (*f)->write_pending(); !r) return r;
+      if (auto r = (*f)->write_pending(); !r) {
+        done_through(i + 1);
+        return r;
+      }
     }
   }
   pending_index_.clear();
@@ -599,7 +624,14 @@ rt::Result<void> MessageStore::dispatch_written(int64_t limit) {
       at += d.size;
     }
   }
-  if (auto r = write_dispatched(/*all_index=*/false); !r) return r;
+  // A full disk: the records are dispatched in memory; their units and
+  // index entries wait until they can be written (their chunks are taken).
+  for (;;) {
+    auto r = write_dispatched(/*all_index=*/false);
+    if (r) break;
+    if (r.error().code() != rt::Errc::no_space || closing_) return r;
+    rt_.sleep_for(kNoSpaceRetry);
+  }
   dispatched_ = pos;
   std::map<std::pair<std::string, int32_t>, int64_t> grown;
   grown.swap(grown_);
@@ -665,6 +697,11 @@ PutResult MessageStore::append_and_wait(std::vector<StoredMessage>& ms) {
   }
   if (disk_full_) {
     res.detail = fmt::format("disk full: usage above {}% of {}", cfg_.disk_full_ratio, cfg_.root_dir);
+    return res;
+  }
+  if (no_space_) {
+    res.detail = fmt::format("disk full: no space left on {} (the store writes again once there is room)",
+                             cfg_.root_dir);
     return res;
   }
   if (ms.empty()) {

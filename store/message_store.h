@@ -235,8 +235,12 @@ class MessageStore {
   int64_t written() const { return log_.written(); }
   int64_t synced() const { return log_.synced(); }
   int64_t dispatched() const { return dispatched_; }
-  bool disk_full() const { return disk_full_; }
-  // Set when a write or sync failed; the store acknowledges nothing more.
+  // Puts are refused for a full disk: usage above disk_full_ratio, or a
+  // write that failed with ENOSPC (the writer retries it; once it goes
+  // through, puts are taken again).
+  bool disk_full() const { return disk_full_ || no_space_; }
+  // Set when a write (other than for lack of space) or a sync failed; the
+  // store acknowledges nothing more.
   const std::optional<rt::Error>& failure() const { return failure_; }
   // Suspends until everything appended is dispatched (tests, shutdown).
   rt::Result<void> wait_dispatched(rt::Duration timeout);
@@ -315,7 +319,11 @@ class MessageStore {
   std::optional<rt::Error> failure_;
   bool closing_ = false;
   bool closed_ = false;
-  bool disk_full_ = false;
+  bool disk_full_ = false;  // usage above disk_full_ratio (the cleaner's check)
+  // A CommitLog write failed with ENOSPC: puts are refused while the writer
+  // retries every kNoSpaceRetry; cleared by its first write that succeeds.
+  bool no_space_ = false;
+  static constexpr rt::Duration kNoSpaceRetry = std::chrono::seconds(1);
   std::function<void(const std::string&, int32_t, int64_t)> arrival_;
   std::vector<rt::Task> tasks_;
   // Replication: the received bytes of a record not yet complete, and how

@@ -335,6 +335,25 @@ TEST(History, PollSkipIsReportedWithTheSkippedOffsets) {
   EXPECT_NAMES(v, "consumer c1 of group CG skipped T@broker-a:0 offsets 3..4");
 }
 
+TEST(History, AGapAnotherMemberConsumedMeanwhileIsNoSkip) {
+  // In a rebalance c2 owned queue 0 too for a while and consumed offsets 2
+  // and 3; c1 resumed from c2's committed offset. Nothing was skipped.
+  Builder b = clean();
+  b.rebalance("CG", "c2", 150, {q(0), q(1)});
+  for (int n = 4; n < 8; ++n) b.ack(n, 0, n - 2, 60 + n);  // queue 0 offsets 2..5
+  b.deliver("CG", "c2", 4, q(0), 2, 200);
+  b.deliver("CG", "c2", 5, q(0), 3, 201);
+  b.deliver("CG", "c1", 6, q(0), 4, 210);  // c1: offset 1 and then 4
+  b.deliver("CG", "c1", 7, q(0), 5, 211);
+  EXPECT_TRUE(check_queue_continuity(b.h).empty());
+  // Had c2 consumed only offset 2 (or 3 after c1 moved on), 3 was skipped.
+  b.h.deliveries.erase(b.h.deliveries.end() - 3);
+  b.deliver("CG", "c2", 5, q(0), 3, 300);
+  const Violation v = only(check_queue_continuity(b.h), ViolationKind::poll_skip);
+  EXPECT_EQ(v.consumer, "c1");
+  EXPECT_NAMES(v, "skipped T@broker-a:0 offsets 2..3");
+}
+
 TEST(History, GoingBackWithoutARebalanceIsNonMonotonic) {
   Builder b = clean();
   b.deliver("CG", "c1", 0, q(0), 0, 500);

@@ -399,5 +399,58 @@ TEST(Store, FullDiskRefusesPutsWithAClearStatus) {
   }, disk);
 }
 
+TEST(Store, AFullDiskRefusesPutsAndTheStoreWritesAgainOnceThereIsRoom) {
+  // ENOSPC mid-run (another process filled the disk), then room again: the
+  // store neither fails for good nor loses the put it was writing.
+  sim::DiskConfig disk;
+  disk.capacity_bytes = 8 * 1024 * 1024;
+  on_node(16, [](rt::Runtime& rt) {
+    auto cfg = small_config("/store", FlushDiskType::async_flush);
+    cfg.delete_when = "";
+    auto st = MessageStore::open(rt, cfg);
+    ASSERT_TRUE(st.ok());
+    auto& s = **st;
+    ASSERT_TRUE(s.put(make_message("T", 0, "before")).ok());
+    // A ballast file takes every free byte (written until the disk says no).
+    auto ballast = rt.fs().open("/ballast", rt::OpenMode::create);
+    ASSERT_TRUE(ballast.ok());
+    uint64_t filled = 0;
+    for (size_t piece = 64 * 1024; piece >= 1;) {
+      if ((*ballast)->write_at(filled, std::vector<std::byte>(piece)).ok()) filled += piece;
+      else piece /= 2;
+    }
+    ASSERT_EQ(rt.fs().disk_usage("/store")->free_bytes, 0u);
+    // A put now cannot be written: it waits; the ones after it are refused.
+    PutResult during;
+    bool during_done = false;
+    rt::Task t = rt.spawn("put-during", [&] {
+      during = s.put(make_message("T", 0, "during"));
+      during_done = true;
+    });
+    rt.sleep_for(3s);
+    EXPECT_FALSE(during_done);
+    EXPECT_TRUE(s.disk_full());
+    const PutResult refused = s.put(make_message("T", 0, "refused"));
+    EXPECT_EQ(refused.status, PutStatus::service_not_available);
+    EXPECT_NE(refused.detail.find("no space left"), std::string::npos) << refused.detail;
+    EXPECT_FALSE(s.failure().has_value());
+    // Room again: the waiting put is written, new ones are taken.
+    ballast->reset();
+    ASSERT_TRUE(rt.fs().remove("/ballast").ok());
+    ASSERT_TRUE(t.join().ok());
+    EXPECT_TRUE(during.ok()) << during.detail;
+    EXPECT_TRUE(s.put(make_message("T", 0, "after")).ok());
+    EXPECT_FALSE(s.disk_full());
+    EXPECT_FALSE(s.failure().has_value());
+    ASSERT_TRUE(s.wait_dispatched(5s).ok());
+    auto g = s.get("T", 0, 0, 32, 1 << 20);
+    ASSERT_EQ(g.status, GetStatus::found);
+    std::vector<std::string> bodies;
+    for (const auto& m : decode_all(g)) bodies.push_back(body_text(m));
+    EXPECT_EQ(bodies, (std::vector<std::string>{"before", "during", "after"}));
+    ASSERT_TRUE(s.close().ok());
+  }, disk);
+}
+
 }  // namespace
 }  // namespace rmq::store
