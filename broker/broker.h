@@ -174,6 +174,7 @@ class Broker {
   std::unique_ptr<remoting::RpcClient> namesrv_client_;
   rt::Event register_now_;
   rt::Event sync_now_;  // a slave learned its master: sync its metadata at once
+  bool master_learned_ = false;  // a slave has known a master since it started
 
   // Held pulls: "topic@queueId" -> the events of the pulls waiting on it,
   // by arrival number (never by pointer: wake-up order must not depend on

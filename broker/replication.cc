@@ -60,7 +60,10 @@ void Broker::learn_master(const std::optional<std::string>& ha_server_addr,
   if (master_addr && *master_addr != master_addr_) {
     rt_.log(rt::LogLevel::info, "slave: master broker is " + (master_addr->empty() ? std::string("unknown") : *master_addr));
     master_addr_ = *master_addr;
-    if (!master_addr_.empty()) sync_now_.set();
+    if (!master_addr_.empty()) {
+      master_learned_ = true;
+      sync_now_.set();
+    }
   }
 }
 
@@ -70,11 +73,12 @@ void Broker::slave_sync_loop() {
     sync_now_.reset();
     if (!master_addr_.empty()) {
       slave_sync_once();
-    } else {
+    } else if (!master_learned_) {
       // The namesrv had no master yet when this slave registered (it
       // started first): ask again now rather than at the next 30-s
       // registration, so the topics reach this slave before its master
-      // might be lost. RocketMQ waits for the next registration.
+      // might be lost. RocketMQ waits for the next registration. (A master
+      // gone later is left to the regular registrations.)
       register_now_.set();
     }
   }

@@ -381,32 +381,33 @@ std::vector<Violation> offsets(const Context& cx) {
   return out;
 }
 
-// One ownership period's first-time deliveries, in time order.
 // A group's first-time deliveries of one queue, by offset.
 using ByOffset = std::map<int64_t, std::vector<const Delivery*>>;
 
 // True when every offset strictly between `a` and `b` (one member's
-// consecutive deliveries) went to another member of the group between the
-// two: in a rebalance two clustering members may own a queue for a while,
-// and the one that resumes does so from the other's committed offset. Its
-// gap is no skip then (the group lost nothing; duplicates are counted
-// elsewhere).
-bool consumed_elsewhere(const ByOffset* group_offsets, const Delivery& a, const Delivery& b) {
+// consecutive deliveries) went to another member of the group, which owned
+// the queue then, between the two: in a rebalance two clustering members
+// may own a queue for a while, and the one that resumes does so from the
+// other's committed offset. Its gap is no skip then (the group lost
+// nothing; duplicates are counted elsewhere).
+bool consumed_elsewhere(const Ownership& own, const ByOffset* group_offsets, const Delivery& a, const Delivery& b) {
   constexpr int64_t kGapMax = 100'000;  // a wider gap is a skip whatever it holds
   if (group_offsets == nullptr || b.queue_offset - a.queue_offset > kGapMax) return false;
   for (int64_t off = a.queue_offset + 1; off < b.queue_offset; ++off) {
     auto it = group_offsets->find(off);
     if (it == group_offsets->end()) return false;
     const bool elsewhere = std::any_of(it->second.begin(), it->second.end(), [&](const Delivery* d) {
-      return d->consumer != a.consumer && a.at <= d->at && d->at <= b.at;
+      return d->consumer != a.consumer && a.at <= d->at && d->at <= b.at &&
+             period_at(own, d->group, d->consumer, d->queue, d->at) != nullptr;
     });
     if (!elsewhere) return false;
   }
   return true;
 }
 
-void check_period(const Group* group, const ByOffset* group_offsets, const std::vector<const Delivery*>& run,
-                  const Period& p, std::vector<Violation>& out) {
+// One ownership period's first-time deliveries, in time order.
+void check_period(const Ownership& own, const Group* group, const ByOffset* group_offsets,
+                  const std::vector<const Delivery*>& run, const Period& p, std::vector<Violation>& out) {
   if (run.empty()) return;
   const Delivery& d0 = *run.front();
   auto report = [&](ViolationKind kind, const Delivery& d, int64_t offset, std::string what) {
@@ -432,7 +433,7 @@ void check_period(const Group* group, const ByOffset* group_offsets, const std::
     const Delivery& a = *run[i - 1];
     const Delivery& b = *run[i];
     if (b.queue_offset == a.queue_offset + 1) continue;
-    if (b.queue_offset > a.queue_offset && consumed_elsewhere(group_offsets, a, b)) continue;
+    if (b.queue_offset > a.queue_offset && consumed_elsewhere(own, group_offsets, a, b)) continue;
     if (b.queue_offset > a.queue_offset) {
       report(ViolationKind::poll_skip, b, a.queue_offset + 1,
              fmt::format("skipped {} offsets {}..{}: delivered offset {} ({}) and then {} ({}) at {}",
@@ -469,7 +470,7 @@ std::vector<Violation> continuity(const Context& cx) {
       for (const Delivery* d : run->second)
         if (p.start <= d->at && d->at < p.stop) inside.push_back(d);
       auto bo = by_offset.find({std::get<0>(k), std::get<2>(k)});
-      check_period(group, bo == by_offset.end() ? nullptr : &bo->second, inside, p, out);
+      check_period(cx.own, group, bo == by_offset.end() ? nullptr : &bo->second, inside, p, out);
     }
   }
   return out;

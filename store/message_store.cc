@@ -518,9 +518,19 @@ rt::Result<IndexFile*> MessageStore::writable_index(int64_t wall_ms) {
       name = fmt::format("{:017d}", v);
     }
   }
-  auto f = IndexFile::create(rt_.fs(), dir + "/" + name, cfg_.max_hash_slot_num, cfg_.max_index_num);
-  if (!f) return f.error();
-  if (auto r = rt_.fs().sync_dir(dir); !r) return r.error();
+  const std::string path = dir + "/" + name;
+  auto f = IndexFile::create(rt_.fs(), path, cfg_.max_hash_slot_num, cfg_.max_index_num);
+  // A file not taken into the list goes (a full disk's retry would leave one
+  // per attempt, and a later attempt may pick the same name).
+  if (!f) {
+    if (f.error().code() != rt::Errc::already_exists) (void)rt_.fs().remove(path);
+    return f.error();
+  }
+  if (auto r = rt_.fs().sync_dir(dir); !r) {
+    f->reset();
+    (void)rt_.fs().remove(path);
+    return r.error();
+  }
   index_files_.push_back(std::move(*f));
   return index_files_.back().get();
 }
@@ -629,8 +639,9 @@ rt::Result<void> MessageStore::dispatch_written(int64_t limit) {
   for (;;) {
     auto r = write_dispatched(/*all_index=*/false);
     if (r) break;
-    if (r.error().code() != rt::Errc::no_space || closing_) return r;
-    rt_.sleep_for(kNoSpaceRetry);
+    if (r.error().code() != rt::Errc::no_space) return r;
+    if (failure_) return *failure_;
+    rt_.sleep_for(kNoSpaceRetry);  // cancelled (unwinding) when the store closes
   }
   dispatched_ = pos;
   std::map<std::pair<std::string, int32_t>, int64_t> grown;
@@ -647,10 +658,13 @@ rt::Result<void> MessageStore::flush_queues_and_checkpoint() {
   // once those are synced, recovery may start from there.
   const int64_t covered = std::min(dispatched_, log_.synced());
   const int64_t timestamp = last_dispatched_timestamp_;
+  // A failed sync is never retried as if it were a full disk: the kernel
+  // may have dropped the pages it could not write (io_error fails the store).
+  auto sync_failed = [](const rt::Error& e) { return rt::Error(rt::Errc::io_error, "sync: " + e.message()); };
   for (auto& [topic, qs] : queues_)
     for (auto& [qid, q] : qs)
       if (q->unsynced())
-        if (auto r = q->sync(); !r) return r;
+        if (auto r = q->sync(); !r) return sync_failed(r.error());
   {
     rt::LockGuard index_guard(index_mu_);
     for (auto& f : index_files_)
@@ -659,7 +673,7 @@ rt::Result<void> MessageStore::flush_queues_and_checkpoint() {
   }
   const std::vector<std::shared_ptr<IndexFile>> index_files = index_files_;  // may change while a sync waits
   for (const auto& f : index_files)
-    if (auto r = f->sync(); !r) return r;
+    if (auto r = f->sync(); !r) return sync_failed(r.error());
   CheckpointData d;
   d.physic_msg_timestamp = timestamp;
   d.logics_msg_timestamp = timestamp;

@@ -1,6 +1,7 @@
 #include "scenarios/real/net.h"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,6 +32,7 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
     close(fd);
   }
   setpgid(0, 0);  // its own group: a signal to the runner does not reach it
+  prctl(PR_SET_PDEATHSIG, SIGKILL);  // but the runner's death (a CI timeout, say) does
   execvp(args[0], args.data());
   _exit(127);
 }

@@ -460,8 +460,8 @@ std::string choose(RunArgs& a, const fs::path& self, const fs::path& work, Fault
     a.seconds = 20;
     for (const auto& e : plan.events) a.seconds = std::max(a.seconds, static_cast<int>(e.at / 1s) + 10);
   }
-  for (const auto& e : plan.events)
-    if (e.kind == FaultKind::disk_full) tmpfs_brokers.insert(e.node);
+  for (const auto& e : plan.events)  // a disk to fill (a disk_full the rules below refuse or drop needs none)
+    if (e.kind == FaultKind::disk_full && is_broker(shape, e.node)) tmpfs_brokers.insert(e.node);
   const int count = 10 * a.seconds;  // sends for about as long as the faults (gaps of 1-200 ms, 100 on average)
   c = describe(shape, a.bin, self, work, count, tmpfs_brokers);
   if (!have_plan) plan = draw_plan(seed, a.seconds, c);

@@ -346,6 +346,10 @@ TEST(History, AGapAnotherMemberConsumedMeanwhileIsNoSkip) {
   b.deliver("CG", "c1", 6, q(0), 4, 210);  // c1: offset 1 and then 4
   b.deliver("CG", "c1", 7, q(0), 5, 211);
   EXPECT_TRUE(check_queue_continuity(b.h).empty());
+  // Had c2 not owned the queue when it consumed them, they were skipped.
+  History not_owned = b.h;
+  not_owned.rebalances.pop_back();
+  EXPECT_FALSE(check_queue_continuity(not_owned).empty());
   // Had c2 consumed only offset 2 (or 3 after c1 moved on), 3 was skipped.
   b.h.deliveries.erase(b.h.deliveries.end() - 3);
   b.deliver("CG", "c2", 5, q(0), 3, 300);
