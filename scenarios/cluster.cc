@@ -258,6 +258,32 @@ RunResult run_cluster_variant(uint64_t seed, const RunOptions& opts, Variant pla
     auto add = [&fp](Duration at, FaultKind kind, const std::string& node, const std::string& peer = {}) -> FaultEvent& {
       return peer.empty() ? fp.add(at, kind, node) : fp.add(at, kind, node, peer, true);
     };
+    // Swarm, in every variant after its own faults: some seeds also pause a
+    // broker, cut a client off from a broker, or clog that link, 1-3 times
+    // each within the first 30 s.
+    auto swarm = [&] {
+      for (int family = 0; family < 3; ++family) {
+        if (!pr.chance(0.3)) continue;
+        for (int n = 1 + static_cast<int>(pr.below(3)); n > 0; --n) {
+          const Duration at = Duration(pr.between(3'000'000'000, 28'000'000'000));
+          const Duration len = Duration(pr.between(200'000'000, 5'000'000'000));
+          const std::string& b = broker_names[pr.below(2)];
+          const bool producer = pr.chance(0.5);
+          const std::string client =
+              producer ? fmt::format("producer{}", pr.below(3)) : consumer_names[pr.below(consumer_names.size())];
+          if (family == 0) {
+            add(at, FaultKind::pause, b);
+            add(at + len, FaultKind::resume, b);
+          } else if (family == 1) {
+            add(at, FaultKind::partition, client, b).both_ways = pr.chance(0.5);
+            add(at + len, FaultKind::heal, client, b);
+          } else {
+            add(at, FaultKind::clog, client, b).delay = Duration(pr.between(50'000'000, 2'000'000'000));
+            add(at + len, FaultKind::unclog, client, b);
+          }
+        }
+      }
+    };
     switch (plan) {
       case Variant::broker_crashes:
         for (Duration t = Duration(pr.between(3'000'000'000, 8'000'000'000)); t < 30s;
@@ -265,29 +291,6 @@ RunResult run_cluster_variant(uint64_t seed, const RunOptions& opts, Variant pla
           const std::string& b = broker_names[pr.below(2)];
           add(t, FaultKind::crash, b);
           add(t + Duration(pr.between(100'000'000, 4'000'000'000)), FaultKind::restart, b);
-        }
-        // Swarm: some seeds also pause a broker, cut a client off from a
-        // broker, or clog that link, 1-3 times each within the 30 s.
-        for (int family = 0; family < 3; ++family) {
-          if (!pr.chance(0.3)) continue;
-          for (int n = 1 + static_cast<int>(pr.below(3)); n > 0; --n) {
-            const Duration at = Duration(pr.between(3'000'000'000, 28'000'000'000));
-            const Duration len = Duration(pr.between(200'000'000, 5'000'000'000));
-            const std::string& b = broker_names[pr.below(2)];
-            const bool producer = pr.chance(0.5);
-            const std::string client =
-                producer ? fmt::format("producer{}", pr.below(3)) : consumer_names[pr.below(consumer_names.size())];
-            if (family == 0) {
-              add(at, FaultKind::pause, b);
-              add(at + len, FaultKind::resume, b);
-            } else if (family == 1) {
-              add(at, FaultKind::partition, client, b).both_ways = pr.chance(0.5);
-              add(at + len, FaultKind::heal, client, b);
-            } else {
-              add(at, FaultKind::clog, client, b).delay = Duration(pr.between(50'000'000, 2'000'000'000));
-              add(at + len, FaultKind::unclog, client, b);
-            }
-          }
         }
         break;
       case Variant::namesrvs_down: {
@@ -326,6 +329,7 @@ RunResult run_cluster_variant(uint64_t seed, const RunOptions& opts, Variant pla
         }
         break;
     }
+    swarm();
   }, all_fault_kinds());
   if (refused) return refused_plan(*refused);
   const FaultPlan& drawn = injector.plan();

@@ -220,8 +220,15 @@ RunResult run_delay_crash_impl(uint64_t seed, const RunOptions& opts) {
   k.sim.start_all();
   // Delay timing is checked against the brokers' outages, so the plan's
   // faults are the brokers' crashes and power losses.
-  if (!k.start_faults(opts, [&](rt::Random& r, FaultPlan& plan) { k.draw_broker_faults(r, plan, 5s, 60s, true); },
-                      {FaultKind::crash, FaultKind::power_loss, FaultKind::restart}))
+  // Swarm: client-broker cuts and clogs on some seeds (they delay sends and
+  // deliveries, not the brokers' re-storing, which is what is timed).
+  if (!k.start_faults(opts,
+                      [&](rt::Random& r, FaultPlan& plan) {
+                        k.draw_broker_faults(r, plan, 5s, 60s, true);
+                        k.draw_client_swarm(r, plan, {"producer0", "producer1", "consumer0", "consumer1"}, 5s, 55s);
+                      },
+                      {FaultKind::crash, FaultKind::power_loss, FaultKind::restart, FaultKind::partition,
+                       FaultKind::heal, FaultKind::clog, FaultKind::unclog}))
     return k.bad_plan();
   k.sim.run_until(rt::Instant(65s));
   k.restart_all();
@@ -484,6 +491,7 @@ RunResult run_transaction_crash_impl(uint64_t seed, const RunOptions& opts) {
   for (NodeId n : s.producer_nodes) producer_names.push_back(k.sim.node(n).name());
   const bool planned = k.start_faults(opts, [&](rt::Random& r, FaultPlan& plan) {
     k.draw_broker_faults(r, plan, 8s, 50s, false);
+    k.draw_client_swarm(r, plan, {"consumer0", "consumer1"}, 8s, 50s);  // swarm: consumer cuts and clogs
     // Producers crash at random (often inside a local transaction, between
     // its half message and its END_TRANSACTION) and come back 2-10 s later.
     for (Duration t = Duration(r.between(5'000'000'000, 8'000'000'000)); t < 50s;

@@ -42,6 +42,26 @@ void Rig::draw_broker_faults(rt::Random& r, FaultPlan& plan, Duration from, Dura
   }
 }
 
+void Rig::draw_client_swarm(rt::Random& r, FaultPlan& plan, const std::vector<std::string>& clients, Duration from,
+                            Duration until) const {
+  for (int family = 0; family < 2; ++family) {
+    if (!r.chance(0.3)) continue;
+    for (int n = 1 + static_cast<int>(r.below(3)); n > 0; --n) {
+      const Duration at = Duration(r.between(from.count(), until.count()));
+      const Duration len = Duration(r.between(200'000'000, 5'000'000'000));
+      const std::string& client = clients[r.below(clients.size())];
+      const std::string& broker = broker_node_names[r.below(broker_node_names.size())];
+      if (family == 0) {
+        plan.add(at, FaultKind::partition, client, broker, false).both_ways = r.chance(0.5);
+        plan.add(at + len, FaultKind::heal, client, broker, true);
+      } else {
+        plan.add(at, FaultKind::clog, client, broker, true).delay = Duration(r.between(50'000'000, 2'000'000'000));
+        plan.add(at + len, FaultKind::unclog, client, broker, true);
+      }
+    }
+  }
+}
+
 void recording_consumer(rt::Runtime& rt, Rig& k, const std::string& group, const std::string& topic, int c,
                         int32_t max_reconsume, const bool& stop, const RecordingListener& listener) {
   client::MqClient mq(rt, make_client(k, fmt::format("10.2.0.{}", c + 1), fmt::format("c{}", c)));

@@ -79,6 +79,12 @@ struct Rig {
   // From `from` to `until`, every 3-15 s a broker crashes (or loses power
   // when `power` allows) for 0.5-6 s.
   void draw_broker_faults(rt::Random& r, FaultPlan& plan, Duration from, Duration until, bool power) const;
+  // Swarm families on client-broker links, each on 30 % of seeds, 1-3 times
+  // within [from, until): a client cut off from a broker (one way or both),
+  // and that link clogged. They delay sends and deliveries, never a
+  // broker's own work.
+  void draw_client_swarm(rt::Random& r, FaultPlan& plan, const std::vector<std::string>& clients, Duration from,
+                         Duration until) const;
   void restart_all() {
     for (size_t b = 0; b < broker_nodes.size(); ++b)
       if (!sim.node(broker_nodes[b]).up() && !injector.killed(broker_nodes[b])) sim.start(broker_nodes[b]);

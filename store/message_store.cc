@@ -658,9 +658,12 @@ rt::Result<void> MessageStore::flush_queues_and_checkpoint() {
   // once those are synced, recovery may start from there.
   const int64_t covered = std::min(dispatched_, log_.synced());
   const int64_t timestamp = last_dispatched_timestamp_;
-  // A failed sync is never retried as if it were a full disk: the kernel
-  // may have dropped the pages it could not write (io_error fails the store).
-  auto sync_failed = [](const rt::Error& e) { return rt::Error(rt::Errc::io_error, "sync: " + e.message()); };
+  // A sync that failed for lack of space is never retried as if the disk
+  // were merely full: the kernel may have dropped the pages it could not
+  // write (io_error fails the store). Other errors (cancelled) pass as they are.
+  auto sync_failed = [](const rt::Error& e) {
+    return e.code() == rt::Errc::no_space ? rt::Error(rt::Errc::io_error, "sync: " + e.message()) : e;
+  };
   for (auto& [topic, qs] : queues_)
     for (auto& [qid, q] : qs)
       if (q->unsynced())
