@@ -97,13 +97,11 @@ Knobs draw_knobs(rt::Random& r) {
 }
 
 // A send's target: producer1 under knobs.orderly pins each sharding key to
-// one queue of one broker (RocketMQ's strict order: no other queue while
-// that broker is out), so that key order holds across route changes.
+// one queue of one broker, so that key order holds across route changes.
 client::MessageQueue pinned_queue(const ChaosState& s, int n) {
   const auto& cfgs = s.rig.broker_cfgs;
-  const int i = n % 8;
-  return {kTopic, cfgs[static_cast<size_t>(i) % cfgs.size()].broker_name,
-          static_cast<int32_t>(static_cast<size_t>(i) / cfgs.size()) % kQueuesPerBroker};
+  const PinnedQueue p = pinned_queue_of(n, cfgs.size(), kQueuesPerBroker);
+  return {kTopic, cfgs[p.broker_index].broker_name, p.queue_id};
 }
 
 void producer_main(rt::Runtime& rt, ChaosState& s, int p) {
@@ -117,12 +115,9 @@ void producer_main(rt::Runtime& rt, ChaosState& s, int p) {
   const bool transactional = p == 0 && s.knobs.transactions, pinned = p == 1 && s.knobs.orderly;
   std::unique_ptr<client::TransactionProducer> tp;
   if (transactional)
-    tp = std::make_unique<client::TransactionProducer>(mq, client::ProducerConfig{.group = "TPG"},
-                                                       [&s](const client::ReceivedMessage& half) {
-                                                         auto it = s.decided.find(half.keys);
-                                                         return it == s.decided.end() ? client::LocalTransactionState::unknown
-                                                                                      : it->second;
-                                                       });
+    tp = std::make_unique<client::TransactionProducer>(
+        mq, client::ProducerConfig{.group = "TPG"},
+        [&s](const client::ReceivedMessage& half) { return recorded_decision(s.decided, half.keys); });
   int burst = 0;
   for (int n = 0; n < s.knobs.per_producer; ++n) {
     h::Send snd;
@@ -131,16 +126,15 @@ void producer_main(rt::Runtime& rt, ChaosState& s, int p) {
     snd.queue.topic = kTopic;
     const std::string body = filler_body(snd.key, 16 + rt.random().below(s.knobs.body_bytes_max));
     snd.body_digest = body;
-    static constexpr int64_t kDelayMs[] = {0, 1000, 5000, 10000};  // the broker's levels 1-3
     // Delay levels on plain sends only: a transaction's is ignored (the
     // producer clears it, as RocketMQ's does), and a delayed message would
     // overtake its sharding key's order.
     int32_t level = 0;
     if (!transactional && !pinned && rt.random().chance(s.knobs.delay_share))
       level = 1 + static_cast<int32_t>(rt.random().below(3));
-    snd.delay = std::chrono::milliseconds(kDelayMs[level]);
+    if (level > 0) snd.delay = std::chrono::milliseconds(k.broker_cfgs[0].store.delay_level_ms[static_cast<size_t>(level - 1)]);
     snd.parked = level > 0 || transactional;
-    if (pinned) snd.sharding_key = fmt::format("order-{}", n % 8);
+    if (pinned) snd.sharding_key = sharding_key_of(n);
     snd.invoked = rt.now();
     const client::Message m{.topic = kTopic, .keys = snd.key, .body = body, .delay_level = level};
     if (transactional) {
@@ -155,15 +149,7 @@ void producer_main(rt::Runtime& rt, ChaosState& s, int p) {
         rec.queue.broker = half.queue.broker_name;
         rec.queue.queue_id = half.queue.queue_id;
         rec.msg_id = half.msg_id;
-        // Some local work (one in five outlasts transactionTimeOut, so a
-        // check-back races the producer's END_TRANSACTION), then its record.
-        const bool slow = rt.random().below(5) == 0;
-        rt.sleep_for(slow ? Duration(rt.random().between(5'000'000'000, 12'000'000'000))
-                          : Duration(rt.random().below(3'000'000'000)));
-        const bool rollback = rt.random().below(4) == 0;
-        const auto decision = rollback ? client::LocalTransactionState::rollback : client::LocalTransactionState::commit;
-        s.decided[key] = decision;
-        return rt.random().below(4) == 0 ? client::LocalTransactionState::unknown : decision;  // the check will ask
+        return local_transaction(rt, key, s.decided);
       });
       k.hist.sends[s.tx_send[key]].completed = rt.now();
       (void)r;

@@ -107,7 +107,7 @@ void producer_main(rt::Runtime& rt, Cluster& k, int p, int count, const std::str
     s.invoked = rt.now();
     client::SendResult r;
     if (k.plan == Variant::orderly) {
-      s.sharding_key = fmt::format("order-{}", n % 8);
+      s.sharding_key = sharding_key_of(n);
       r = prod.send_by_key({.topic = kTopic, .keys = s.key, .body = body}, *s.sharding_key);
     } else {
       r = prod.send({.topic = kTopic, .keys = s.key, .body = body});

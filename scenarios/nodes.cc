@@ -1,5 +1,7 @@
 #include "scenarios/nodes.h"
 
+#include <fmt/format.h>
+
 #include "broker/broker.h"
 #include "namesrv/name_server.h"
 #include "remoting/codes.h"
@@ -61,6 +63,31 @@ bool create_topic(rt::Runtime& rt, client::MqClient& mq, const std::string& addr
     rt.sleep_for(std::chrono::milliseconds(500));
   }
   return false;
+}
+
+std::string sharding_key_of(int n) { return fmt::format("order-{}", n % 8); }
+
+PinnedQueue pinned_queue_of(int n, size_t brokers, int32_t queues_per_broker) {
+  RMQ_ASSERT(brokers > 0);
+  const size_t i = static_cast<size_t>(n % 8);
+  return {i % brokers, static_cast<int32_t>(i / brokers) % queues_per_broker};
+}
+
+client::LocalTransactionState local_transaction(rt::Runtime& rt, const std::string& key,
+                                                std::map<std::string, client::LocalTransactionState>& decided) {
+  // One draw per statement: argument order is the compiler's choice.
+  rt.sleep_for(rt.random().below(5) == 0 ? rt::Duration(rt.random().between(5'000'000'000, 12'000'000'000))
+                                         : rt::Duration(rt.random().below(3'000'000'000)));
+  const auto decision =
+      rt.random().below(4) == 0 ? client::LocalTransactionState::rollback : client::LocalTransactionState::commit;
+  decided[key] = decision;
+  return rt.random().below(4) == 0 ? client::LocalTransactionState::unknown : decision;
+}
+
+client::LocalTransactionState recorded_decision(const std::map<std::string, client::LocalTransactionState>& decided,
+                                                const std::string& key) {
+  auto it = decided.find(key);
+  return it == decided.end() ? client::LocalTransactionState::unknown : it->second;
 }
 
 }  // namespace rmq::scenarios

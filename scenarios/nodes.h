@@ -3,10 +3,12 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 
 #include "broker/broker_config.h"
 #include "client/mq_client.h"
+#include "client/transaction_producer.h"
 #include "runtime/runtime.h"
 
 namespace rmq::broker {
@@ -32,6 +34,28 @@ void broker_main(rt::Runtime& rt, const broker::BrokerConfig& cfg, const std::fu
 // A message body of `bytes` (at least the key and a '|'): the key, then
 // letters derived from it, printable and without tabs.
 std::string filler_body(const std::string& key, size_t bytes);
+
+// Orderly workloads: message n's sharding key ("order-<n % 8>"), and the
+// one queue a producer that pins keys sends it to: key i on broker
+// i % brokers (in broker-name order), queue (i / brokers) % queues. Never
+// another queue while that broker is out (RocketMQ's strict order).
+std::string sharding_key_of(int n);
+struct PinnedQueue {
+  size_t broker_index = 0;
+  int32_t queue_id = 0;
+};
+PinnedQueue pinned_queue_of(int n, size_t brokers, int32_t queues_per_broker);
+
+// A scenario producer's local transaction for `key`: some work (one in five
+// outlasts transactionTimeOut, so a check-back races the producer's
+// END_TRANSACTION), then its decision (one in four rolled back) recorded
+// in `decided`; one answer in four is "unknown", left to the check-back.
+// Suspends.
+client::LocalTransactionState local_transaction(rt::Runtime& rt, const std::string& key,
+                                                std::map<std::string, client::LocalTransactionState>& decided);
+// What a check-back learns of `key` from `decided`: its decision, or unknown.
+client::LocalTransactionState recorded_decision(const std::map<std::string, client::LocalTransactionState>& decided,
+                                                const std::string& key);
 
 // UPDATE_AND_CREATE_TOPIC of `topic` with `queues` read and write queues at
 // the broker at `addr`, retried every 500 ms (the broker may be starting or

@@ -418,10 +418,8 @@ void tx_producer(rt::Runtime& rt, TxState& s, int p) {
   mq.start();
   if (p == 0)
     for (const auto& cfg : s.rig.broker_cfgs) create_topic(rt, mq, cfg.address(), kTxTopic, kQueuesPerBroker);
-  client::TransactionProducer tp(mq, {.group = "TPG"}, [&](const client::ReceivedMessage& half) {
-    auto it = s.db.find(half.keys);
-    return it == s.db.end() ? client::LocalTransactionState::unknown : it->second;
-  });
+  client::TransactionProducer tp(mq, {.group = "TPG"},
+                                 [&](const client::ReceivedMessage& half) { return recorded_decision(s.db, half.keys); });
   rt.sleep_for(3s);
   while (!s.producers_stop) {
     const std::string key = fmt::format("tx{}", s.next_txn++);
@@ -438,19 +436,7 @@ void tx_producer(rt::Runtime& rt, TxState& s, int p) {
                                       snd.queue.broker = half.queue.broker_name;
                                       snd.queue.queue_id = half.queue.queue_id;
                                       snd.msg_id = half.msg_id;
-                                      // The local transaction: some work, then its record. One
-                                      // in five outlasts transactionTimeOut, so check-backs race
-                                      // with the producer's own END_TRANSACTION.
-                                      rt.sleep_for(rt.random().below(5) == 0
-                                                       ? Duration(rt.random().between(5'000'000'000, 12'000'000'000))
-                                                       : Duration(rt.random().below(3'000'000'000)));
-                                      const auto decision = rt.random().below(4) == 0
-                                                                ? client::LocalTransactionState::rollback
-                                                                : client::LocalTransactionState::commit;
-                                      s.db[key] = decision;
-                                      // Sometimes the producer does not say: the check will ask.
-                                      return rt.random().below(4) == 0 ? client::LocalTransactionState::unknown
-                                                                       : decision;
+                                      return local_transaction(rt, key, s.db);
                                     });
     snd.completed = rt.now();
     (void)r;

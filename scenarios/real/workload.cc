@@ -14,6 +14,7 @@
 #include "client/transaction_producer.h"
 #include "runtime/real/real_runtime.h"
 #include "scenarios/nodes.h"
+#include "store/store_config.h"
 
 namespace rmq::chaos {
 
@@ -99,14 +100,11 @@ void record_result(HistoryFile& out, rt::Runtime& rt, const std::string& key, co
   // FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT or SLAVE_NOT_AVAILABLE.
 }
 
-// Orderly: sharding key n % 8 always goes to one queue of one broker (the
-// masters are broker-a, broker-b, ... in --brokers order), never elsewhere
-// while that broker is out, so key order holds across route changes.
+// Orderly: each sharding key to its one queue (scenarios/nodes.h); the
+// masters are broker-a, broker-b, ... in --brokers order.
 client::MessageQueue pinned_queue(const WorkerArgs& a, int n) {
-  const size_t brokers = std::max<size_t>(1, a.brokers.size());
-  const size_t i = static_cast<size_t>(n % 8);
-  return {a.topic, fmt::format("broker-{}", static_cast<char>('a' + i % brokers)),
-          static_cast<int32_t>((i / brokers) % kChaosQueuesPerBroker)};
+  const scenarios::PinnedQueue p = scenarios::pinned_queue_of(n, std::max<size_t>(1, a.brokers.size()), kChaosQueuesPerBroker);
+  return {a.topic, fmt::format("broker-{}", static_cast<char>('a' + p.broker_index)), p.queue_id};
 }
 
 int run_producer(rt::Runtime& rt, const WorkerArgs& a, HistoryFile& out) {
@@ -125,15 +123,17 @@ int run_producer(rt::Runtime& rt, const WorkerArgs& a, HistoryFile& out) {
   for (int n = next_number(a.history_path, name); n < a.count; ++n) {
     const std::string key = fmt::format("{}-{}", name, n);
     const std::string body = scenarios::filler_body(key, 16 + rt.random().below(400));
-    static constexpr int kDelayMs[] = {0, 1000, 5000, 10000};  // the broker's levels 1-3
     // Delay levels on plain sends only (a transaction's is ignored; a delayed
     // message would overtake its sharding key's order).
     int32_t level = 0;
     if (!a.transactional && !a.orderly && rt.random().chance(a.delay_share))
       level = static_cast<int32_t>(1 + rt.random().below(3));
-    const std::string sharding = a.orderly ? fmt::format("order-{}", n % 8) : "-";
+    const std::string sharding = a.orderly ? scenarios::sharding_key_of(n) : "-";
     const bool parked = level > 0 || a.transactional;
-    out.line(fmt::format("invoke\t{}\t{}\t{}\t{}\t{}\t{}\t{}", key, name, ns_of(rt.now()), body, kDelayMs[level],
+    // The brokers run the default messageDelayLevel.
+    static const std::vector<int64_t> kLevelsMs = store::StoreConfig{}.delay_level_ms;
+    const int64_t delay_ms = level > 0 ? kLevelsMs[static_cast<size_t>(level - 1)] : 0;
+    out.line(fmt::format("invoke\t{}\t{}\t{}\t{}\t{}\t{}\t{}", key, name, ns_of(rt.now()), body, delay_ms,
                          sharding, parked ? 1 : 0));
     const client::Message m{.topic = a.topic, .keys = key, .body = body, .delay_level = level};
     if (tp) {
