@@ -141,6 +141,11 @@ class Broker {
   void learn_master(const std::optional<std::string>& ha_server_addr, const std::optional<std::string>& master_addr);
   void slave_sync_loop();
   void slave_sync_once();
+  // A slave cut off from its master (unknown, or not answering): a topic
+  // its store holds queues of but its config lacks (replicated before the
+  // master's config reached it) gets a config from the store, so that
+  // consumers read it here. The next sync from the master replaces it.
+  void adopt_stored_topics();
   // RocketMQ's answer to a topic or group change on a slave; nullopt on a master.
   std::optional<Command> refuse_admin_write_on_slave(const Command& req) const;
 

@@ -81,6 +81,21 @@ void Broker::slave_sync_loop() {
       // gone later is left to the regular registrations.)
       register_now_.set();
     }
+    if (master_addr_.empty() || sync_failing_) adopt_stored_topics();
+  }
+}
+
+void Broker::adopt_stored_topics() {
+  for (const auto& [topic, queues] : store_->queue_counts()) {
+    if (topics_.find(topic)) continue;
+    store::TopicConfig tc;
+    tc.topic_name = topic;
+    tc.read_queue_nums = tc.write_queue_nums = queues;
+    rt_.log(rt::LogLevel::warn, fmt::format("slave: topic {} has {} queues here but no config from the master; "
+                                            "serving it from the store until the master's config arrives",
+                                            topic, queues));
+    if (auto r = topics_.upsert(std::move(tc)); !r)
+      rt_.log(rt::LogLevel::warn, "slave: topic " + topic + " not saved: " + r.error().message());
   }
 }
 

@@ -32,6 +32,11 @@ struct PushConsumer::QueueState {
   rt::Instant locked_at{};
   bool consuming = false; // the listener is running
   rt::Event idle;         // set when the listener returns
+  // Orderly: the attempts made on the message at `retrying_offset` before
+  // its lock lapsed; it is pulled again, and its count goes on (RocketMQ
+  // keeps the message, with its count, in the process queue).
+  int64_t retrying_offset = -1;
+  int32_t retried = 0;
   rt::Task task;
 };
 
@@ -459,10 +464,18 @@ bool PushConsumer::send_back(const QueueState& qs, const ReceivedMessage& m, int
 // One message, retried in place until it succeeds (or goes to the DLQ).
 // False: the queue was dropped or its lock lost before it succeeded.
 bool PushConsumer::consume_orderly(QueueState& qs, ReceivedMessage m) {
+  if (qs.retrying_offset == m.queue_offset) m.reconsume_times = std::max(m.reconsume_times, qs.retried);
   for (;;) {
     if (qs.dropped) return false;
-    if (locking() && !lock_valid(qs)) return false;
-    if (call_listener(qs, m) == ConsumeResult::success) return true;
+    if (locking() && !lock_valid(qs)) {
+      qs.retrying_offset = m.queue_offset;
+      qs.retried = m.reconsume_times;
+      return false;
+    }
+    if (call_listener(qs, m) == ConsumeResult::success) {
+      qs.retrying_offset = -1;
+      return true;
+    }
     if (m.reconsume_times >= max_reconsume() && cfg_.model == remoting::MessageModel::clustering) {
       // Out of retries: to the DLQ (delay level -1), then the queue moves on.
       if (send_back(qs, m, -1)) return true;

@@ -4,6 +4,20 @@
 
 namespace rmq::namesrv {
 
+namespace {
+
+QueueData queue_data(const std::string& broker_name, const TopicConfig& t) {
+  QueueData q;
+  q.broker_name = broker_name;
+  q.read_queue_nums = t.read_queue_nums;
+  q.write_queue_nums = t.write_queue_nums;
+  q.perm = t.perm;
+  q.topic_sys_flag = t.topic_sys_flag;
+  return q;
+}
+
+}  // namespace
+
 RegisterResult RouteTable::register_broker(const Registration& r, rt::Instant now) {
   RegisterResult out;
   clusters_[r.cluster_name].insert(r.broker_name);
@@ -23,18 +37,17 @@ RegisterResult RouteTable::register_broker(const Registration& r, rt::Instant no
   if (r.broker_id == 0 && r.data_version) {
     auto prev = live_.find(r.broker_addr);
     const bool changed = prev == live_.end() || !(prev->second.data_version == *r.data_version);
-    if (changed || first) {
-      for (const auto& [name, t] : r.topics) {
-        QueueData q;
-        q.broker_name = r.broker_name;
-        q.read_queue_nums = t.read_queue_nums;
-        q.write_queue_nums = t.write_queue_nums;
-        q.perm = t.perm;
-        q.topic_sys_flag = t.topic_sys_flag;
-        topic_queues_[name][r.broker_name] = q;
-      }
-    }
+    if (changed || first)
+      for (const auto& [name, t] : r.topics) topic_queues_[name][r.broker_name] = queue_data(r.broker_name, t);
   }
+  // A slave whose master is not registered: the topics its broker name
+  // lacks in the routes come from the slave's copy of the master's config,
+  // so that what the master stored stays readable from the slave. RocketMQ
+  // 4.9 takes queues from masters only, and drops them once every address
+  // of the name left: a slave that restarted while its master was away
+  // served nothing until the master came back.
+  if (r.broker_id != 0 && !bd.broker_addrs.count(0))
+    for (const auto& [name, t] : r.topics) topic_queues_[name].try_emplace(r.broker_name, queue_data(r.broker_name, t));
 
   Live& l = live_[r.broker_addr];
   l.last_update = now;

@@ -49,6 +49,10 @@ struct RegisterResult {
 
 class RouteTable {
  public:
+  // A master's registration sets its topics' queues when its DataVersion
+  // changed (or on its first); a slave's fills in only the topics its
+  // broker name lacks, and only while no master of that name is
+  // registered (reads from the slave).
   RegisterResult register_broker(const Registration& r, rt::Instant now);
   // Returns whether the broker was registered.
   bool unregister_broker(const std::string& cluster, const std::string& broker_name,

@@ -5,7 +5,9 @@
 // intact, with nothing delivered that was not sent, under the durability
 // the drawn configuration promises.
 // Method: each seed draws the cluster's configuration (2 namesrvs, 2-3
-// brokers, ASYNC_FLUSH or SYNC_FLUSH, transferMsgByHeap per broker), the
+// brokers, ASYNC_FLUSH or SYNC_FLUSH, transferMsgByHeap per broker, and on
+// 35 % of seeds a slave for each broker, under SYNC_MASTER or
+// ASYNC_MASTER, read from while its master is away), the
 // workload's knobs (2-4 producers, send gaps, bursts and body sizes; a
 // clustering group of 2-3 and a broadcasting group of 2, listener latency,
 // listener failures retried through %RETRY%, pull batch size and local
@@ -18,21 +20,24 @@
 // loss and resets, slow disks and fsync stalls, full disks for 1-10 s
 // (never restarted for it), clock jumps and drift
 // unless messages are delayed, and brokers dropping out of the namesrvs'
-// routes for 125-180 s and coming back), each at its own rate, over 60 s.
+// routes for 125-180 s and coming back; with slaves, master-slave links cut
+// or clogged, and under SYNC_MASTER a master lost for good), each at its
+// own rate, over 60 s. Slaves take every server fault masters do. Under
+// SYNC_MASTER each SEND_OK is checked against the slave's log as it
+// arrives.
 // Consumers read all along, so a read of something later lost is seen.
 // Then the faults end, every broker restarts, the producers finish and the
 // history goes through every checker of scenarios/history.h.
-//
-// Not yet in its workload: master/slave groups (master-crash, ha-partition
-// and async-master-loss cover them).
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
 #include <memory>
 
+#include "broker/broker.h"
 #include "client/producer.h"
 #include "client/push_consumer.h"
+#include "common/message_format.h"
 #include "client/transaction_producer.h"
 #include "scenarios/chaos.h"
 #include "scenarios/rig.h"
@@ -60,6 +65,8 @@ struct Knobs {
   double delay_share = 0;     // sends at delay levels 1-3 (1 s, 5 s, 10 s)
   bool transactions = false;  // producer0 sends transactions
   bool orderly = false;       // an orderly group OG of 2; producer1 sends by sharding key
+  bool ha = false;            // each broker<i> a master with a slave<i>
+  bool sync_master = false;   // under `ha`: SYNC_MASTER, else ASYNC_MASTER
 };
 
 struct ChaosState {
@@ -102,6 +109,30 @@ client::MessageQueue pinned_queue(const ChaosState& s, int n) {
   const auto& cfgs = s.rig.broker_cfgs;
   const PinnedQueue p = pinned_queue_of(n, cfgs.size(), kQueuesPerBroker);
   return {kTopic, cfgs[p.broker_index].broker_name, p.queue_id};
+}
+
+// Under SYNC_MASTER, SEND_OK means the master's slave has written the
+// message: its log reaches past it. Not judged when the slave went down
+// after the send began (its restarted log may be shorter after a power
+// loss) or is down now.
+void check_replicated(ChaosState& s, const h::Send& snd, const client::SendResult& r) {
+  Rig& k = s.rig;
+  const auto id = common::parse_offset_msg_id(r.offset_msg_id);
+  if (!id) {
+    k.failures.push_back(fmt::format("SEND_OK for {} with an offset message id {} that does not parse", snd.key,
+                                     r.offset_msg_id));
+    return;
+  }
+  for (size_t g = 0; g < k.broker_cfgs.size(); ++g) {
+    if (k.broker_cfgs[g].broker_name != r.queue.broker_name) continue;
+    broker::Broker* slave = k.slave_up[g];
+    const auto crash = k.crashed_at.find(k.slave_nodes[g]);
+    if (!slave || (crash != k.crashed_at.end() && crash->second >= snd.invoked)) return;
+    if (slave->store().written() <= id->commit_log_offset)
+      k.failures.push_back(fmt::format("SEND_OK for {} at commitlog {} of {} while its slave has only {} bytes",
+                                       snd.key, id->commit_log_offset, r.queue.broker_name,
+                                       slave->store().written()));
+  }
 }
 
 void producer_main(rt::Runtime& rt, ChaosState& s, int p) {
@@ -159,6 +190,7 @@ void producer_main(rt::Runtime& rt, ChaosState& s, int p) {
       if (r.ok()) {
         record_ack(snd, r);
         s.acked_keys.insert(snd.key);
+        if (s.knobs.sync_master) check_replicated(s, snd, r);
       }
       k.hist.sends.push_back(std::move(snd));
     }
@@ -218,11 +250,34 @@ void consumer_main(rt::Runtime& rt, ChaosState& s, int c) {
   mq.stop();
 }
 
+// Master/slave timings sized for a run of minutes (replication.cc's), and
+// reads from a slave while its master is away.
+void ha_timings(broker::BrokerConfig& cfg) {
+  cfg.store.ha.heartbeat_interval = 1s;
+  cfg.store.ha.housekeeping_interval = 6s;
+  cfg.store.ha.reconnect_backoff = 1s;
+  cfg.store.ha.transfer_batch_bytes = 8 * 1024;
+  cfg.store.sync_flush_timeout = 2s;
+  cfg.slave_read_enable = true;
+}
+
 // The swarm plan: each family on or off for the seed, at its own rate,
 // over 5-60 s; route drops may run past that (up to 3 minutes each).
+// A master lost for good, under SYNC_MASTER only (its slave holds every
+// acknowledged message), when the workload needs no master once a message
+// is stored: no delay levels, transactions or retries (parked on the
+// master's schedule topic) and no orderly group (queue locks come from
+// masters).
+bool may_kill(const Knobs& k) {
+  return k.sync_master && k.delay_share == 0 && !k.transactions && k.listener_failure == 0 && !k.orderly;
+}
+
 void draw_plan(rt::Random& r, FaultPlan& plan, const ChaosState& s, const std::vector<std::string>& clients,
                const std::vector<std::string>& namesrvs) {
-  const auto& brokers = s.rig.broker_node_names;
+  const auto& brokers = s.rig.broker_node_names;  // masters under `ha`
+  const auto& slaves = s.rig.slave_node_names;
+  std::vector<std::string> servers = brokers;
+  servers.insert(servers.end(), slaves.begin(), slaves.end());
   auto pick = [&r](const std::vector<std::string>& v) -> const std::string& { return v[r.below(v.size())]; };
   auto gap = [&r](double per_minute) { return Duration(static_cast<int64_t>(r.between(0, 2'000'000) * 60'000 / per_minute)); };
   auto each = [&](double chance, double per_minute, const std::function<void(Duration)>& add) {
@@ -231,26 +286,36 @@ void draw_plan(rt::Random& r, FaultPlan& plan, const ChaosState& s, const std::v
     for (Duration t = 5s + gap(rate); t < 60s; t += gap(rate)) add(t);
   };
   auto outage = [&r](int64_t min_ms, int64_t max_ms) { return Duration(r.between(min_ms * 1'000'000, max_ms * 1'000'000)); };
-  each(0.5, 4, [&](Duration t) {  // broker crashes (power loss too under SYNC_FLUSH)
-    const std::string& b = pick(brokers);
-    plan.add(t, s.knobs.sync_flush && r.chance(0.4) ? FaultKind::power_loss : FaultKind::crash, b);
+  // A master lost for good (see may_kill). Its slave must then serve every
+  // read, so no slave loses power on these seeds (a second fault).
+  const bool kill = may_kill(s.knobs) && r.chance(0.4);
+  if (kill) {
+    const std::string& m = pick(brokers);
+    const Duration at = outage(15000, 50000);
+    plan.add(at, FaultKind::kill, m);
+  }
+  each(0.5, 4, [&](Duration t) {  // crashes (power loss too under SYNC_FLUSH)
+    const std::string& b = pick(servers);
+    const bool slave = std::find(slaves.begin(), slaves.end(), b) != slaves.end();
+    const bool power = s.knobs.sync_flush && !(kill && slave) && r.chance(0.4);
+    plan.add(t, power ? FaultKind::power_loss : FaultKind::crash, b);
     plan.add(t + outage(100, 6000), FaultKind::restart, b);
   });
   each(0.3, 3, [&](Duration t) {  // a stopped process, broker or client
-    const std::string& n = r.chance(0.5) ? pick(brokers) : pick(clients);
+    const std::string& n = r.chance(0.5) ? pick(servers) : pick(clients);
     plan.add(t, FaultKind::pause, n);
     plan.add(t + outage(200, 10000), FaultKind::resume, n);
   });
   each(0.4, 4, [&](Duration t) {  // a client cut off from a broker
     const std::string& c = pick(clients);
-    const std::string& b = pick(brokers);
+    const std::string& b = pick(servers);
     const bool both = r.chance(0.6), from_client = r.chance(0.5);
     plan.add(t, FaultKind::partition, from_client ? c : b, from_client ? b : c, both);
     plan.add(t + outage(200, 8000), FaultKind::heal, c, b, true);
   });
   each(0.3, 4, [&](Duration t) {  // clogs, latency and loss on a client-broker link
     const std::string& c = pick(clients);
-    const std::string& b = pick(brokers);
+    const std::string& b = pick(servers);
     const Duration end = t + outage(500, 10000);
     switch (r.below(3)) {
       case 0:
@@ -269,17 +334,17 @@ void draw_plan(rt::Random& r, FaultPlan& plan, const ChaosState& s, const std::v
   });
   each(0.2, 3, [&](Duration t) {
     const std::string& c = pick(clients);  // one draw per statement: argument order is the compiler's
-    plan.add(t, FaultKind::reset, c, pick(brokers), true);
+    plan.add(t, FaultKind::reset, c, pick(servers), true);
   });
   each(0.3, 2, [&](Duration t) {  // slow disks and stalling syncs
-    const std::string& b = pick(brokers);
+    const std::string& b = pick(servers);
     FaultEvent& slow = plan.add(t, r.chance(0.5) ? FaultKind::slow_disk : FaultKind::fsync_stall, b);
     slow.delay = outage(5, 2000);
     slow.rate = 0.05 + static_cast<double>(r.below(40)) / 100;
     plan.add(t + outage(1000, 15000), slow.kind, b);  // delay 0: over
   });
   each(0.2, 2, [&](Duration t) {  // a full disk for 1-10 s: the broker must take writes again on its own
-    const std::string& b = pick(brokers);
+    const std::string& b = pick(servers);
     plan.add(t, FaultKind::disk_full, b);
     plan.add(t + outage(1000, 10000), FaultKind::disk_free, b);
   });
@@ -287,7 +352,7 @@ void draw_plan(rt::Random& r, FaultPlan& plan, const ChaosState& s, const std::v
   // check reads one clock, and a broker whose clock jumps ahead re-stores
   // delayed messages early by that clock).
   if (s.knobs.delay_share == 0) each(0.2, 2, [&](Duration t) {
-    const std::string& b = pick(brokers);
+    const std::string& b = pick(servers);
     if (r.chance(0.5)) {
       plan.add(t, FaultKind::clock_jump, b).by = Duration(r.between(-5'000'000'000, 5'000'000'000));
     } else {
@@ -297,12 +362,25 @@ void draw_plan(rt::Random& r, FaultPlan& plan, const ChaosState& s, const std::v
   if (r.chance(0.4)) {  // brokers drop out of the routes and come back
     const int drops = 1 + static_cast<int>(r.below(2));
     for (int i = 0; i < drops; ++i) {
-      const std::string& b = pick(brokers);
+      const std::string& b = pick(servers);
       const Duration at = outage(5000, 40000), end = at + outage(125000, 180000);
       for (const auto& n : namesrvs) plan.add(at, FaultKind::partition, b, n, true);
       for (const auto& n : namesrvs) plan.add(end, FaultKind::heal, b, n, true);
     }
   }
+  if (s.knobs.ha) each(0.5, 3, [&](Duration t) {  // a slave cut off from its master, or the link clogged
+    const size_t g = r.below(brokers.size());
+    const std::string &m = brokers[g], &sl = slaves[g];
+    const Duration end = t + outage(500, 12000);
+    if (r.chance(0.5)) {
+      const bool both = r.chance(0.5), from_master = r.chance(0.5);
+      plan.add(t, FaultKind::partition, from_master ? m : sl, from_master ? sl : m, both);
+      plan.add(end, FaultKind::heal, m, sl, true);
+    } else {
+      plan.add(t, FaultKind::clog, m, sl, true).delay = outage(50, 2000);
+      plan.add(end, FaultKind::unclog, m, sl, true);
+    }
+  });
 }
 
 // The seed's knobs, namesrvs and broker count: the first draws of a run.
@@ -310,6 +388,8 @@ void draw_plan(rt::Random& r, FaultPlan& plan, const ChaosState& s, const std::v
 int draw_cluster(ChaosState& s, double nodes) {
   Rig& k = s.rig;
   s.knobs = draw_knobs(k.sim.random());
+  s.knobs.ha = k.sim.random().chance(0.35);
+  s.knobs.sync_master = s.knobs.ha && k.sim.random().chance(0.6);
   s.knobs.producers = scaled_nodes(s.knobs.producers, nodes);
   s.knobs.clustering = scaled_nodes(s.knobs.clustering, nodes);
   s.knobs.broadcasting = scaled_nodes(s.knobs.broadcasting, nodes);
@@ -328,7 +408,12 @@ RunResult run_chaos_impl(uint64_t seed, const RunOptions& opts) {
   k.add_brokers(brokers, [&](broker::BrokerConfig& cfg) {
     cfg.store.flush_disk_type = s.knobs.sync_flush ? store::FlushDiskType::sync_flush : store::FlushDiskType::async_flush;
     if (s.knobs.transactions) cfg.transaction_check_interval = 5s;
+    if (s.knobs.ha) {
+      cfg.role = s.knobs.sync_master ? broker::BrokerRole::sync_master : broker::BrokerRole::async_master;
+      ha_timings(cfg);
+    }
   });
+  if (s.knobs.ha) k.add_slaves({});
   std::vector<std::string> clients;
   for (int p = 0; p < s.knobs.producers; ++p)
     clients.push_back(k.sim.add_node(fmt::format("producer{}", p), [&s, p](rt::Runtime& rt) { producer_main(rt, s, p); })
@@ -349,7 +434,8 @@ RunResult run_chaos_impl(uint64_t seed, const RunOptions& opts) {
   // What the configuration promises decides what a plan may do: no power
   // loss under ASYNC_FLUSH; nothing killed for good (the liveness phase
   // needs every broker); no read corruption (not judged yet).
-  std::vector<FaultKind> unsupported = {FaultKind::kill, FaultKind::read_corruption};
+  std::vector<FaultKind> unsupported = {FaultKind::read_corruption};
+  if (!may_kill(s.knobs)) unsupported.push_back(FaultKind::kill);
   if (!s.knobs.sync_flush) unsupported.push_back(FaultKind::power_loss);
   if (s.knobs.delay_share > 0) unsupported.insert(unsupported.end(), {FaultKind::clock_jump, FaultKind::clock_drift});
   if (!k.start_faults(opts, [&](rt::Random& r, FaultPlan& plan) { draw_plan(r, plan, s, clients, {"namesrv0", "namesrv1"}); },
@@ -387,10 +473,11 @@ RunResult run_chaos_impl(uint64_t seed, const RunOptions& opts) {
   k.sim.run_for(3s);
   k.hist.end = k.sim.now();
   const Knobs& n = s.knobs;
-  return k.finish({fmt::format("brokers={} {} producers={}x{} gap<={}ms burst={} body<={}B clustering={} "
+  const char* ha = !n.ha ? "none" : n.sync_master ? "SYNC_MASTER+SLAVE" : "ASYNC_MASTER+SLAVE";
+  return k.finish({fmt::format("brokers={} {} ha={} producers={}x{} gap<={}ms burst={} body<={}B clustering={} "
                                "listener<={}ms failing={} batch={} cache={} delayed={} tx={} orderly={} sends={} "
                                "acked={} deliveries={} broker_faults={}",
-                               brokers, n.sync_flush ? "SYNC_FLUSH" : "ASYNC_FLUSH", n.producers, n.per_producer,
+                               brokers, n.sync_flush ? "SYNC_FLUSH" : "ASYNC_FLUSH", ha, n.producers, n.per_producer,
                                n.send_gap_max.count() / 1'000'000, n.burst_probability, n.body_bytes_max, n.clustering,
                                n.listener_delay_max.count() / 1'000'000, n.listener_failure, n.pull_batch,
                                n.cached_messages_max, n.delay_share, n.transactions, n.orderly,
@@ -413,7 +500,9 @@ ChaosCluster chaos_cluster(uint64_t seed, double nodes) {
           .listener_failure = s.knobs.listener_failure,
           .delay_share = s.knobs.delay_share,
           .transactions = s.knobs.transactions,
-          .orderly = s.knobs.orderly};
+          .orderly = s.knobs.orderly,
+          .ha = s.knobs.ha,
+          .sync_master = s.knobs.sync_master};
 }
 
 }  // namespace rmq::scenarios

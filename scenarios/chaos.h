@@ -7,7 +7,7 @@
 namespace rmq::scenarios {
 
 struct ChaosCluster {
-  int brokers = 2;              // broker0..: ASYNC_MASTERs, each its own broker-a, broker-b, ...
+  int brokers = 2;              // broker0..: masters, each its own broker-a, broker-b, ...
   int producers = 2;            // producer0..
   int clustering = 2;           // consumer0.. in group CG; the next ones in broadcasting group BG
   int broadcasting = 2;         // BG's members
@@ -17,6 +17,8 @@ struct ChaosCluster {
   double delay_share = 0;       // sends at delay levels 1-3
   bool transactions = false;    // producer0 sends transactions
   bool orderly = false;         // producer1 pins sharding keys to queues; an orderly group OG of 2 (after BG)
+  bool ha = false;              // each broker<i> a master with a slave<i> (brokerId 1, slaveReadEnable)
+  bool sync_master = false;     // under `ha`: SYNC_MASTER, else ASYNC_MASTER
 };
 
 // The same draws as the scenario's run of `seed` with RunOptions::nodes

@@ -8,8 +8,8 @@ bool Rig::start_faults(const RunOptions& o, const std::function<void(rt::Random&
                        const std::vector<FaultKind>& supported) {
   injector.on_applied = [this](const FaultEvent& e, NodeId n) {
     const auto it = std::find(broker_nodes.begin(), broker_nodes.end(), n);
-    if (it == broker_nodes.end()) return;
-    const std::string& name = broker_cfgs[static_cast<size_t>(it - broker_nodes.begin())].broker_name;
+    const bool slave = std::find(slave_nodes.begin(), slave_nodes.end(), n) != slave_nodes.end();
+    if (it == broker_nodes.end() && !slave) return;
     switch (e.kind) {
       case FaultKind::crash:
       case FaultKind::power_loss:
@@ -18,7 +18,9 @@ bool Rig::start_faults(const RunOptions& o, const std::function<void(rt::Random&
         crashed_at[n] = sim.now();
         break;
       case FaultKind::restart:
-        down[name].push_back({crashed_at[n], sim.now()});
+        // When a master could take no writes (a slave's outage is its own).
+        if (!slave) down[broker_cfgs[static_cast<size_t>(it - broker_nodes.begin())].broker_name].push_back(
+            {crashed_at[n], sim.now()});
         break;
       default: break;
     }
@@ -28,6 +30,27 @@ bool Rig::start_faults(const RunOptions& o, const std::function<void(rt::Random&
     return false;
   }
   return true;
+}
+
+void Rig::add_slaves(const std::function<void(broker::BrokerConfig&)>& tweak) {
+  const size_t count = broker_cfgs.size();
+  slave_cfgs.resize(count);
+  slave_up.assign(count, nullptr);
+  for (size_t i = 0; i < count; ++i) {
+    auto& n = sim.add_node(fmt::format("slave{}", i), [this, i](rt::Runtime& rt) {
+      broker_main(rt, slave_cfgs[i], [this](std::string what) { failures.push_back(what); }, {}, &slave_up[i]);
+    });
+    broker::BrokerConfig& cfg = slave_cfgs[i];
+    cfg = broker_cfgs[i];
+    cfg.role = broker::BrokerRole::slave;
+    cfg.broker_id = 1;
+    cfg.store.replica = true;
+    cfg.broker_ip = n.ip();
+    cfg.store.store_host = cfg.address();
+    if (tweak) tweak(cfg);
+    slave_nodes.push_back(n.id());
+    slave_node_names.push_back(n.name());
+  }
 }
 
 void Rig::draw_broker_faults(rt::Random& r, FaultPlan& plan, Duration from, Duration until, bool power) const {

@@ -34,11 +34,17 @@ struct Rig {
   std::vector<NodeId> broker_nodes;
   std::vector<std::string> broker_node_names;  // the simulator's names, as fault plans name them
   std::vector<broker::BrokerConfig> broker_cfgs;
+  std::vector<broker::Broker*> broker_up;  // each broker while it serves, else null
+  // Slaves (add_slaves): slave<i> of broker<i>, with the same broker name.
+  std::vector<NodeId> slave_nodes;
+  std::vector<std::string> slave_node_names;
+  std::vector<broker::BrokerConfig> slave_cfgs;
+  std::vector<broker::Broker*> slave_up;
   std::vector<std::string> failures;
   // Broker name -> when it was down: [crash, restart).
   std::map<std::string, std::vector<std::pair<rt::Instant, rt::Instant>>> down;
   int crashes = 0;
-  std::map<NodeId, rt::Instant> crashed_at;  // a broker's last crash
+  std::map<NodeId, rt::Instant> crashed_at;  // a broker's or slave's last crash
   std::string plan_error;
   // After the above, so that it is destroyed first: its nodes' tasks refer
   // to the above.
@@ -59,9 +65,11 @@ struct Rig {
   }
   void add_brokers(int count, const std::function<void(broker::BrokerConfig&)>& tweak) {
     broker_cfgs.resize(static_cast<size_t>(count));
+    broker_up.assign(static_cast<size_t>(count), nullptr);
     for (int i = 0; i < count; ++i) {
       auto& n = sim.add_node(fmt::format("broker{}", i), [this, i](rt::Runtime& rt) {
-        broker_main(rt, broker_cfgs[static_cast<size_t>(i)], [this](std::string what) { failures.push_back(what); });
+        const auto b = static_cast<size_t>(i);
+        broker_main(rt, broker_cfgs[b], [this](std::string what) { failures.push_back(what); }, {}, &broker_up[b]);
       });
       auto& cfg = broker_cfgs[static_cast<size_t>(i)];
       cfg.broker_name = fmt::format("broker-{}", static_cast<char>('a' + i));
@@ -76,6 +84,10 @@ struct Rig {
       broker_node_names.push_back(n.name());
     }
   }
+  // A slave for each broker added so far (call once, after add_brokers):
+  // node slave<i>, brokerId 1, the master's store and flush settings, and
+  // `tweak` applied to it. The master learns nothing here; set its role.
+  void add_slaves(const std::function<void(broker::BrokerConfig&)>& tweak);
   // From `from` to `until`, every 3-15 s a broker crashes (or loses power
   // when `power` allows) for 0.5-6 s.
   void draw_broker_faults(rt::Random& r, FaultPlan& plan, Duration from, Duration until, bool power) const;
@@ -85,9 +97,11 @@ struct Rig {
   // broker's own work.
   void draw_client_swarm(rt::Random& r, FaultPlan& plan, const std::vector<std::string>& clients, Duration from,
                          Duration until) const;
+  // Starts every broker and slave that is down and not killed for good.
   void restart_all() {
-    for (size_t b = 0; b < broker_nodes.size(); ++b)
-      if (!sim.node(broker_nodes[b]).up() && !injector.killed(broker_nodes[b])) sim.start(broker_nodes[b]);
+    for (const auto* nodes : {&broker_nodes, &slave_nodes})
+      for (NodeId n : *nodes)
+        if (!sim.node(n).up() && !injector.killed(n)) sim.start(n);
   }
   // When a broker that must work from `t` for `window` can: `t`, or, when
   // an outage overlaps, the end of the outage plus `ready` (recovery and a

@@ -1069,6 +1069,13 @@ int64_t MessageStore::min_offset(const std::string& topic, int32_t queue_id) con
   return q ? q->min_offset() : 0;
 }
 
+std::map<std::string, int32_t> MessageStore::queue_counts() const {
+  std::map<std::string, int32_t> out;
+  for (const auto& [topic, queues] : queues_)
+    if (!queues.empty()) out[topic] = queues.rbegin()->first + 1;
+  return out;
+}
+
 int64_t MessageStore::max_offset(const std::string& topic, int32_t queue_id) const {
   const ConsumeQueue* q = find_queue(topic, queue_id);
   return q ? q->max_offset() : 0;

@@ -182,6 +182,8 @@ class MessageStore {
                                                      int64_t begin_ms, int64_t end_ms);
   int64_t min_offset(const std::string& topic, int32_t queue_id) const;
   int64_t max_offset(const std::string& topic, int32_t queue_id) const;
+  // Each topic that has a ConsumeQueue, with its highest queue id + 1.
+  std::map<std::string, int32_t> queue_counts() const;
   // First offset whose message was stored at or after `timestamp_ms`; the
   // max offset when none.
   rt::Result<int64_t> offset_by_time(const std::string& topic, int32_t queue_id, int64_t timestamp_ms);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "scenarios/chaos.h"
 
 namespace rmq::chaos {
@@ -27,8 +29,10 @@ class Builder {
     return *this;
   }
   // A slave of the master added last.
-  Builder& slave(const std::string& name) {
-    const RealNode& m = s_.nodes.back();
+  Builder& slave(const std::string& name) { return slave_of(s_.nodes.back().name, name); }
+  // A slave of the master node `master`.
+  Builder& slave_of(const std::string& master, const std::string& name) {
+    const RealNode& m = *std::find_if(s_.nodes.begin(), s_.nodes.end(), [&](const RealNode& n) { return n.name == master; });
     s_.nodes.push_back({.name = name,
                         .role = Role::broker,
                         .broker = {.broker_name = m.broker.broker_name, .broker_id = 1, .role = "SLAVE",
@@ -98,7 +102,11 @@ RealShape chaos_family(std::string_view scenario, uint64_t seed, double nodes) {
   const scenarios::ChaosCluster c = scenarios::chaos_cluster(seed, nodes);
   Builder b(scenario, seed);
   b.namesrv("namesrv0").namesrv("namesrv1");
-  for (int i = 0; i < c.brokers; ++i) b.broker(fmt::format("broker{}", i), c.sync_flush);
+  const std::string role = !c.ha ? "ASYNC_MASTER" : c.sync_master ? "SYNC_MASTER" : "ASYNC_MASTER";
+  for (int i = 0; i < c.brokers; ++i) b.broker(fmt::format("broker{}", i), c.sync_flush, role);
+  // Slaves after every master, as the simulation adds them.
+  if (c.ha)
+    for (int i = 0; i < c.brokers; ++i) b.slave_of(fmt::format("broker{}", i), fmt::format("slave{}", i));
   for (int p = 0; p < c.producers; ++p)
     b.producer(fmt::format("producer{}", p), {.delay_share = c.delay_share,
                                               .orderly = p == 1 && c.orderly,
@@ -112,6 +120,7 @@ RealShape chaos_family(std::string_view scenario, uint64_t seed, double nodes) {
   }
   if (c.transactions) b.shape().transaction_check_interval_ms = 5000;
   b.unchecked("the seed's send gaps, bursts, body sizes, listener latency, pull batch and cache limit");
+  if (c.sync_master) b.unchecked("each SEND_OK against its slave's log as it arrives (needs the slave's position)");
   return b.shape();
 }
 

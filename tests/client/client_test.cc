@@ -323,6 +323,36 @@ TEST(Client, OrderlyGivesUpAfterMaxReconsumeTimesToTheDlq) {
   });
 }
 
+// A lock that lapses while a message is being retried in place: the
+// message is pulled again once the queue is locked again, and its count of
+// attempts goes on where it was (RocketMQ keeps it in the process queue).
+TEST(Client, OrderlyKeepsAMessagesAttemptCountAcrossALapsedLock) {
+  Cluster k(11);
+  k.client("app", [&](rt::Runtime& rt, const std::string& ip) {
+    MqClient mq(rt, client_config(k, ip, "app"));
+    mq.start();
+    k.create_topic(mq, "T", 1);
+    Producer p(mq, {.group = "PG"});
+    ASSERT_TRUE(p.send({.topic = "T", .body = "stubborn"}).ok());
+    ASSERT_TRUE(p.send({.topic = "T", .body = "next"}).ok());
+    std::vector<std::string> calls;
+    // The lock lives 2.5 s, renewed only every 20 s: it lapses during the
+    // retries and is taken again.
+    PushConsumer c(mq, {.group = "CG", .consume_from = ConsumeFrom::first_offset, .orderly = true,
+                        .lock_interval = 20s, .lock_max_live = 2500ms});
+    c.subscribe("T");
+    c.start([&](const ReceivedMessage& m) {
+      calls.push_back(m.body + "/" + std::to_string(m.reconsume_times));
+      return m.body == "stubborn" && m.reconsume_times < 6 ? ConsumeResult::suspend_current_queue
+                                                           : ConsumeResult::success;
+    });
+    for (int i = 0; i < 600 && (calls.empty() || calls.back() != "next/0"); ++i) rt.sleep_for(100ms);
+    EXPECT_EQ(calls, (std::vector<std::string>{"stubborn/0", "stubborn/1", "stubborn/2", "stubborn/3", "stubborn/4",
+                                               "stubborn/5", "stubborn/6", "next/0"}));
+    c.shutdown();
+  });
+}
+
 TEST(Client, OrderlyWaitsForALockAnotherMemberHolds) {
   Cluster k(9);
   k.client("app", [&](rt::Runtime& rt, const std::string& ip) {

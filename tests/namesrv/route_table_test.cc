@@ -42,12 +42,40 @@ TEST(RouteTable, MasterRegistrationCreatesRouteWithAllBrokerAddresses) {
   EXPECT_FALSE(t.route("missing").has_value());
 }
 
-TEST(RouteTable, SlaveDoesNotChangeTopicRoutes) {
+TEST(RouteTable, ASlaveDoesNotChangeTopicRoutesWhileItsMasterIsRegistered) {
   RouteTable t;
+  t.register_broker(reg("a", 0, "10.0.0.1:10911"), rt::Instant(0s));
   auto s = reg("a", 1, "10.0.0.2:10911");
   s.topics["OnlyOnSlave"] = s.topics["T"];
+  s.topics["T"].read_queue_nums = 8;
   t.register_broker(s, rt::Instant(0s));
   EXPECT_FALSE(t.route("OnlyOnSlave").has_value());
+  EXPECT_EQ(t.route("T")->queue_datas[0].read_queue_nums, 4);
+}
+
+// A master lost, its slave restarted meanwhile: the slave's registration
+// brings the topics back into the routes, read from the slave, until the
+// master registers again and its config wins.
+TEST(RouteTable, ASlaveWithoutItsMasterKeepsItsTopicsReadable) {
+  RouteTable t;
+  t.register_broker(reg("a", 0, "10.0.0.1:10911"), rt::Instant(0s));
+  t.register_broker(reg("a", 1, "10.0.0.2:10911"), rt::Instant(0s));
+  t.remove_connection("10.0.0.1:10911-conn");
+  t.remove_connection("10.0.0.2:10911-conn");
+  EXPECT_FALSE(t.route("T").has_value());  // every address of the name left
+  auto s = reg("a", 1, "10.0.0.2:10911");
+  s.topics["T"].read_queue_nums = 8;
+  t.register_broker(s, rt::Instant(1s));
+  auto r = t.route("T");
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->queue_datas.size(), 1u);
+  EXPECT_EQ(r->queue_datas[0].read_queue_nums, 8);
+  ASSERT_EQ(r->broker_datas.size(), 1u);
+  EXPECT_EQ(r->broker_datas[0].broker_addrs.size(), 1u);
+  EXPECT_EQ(r->broker_datas[0].broker_addrs.count(1), 1u);
+  // The master is back: its config replaces the slave's.
+  t.register_broker(reg("a", 0, "10.0.0.1:10911"), rt::Instant(2s));
+  EXPECT_EQ(t.route("T")->queue_datas[0].read_queue_nums, 4);
 }
 
 TEST(RouteTable, UnchangedDataVersionDoesNotRewriteQueues) {

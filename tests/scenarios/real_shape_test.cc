@@ -47,7 +47,7 @@ TEST(RealShape, ChaosDrawsTheClusterItsRunDraws) {
   const scenarios::Scenario* chaos = scenarios::find_scenario("chaos");
   ASSERT_NE(chaos, nullptr);
   std::set<int> broker_counts;
-  int orderly_seeds = 0, tx_seeds = 0;
+  int orderly_seeds = 0, tx_seeds = 0, ha_seeds = 0;
   for (uint64_t seed = 1; seed <= 12; ++seed) {
     const scenarios::ChaosCluster c = scenarios::chaos_cluster(seed);
     scenarios::RunOptions calm;
@@ -63,16 +63,31 @@ TEST(RealShape, ChaosDrawsTheClusterItsRunDraws) {
     EXPECT_NE(note.find(fmt::format("delayed={} tx={} orderly={} ", c.delay_share, c.transactions, c.orderly)),
               std::string::npos)
         << note;
+    const char* ha = !c.ha ? "none" : c.sync_master ? "SYNC_MASTER+SLAVE" : "ASYNC_MASTER+SLAVE";
+    EXPECT_NE(note.find(fmt::format(" ha={} ", ha)), std::string::npos) << note;
     orderly_seeds += c.orderly ? 1 : 0;
     tx_seeds += c.transactions ? 1 : 0;
+    ha_seeds += c.ha ? 1 : 0;
     broker_counts.insert(c.brokers);
     const RealShape shape = real_shape("chaos", seed);
-    int brokers = 0, consumers = 0;
+    int masters = 0, slaves = 0, consumers = 0;
     for (const auto& n : shape.nodes) {
-      brokers += n.role == Role::broker ? 1 : 0;
+      masters += n.role == Role::broker && n.broker.broker_id == 0 ? 1 : 0;
+      slaves += n.role == Role::broker && n.broker.broker_id != 0 ? 1 : 0;
       consumers += n.role == Role::consumer ? 1 : 0;
     }
-    EXPECT_EQ(brokers, c.brokers);
+    EXPECT_EQ(masters, c.brokers);
+    EXPECT_EQ(slaves, c.ha ? c.brokers : 0);
+    if (c.ha) {
+      const RealNode* m0 = find_node(shape, "broker0");
+      const RealNode* s0 = find_node(shape, "slave0");
+      ASSERT_NE(m0, nullptr);
+      ASSERT_NE(s0, nullptr);
+      EXPECT_EQ(m0->broker.role, c.sync_master ? "SYNC_MASTER" : "ASYNC_MASTER");
+      EXPECT_EQ(s0->broker.role, "SLAVE");
+      EXPECT_EQ(s0->broker.master, "broker0");
+      EXPECT_EQ(s0->broker.broker_name, m0->broker.broker_name);
+    }
     EXPECT_EQ(consumers, c.clustering + (c.orderly ? 4 : 2));
     const RealNode* p0 = find_node(shape, "producer0");
     ASSERT_NE(p0, nullptr);
@@ -81,6 +96,7 @@ TEST(RealShape, ChaosDrawsTheClusterItsRunDraws) {
   EXPECT_EQ(broker_counts.size(), 2u);  // both 2 and 3 brokers among these seeds
   EXPECT_GT(orderly_seeds, 0);
   EXPECT_GT(tx_seeds, 0);
+  EXPECT_GT(ha_seeds, 0);
 }
 
 TEST(RealShape, SlavesFollowTheirMastersAndUnknownScenariosAreRefused) {
