@@ -3,14 +3,15 @@
 # against (1) a lone ASYNC_MASTER, (2) an ASYNC_MASTER with a SLAVE and
 # (3) a SYNC_MASTER with a SLAVE (every send waits for the slave's
 # acknowledgement). Prints each run's summary and its throughput as a ratio
-# to (1).
+# to (1). FLUSH sets every broker's flushDiskType.
 #
-#   bench/replication_bench.sh [BUILD_DIR=build] [SECONDS=5] [BODY=128] [IN_FLIGHT=32]
+#   bench/replication_bench.sh [BUILD_DIR=build] [SECONDS=5] [BODY=128] [IN_FLIGHT=32] [FLUSH=ASYNC_FLUSH]
 set -u
 build="${1:-build}"
 seconds="${2:-5}"
 body="${3:-128}"
 inflight="${4:-32}"
+flush="${5:-ASYNC_FLUSH}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/rmq-repl-bench.XXXXXX")"
 pids=()
 stop_all() {
@@ -27,12 +28,12 @@ run() {  # label role with_slave
   pids+=($!)
   sleep 0.5
   "$build/tools/rmq-broker" --namesrvAddr=127.0.0.1:$ns_port --listenPort=$m_port --bindAddress=127.0.0.1 \
-    --brokerIP1=127.0.0.1 --storePathRootDir="$dir/master" --brokerRole="$2" >"$dir/master.log" 2>&1 &
+    --brokerIP1=127.0.0.1 --storePathRootDir="$dir/master" --brokerRole="$2" --flushDiskType="$flush" >"$dir/master.log" 2>&1 &
   pids+=($!)
   if [ "$3" = yes ]; then
     sleep 0.5
     "$build/tools/rmq-broker" --namesrvAddr=127.0.0.1:$ns_port --listenPort=$s_port --bindAddress=127.0.0.1 \
-      --brokerIP1=127.0.0.1 --storePathRootDir="$dir/slave" --brokerRole=SLAVE --brokerId=1 >"$dir/slave.log" 2>&1 &
+      --brokerIP1=127.0.0.1 --storePathRootDir="$dir/slave" --brokerRole=SLAVE --brokerId=1 --flushDiskType="$flush" >"$dir/slave.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 1 50); do grep -q "HA: connected" "$dir/slave.log" && break; sleep 0.1; done
   fi
@@ -42,7 +43,7 @@ run() {  # label role with_slave
   stop_all
   base=$((base + 10))
 }
-echo "body=$body in_flight=$inflight, $seconds s per run"
+echo "body=$body in_flight=$inflight $flush, $seconds s per run"
 out=$( { run async-alone ASYNC_MASTER no; run async+slave ASYNC_MASTER yes; run sync+slave SYNC_MASTER yes; } )
 echo "$out"
 ref=$(awk '/^async-alone/ { for (i = 1; i <= NF; i++) if ($i ~ /^tps=/) { sub("tps=", "", $i); print $i } }' <<<"$out")

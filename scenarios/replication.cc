@@ -256,41 +256,6 @@ RunResult run_master_crash_impl(uint64_t seed, const RunOptions& opts) {
 // ---------------------------------------------------------------------------
 // ha-partition
 
-// The slave's CommitLog files must be a prefix of the master's, byte for byte.
-void compare_logs(HaState& s, HaGroup& g) {
-  Rig& k = s.rig;
-  auto files = [&](NodeId n) {
-    std::map<int64_t, std::vector<std::byte>> out;
-    auto& disk = k.sim.node(n).disk();
-    auto names = disk.list("/store/commitlog");
-    if (!names) return out;
-    for (const auto& name : *names) {
-      auto start = store::parse_segment_file_name(name);
-      auto f = disk.open("/store/commitlog/" + name, rt::OpenMode::existing);
-      if (start && f) out[*start] = (*f)->current;
-    }
-    return out;
-  };
-  auto m = files(g.master_node);
-  auto sl = files(g.slave_node);
-  if (sl.empty()) {
-    k.failures.push_back("the slave has no commitlog");
-    return;
-  }
-  const int64_t last = sl.rbegin()->first;
-  for (const auto& [start, bytes] : sl) {
-    auto it = m.find(start);
-    if (it == m.end()) {
-      k.failures.push_back(fmt::format("the slave has segment {} the master lacks", start));
-      continue;
-    }
-    const bool prefix = bytes.size() <= it->second.size() && std::equal(bytes.begin(), bytes.end(), it->second.begin());
-    if (!prefix || (start != last && bytes.size() != it->second.size()))
-      k.failures.push_back(fmt::format("segment {}: the slave's {} bytes are not {} the master's {}", start,
-                                       bytes.size(), start == last ? "a prefix of" : "equal to", it->second.size()));
-  }
-}
-
 RunResult run_ha_partition_impl(uint64_t seed, const RunOptions& opts) {
   HaState s(seed);
   Rig& k = s.rig;
@@ -347,7 +312,7 @@ RunResult run_ha_partition_impl(uint64_t seed, const RunOptions& opts) {
                                      g.slave ? g.slave->store().written() : -1,
                                      g.master ? g.master->store().written() : -1));
   } else {
-    compare_logs(s, g);
+    for (auto& f : compare_commit_logs(k.sim, g.master_node, g.slave_node)) k.failures.push_back(std::move(f));
     for (int32_t q = 0; q < kHaQueues; ++q)
       if (g.slave->store().max_offset(kHaTopic, q) != g.master->store().max_offset(kHaTopic, q))
         k.failures.push_back(fmt::format("queue {}: the slave has {} messages, the master {}", q,

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "store/commit_log.h"
+
 namespace rmq::scenarios {
 
 bool Rig::start_faults(const RunOptions& o, const std::function<void(rt::Random&, FaultPlan&)>& draw,
@@ -83,6 +85,41 @@ void Rig::draw_client_swarm(rt::Random& r, FaultPlan& plan, const std::vector<st
       }
     }
   }
+}
+
+std::vector<std::string> compare_commit_logs(sim::Simulation& sim, NodeId master, NodeId slave) {
+  auto files = [&](NodeId n) {
+    std::map<int64_t, std::vector<std::byte>> out;
+    auto& disk = sim.node(n).disk();
+    auto names = disk.list("/store/commitlog");
+    if (!names) return out;
+    for (const auto& name : *names) {
+      auto start = store::parse_segment_file_name(name);
+      auto f = disk.open("/store/commitlog/" + name, rt::OpenMode::existing);
+      if (start && f) out[*start] = (*f)->current;
+    }
+    return out;
+  };
+  const auto m = files(master), sl = files(slave);
+  std::vector<std::string> out;
+  if (sl.empty()) return {fmt::format("{} has no commitlog", sim.node(slave).name())};
+  const int64_t last = sl.rbegin()->first;
+  for (const auto& [start, bytes] : sl) {
+    auto it = m.find(start);
+    if (it == m.end()) {
+      out.push_back(fmt::format("{} has segment {} its master {} lacks", sim.node(slave).name(), start,
+                                sim.node(master).name()));
+      continue;
+    }
+    const bool prefix = bytes.size() <= it->second.size() && std::equal(bytes.begin(), bytes.end(), it->second.begin());
+    if (!prefix || (start != last && bytes.size() != it->second.size())) {
+      const auto diff = std::mismatch(bytes.begin(), bytes.end(), it->second.begin(), it->second.end());
+      out.push_back(fmt::format("segment {}: {}'s {} bytes are not {} {}'s {} (first difference at byte {})", start,
+                                sim.node(slave).name(), bytes.size(), start == last ? "a prefix of" : "equal to",
+                                sim.node(master).name(), it->second.size(), diff.first - bytes.begin()));
+    }
+  }
+  return out;
 }
 
 void recording_consumer(rt::Runtime& rt, Rig& k, const std::string& group, const std::string& topic, int c,

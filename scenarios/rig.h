@@ -154,6 +154,11 @@ inline void record_ack(h::Send& snd, const client::SendResult& r) {
   snd.msg_id = r.msg_id;
 }
 
+// A slave's CommitLog (files under /store/commitlog) against its master's:
+// every segment the slave has is the master's byte for byte, the last one
+// a prefix. The differences found, as failure texts.
+std::vector<std::string> compare_commit_logs(sim::Simulation& sim, NodeId master, NodeId slave);
+
 // What the history records of a rebalance and of a delivery.
 inline h::Rebalance rebalance_record(const std::string& group, const std::string& consumer, rt::Instant at,
                                      const std::vector<client::MessageQueue>& owned) {

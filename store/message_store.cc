@@ -440,6 +440,7 @@ void MessageStore::writer_loop() {
     if (sync) {
       // Group commit: every put written so far rides on this sync.
       if (auto r = log_.sync_written(); !r) return fail(r.error());
+      written_evt_.set();  // replicable() moved
     }
     release_waiters();
     dispatchable_.set();

@@ -225,10 +225,17 @@ class MessageStore {
   // Errc::cancelled when the calling task is being cancelled while another
   // unwinds (a wait cannot throw then).
   rt::Result<void> wait_written(int64_t end, rt::Duration timeout);
-  // Master: up to `max` written bytes of the log from `offset`, within one
-  // segment (each byte read twice, see agreed_read.h). A closed segment
+  // Master: the end of what a slave may be streamed, the same limit the
+  // dispatcher keeps: under SYNC_FLUSH synced bytes only (a slave never
+  // holds bytes a power loss of this master could take back, which it
+  // could not stream past again), else written ones.
+  int64_t replicable() const;
+  // Suspends until replicable() >= end; errors as wait_written.
+  rt::Result<void> wait_replicable(int64_t end, rt::Duration timeout);
+  // Master: up to `max` replicable bytes of the log from `offset`, within
+  // one segment (each byte read twice, see agreed_read.h). A closed segment
   // reads as zeros after its blank record, as a preallocated one would.
-  // Empty when offset >= written(); Errc::not_found below the log's start.
+  // Empty when offset >= replicable(); Errc::not_found below the log's start.
   rt::Result<std::vector<std::byte>> read_log(int64_t offset, size_t max);
 
   // ---- state ------------------------------------------------------------------
@@ -333,7 +340,7 @@ class MessageStore {
   // zeros).
   std::vector<std::byte> replica_tail_;
   int64_t replica_received_ = -1;  // end of the bytes received; -1: appended()
-  rt::Event written_evt_;  // the writer moved `written`
+  rt::Event written_evt_;  // the writer moved `written` (or, under SYNC_FLUSH, `synced`)
 };
 
 }  // namespace rmq::store

@@ -98,6 +98,10 @@ rt::Result<void> MessageStore::append_replicated(int64_t offset, std::span<const
   return result;
 }
 
+int64_t MessageStore::replicable() const {
+  return cfg_.flush_disk_type == FlushDiskType::sync_flush ? log_.synced() : log_.written();
+}
+
 rt::Result<void> MessageStore::wait_written(int64_t end, rt::Duration timeout) {
   const rt::Instant deadline = rt::deadline_after(rt_.now(), timeout);
   while (!failure_ && log_.written() < end) {
@@ -108,9 +112,19 @@ rt::Result<void> MessageStore::wait_written(int64_t end, rt::Duration timeout) {
   return {};
 }
 
+rt::Result<void> MessageStore::wait_replicable(int64_t end, rt::Duration timeout) {
+  const rt::Instant deadline = rt::deadline_after(rt_.now(), timeout);
+  while (!failure_ && replicable() < end) {
+    written_evt_.reset();
+    if (auto r = written_evt_.wait(deadline - rt_.now()); !r) return r;
+  }
+  if (failure_) return *failure_;
+  return {};
+}
+
 rt::Result<std::vector<std::byte>> MessageStore::read_log(int64_t offset, size_t max) {
   std::vector<std::byte> out;
-  const int64_t written = log_.written();
+  const int64_t written = replicable();
   if (offset >= written) return out;
   if (offset < log_.min_offset())
     return rt::Error(rt::Errc::not_found,

@@ -154,7 +154,7 @@ void HaMaster::write_loop(Link& l) {
   int64_t next = l.state.requested;
   if (next == 0) {
     // An empty slave starts at this master's last segment.
-    const int64_t end = store_.written();
+    const int64_t end = store_.replicable();
     next = std::max<int64_t>(end - end % seg, store_.commit_log_min_offset());
   }
   l.state.sent = next;
@@ -172,7 +172,7 @@ void HaMaster::write_loop(Link& l) {
     if (data->empty() && rt_.now() - last_write < cfg_.heartbeat_interval) {
       // Stop on the store's failure, or on a cancellation seen while another
       // task unwinds (which cannot throw).
-      auto w = store_.wait_written(next + 1, at_least_1ms(cfg_.heartbeat_interval - (rt_.now() - last_write)));
+      auto w = store_.wait_replicable(next + 1, at_least_1ms(cfg_.heartbeat_interval - (rt_.now() - last_write)));
       if (!w && w.error().code() != rt::Errc::timeout) return;
       continue;
     }

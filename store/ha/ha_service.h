@@ -8,6 +8,10 @@
 //                    the log from there (not record-aligned, within one
 //                    segment, at most haTransferBatchSize); when idle, a
 //                    header (next, 0) every haSendHeartbeatInterval.
+//                    Under SYNC_FLUSH only synced bytes are streamed
+//                    (MessageStore::replicable; RocketMQ streams written
+//                    ones, so a master's power loss could leave its slave
+//                    ahead of it, stuck for good).
 //
 // HaMaster serves any number of slaves and keeps the highest acknowledged
 // position, which releases SYNC_MASTER writers (wait_acked). HaSlave appends

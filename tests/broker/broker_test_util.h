@@ -115,10 +115,11 @@ inline RemotingCommand create_topic(remoting::RpcClient& c, const std::string& a
   return r ? *r : RemotingCommand{};
 }
 
-inline RemotingCommand send(remoting::RpcClient& c, const std::string& addr, const std::string& topic, int32_t queue_id,
-                     const std::string& body, const std::string& tags = "TagA", int32_t reconsume_times = 0,
-                     const common::MessageProperties& extra = {}, const std::string& group = "PG",
-                     int64_t born_ms = 1700000000000) {
+// SEND_MESSAGE_V2 of `body` to `topic`'s queue `queue_id`.
+inline RemotingCommand send_request(const std::string& topic, int32_t queue_id, const std::string& body,
+                                    const std::string& tags = "TagA", int32_t reconsume_times = 0,
+                                    const common::MessageProperties& extra = {}, const std::string& group = "PG",
+                                    int64_t born_ms = 1700000000000) {
   auto req = RemotingCommand::request(rc::kSendMessageV2);
   remoting::SendMessageRequestHeader h;
   h.producer_group = group;
@@ -133,7 +134,15 @@ inline RemotingCommand send(remoting::RpcClient& c, const std::string& addr, con
   h.reconsume_times = reconsume_times;
   h.encode(req, /*v2=*/true);
   req.body = remoting::to_bytes(body);
-  auto r = c.invoke(addr, std::move(req), 10s);
+  return req;
+}
+
+// send_request's answer; the test fails when there is none.
+inline RemotingCommand send(remoting::RpcClient& c, const std::string& addr, const std::string& topic, int32_t queue_id,
+                     const std::string& body, const std::string& tags = "TagA", int32_t reconsume_times = 0,
+                     const common::MessageProperties& extra = {}, const std::string& group = "PG",
+                     int64_t born_ms = 1700000000000) {
+  auto r = c.invoke(addr, send_request(topic, queue_id, body, tags, reconsume_times, extra, group, born_ms), 10s);
   EXPECT_TRUE(r.ok()) << (r ? "" : r.error().message());
   return r ? *r : RemotingCommand{};
 }

@@ -1,6 +1,7 @@
 // Master/slave as a client sees it (reference 9): SYNC_MASTER's answers, a
 // slave's refusals and reads, its metadata sync, and the configuration rules.
 #include "broker_test_util.h"
+#include "sim/disk.h"
 
 namespace rmq::broker {
 namespace {
@@ -213,6 +214,65 @@ TEST(Replication, ASlaveWhoseMasterIsLostBeforeItsConfigArrivedServesTheTopicsIt
     ASSERT_EQ(ms.size(), 5u);
     EXPECT_EQ(text(ms[4].body), "m4");
   });
+}
+
+// SYNC_FLUSH: a slave is streamed only what its master synced. Were it
+// streamed written bytes (as RocketMQ does), a master that lost power
+// before its sync would come back shorter than its slave, which it then
+// refuses ("beyond this master's log end") and, once its log grew past
+// that position, could only stream mid-record: the slave stuck for good
+// and every SYNC_MASTER send answered SLAVE_NOT_AVAILABLE.
+TEST(Replication, ASyncFlushMasterStreamsOnlySyncedBytesSoItsPowerLossNeverLeavesItsSlaveAhead) {
+  Cluster cl(1, [](BrokerConfig& c) {
+    sync_master(c);
+    c.store.flush_disk_type = store::FlushDiskType::sync_flush;
+    c.store.sync_flush_timeout = 10s;
+  });
+  cl.add_slave();
+  ASSERT_TRUE(cl.sim.run_until([&] { return cl.broker && !cl.broker->ha_master()->slaves().empty(); }, 20s));
+  cl.client([&](rt::Runtime& rt) {
+    remoting::RpcClient c(rt, nullptr);
+    create_topic(c, cl.broker_addr, "T", 1, 1);
+    ASSERT_EQ(send(c, cl.broker_addr, "T", 0, "m0").code, rs::kSuccess);
+  });
+  cl.sim.run_for(12s);  // the slave has the topic
+  // The master's syncs stall; a send is written but not synced when the
+  // master loses power (this seed's power loss drops the unsynced tail).
+  const sim::DiskConfig normal = cl.sim.node(cl.broker_node).disk().config();
+  sim::DiskConfig stall = normal;
+  stall.sync_stall_probability = 1.0;
+  stall.sync_stall = 5s;
+  cl.sim.set_disk_config(cl.broker_node, stall);
+  int64_t written = -1, synced = -1, slave_written = -1;
+  cl.sim.after(1s, [&] {
+    written = cl.broker->store().written();
+    synced = cl.broker->store().synced();
+    slave_written = cl.slave->store().written();
+    cl.sim.power_loss(cl.broker_node);
+    cl.broker = nullptr;
+  });
+  cl.client([&](rt::Runtime& rt) {
+    remoting::RpcClient c(rt, nullptr);
+    auto r = c.invoke(cl.broker_addr, send_request("T", 0, std::string(2000, 'x')), 10s);
+    EXPECT_FALSE(r.ok() && r->code == rs::kSuccess);  // the master went down before it synced
+  });
+  ASSERT_GT(written, synced);  // the precondition: an unsynced tail
+  EXPECT_EQ(slave_written, synced);
+  cl.sim.set_disk_config(cl.broker_node, normal);
+  cl.sim.start(cl.broker_node);
+  ASSERT_TRUE(cl.sim.run_until([&] { return cl.broker != nullptr; }, 20s));
+  EXPECT_GE(cl.broker->store().written(), cl.slave->store().written());
+  // Replication goes on: the slave is taken back, sends are confirmed by
+  // it, and it keeps up.
+  ASSERT_TRUE(cl.sim.run_until([&] { return cl.broker && !cl.broker->ha_master()->slaves().empty(); }, 20s));
+  cl.client([&](rt::Runtime& rt) {
+    remoting::RpcClient c(rt, nullptr);
+    for (int i = 0; i < 5; ++i) {
+      auto r = send(c, cl.broker_addr, "T", 0, std::string(1000, static_cast<char>('a' + i)));
+      EXPECT_EQ(r.code, rs::kSuccess) << i << " " << r.remark.value_or("");
+    }
+  });
+  EXPECT_EQ(cl.slave->store().written(), cl.broker->store().written());
 }
 
 TEST(Replication, ASlaveWithoutSlaveReadSendsTheConsumerBackWithoutMovingItsOffset) {
