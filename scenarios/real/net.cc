@@ -88,12 +88,14 @@ bool ChaosNet::setup(const std::vector<NodeSpec>& nodes, std::string& error) {
         !must({"ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"}) ||
         !must({"ip", "netns", "exec", ns, "nft", "add", "table", "inet", "rmqchaos"}) ||
         // Drops by destination before any NAT (priority -200), drops by
-        // source after it (replies through the proxy are un-NATed by then),
+        // source after it: a reply through the proxy gets its peer's
+        // address back at the input hook's NAT (priority 100), so the drop
+        // comes at 200 (at 0 it saw the hub's address and never matched),
         // and the proxy's redirections.
         !must({"ip", "netns", "exec", ns, "nft", "add", "chain", "inet", "rmqchaos", "out",
                "{ type filter hook output priority -200 ; }"}) ||
         !must({"ip", "netns", "exec", ns, "nft", "add", "chain", "inet", "rmqchaos", "in",
-               "{ type filter hook input priority 0 ; }"}) ||
+               "{ type filter hook input priority 200 ; }"}) ||
         !must({"ip", "netns", "exec", ns, "nft", "add", "chain", "inet", "rmqchaos", "nat",
                "{ type nat hook output priority -100 ; }"}))
       return false;
@@ -180,8 +182,8 @@ void ChaosNet::apply_rules(const std::string& node) {
   nft({"flush", "chain", "inet", "rmqchaos", "out"});
   nft({"flush", "chain", "inet", "rmqchaos", "in"});
   // A link's packets are dropped where their addresses are the nodes':
-  // at the sender by destination, unless they are a broker's replies
-  // through the proxy, which only the client sees with the broker's address.
+  // at the sender by destination, unless they are replies through the
+  // proxy, which only the connecting node sees with its peer's address.
   auto rule = [&](const std::string& from, const std::string& to, std::vector<std::string> tail) {
     const bool at_receiver = proxied_.count({to, from}) != 0;
     if ((at_receiver ? to : from) != node) return;
@@ -196,11 +198,10 @@ void ChaosNet::apply_rules(const std::string& node) {
          {"numgen", "random", "mod", "1000000", "<", std::to_string(static_cast<int64_t>(rate * 1e6)), "drop"});
 }
 
-bool ChaosNet::redirect(const std::string& client, const std::string& broker, uint16_t broker_port,
-                        uint16_t proxy_port) {
-  proxied_.insert({client, broker});
-  return run_command({"ip", "netns", "exec", ns_of(client), "nft", "add", "rule", "inet", "rmqchaos", "nat", "ip",
-                      "daddr", specs_.at(broker).ip, "tcp", "dport", std::to_string(broker_port), "dnat", "ip", "to",
+bool ChaosNet::redirect(const std::string& from, const std::string& to, uint16_t to_port, uint16_t proxy_port) {
+  proxied_.insert({from, to});
+  return run_command({"ip", "netns", "exec", ns_of(from), "nft", "add", "rule", "inet", "rmqchaos", "nat", "ip",
+                      "daddr", specs_.at(to).ip, "tcp", "dport", std::to_string(to_port), "dnat", "ip", "to",
                       std::string(kHubIp) + ":" + std::to_string(proxy_port)}) == 0;
 }
 

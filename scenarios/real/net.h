@@ -18,6 +18,9 @@
 
 namespace rmq::chaos {
 
+// Node i's address (the hub is 10.77.0.1).
+inline std::string node_ip(size_t index) { return "10.77.0." + std::to_string(index + 2); }
+
 struct NodeSpec {
   std::string name;               // as fault plans name it: broker0, producer1, ...
   std::string ip;                 // 10.77.0.x
@@ -54,9 +57,9 @@ class ChaosNet {
   // The hub's own address (the proxy listens there).
   static constexpr const char* kHubIp = "10.77.0.1";
   static constexpr const char* kHubNetns = "/var/run/netns/rmqc-hub";
-  // Sends `client`'s connections to `broker_ip`:`broker_port` to the hub's
-  // `proxy_port` instead (nftables DNAT in the client's namespace).
-  bool redirect(const std::string& client, const std::string& broker, uint16_t broker_port, uint16_t proxy_port);
+  // Sends `from`'s connections to `to`'s address at `to_port` to the hub's
+  // `proxy_port` instead (nftables DNAT in `from`'s namespace).
+  bool redirect(const std::string& from, const std::string& to, uint16_t to_port, uint16_t proxy_port);
 
   // Partitions: packets from `from` to `to` are dropped until healed.
   void partition(const std::string& from, const std::string& to);
@@ -77,8 +80,8 @@ class ChaosNet {
   std::set<std::string> paused_;
   std::set<std::pair<std::string, std::string>> blocked_;  // (from, to)
   std::map<std::pair<std::string, std::string>, double> loss_;
-  // (client, broker) whose connections go through the proxy: their
-  // broker-to-client packets are judged at the client, by source address.
+  // (from, to) whose connections go through the proxy: their to-to-from
+  // packets are judged at `from`, by source address.
   std::set<std::pair<std::string, std::string>> proxied_;
   bool made_ = false;
 };

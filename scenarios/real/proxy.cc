@@ -57,10 +57,10 @@ struct Direction {
 };
 
 struct Pair {
-  int client = -1, broker = -1;
+  int near = -1, far = -1;  // the accepted connection (from the link's `from`), ours to its `to`
   bool connecting = true;
   bool dead = false;
-  Direction up, down;  // client -> broker, broker -> client
+  Direction up, down;  // from -> to, to -> from
 };
 
 }  // namespace
@@ -121,9 +121,9 @@ void ChaosProxy::clear_delays() {
   delays_.clear();
 }
 
-void ChaosProxy::reset(const std::string& client, const std::string& broker) {
+void ChaosProxy::reset(const std::string& from, const std::string& to) {
   std::lock_guard<std::mutex> lock(mu_);
-  resets_.insert({client, broker});
+  resets_.insert({from, to});
 }
 
 LinkDelay ChaosProxy::delay_of(const std::string& from, const std::string& to) {
@@ -136,9 +136,9 @@ void ChaosProxy::loop(std::vector<int> listeners) {
   std::mt19937_64 rng(0x70726f78);
   std::vector<std::unique_ptr<Pair>> pairs;
   auto close_pair = [](Pair& p) {
-    if (p.client >= 0) close(p.client);
-    if (p.broker >= 0) close(p.broker);
-    p.client = p.broker = -1;
+    if (p.near >= 0) close(p.near);
+    if (p.far >= 0) close(p.far);
+    p.near = p.far = -1;
     p.dead = true;
   };
   // Reads what `d.from` has into chunks released after the link's delay.
@@ -186,7 +186,7 @@ void ChaosProxy::loop(std::vector<int> listeners) {
     int64_t next_release = now + 50'000;
     for (auto& p : pairs) {
       if (p->connecting) {
-        fds.push_back({p->broker, POLLOUT, 0});
+        fds.push_back({p->far, POLLOUT, 0});
         continue;
       }
       for (Direction* d : {&p->up, &p->down}) {
@@ -204,18 +204,18 @@ void ChaosProxy::loop(std::vector<int> listeners) {
       const int c = accept4(listeners[l], nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (c < 0) continue;
       auto p = std::make_unique<Pair>();
-      p->client = c;
-      p->broker = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      p->near = c;
+      p->far = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
       sockaddr_in a{};
-      if (p->broker < 0 || !parse_address(links_[l].broker_address, a) ||
-          (connect(p->broker, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 && errno != EINPROGRESS)) {
+      if (p->far < 0 || !parse_address(links_[l].to_address, a) ||
+          (connect(p->far, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 && errno != EINPROGRESS)) {
         close_pair(*p);
         continue;
       }
       p->up.from = p->down.to = c;
-      p->up.to = p->down.from = p->broker;
-      p->up.from_node = p->down.to_node = links_[l].client;
-      p->up.to_node = p->down.from_node = links_[l].broker;
+      p->up.to = p->down.from = p->far;
+      p->up.from_node = p->down.to_node = links_[l].from;
+      p->up.to_node = p->down.from_node = links_[l].to;
       pairs.push_back(std::move(p));
     }
     // Links to reset: an abortive close (SO_LINGER 0 sends RST) of both ends.
@@ -227,7 +227,7 @@ void ChaosProxy::loop(std::vector<int> listeners) {
     for (auto& p : pairs) {
       if (p->dead || !resets.count({p->up.from_node, p->up.to_node})) continue;
       const linger hard{1, 0};
-      for (int fd : {p->client, p->broker})
+      for (int fd : {p->near, p->far})
         if (fd >= 0) setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
       close_pair(*p);
     }
@@ -237,11 +237,11 @@ void ChaosProxy::loop(std::vector<int> listeners) {
       if (p->connecting) {
         int err = 0;
         socklen_t len = sizeof err;
-        pollfd probe{p->broker, POLLOUT, 0};
+        pollfd probe{p->far, POLLOUT, 0};
         if (poll(&probe, 1, 0) <= 0) continue;
-        getsockopt(p->broker, SOL_SOCKET, SO_ERROR, &err, &len);
+        getsockopt(p->far, SOL_SOCKET, SO_ERROR, &err, &len);
         if (err != 0) {
-          close_pair(*p);  // the client sees its connection closed, as from a dead broker
+          close_pair(*p);  // the connecting node sees its connection closed, as from a dead peer
           continue;
         }
         p->connecting = false;

@@ -1,11 +1,12 @@
-// rmq-chaos's fault-injecting TCP proxy: every client-to-broker connection
-// goes through it (an nftables DNAT in the client's namespace sends it to a
-// port of its own on the hub's address), so that a link can be clogged or
-// given latency, which nftables cannot do (it only drops) and this kernel
-// has no netem for.
+// rmq-chaos's fault-injecting TCP proxy: every connection between the
+// cluster's nodes goes through it (an nftables DNAT in the connecting
+// node's namespace sends it to a port of its own on the hub's address):
+// clients to brokers and namesrvs, brokers to namesrvs, slaves to their
+// masters. So a link can be clogged, given latency or reset, which
+// nftables cannot do (it only drops) and this kernel has no netem for.
 //
 // One thread, inside the hub namespace, runs a poll loop: it accepts on one
-// port per (client, broker) link, connects to the broker, and forwards the
+// port per (from, to, port) link, connects to `to`, and forwards the
 // bytes of each direction in order, each chunk held until its release time
 // (now + the link's fixed delay + a random share of its jitter). The runner's
 // thread changes the delays; nothing else crosses threads.
@@ -24,9 +25,10 @@
 namespace rmq::chaos {
 
 struct ProxyLink {
-  std::string client, broker;  // node names
-  uint16_t port = 0;           // on the hub address
-  std::string broker_address;  // ip:port the proxy connects to
+  std::string from, to;     // node names: `from` connects, `to` listens
+  uint16_t port = 0;        // on the hub address
+  std::string to_address;   // ip:port the proxy connects to
+  uint16_t to_port = 0;     // its port (`from`'s connections to it are redirected)
 };
 
 // Extra delay of one direction of a link.
@@ -49,13 +51,12 @@ class ChaosProxy {
              std::string& error);
   void stop();
 
-  // The delay of bytes from `from` to `to` (a client and a broker, either
-  // way round).
+  // The delay of bytes from node `from` to node `to` (either end of a link).
   void set_delay(const std::string& from, const std::string& to, LinkDelay d);
   void clear_delays();
-  // Resets every open connection between `client` and `broker` (RST to both
-  // ends, as a dropped middlebox would); new connections go through.
-  void reset(const std::string& client, const std::string& broker);
+  // Resets every open connection `from` made to `to` (RST to both ends, as
+  // a dropped middlebox would); new connections go through.
+  void reset(const std::string& from, const std::string& to);
 
  private:
   void loop(std::vector<int> listeners);
@@ -66,7 +67,7 @@ class ChaosProxy {
   std::atomic<bool> stopping_{false};
   std::mutex mu_;  // guards delays_ and resets_
   std::map<std::pair<std::string, std::string>, LinkDelay> delays_;
-  std::set<std::pair<std::string, std::string>> resets_;  // (client, broker) to reset once
+  std::set<std::pair<std::string, std::string>> resets_;  // (from, to) to reset once
 };
 
 }  // namespace rmq::chaos

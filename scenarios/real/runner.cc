@@ -17,9 +17,7 @@
 #include "scenarios/fault_plan.h"
 #include "scenarios/history.h"
 #include "scenarios/plan_file.h"
-#include "scenarios/real/disk.h"
-#include "scenarios/real/net.h"
-#include "scenarios/real/proxy.h"
+#include "scenarios/real/faults.h"
 #include "scenarios/real/shape.h"
 #include "scenarios/real/workload.h"
 #include "scenarios/scenario.h"
@@ -39,12 +37,10 @@ using Clock = std::chrono::steady_clock;
 constexpr uint64_t kTmpfsBytes = 256ull << 20;  // a broker store that can be filled
 constexpr const char* kCommitLogSegmentBytes = "67108864";  // fits the tmpfs several times
 
-std::string ip_of(size_t i) { return fmt::format("10.77.0.{}", i + 2); }
-
 // The processes of one run, from the shape.
 struct Cluster {
   RealShape shape;
-  std::vector<NodeSpec> nodes;  // in shape order: node i has ip_of(i)
+  std::vector<NodeSpec> nodes;  // in shape order: node i has node_ip(i)
   std::vector<std::string> producers, consumers, servers, brokers;
   std::map<std::string, std::string> history_of;  // worker -> its history file
   std::map<std::string, std::string> address_of;  // broker -> ip:10911
@@ -61,7 +57,7 @@ std::map<std::string, std::string> client_ids(const RealShape& s) {
   std::map<std::string, std::string> out;
   int c = 0;
   for (size_t i = 0; i < s.nodes.size(); ++i)
-    if (s.nodes[i].role == Role::consumer) out[s.nodes[i].name] = fmt::format("{}@c{}", ip_of(i), c++);
+    if (s.nodes[i].role == Role::consumer) out[s.nodes[i].name] = fmt::format("{}@c{}", node_ip(i), c++);
   return out;
 }
 
@@ -72,9 +68,9 @@ Cluster describe(const RealShape& shape, const fs::path& bin, const fs::path& se
   std::vector<std::string> namesrvs, masters;
   for (size_t i = 0; i < shape.nodes.size(); ++i) {
     const RealNode& n = shape.nodes[i];
-    if (n.role == Role::namesrv) namesrvs.push_back(ip_of(i) + ":9876");
+    if (n.role == Role::namesrv) namesrvs.push_back(node_ip(i) + ":9876");
     if (n.role == Role::broker) {
-      c.address_of[n.name] = ip_of(i) + ":10911";
+      c.address_of[n.name] = node_ip(i) + ":10911";
       if (n.broker.broker_id == 0) masters.push_back(c.address_of[n.name]);
     }
   }
@@ -95,12 +91,12 @@ Cluster describe(const RealShape& shape, const fs::path& bin, const fs::path& se
         argv = {(bin / "rmq-broker").string(), "--brokerName=" + b.broker_name,
                 fmt::format("--brokerId={}", b.broker_id), "--brokerRole=" + b.role,
                 std::string("--flushDiskType=") + (b.sync_flush ? "SYNC_FLUSH" : "ASYNC_FLUSH"),
-                "--brokerIP1=" + ip_of(i), "--namesrvAddr=" + namesrv_list, "--listenPort=10911",
+                "--brokerIP1=" + node_ip(i), "--namesrvAddr=" + namesrv_list, "--listenPort=10911",
                 "--haListenPort=10912", "--slaveReadEnable=true",
                 "--storePathRootDir=" + (work / (n.name + "-store")).string()};
         if (!b.master.empty()) {
           const auto m = std::find_if(shape.nodes.begin(), shape.nodes.end(), [&](const RealNode& x) { return x.name == b.master; });
-          argv.push_back("--haMasterAddress=" + ip_of(static_cast<size_t>(m - shape.nodes.begin())) + ":10912");
+          argv.push_back("--haMasterAddress=" + node_ip(static_cast<size_t>(m - shape.nodes.begin())) + ":10912");
         }
         if (shape.transaction_check_interval_ms > 0)
           argv.push_back(fmt::format("--transactionCheckInterval={}", shape.transaction_check_interval_ms));
@@ -114,7 +110,7 @@ Cluster describe(const RealShape& shape, const fs::path& bin, const fs::path& se
         // Transactions take up to 12 s each (the local transaction's work).
         const int sends = p.transactional ? std::max(5, count / 30) : count;
         argv = {self.string(), "worker", "producer", fmt::format("--id={}", producer++), "--namesrvs=" + namesrv_list,
-                "--brokers=" + join(masters, ";"), "--ip=" + ip_of(i), "--history=" + hist,
+                "--brokers=" + join(masters, ";"), "--ip=" + node_ip(i), "--history=" + hist,
                 fmt::format("--count={}", sends), "--gap-ms=200", fmt::format("--delay-share={}", p.delay_share),
                 std::string("--orderly=") + (p.orderly ? "true" : "false"),
                 std::string("--transactional=") + (p.transactional ? "true" : "false")};
@@ -125,7 +121,7 @@ Cluster describe(const RealShape& shape, const fs::path& bin, const fs::path& se
       case Role::consumer: {
         const ConsumerSpec& k = n.consumer;
         argv = {self.string(), "worker", "consumer", fmt::format("--id={}", consumer++), "--namesrvs=" + namesrv_list,
-                "--ip=" + ip_of(i), "--history=" + hist, "--group=" + k.group,
+                "--ip=" + node_ip(i), "--history=" + hist, "--group=" + k.group,
                 std::string("--broadcasting=") + (k.broadcasting ? "true" : "false"),
                 std::string("--orderly=") + (k.orderly ? "true" : "false"),
                 fmt::format("--failure-share={}", k.failure_share), "--topic=" + (k.topic.empty() ? kChaosTopic : k.topic)};
@@ -134,25 +130,29 @@ Cluster describe(const RealShape& shape, const fs::path& bin, const fs::path& se
         break;
       }
     }
-    c.nodes.push_back({n.name, ip_of(i), std::move(argv), (work / (n.name + ".log")).string()});
+    c.nodes.push_back({n.name, node_ip(i), std::move(argv), (work / (n.name + ".log")).string()});
   }
   return c;
 }
 
-// The cluster shape's own draw: kills, pauses, cuts, clogs and loss over
-// `seconds`, from the seed's plan generator.
+// The cluster shape's own draw: kills, pauses, cuts, clogs (client-broker
+// and broker-namesrv) and loss over `seconds`, from the seed's plan
+// generator.
 FaultPlan draw_plan(uint64_t seed, int seconds, const Cluster& c) {
   rt::Random r = scenarios::plan_random(seed);
   FaultPlan plan;
   const std::vector<std::string>& brokers = c.brokers;
   auto pick = [&r](const std::vector<std::string>& v) -> const std::string& { return v[r.below(v.size())]; };
   auto ms = [&r](int64_t lo, int64_t hi) { return std::chrono::milliseconds(r.between(lo, hi)); };
-  std::vector<std::string> clients = c.producers;
+  std::vector<std::string> clients = c.producers, namesrvs;
   clients.insert(clients.end(), c.consumers.begin(), c.consumers.end());
+  for (const auto& n : c.shape.nodes)
+    if (n.role == Role::namesrv) namesrvs.push_back(n.name);
   for (rt::Duration t = 10s; t < std::chrono::seconds(seconds - 10); t += ms(5000, 15000)) {
     switch (r.below(5)) {
-      case 4: {  // a clogged or slow client-broker link (the proxy)
-        const std::string& a = pick(clients);
+      case 4: {  // a clogged or slow link (the proxy): client-broker, or 1 in 4 broker-namesrv
+        const bool servers = r.below(4) == 0;
+        const std::string& a = servers ? pick(namesrvs) : pick(clients);
         const std::string& b = pick(brokers);
         if (r.chance(0.5)) {
           plan.add(t, FaultKind::clog, a, b, true).delay = ms(200, 3000);
@@ -202,74 +202,6 @@ bool wait_until(const std::function<bool()>& done, std::chrono::seconds limit) {
     std::this_thread::sleep_for(500ms);
   }
   return true;
-}
-
-// Why rmq-chaos cannot apply `e` to the shape's cluster; empty if it can.
-std::string unsupported(const FaultEvent& e, const RealShape& s) {
-  const bool proxied = (is_client(s, e.node) && is_broker(s, e.peer)) || (is_broker(s, e.node) && is_client(s, e.peer));
-  switch (e.kind) {
-    case FaultKind::crash: case FaultKind::kill: case FaultKind::restart: case FaultKind::pause:
-    case FaultKind::resume: case FaultKind::partition: case FaultKind::heal: case FaultKind::loss:
-      return "";
-    case FaultKind::clog: case FaultKind::unclog: case FaultKind::latency: case FaultKind::reset:
-      return proxied ? "" : "the proxy delays and resets client-broker links only";
-    case FaultKind::disk_full: case FaultKind::disk_free:
-      return is_broker(s, e.node) ? "" : "only a broker's disk can be filled";
-    case FaultKind::power_loss:
-      return "power_loss needs a machine whose unsynced writes can be dropped (a VM or a device mapper)";
-    case FaultKind::slow_disk: case FaultKind::fsync_stall: case FaultKind::read_corruption:
-      return fmt::format("{} needs a disk rig (a device mapper) rmq-chaos does not have", scenarios::to_string(e.kind));
-    case FaultKind::clock_jump: case FaultKind::clock_drift:
-      return fmt::format("{} needs a clock rig rmq-chaos does not have", scenarios::to_string(e.kind));
-  }
-  return "unknown kind";
-}
-
-struct Rigs {
-  ChaosNet net;
-  ChaosProxy proxy;
-  ChaosDisks disks;
-  std::set<std::string> killed;
-};
-
-void apply(Rigs& rigs, const RealShape& s, const FaultEvent& e) {
-  auto delay = [&](bool fixed, rt::Duration d) {
-    const int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
-    const LinkDelay ld = fixed ? LinkDelay{us, 0} : LinkDelay{0, us};
-    rigs.proxy.set_delay(e.node, e.peer, ld);
-    if (e.both_ways) rigs.proxy.set_delay(e.peer, e.node, ld);
-  };
-  auto link = [&](const std::function<void(const std::string&, const std::string&)>& fn) {
-    fn(e.node, e.peer);
-    if (e.both_ways) fn(e.peer, e.node);
-  };
-  switch (e.kind) {
-    case FaultKind::crash: rigs.net.kill(e.node); break;
-    case FaultKind::kill:
-      rigs.killed.insert(e.node);
-      rigs.net.kill(e.node);
-      break;
-    case FaultKind::restart:
-      if (!rigs.killed.count(e.node)) rigs.net.start(e.node);
-      break;
-    case FaultKind::pause: rigs.net.pause(e.node); break;
-    case FaultKind::resume: rigs.net.resume(e.node); break;
-    case FaultKind::partition: link([&](const std::string& a, const std::string& b) { rigs.net.partition(a, b); }); break;
-    case FaultKind::heal: link([&](const std::string& a, const std::string& b) { rigs.net.heal(a, b); }); break;
-    case FaultKind::loss: link([&](const std::string& a, const std::string& b) { rigs.net.set_loss(a, b, e.rate); }); break;
-    case FaultKind::clog: delay(true, e.delay); break;
-    case FaultKind::unclog: delay(true, rt::Duration::zero()); break;
-    case FaultKind::latency: delay(false, e.delay); break;
-    case FaultKind::reset:
-      if (is_client(s, e.node)) rigs.proxy.reset(e.node, e.peer);
-      else rigs.proxy.reset(e.peer, e.node);
-      break;
-    case FaultKind::disk_full: rigs.disks.fill(e.node); break;
-    case FaultKind::disk_free: rigs.disks.free(e.node); break;
-    default: break;  // refused or dropped before the run
-  }
-  std::printf("  %6.1fs %s\n", std::chrono::duration<double>(e.at).count(), scenarios::to_string(e).c_str());
-  std::fflush(stdout);
 }
 
 // Who must see every acknowledged message: each clustering group on the
@@ -548,7 +480,7 @@ int shape_command_line(const std::vector<std::string>& args) {
                          n.consumer.orderly ? " orderly" : "",
                          n.consumer.topic.empty() ? "" : " topic " + n.consumer.topic) +
              (n.consumer.failure_share > 0 ? fmt::format(" failing {}", n.consumer.failure_share) : "");
-    std::printf("%-12s %-15s %-8s %s\n", n.name.c_str(), ip_of(i).c_str(), kRoles[static_cast<int>(n.role)], what.c_str());
+    std::printf("%-12s %-15s %-8s %s\n", n.name.c_str(), node_ip(i).c_str(), kRoles[static_cast<int>(n.role)], what.c_str());
   }
   for (const auto& u : s.unchecked) std::printf("not checked for real: %s\n", u.c_str());
   return 0;
@@ -573,15 +505,11 @@ int run_command_line(const std::vector<std::string>& args, const fs::path& self)
   for (const auto& b : tmpfs_brokers)
     if (!rigs.disks.mount(b, (work / (b + "-store")).string(), kTmpfsBytes, error)) return usage(error);
   if (!rigs.net.setup(c.nodes, error)) return usage("setting up the namespaces: " + error);
-  // Every client-broker connection through the proxy (clogs, latency, resets).
-  std::vector<ProxyLink> links;
-  for (const auto& n : c.nodes) {
-    if (!is_client(c.shape, n.name)) continue;
-    for (const auto& b : c.brokers) {
-      const auto port = static_cast<uint16_t>(20000 + links.size());
-      links.push_back({n.name, b, port, c.address_of[b]});
-      if (!rigs.net.redirect(n.name, b, 10911, port)) return usage("cannot redirect " + n.name + " to the proxy");
-    }
+  // Every connection through the proxy (clogs, latency, resets).
+  const std::vector<ProxyLink> links = proxy_links(c.shape);
+  for (const auto& l : links) {
+    if (!rigs.net.redirect(l.from, l.to, l.to_port, l.port))
+      return usage(fmt::format("cannot redirect {} to {} through the proxy", l.from, l.to));
   }
   if (!rigs.proxy.start(ChaosNet::kHubNetns, ChaosNet::kHubIp, links, error)) return usage("the proxy: " + error);
   std::printf("rmq-chaos: %s seed %llu: %zu nodes in namespaces rmqc-*, %zu proxied links, work directory %s\n",

@@ -5,9 +5,9 @@
 //   pause / resume SIGSTOP / SIGCONT
 //   partition / heal   nftables drop rules in the sender's namespace
 //   loss           nftables drops that share of the packets (numgen random)
-//   clog / latency the fault-injecting proxy every client-broker connection
+//   clog / latency the fault-injecting proxy every connection between nodes
 //                  goes through (nftables DNAT) holds each chunk that long
-//   reset          the proxy resets a client-broker link's connections
+//   reset          the proxy resets a link's connections (faults.h)
 //   disk_full / disk_free   a ballast file fills the broker's own tmpfs
 // Power loss, slow disks, fsync stalls, read corruption and clocks need
 // rigs it does not have (a VM, a device mapper, a time namespace): a plan
