@@ -37,6 +37,10 @@ void Broker::stop_replication() {
 void Broker::await_slave(store::PutResult& r, bool wait_store_ok) {
   if (cfg_.role != BrokerRole::sync_master || !wait_store_ok) return;
   if (r.status != store::PutStatus::put_ok && r.status != store::PutStatus::flush_disk_timeout) return;
+  // Under SYNC_FLUSH a slave is streamed synced bytes only: one whose sync
+  // timed out cannot be acknowledged sooner, so answer FLUSH_DISK_TIMEOUT now.
+  if (r.status == store::PutStatus::flush_disk_timeout && cfg_.store.flush_disk_type == store::FlushDiskType::sync_flush)
+    return;
   const int64_t end = r.physical_offset + r.bytes;
   if (!ha_master_->slave_ok(end)) {
     r.status = store::PutStatus::slave_not_available;
@@ -57,9 +61,12 @@ void Broker::learn_master(const std::optional<std::string>& ha_server_addr,
   // only when none is configured).
   if (cfg_.ha_master_address.empty() && ha_server_addr && !ha_server_addr->empty())
     ha_slave_->set_master(*ha_server_addr);
-  if (master_addr && *master_addr != master_addr_) {
-    rt_.log(rt::LogLevel::info, "slave: master broker is " + (master_addr->empty() ? std::string("unknown") : *master_addr));
-    master_addr_ = *master_addr;
+  // No master in the answer: the namesrv has none (RocketMQ's slave then
+  // stops syncing too).
+  const std::string learned = master_addr.value_or("");
+  if (learned != master_addr_) {
+    rt_.log(rt::LogLevel::info, "slave: master broker is " + (learned.empty() ? std::string("unknown") : learned));
+    master_addr_ = learned;
     if (!master_addr_.empty()) {
       master_learned_ = true;
       sync_now_.set();
@@ -81,7 +88,7 @@ void Broker::slave_sync_loop() {
       // gone later is left to the regular registrations.)
       register_now_.set();
     }
-    if (master_addr_.empty() || sync_failing_) adopt_stored_topics();
+    if (master_addr_.empty()) adopt_stored_topics();
   }
 }
 
@@ -119,10 +126,22 @@ void Broker::slave_sync_once() {
     }
     return std::string(body_text(*resp));
   };
+  std::vector<std::string> removed;
   if (auto text = fetch(rc::kGetAllTopicConfig)) {
     auto t = store::decode_topics(*text);
     if (!t) rt_.log(rt::LogLevel::warn, "slave sync: master's topics do not decode: " + t.error().detail());
-    else if (auto r = topics_.mirror(std::move(*t)); !r) rt_.log(rt::LogLevel::warn, "slave sync: topics not saved: " + r.error().message());
+    else if (auto r = topics_.mirror(std::move(*t), &removed); !r)
+      rt_.log(rt::LogLevel::warn, "slave sync: topics not saved: " + r.error().message());
+    // A topic the master no longer has goes here too, queues and all, so
+    // that it never comes back as a stored topic (adopt_stored_topics).
+    const auto stored = store_->queue_counts();
+    for (const auto& topic : removed) {
+      if (!stored.count(topic)) continue;
+      rt_.log(rt::LogLevel::info, "slave sync: topic " + topic + " is gone on the master; its queues go here too");
+      offsets_.remove_topic(topic);
+      if (auto d = store_->delete_topic(topic); !d)
+        rt_.log(rt::LogLevel::warn, "slave sync: topic " + topic + " not deleted: " + d.error().message());
+    }
   }
   if (auto text = fetch(rc::kGetAllConsumerOffset)) {
     auto t = store::decode_consumer_offsets(*text);

@@ -68,8 +68,11 @@ rt::Result<void> TopicManager::persist() {
   return save();
 }
 
-rt::Result<bool> TopicManager::mirror(store::TopicConfigTable master) {
+rt::Result<bool> TopicManager::mirror(store::TopicConfigTable master, std::vector<std::string>* removed) {
   if (master.data_version == table_.data_version) return false;
+  if (removed)
+    for (const auto& [name, tc] : table_.topic_config_table)
+      if (!master.topic_config_table.count(name)) removed->push_back(name);
   table_ = std::move(master);
   if (auto r = save(); !r) return r.error();
   return true;

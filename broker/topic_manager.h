@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "broker/broker_config.h"
 #include "common/message_format.h"
@@ -65,8 +66,9 @@ class TopicManager {
   rt::Result<bool> remove(const std::string& topic);
 
   // A slave takes its master's table (and its data version) when that
-  // version differs from its own, and saves it. Suspends.
-  rt::Result<bool> mirror(store::TopicConfigTable master);
+  // version differs from its own, and saves it; `removed` (when given)
+  // gets the topics it had that the master's table lacks. Suspends.
+  rt::Result<bool> mirror(store::TopicConfigTable master, std::vector<std::string>* removed = nullptr);
   void on_change(std::function<void()> fn) { on_change_ = std::move(fn); }
 
  private:

@@ -37,8 +37,19 @@ RegisterResult RouteTable::register_broker(const Registration& r, rt::Instant no
   if (r.broker_id == 0 && r.data_version) {
     auto prev = live_.find(r.broker_addr);
     const bool changed = prev == live_.end() || !(prev->second.data_version == *r.data_version);
-    if (changed || first)
+    if (changed || first) {
       for (const auto& [name, t] : r.topics) topic_queues_[name][r.broker_name] = queue_data(r.broker_name, t);
+      // What a slave filled in while this master was away and the master
+      // does not have (deleted meanwhile) goes.
+      for (auto it = from_slave_.begin(); it != from_slave_.end();) {
+        if (it->second != r.broker_name) {
+          ++it;
+          continue;
+        }
+        if (!r.topics.count(it->first)) drop_queue_data(it->first, r.broker_name);
+        it = from_slave_.erase(it);
+      }
+    }
   }
   // A slave whose master is not registered: the topics its broker name
   // lacks in the routes come from the slave's copy of the master's config,
@@ -47,7 +58,9 @@ RegisterResult RouteTable::register_broker(const Registration& r, rt::Instant no
   // of the name left: a slave that restarted while its master was away
   // served nothing until the master came back.
   if (r.broker_id != 0 && !bd.broker_addrs.count(0))
-    for (const auto& [name, t] : r.topics) topic_queues_[name].try_emplace(r.broker_name, queue_data(r.broker_name, t));
+    for (const auto& [name, t] : r.topics)
+      if (topic_queues_[name].try_emplace(r.broker_name, queue_data(r.broker_name, t)).second)
+        from_slave_.insert({name, r.broker_name});
 
   Live& l = live_[r.broker_addr];
   l.last_update = now;
@@ -92,6 +105,13 @@ bool RouteTable::unregister_broker(const std::string& cluster, const std::string
   return was_live;
 }
 
+void RouteTable::drop_queue_data(const std::string& topic, const std::string& broker_name) {
+  auto t = topic_queues_.find(topic);
+  if (t == topic_queues_.end()) return;
+  t->second.erase(broker_name);
+  if (t->second.empty()) topic_queues_.erase(t);
+}
+
 void RouteTable::remove_broker_name_if_empty(const std::string& broker_name) {
   auto it = brokers_.find(broker_name);
   if (it == brokers_.end() || !it->second.broker_addrs.empty()) return;
@@ -107,6 +127,7 @@ void RouteTable::remove_broker_name_if_empty(const std::string& broker_name) {
     if (t->second.empty()) t = topic_queues_.erase(t);
     else ++t;
   }
+  std::erase_if(from_slave_, [&](const auto& e) { return e.second == broker_name; });
 }
 
 void RouteTable::remove_address(const std::string& broker_addr) {

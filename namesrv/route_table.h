@@ -52,7 +52,8 @@ class RouteTable {
   // A master's registration sets its topics' queues when its DataVersion
   // changed (or on its first); a slave's fills in only the topics its
   // broker name lacks, and only while no master of that name is
-  // registered (reads from the slave).
+  // registered (reads from the slave). The master's next such registration
+  // drops what a slave filled in that the master does not have.
   RegisterResult register_broker(const Registration& r, rt::Instant now);
   // Returns whether the broker was registered.
   bool unregister_broker(const std::string& cluster, const std::string& broker_name,
@@ -95,8 +96,12 @@ class RouteTable {
   // Removes one broker address from every table (expiry, close, unregister).
   void remove_address(const std::string& broker_addr);
   void remove_broker_name_if_empty(const std::string& broker_name);
+  void drop_queue_data(const std::string& topic, const std::string& broker_name);
 
   std::map<std::string, std::map<std::string, QueueData>> topic_queues_;  // topic -> broker name -> queues
+  // (topic, broker name) queues a slave filled in, until its master
+  // registers: what the master then lacks goes.
+  std::set<std::pair<std::string, std::string>> from_slave_;
   std::map<std::string, BrokerData> brokers_;                             // broker name -> addresses
   std::map<std::string, std::set<std::string>> clusters_;                 // cluster -> broker names
   std::map<std::string, Live> live_;                                      // broker address -> liveness

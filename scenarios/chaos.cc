@@ -26,8 +26,10 @@
 // SYNC_MASTER each SEND_OK is checked against the slave's log as it
 // arrives.
 // Consumers read all along, so a read of something later lost is seen.
-// Then the faults end, every broker restarts, the producers finish and the
-// history goes through every checker of scenarios/history.h.
+// Then the faults end, every broker and slave not killed for good
+// restarts, the producers finish, every slave whose master lives catches
+// up and holds a byte-identical prefix of its log, and the history goes
+// through every checker of scenarios/history.h.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -112,7 +114,8 @@ client::MessageQueue pinned_queue(const ChaosState& s, int n) {
 }
 
 // Under SYNC_MASTER, SEND_OK means the master's slave has written the
-// message: its log reaches past it. Not judged when the slave went down
+// message: its log reaches past it (a slave's log holds whole records only:
+// it keeps a partly received one aside, so past its start is past its end). Not judged when the slave went down
 // after the send began (its restarted log may be shorter after a power
 // loss) or is down now.
 void check_replicated(ChaosState& s, const h::Send& snd, const client::SendResult& r) {
@@ -470,8 +473,9 @@ RunResult run_chaos_impl(uint64_t seed, const RunOptions& opts) {
   if (s.knobs.orderly) k.hist.groups["OG"] = og;
   k.sim.start_all();
   // What the configuration promises decides what a plan may do: no power
-  // loss under ASYNC_FLUSH; nothing killed for good (the liveness phase
-  // needs every broker); no read corruption (not judged yet).
+  // loss under ASYNC_FLUSH; nothing killed for good but a SYNC_MASTER whose
+  // slave then serves everything (may_kill: the liveness phase needs the
+  // rest); no read corruption (not judged yet).
   std::vector<FaultKind> unsupported = {FaultKind::read_corruption};
   if (!may_kill(s.knobs)) unsupported.push_back(FaultKind::kill);
   if (!s.knobs.sync_flush) unsupported.push_back(FaultKind::power_loss);

@@ -121,10 +121,10 @@ void HaMaster::read_loop(Link& l) {
       const int64_t position = common::get_i64(buf + whole - 8);
       std::copy(buf + whole, buf + have, buf);
       have -= whole;
-      if (position < 0 || position > store_.appended()) {
-        rt_.log(rt::LogLevel::warn, fmt::format("HA: slave {} reports position {}, beyond this master's log end {}; "
-                                                "dropping it",
-                                                l.state.address, position, store_.appended()));
+      if (position < 0 || position > store_.replicable()) {
+        rt_.log(rt::LogLevel::warn, fmt::format("HA: slave {} reports position {}, beyond what this master may "
+                                                "stream it ({}); dropping it",
+                                                l.state.address, position, store_.replicable()));
         return;
       }
       on_report(l, position);

@@ -183,13 +183,15 @@ TEST(Replication, ASlaveWhoseMasterIsLostBeforeItsConfigArrivedServesTheTopicsIt
   cl.sim.run_for(2s);  // past the first sync: the topic is created between two
   cl.client([&](rt::Runtime& rt) {
     remoting::RpcClient c(rt, nullptr);
-    create_topic(c, cl.broker_addr, "Fresh", 2, 2);
+    create_topic(c, cl.broker_addr, "Fresh", 4, 4);
     for (int i = 0; i < 5; ++i) ASSERT_EQ(send(c, cl.broker_addr, "Fresh", 1, "m" + std::to_string(i)).code, rs::kSuccess);
   });
   ASSERT_FALSE(cl.slave->topics().find("Fresh").has_value());  // not synced yet
   cl.sim.crash(cl.broker_node);
   cl.broker = nullptr;
-  cl.sim.run_for(65s);  // one sync interval: the master does not answer
+  // Its next registration (30 s) learns that no master is left; the sync
+  // round after it (every 60 s here) takes the topic from the store.
+  cl.sim.run_for(70s);
   auto adopted = cl.slave->topics().find("Fresh");
   ASSERT_TRUE(adopted.has_value());
   EXPECT_EQ(adopted->read_queue_nums, 2);  // queue 1 is the highest it stores
@@ -214,6 +216,16 @@ TEST(Replication, ASlaveWhoseMasterIsLostBeforeItsConfigArrivedServesTheTopicsIt
     ASSERT_EQ(ms.size(), 5u);
     EXPECT_EQ(text(ms[4].body), "m4");
   });
+  // The master comes back (it had only crashed): its config replaces the
+  // one the slave took from its store.
+  cl.sim.start(cl.broker_node);
+  ASSERT_TRUE(cl.sim.run_until([&] { return cl.broker != nullptr; }, 20s));
+  ASSERT_TRUE(cl.sim.run_until(
+      [&] {
+        auto f = cl.slave ? cl.slave->topics().find("Fresh") : std::nullopt;
+        return f && f->read_queue_nums == 4;
+      },
+      3min));
 }
 
 // SYNC_FLUSH: a slave is streamed only what its master synced. Were it

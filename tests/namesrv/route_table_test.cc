@@ -73,9 +73,14 @@ TEST(RouteTable, ASlaveWithoutItsMasterKeepsItsTopicsReadable) {
   ASSERT_EQ(r->broker_datas.size(), 1u);
   EXPECT_EQ(r->broker_datas[0].broker_addrs.size(), 1u);
   EXPECT_EQ(r->broker_datas[0].broker_addrs.count(1), 1u);
-  // The master is back: its config replaces the slave's.
+  // The master is back: its config replaces the slave's, and a topic only
+  // the slave still had (deleted on the master) leaves the routes.
+  s.topics["Deleted"] = s.topics["T"];
+  t.register_broker(s, rt::Instant(1s));
+  ASSERT_TRUE(t.route("Deleted").has_value());
   t.register_broker(reg("a", 0, "10.0.0.1:10911"), rt::Instant(2s));
   EXPECT_EQ(t.route("T")->queue_datas[0].read_queue_nums, 4);
+  EXPECT_FALSE(t.route("Deleted").has_value());
 }
 
 TEST(RouteTable, UnchangedDataVersionDoesNotRewriteQueues) {

@@ -12,7 +12,7 @@ check() {  # args | want text
   err=$($chaos $args 2>&1 >/dev/null); rc=$?
   if [ "$rc" -eq 2 ] && [[ "$err" == *"$want"* ]]; then passed=$((passed+1)); else failed=$((failed+1)); echo "'rmq-chaos $args' exited $rc ($err), want 2 and '$want'"; fi
 }
-printf '5s clog broker0 <-> namesrv0 delay=1s\n' > "$work/clog.plan"
+printf '5s clog broker0 <-> broker1 delay=1s\n' > "$work/clog.plan"
 printf '5s crash nobody\n' > "$work/unknown.plan"
 printf '5s explode broker0\n' > "$work/bad.plan"
 printf '5s power_loss broker1\n' > "$work/power.plan"
@@ -20,7 +20,7 @@ printf '5s slow_disk broker0 delay=10ms\n' > "$work/slow.plan"
 printf '# scenario: master-crash\n# seed: 3\n5s crash broker0\n' > "$work/ha.plan"
 printf '# scenario: ping\n5s crash n0\n' > "$work/ping.plan"
 printf '5s disk_full producer0\n' > "$work/full.plan"
-check "run --plan $work/clog.plan" "the proxy delays and resets client-broker links only"
+check "run --plan $work/clog.plan" "broker0 and broker1 never connect to each other"
 check "run --plan $work/power.plan" "power_loss needs a machine whose unsynced writes can be dropped"
 check "run --plan $work/power.plan" "(--drop-unsupported runs the rest)"
 check "run --plan $work/slow.plan" "slow_disk needs a disk rig"
