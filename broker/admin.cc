@@ -97,12 +97,16 @@ Broker::Reply Broker::on_admin_query(remoting::Connection&, Command& req) {
   auto put = [&](const char* k, std::string v) { table[k] = std::move(v); };
   put("brokerVersionDesc", "V4_9_8");
   put("brokerVersion", std::to_string(remoting::kOwnVersion));
-  put("putTps", "0.0 0.0 0.0");
-  put("getTransferedTps", "0.0 0.0 0.0");
-  for (const char* k : {"msgPutTotalYesterdayMorning", "msgPutTotalTodayMorning"}) put(k, "0");
-  put("msgPutTotalTodayNow", std::to_string(put_total_));
-  for (const char* k : {"msgGetTotalYesterdayMorning", "msgGetTotalTodayMorning"}) put(k, "0");
-  put("msgGetTotalTodayNow", std::to_string(get_total_));
+  const BrokerStats::Traffic puts = stats_.puts(rt_.now(), rt_.wall_ms());
+  const BrokerStats::Traffic gets = stats_.gets(rt_.now(), rt_.wall_ms());
+  put("putTps", puts.tps);
+  put("getTransferedTps", gets.tps);
+  put("msgPutTotalYesterdayMorning", std::to_string(puts.yesterday_morning));
+  put("msgPutTotalTodayMorning", std::to_string(puts.today_morning));
+  put("msgPutTotalTodayNow", std::to_string(puts.total));
+  put("msgGetTotalYesterdayMorning", std::to_string(gets.yesterday_morning));
+  put("msgGetTotalTodayMorning", std::to_string(gets.today_morning));
+  put("msgGetTotalTodayNow", std::to_string(gets.total));
   for (const char* k : {"sendThreadPoolQueueSize", "pullThreadPoolQueueSize", "sendThreadPoolQueueHeadWaitTimeMills",
                         "pullThreadPoolQueueHeadWaitTimeMills", "pageCacheLockTimeMills"})
     put(k, "0");

@@ -43,6 +43,7 @@
 #include "broker/consumer_offsets.h"
 #include "broker/refusal_log.h"
 #include "broker/schedule.h"
+#include "broker/stats.h"
 #include "broker/subscription_groups.h"
 #include "broker/topic_manager.h"
 #include "broker/transaction.h"
@@ -141,10 +142,11 @@ class Broker {
   void learn_master(const std::optional<std::string>& ha_server_addr, const std::optional<std::string>& master_addr);
   void slave_sync_loop();
   void slave_sync_once();
-  // A slave cut off from its master (unknown, or not answering): a topic
+  // A slave without a master (the namesrvs name none: it is gone): a topic
   // its store holds queues of but its config lacks (replicated before the
   // master's config reached it) gets a config from the store, so that
-  // consumers read it here. The next sync from the master replaces it.
+  // consumers read it here. The next sync from a master replaces it; a
+  // topic the master deleted was deleted here too at its sync.
   void adopt_stored_topics();
   // RocketMQ's answer to a topic or group change on a slave; nullopt on a master.
   std::optional<Command> refuse_admin_write_on_slave(const Command& req) const;
@@ -217,9 +219,7 @@ class Broker {
   std::vector<rt::Task> tasks_;
   bool started_ = false;
   bool stopped_ = false;
-  // Counters for GET_BROKER_RUNTIME_INFO.
-  int64_t put_total_ = 0;
-  int64_t get_total_ = 0;
+  BrokerStats stats_;  // GET_BROKER_RUNTIME_INFO's traffic figures
 };
 
 // The pull response code for a store status (reference 8.7).

@@ -139,7 +139,7 @@ Broker::Reply Broker::on_pull(remoting::Connection&, Command& req) {
     rh.min_offset = g.min_offset;
     rh.max_offset = g.max_offset;
     rh.encode(resp);
-    get_total_ += static_cast<int64_t>(g.items.size());
+    stats_.on_get(rt_.now(), rt_.wall_ms(), static_cast<int64_t>(g.items.size()));
     resp.body = std::move(g.data);
     for (auto& r : g.ranges) resp.body_files.push_back({std::move(r.file), r.offset, r.length});
     return resp;

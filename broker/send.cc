@@ -219,7 +219,7 @@ Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
                       r.status == store::PutStatus::slave_not_available;
   if (!stored)
     return error_reply(req, send_code_for(r.status), std::string(store::to_string(r.status)) + ": " + r.detail);
-  put_total_ += r.message_count;
+  stats_.on_put(rt_.now(), rt_.wall_ms(), r.message_count);
 
   RemotingCommand resp = RemotingCommand::response_to(req, send_code_for(r.status));
   remoting::SendMessageResponseHeader rh;

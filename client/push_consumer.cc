@@ -36,6 +36,7 @@ struct PushConsumer::QueueState {
   // its lock lapsed; it is pulled again, and its count goes on (RocketMQ
   // keeps the message, with its count, in the process queue).
   int64_t retrying_offset = -1;
+  std::string retrying_msg_id;  // and which message it was
   int32_t retried = 0;
   rt::Task task;
 };
@@ -156,6 +157,7 @@ void PushConsumer::rebalance() {
   rt::LockGuard one_at_a_time(rebalancing_);
   if (stopped_) return;
   lock_missed_ = false;
+  let_go_returned();  // queues whose listener outlasted an earlier rebalance
   for (const auto& [topic, _] : subscriptions_) rebalance_topic(topic);
 }
 
@@ -181,8 +183,11 @@ void PushConsumer::rebalance_topic(const std::string& topic) {
   bool changed = !gone.empty();
   for (const auto& q : gone) stop_queue(q);
   std::vector<MessageQueue> fresh;
+  auto retiring = [&](const MessageQueue& q) {
+    return std::any_of(retiring_.begin(), retiring_.end(), [&](const auto& qs) { return qs->mq == q; });
+  };
   for (const auto& q : mine)
-    if (!queues_.count(q)) fresh.push_back(q);
+    if (!queues_.count(q) && !retiring(q)) fresh.push_back(q);  // a listener still running there: later
   // Orderly clustering: only the queues whose broker lock is ours now.
   std::set<MessageQueue> locked;
   const rt::Instant lock_asked = client_.runtime().now();  // the broker's lease starts no earlier
@@ -236,11 +241,13 @@ bool PushConsumer::start_queue(const MessageQueue& q, rt::Instant locked_at) {
   return true;
 }
 
-void PushConsumer::wait_idle(QueueState& qs) {
+bool PushConsumer::wait_idle(QueueState& qs, rt::Duration limit) {
+  const rt::Instant deadline = rt::deadline_after(client_.runtime().now(), limit);
   while (qs.consuming) {
     qs.idle.reset();
-    (void)qs.idle.wait();
+    if (!qs.idle.wait(deadline - client_.runtime().now())) return !qs.consuming;
   }
+  return true;
 }
 
 void PushConsumer::stop_queue(const MessageQueue& q) {
@@ -250,7 +257,31 @@ void PushConsumer::stop_queue(const MessageQueue& q) {
   queues_.erase(it);  // before suspending: the map may change meanwhile
   retiring_.push_back(qs);
   qs->dropped = true;
-  wait_idle(*qs);  // a running listener finishes first
+  // A running listener finishes first, but a rebalance does not wait for
+  // ever: past the bound the queue stays in retiring_ (its lock renewed,
+  // not started again here) and is let go once its listener returns.
+  if (!wait_idle(*qs, cfg_.listener_wait_max)) {
+    client_.runtime().log(
+        rt::LogLevel::warn,
+        fmt::format("consumer {}: the listener has not returned for {} ms on {}; the rebalance goes on and lets the "
+                    "queue go once it does",
+                    cfg_.group, std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.listener_wait_max).count(),
+                    q.to_string()));
+    return;
+  }
+  let_go(qs);
+}
+
+void PushConsumer::let_go_returned() {
+  std::vector<std::shared_ptr<QueueState>> returned;
+  for (auto& qs : retiring_)
+    if (!qs->consuming && qs->dropped) returned.push_back(qs);
+  for (auto& qs : returned)
+    if (std::find(retiring_.begin(), retiring_.end(), qs) != retiring_.end()) let_go(qs);
+}
+
+void PushConsumer::let_go(const std::shared_ptr<QueueState>& qs) {
+  const MessageQueue q = qs->mq;
   qs->task.cancel();
   qs->task.cancel_and_join();
   // Its last offset, so that the next owner starts where this one stopped;
@@ -413,11 +444,13 @@ ConsumeResult PushConsumer::call_listener(QueueState& qs, const ReceivedMessage&
   qs.consuming = true;
   struct Done {
     QueueState& qs;
+    rt::Event& rebalance_now;
     ~Done() {
       qs.consuming = false;
       qs.idle.set();
+      if (qs.dropped) rebalance_now.set();  // a rebalance that went on without it lets the queue go
     }
-  } done{qs};
+  } done{qs, rebalance_now_};
   return listener_(m);
 }
 
@@ -464,18 +497,18 @@ bool PushConsumer::send_back(const QueueState& qs, const ReceivedMessage& m, int
 // One message, retried in place until it succeeds (or goes to the DLQ).
 // False: the queue was dropped or its lock lost before it succeeded.
 bool PushConsumer::consume_orderly(QueueState& qs, ReceivedMessage m) {
-  if (qs.retrying_offset == m.queue_offset) m.reconsume_times = std::max(m.reconsume_times, qs.retried);
+  if (qs.retrying_offset == m.queue_offset && qs.retrying_msg_id == m.msg_id)
+    m.reconsume_times = std::max(m.reconsume_times, qs.retried);
+  qs.retrying_offset = -1;  // set again below if its lock lapses once more
   for (;;) {
     if (qs.dropped) return false;
     if (locking() && !lock_valid(qs)) {
       qs.retrying_offset = m.queue_offset;
+      qs.retrying_msg_id = m.msg_id;
       qs.retried = m.reconsume_times;
       return false;
     }
-    if (call_listener(qs, m) == ConsumeResult::success) {
-      qs.retrying_offset = -1;
-      return true;
-    }
+    if (call_listener(qs, m) == ConsumeResult::success) return true;
     if (m.reconsume_times >= max_reconsume() && cfg_.model == remoting::MessageModel::clustering) {
       // Out of retries: to the DLQ (delay level -1), then the queue moves on.
       if (send_back(qs, m, -1)) return true;

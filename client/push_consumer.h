@@ -34,8 +34,11 @@
 // it. A queue whose lock another member still holds is retried every
 // `lock_retry_interval` instead of waiting for the next rebalance.
 //
-// A rebalance or a shutdown never interrupts a running listener: it waits
-// for it to return.
+// A rebalance or a shutdown never interrupts a running listener. A shutdown
+// waits for it to return; a rebalance waits up to `listener_wait_max`, then
+// goes on: the queue is let go (offset committed, lock released) once the
+// listener returns, and until then this member renews its lock and does not
+// start it again.
 //
 // Flow control: a queue's next pull waits until the listener has consumed
 // what the last one brought, and a pull asks for at most
@@ -82,6 +85,9 @@ struct PushConsumerConfig {
   rt::Duration lock_interval = 20s;         // rocketmq.client.rebalance.lockInterval
   rt::Duration lock_max_live = 30s;         // rocketmq.client.rebalance.lockMaxLiveTime
   rt::Duration lock_retry_interval = 1s;
+  // How long a rebalance waits for a running listener on a queue it takes
+  // away (RocketMQ waits 1 s for an orderly queue's consume lock).
+  rt::Duration listener_wait_max = 1s;
   std::string broadcast_offsets_path{};  // broadcasting: offsets file (runtime fs); empty: memory only
 };
 
@@ -123,7 +129,12 @@ class PushConsumer {
   std::string offset_address(const QueueState& qs) const;
   bool relock(QueueState& qs);
   void lock_loop();
-  void wait_idle(QueueState& qs);
+  // Until the queue's listener returned (true) or `limit` passed.
+  bool wait_idle(QueueState& qs, rt::Duration limit = rt::kForever);
+  // Stops a retiring queue whose listener returned: its task, its offset,
+  // its lock.
+  void let_go(const std::shared_ptr<QueueState>& qs);
+  void let_go_returned();
   int32_t max_reconsume() const;
   void commit_offsets();
   void commit_offsets(const std::vector<std::shared_ptr<QueueState>>& list);

@@ -9,6 +9,15 @@ std::string parent_dir(std::string_view path) {
   return std::string(path.substr(0, slash));
 }
 
+rt::Result<void> create_durable_dir(rt::FileSystem& fs, const std::string& dir) {
+  if (auto r = fs.create_dirs(dir); !r) return r;
+  for (std::string d = dir; d != "/" && d != ".";) {
+    d = parent_dir(d);
+    if (auto r = fs.sync_dir(d); !r) return r;
+  }
+  return {};
+}
+
 rt::Result<std::string> read_file(rt::FileSystem& fs, std::string_view path, uint64_t max_bytes) {
   auto f = fs.open(path, rt::OpenMode::existing);
   if (!f) return f.error();

@@ -19,4 +19,9 @@ rt::Result<void> replace_file(rt::FileSystem& fs, std::string_view path, std::st
 // "a/b/c.json" -> "a/b"; "c.json" -> "."
 std::string parent_dir(std::string_view path);
 
+// Creates `dir` (and its missing ancestors) and makes it durable: each
+// directory's entry is synced in its parent, up to the root, so a power
+// loss right after cannot take the new directory (and all it holds) away.
+rt::Result<void> create_durable_dir(rt::FileSystem& fs, const std::string& dir);
+
 }  // namespace rmq::common

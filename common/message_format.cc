@@ -227,8 +227,11 @@ std::string encode_properties(const MessageProperties& p) {
   return out;
 }
 
-MessageProperties decode_properties(std::string_view s) {
-  MessageProperties p;
+namespace {
+
+// Calls fn(name, value) for each well-formed entry of `s`, in order.
+template <typename Fn>
+void for_each_property(std::string_view s, Fn&& fn) {
   while (!s.empty()) {
     const auto end = s.find('\x02');
     std::string_view seg = s.substr(0, end);
@@ -236,9 +239,24 @@ MessageProperties decode_properties(std::string_view s) {
     if (seg.size() < 3) continue;
     const auto sep = seg.find('\x01');
     if (sep == std::string_view::npos || sep == 0 || sep + 1 == seg.size()) continue;
-    p[std::string(seg.substr(0, sep))] = std::string(seg.substr(sep + 1));
+    fn(seg.substr(0, sep), seg.substr(sep + 1));
   }
+}
+
+}  // namespace
+
+MessageProperties decode_properties(std::string_view s) {
+  MessageProperties p;
+  for_each_property(s, [&](std::string_view name, std::string_view value) { p[std::string(name)] = std::string(value); });
   return p;
+}
+
+std::string_view find_property(std::string_view s, std::string_view name) {
+  std::string_view found;
+  for_each_property(s, [&](std::string_view n, std::string_view value) {
+    if (n == name) found = value;  // the last one, as decode_properties keeps
+  });
+  return found;
 }
 
 std::string offset_msg_id(const HostPort4& store_host, int64_t commit_log_offset) {

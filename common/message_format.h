@@ -125,8 +125,12 @@ using MessageProperties = std::map<std::string, std::string>;
 // name U+0001 value U+0002 per entry, trailing U+0002 included.
 std::string encode_properties(const MessageProperties& p);
 // Segments split on U+0002; a segment of >= 3 bytes splits at its first
-// U+0001; empty names or values are dropped.
+// U+0001; empty names or values are dropped. A name given twice keeps its
+// last value (RocketMQ's string2messageProperties puts each into a map).
 MessageProperties decode_properties(std::string_view s);
+// The value decode_properties(s) would hold for `name` (empty when none),
+// found without building the map.
+std::string_view find_property(std::string_view s, std::string_view name);
 
 // ---- message ids (5.5) ----------------------------------------------------------
 

@@ -497,7 +497,12 @@ rt::Result<ConnectionPtr> RpcClient::connection(std::string_view address) {
   }
   std::erase_if(c.retired, [](const ConnectionImplPtr& r) { return r->finished(); });
   auto conn = c.rt.connect(addr, c.opts.connect_timeout);
-  if (!conn) return Error(conn.code(), "connect " + addr + ": " + conn.error().message());
+  if (!conn) {
+    // Named once: the runtime's connect errors begin "connect <address>".
+    const rt::Error& e = conn.error();
+    if (e.detail().find(addr) != std::string::npos) return e;
+    return Error(e.code(), "connect " + addr + (e.detail().empty() ? "" : ": " + e.detail()));
+  }
   auto impl = std::make_shared<ConnectionImpl>(c.rt, std::move(*conn), c.server_requests, c.opts.connection, nullptr);
   impl->start();
   c.conns[addr] = impl;

@@ -574,7 +574,8 @@ class Runtime {
 
   // Network.
   Result<std::unique_ptr<Listener>> listen(std::string_view address) { return do_listen(address); }
-  // Suspends until connected, refused, or `timeout`.
+  // Suspends until connected, refused, or `timeout`. A refusal's or a
+  // timeout's detail begins "connect <address>" (callers need not repeat it).
   Result<std::unique_ptr<Conn>> connect(std::string_view address, Duration timeout) {
     return do_connect(address, timeout);
   }

@@ -195,13 +195,15 @@ void Disk::sync(Inode& f) {
 void Disk::power_loss(rt::Random& rng) {
   files_ = durable_files_;
   dirs_ = durable_dirs_;
-  // A durable entry whose directory is not durable is gone too.
-  for (auto it = files_.begin(); it != files_.end();) {
-    if (!dirs_.count(parent(it->first))) it = files_.erase(it);
-    else ++it;
-  }
+  // A durable entry whose directory is gone is gone too: directories first,
+  // top down (a parent sorts before its children), then the files, so that
+  // no file outlives a lost ancestor (it came back with the directory once).
   for (auto it = dirs_.begin(); it != dirs_.end();) {
     if (*it != "/" && !dirs_.count(parent(*it))) it = dirs_.erase(it);
+    else ++it;
+  }
+  for (auto it = files_.begin(); it != files_.end();) {
+    if (!dirs_.count(parent(it->first))) it = files_.erase(it);
     else ++it;
   }
   durable_files_ = files_;

@@ -344,7 +344,7 @@ void Network::syn_arrives(const std::shared_ptr<ConnectAttempt>& a) {
   if (!server.powered()) return;  // a powered-off machine answers nothing
   auto it = server.up() ? listeners_.find({a->server, a->port}) : listeners_.end();
   if (it == listeners_.end()) {
-    a->error = Error(Errc::refused, a->address);
+    a->error = Error(Errc::refused, "connect " + a->address);
   } else {
     ListenerState& l = *it->second;
     if (l.backlog.size() >= cfg_.accept_backlog_max) return retry();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/atomic_file.h"
 #include "common/big_endian.h"
 #include "runtime/assert.h"
 #include "store/agreed_read.h"
@@ -43,7 +44,7 @@ CommitLog::CommitLog(rt::Runtime& rt, const StoreConfig& cfg)
 }
 
 rt::Result<void> CommitLog::open_segments() {
-  if (auto r = rt_.fs().create_dirs(dir_); !r) return r;
+  if (auto r = common::create_durable_dir(rt_.fs(), dir_); !r) return r;
   auto names = rt_.fs().list(dir_);
   if (!names) return names.error();
   segments_.clear();
@@ -424,7 +425,9 @@ rt::Result<CommitLog::FileSlice> CommitLog::slice(int64_t offset, uint32_t size)
   return FileSlice{it->second.file, static_cast<uint64_t>(offset - start)};
 }
 
-rt::Result<std::vector<std::byte>> CommitLog::read_record(int64_t offset, uint32_t size, ReadCare care) {
+rt::Result<std::vector<std::byte>> CommitLog::read_record(int64_t offset, uint32_t size, ReadCare care,
+                                                          bool* bad_body_crc) {
+  if (bad_body_crc) *bad_body_crc = false;
   std::vector<std::byte> out(size);
   std::string problem;
   for (int attempt = 0; attempt < kReadAttempts; ++attempt) {
@@ -435,6 +438,10 @@ rt::Result<std::vector<std::byte>> CommitLog::read_record(int64_t offset, uint32
     if (d.status == common::RecordStatus::ok && d.size == size) return out;
     problem = d.status == common::RecordStatus::ok ? fmt::format("record size {} != expected {}", d.size, size)
                                                    : d.problem;
+  }
+  if (bad_body_crc) {
+    const auto whole = common::decode_stored(out, {.check_crc = false, .expected_physical_offset = offset});
+    *bad_body_crc = whole.status == common::RecordStatus::ok && whole.size == size;
   }
   return rt::Error(rt::Errc::io_error, fmt::format("record at commitlog offset {} is corrupt: {}", offset, problem));
 }

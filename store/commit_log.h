@@ -134,9 +134,11 @@ class CommitLog {
 
   // Reads and validates the record at `offset` of `size` bytes (magic, size,
   // physical offset, body CRC), re-reading on a mismatch. Errc::not_found
-  // when the segment is gone, io_error when it stays corrupt.
-
-  rt::Result<std::vector<std::byte>> read_record(int64_t offset, uint32_t size, ReadCare care = ReadCare::checked);
+  // when the segment is gone, io_error when it stays corrupt; then
+  // `bad_body_crc` (when given) tells whether the record is whole but for
+  // its body's CRC.
+  rt::Result<std::vector<std::byte>> read_record(int64_t offset, uint32_t size, ReadCare care = ReadCare::checked,
+                                                 bool* bad_body_crc = nullptr);
   // Where the `size` bytes at `offset` lie, for sending them without reading
   // them (zero-copy pulls): the segment file (kept open while referenced,
   // even if retention removes it) and the offset in it. Nothing is read or

@@ -225,18 +225,6 @@ rt::Result<Loaded<Table>> load_table(rt::FileSystem& fs, std::string_view path, 
   return Error(main_missing ? bak.code() : main.code(), main.error().detail() + "; " + bak.error().detail());
 }
 
-// Creates `dir` and makes it and every ancestor durable: each one's entry is
-// synced in its parent. replace_file() syncs only the file's own directory,
-// so without this a power loss could take a new config directory away.
-rt::Result<void> create_durable_dir(rt::FileSystem& fs, const std::string& dir) {
-  if (auto r = fs.create_dirs(dir); !r) return r;
-  for (std::string d = dir; d != "/" && d != ".";) {
-    d = common::parent_dir(d);
-    if (auto r = fs.sync_dir(d); !r) return r;
-  }
-  return {};
-}
-
 // Backs the current file up to `.bak` (when it decodes: a bad file must not
 // replace a good backup), then replaces it. When there is no current file,
 // the directory chain is made durable first; since that happens before the
@@ -250,7 +238,7 @@ rt::Result<void> save_table(rt::FileSystem& fs, std::string_view path, const std
       if (auto r = common::replace_file(fs, backup_path(path), *old); !r) return r;
     }
   } else if (old.code() == Errc::not_found) {
-    if (auto r = create_durable_dir(fs, common::parent_dir(path)); !r) return r;
+    if (auto r = common::create_durable_dir(fs, common::parent_dir(path)); !r) return r;
   } else if (old.code() != Errc::invalid_argument) {
     return old.error();  // an I/O problem; invalid_argument is an oversized file, not worth keeping
   }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "common/atomic_file.h"
 #include "common/big_endian.h"
 #include "common/canary/store_sync_ack_early.h"
 #include "common/java_hash.h"
@@ -24,24 +25,9 @@ constexpr int kRecordReadAttemptsMax = 3;
 
 std::string queue_key(const std::string& topic, int32_t queue_id) { return topic + "-" + std::to_string(queue_id); }
 
-// The value of one property in an encoded properties string, without
-// building the map (the dispatcher does this for every record).
-std::string_view find_property(std::string_view props, std::string_view name) {
-  size_t pos = 0;
-  while (pos < props.size()) {
-    const size_t end = props.find('\x02', pos);
-    const std::string_view entry = props.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
-    const size_t sep = entry.find('\x01');
-    if (sep != std::string_view::npos && entry.substr(0, sep) == name) return entry.substr(sep + 1);
-    if (end == std::string_view::npos) break;
-    pos = end + 1;
-  }
-  return {};
-}
-
 bool has_key(const StoredMessage& m, std::string_view key) {
-  if (find_property(m.properties, "UNIQ_KEY") == key) return true;
-  std::string_view keys = find_property(m.properties, "KEYS");
+  if (common::find_property(m.properties, common::kPropUniqKey) == key) return true;
+  std::string_view keys = common::find_property(m.properties, common::kPropKeys);
   while (!keys.empty()) {
     const size_t sp = keys.find(' ');
     if (keys.substr(0, sp) == key) return true;
@@ -121,11 +107,11 @@ int64_t tags_code(std::string_view tags) {
 int64_t MessageStore::unit_tags_code(const StoredMessage& m) const {
   if (m.topic == common::kScheduleTopic) {
     // Parked for a delay level: the unit carries the delivery time.
-    auto level = common::parse_java_int(find_property(m.properties, common::kPropDelay));
+    auto level = common::parse_java_int(common::find_property(m.properties, common::kPropDelay));
     if (level && *level > 0 && !cfg_.delay_level_ms.empty())
       return deliver_timestamp(cfg_.delay_level_ms, clamp_delay_level(cfg_.delay_level_ms, *level), m.store_timestamp);
   }
-  return tags_code(find_property(m.properties, common::kPropTags));
+  return tags_code(common::find_property(m.properties, common::kPropTags));
 }
 
 // ---------------------------------------------------------------------------
@@ -238,7 +224,9 @@ rt::Result<void> MessageStore::load_index_files(int64_t scan_from, int64_t& inde
 
 rt::Result<void> MessageStore::recover() {
   auto& fs = rt_.fs();
-  if (auto r = fs.create_dirs(cfg_.root_dir); !r) return r;
+  // Durable up to the file system's root: a power loss right after the
+  // first start must not take the store, acknowledged messages and all.
+  if (auto r = common::create_durable_dir(fs, cfg_.root_dir); !r) return r;
   const std::string abort_path = cfg_.root_dir + "/abort";
   auto abort_exists = fs.exists(abort_path);
   if (!abort_exists) return abort_exists.error();
@@ -557,8 +545,8 @@ bool MessageStore::dispatch_record(const StoredMessage& m, int64_t offset, uint3
   if (cfg_.message_index_enable && mode != DispatchMode::queues_only &&
       (m.sys_flag & common::kSysFlagTransactionMask) != common::kSysFlagTransactionRollback) {
     std::vector<std::string_view> keys;
-    if (auto u = find_property(m.properties, "UNIQ_KEY"); !u.empty()) keys.push_back(u);
-    std::string_view ks = find_property(m.properties, "KEYS");
+    if (auto u = common::find_property(m.properties, common::kPropUniqKey); !u.empty()) keys.push_back(u);
+    std::string_view ks = common::find_property(m.properties, common::kPropKeys);
     while (!ks.empty()) {
       const size_t sp = ks.find(' ');
       if (sp != 0) keys.push_back(ks.substr(0, sp));
@@ -861,8 +849,12 @@ rt::Result<void> MessageStore::close() {
 // ---------------------------------------------------------------------------
 // Reads
 
-rt::Result<StoredRecord> MessageStore::read_record_checked(int64_t phys, int32_t size, CommitLog::ReadCare care) {
-  auto bytes = log_.read_record(phys, static_cast<uint32_t>(size), care);
+rt::Result<StoredRecord> MessageStore::read_record_checked(int64_t phys, int32_t size, CommitLog::ReadCare care,
+                                                           bool* bad_body_crc) {
+  // read_record checks the body's CRC (re-reading on a mismatch): a record
+  // whole but for it is damage on disk recovery did not look for
+  // (checkCRCOnRecover=false), or a flipped bit on every read.
+  auto bytes = log_.read_record(phys, static_cast<uint32_t>(size), care, bad_body_crc);
   if (!bytes) return bytes.error();
   auto d = common::decode_stored(*bytes, {.check_crc = false, .expected_physical_offset = phys});
   if (d.status != common::RecordStatus::ok) return rt::Error(rt::Errc::io_error, "record changed while read");
@@ -957,7 +949,18 @@ GetResult MessageStore::get(const std::string& topic, int32_t queue_id, int64_t 
                unit_tags_code(r.message) == u.tags_code;
       };
       auto rec = read_record_checked(u.phys_offset, u.size);
-      if (!rec || !matches(*rec)) rec = read_record_checked(u.phys_offset, u.size, CommitLog::ReadCare::agreed);
+      bool bad_crc = false;
+      if (!rec || !matches(*rec))
+        rec = read_record_checked(u.phys_offset, u.size, CommitLog::ReadCare::agreed, &bad_crc);
+      if (bad_crc) {
+        // Read twice over and still damaged: it is so on disk. Skipped, or
+        // its consumer would ask for it for ever.
+        rt_.log(rt::LogLevel::error, fmt::format("get {}-{}@{}: {}: damaged on disk; skipped", topic, queue_id, logical,
+                                                 rec.error().detail()));
+        removed = true;
+        next = logical + 1;
+        continue;
+      }
       if (!rec && rec.error().code() != rt::Errc::not_found) {
         rt_.log(rt::LogLevel::error, fmt::format("get {}-{}@{}: {}", topic, queue_id, logical, rec.error().message()));
         break;  // stop here; the consumer retries from this offset

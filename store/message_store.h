@@ -289,8 +289,11 @@ class MessageStore {
   rt::Result<void> write_dispatched(bool all_index);
   rt::Result<void> flush_queues_and_checkpoint();
   rt::Result<IndexFile*> writable_index(int64_t wall_ms);
+  // The record at `phys`, its body's CRC checked; `bad_body_crc` (when
+  // given) tells a record whole but for that CRC from other failures.
   rt::Result<StoredRecord> read_record_checked(int64_t phys, int32_t size,
-                                               CommitLog::ReadCare care = CommitLog::ReadCare::checked);
+                                               CommitLog::ReadCare care = CommitLog::ReadCare::checked,
+                                               bool* bad_body_crc = nullptr);
 
   rt::Runtime& rt_;
   StoreConfig cfg_;

@@ -41,6 +41,7 @@ TEST(Broker, SentMessagesArePulledBackWithTheOffsetsTheSendReported) {
       EXPECT_EQ(r.field("TRACE_ON").value_or(""), "true");
       sent.emplace_back(std::string(r.field("msgId").value_or("")), header_int(r, "queueOffset"));
     }
+    rt.sleep_for(100ms);  // queues are written after the answer (RocketMQ's reput, too)
     auto p = pull(c, k.broker_addr, "G", "T", 1, 0);
     ASSERT_EQ(p.code, rs::kSuccess);
     EXPECT_EQ(header_int(p, "nextBeginOffset"), 5);

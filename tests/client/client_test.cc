@@ -447,6 +447,62 @@ TEST(Client, OrderlyHandsAQueueOverWithoutOverlapOrRepeat) {
   });
 }
 
+// A listener that does not return holds up no rebalance past
+// listener_wait_max: the rest of the rebalance (here a second topic) goes
+// on, and the queue it sits in is let go once it returns, never started
+// again meanwhile.
+TEST(Client, ARebalanceDoesNotWaitForeverForAListenerThatDoesNotReturn) {
+  Cluster k(12);
+  k.client("app", [&](rt::Runtime& rt, const std::string& ip) {
+    MqClient ma(rt, client_config(k, ip, "a"));  // "a" sorts first: a keeps queue 0 of each topic
+    MqClient mb(rt, client_config(k, ip, "b"));
+    ma.start();
+    mb.start();
+    k.create_topic(ma, "T1", 2);
+    k.create_topic(ma, "T2", 2);
+    Producer p(ma, {.group = "PG"});
+    ASSERT_TRUE(p.send_to_queue({.topic = "T1", .body = "stuck"}, {"T1", "broker-a", 1}).ok());
+    bool release = false, stuck = false;
+    int stuck_calls = 0;
+    auto listener = [&](const ReceivedMessage& m) {
+      if (m.body == "stuck") {
+        ++stuck_calls;
+        stuck = true;
+        while (!release) rt.sleep_for(100ms);
+        stuck = false;
+      }
+      return ConsumeResult::success;
+    };
+    PushConsumer a(ma, {.group = "CG", .consume_from = ConsumeFrom::first_offset});
+    PushConsumer b(mb, {.group = "CG", .consume_from = ConsumeFrom::first_offset});
+    for (auto* c : {&a, &b}) {
+      c->subscribe("T1");
+      c->subscribe("T2");
+    }
+    auto owned_by_a = [&] {  // of T1 and T2 (not the group's retry topic)
+      std::vector<MessageQueue> out;
+      for (const auto& q : a.owned_queues())
+        if (q.topic == "T1" || q.topic == "T2") out.push_back(q);
+      return out;
+    };
+    a.start(listener);
+    for (int i = 0; i < 100 && !stuck; ++i) rt.sleep_for(100ms);
+    EXPECT_TRUE(stuck);
+    EXPECT_EQ(owned_by_a().size(), 4u);
+    b.start(listener);
+    // a's rebalance takes T1:1 (its listener stuck) and T2:1 away.
+    rt.sleep_for(10s);
+    const std::vector<MessageQueue> want{{"T1", "broker-a", 0}, {"T2", "broker-a", 0}};
+    EXPECT_EQ(owned_by_a(), want);
+    release = true;
+    rt.sleep_for(10s);
+    EXPECT_EQ(owned_by_a(), want);
+    EXPECT_EQ(stuck_calls, 2);  // b read it again from the offset a had committed: a duplicate, no loss
+    a.shutdown();
+    b.shutdown();
+  });
+}
+
 TEST(Client, PullConsumerPollsAssignedQueuesSeeksAndCommits) {
   Cluster k(11);
   k.client("app", [&](rt::Runtime& rt, const std::string& ip) {

@@ -106,6 +106,29 @@ TEST(Properties, EncodeDecodeAndJavaParsingRules) {
   EXPECT_TRUE(decode_properties("").empty());
 }
 
+// A name given twice: the last value, in the map and in a lookup alike
+// (RocketMQ's string2messageProperties; the store once took the first).
+TEST(Properties, ADuplicateNameKeepsItsLastValueEverywhere) {
+  const std::string s("KEYS\x01" "first\x02" "TAGS\x01" "t\x02" "KEYS\x01" "second\x02" "KEYS\x01\x02", 36);
+  EXPECT_EQ(decode_properties(s).at("KEYS"), "second");
+  EXPECT_EQ(find_property(s, "KEYS"), "second");
+  EXPECT_EQ(find_property(s, "TAGS"), "t");
+  EXPECT_EQ(find_property(s, "NONE"), "");
+  EXPECT_EQ(find_property(std::string_view("a\x01\x02" "b\x01" "c"), "a"), "");  // an empty value: no entry
+  EXPECT_EQ(find_property(std::string_view("a\x01\x02" "b\x01" "c"), "b"), "c");
+}
+
+// find_property agrees with decode_properties on any string of the
+// alphabet that matters (separators and a few letters).
+RC_GTEST_PROP(Properties, FindAgreesWithDecode, ()) {
+  const auto s = *rc::gen::container<std::string>(rc::gen::element('\x01', '\x02', 'a', 'b', 'c'));
+  const auto d = decode_properties(s);
+  for (const char* name : {"a", "b", "ab", "c", "abc"}) {
+    const auto it = d.find(name);
+    RC_ASSERT(find_property(s, name) == (it == d.end() ? std::string_view() : std::string_view(it->second)));
+  }
+}
+
 TEST(OffsetMsgId, MatchesTheReferenceExample) {
   auto id = parse_offset_msg_id("C0A8000100002A9F0000000000001234");
   ASSERT_TRUE(id.has_value());

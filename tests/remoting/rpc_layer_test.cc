@@ -89,6 +89,24 @@ TEST_P(Rpc, EchoAndUnknownCodeAnsweredWithRemark) {
   });
 }
 
+// A connect error says once what failed and where: "connection refused:
+// connect A[: the OS's words]" (it once read "connection refused: connect
+// A: connection refused: connect A: Connection refused").
+TEST_P(Rpc, AConnectErrorNamesItsAddressOnce) {
+  run([](rt::Runtime& rt) {
+    RpcClient c(rt, nullptr);
+    const std::string nobody = "127.0.0.1:1";
+    auto r = c.invoke(nobody, echo_request("x"), 5s);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code(), Errc::refused);
+    const std::string text = r.error().message();
+    EXPECT_EQ(text.rfind("connection refused: connect " + nobody, 0), 0u) << text;
+    size_t times = 0;
+    for (size_t at = text.find(nobody); at != std::string::npos; at = text.find(nobody, at + 1)) ++times;
+    EXPECT_EQ(times, 1u) << text;
+  });
+}
+
 TEST_P(Rpc, AnswersUseTheSerializationOfTheRequest) {
   run([](rt::Runtime& rt) {
     Server s(rt);

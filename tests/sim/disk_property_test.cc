@@ -155,6 +155,26 @@ TEST(DiskCrash, DirectoryNotSyncedIntoParentVanishesWithItsFiles) {
   EXPECT_FALSE(disk.exists("/x/f"));
 }
 
+// Deeper: the file and its directory are durable in theirs, but an
+// ancestor is not. All of it goes, and making the directories again brings
+// no file back (the file once outlived its lost ancestors and reappeared).
+TEST(DiskCrash, AFileUnderALostAncestorIsGoneForGood) {
+  Disk disk(DiskConfig{});
+  rt::Random rng(6);
+  ASSERT_TRUE(disk.create_dirs("/a/b/c").ok());
+  auto f = disk.open("/a/b/c/f", rt::OpenMode::create);
+  ASSERT_TRUE(f.ok());
+  ASSERT_TRUE(disk.write(**f, 0, std::vector<std::byte>(10, std::byte{7})).ok());
+  disk.sync(**f);
+  ASSERT_TRUE(disk.sync_dir("/a/b/c").ok());
+  ASSERT_TRUE(disk.sync_dir("/a/b").ok());  // "/a" never synced into "/", "/a/b" never into "/a"
+  disk.power_loss(rng);
+  EXPECT_FALSE(disk.exists("/a"));
+  EXPECT_FALSE(disk.exists("/a/b/c/f"));
+  ASSERT_TRUE(disk.create_dirs("/a/b/c").ok());
+  EXPECT_FALSE(disk.exists("/a/b/c/f"));
+}
+
 TEST(DiskFull, WritePastCapacityFailsWithNoSpace) {
   DiskConfig cfg;
   cfg.capacity_bytes = 1000;

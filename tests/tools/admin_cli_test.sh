@@ -129,8 +129,11 @@ check "consumeMessage prints the 3 bodies (rc $rc: $err)" \
 run consumeMessage -n "$ns" -t AdminT -c 2
 check "consumeMessage -c 2 stops at 2" "$([ "$rc" -eq 0 ] && grep -q "^2 message(s)" <<<"$out"; echo $?)"
 
+sleep 1.1  # rates count whole seconds: the one under way is left out
 run brokerStatus -n "$ns" -b "$broker"
 check "brokerStatus prints msgPutTotalTodayNow, 4 puts (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -Eq "^msgPutTotalTodayNow +: 4$" <<<"$out"; echo $?)"
+# Rates over 10 s, 1 min and 10 min: the 4 puts fall in the last 10 minutes.
+check "brokerStatus prints a put rate over 10 minutes (rc $rc: $out)" "$([ "$rc" -eq 0 ] && grep -Eq "^putTps +: [0-9.]+ [0-9.]+ 0\.00[1-9][0-9]*$" <<<"$out" && grep -Eq "^msgPutTotalTodayMorning +: 0$" <<<"$out"; echo $?)"
 
 run sendMessage -n "$ns" -t AdminT -p "in two hours" -d 18
 check "sendMessage -d 18 parks the message (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -q "^Send Status: *SEND_OK" <<<"$out"; echo $?)"

@@ -1,0 +1,83 @@
+#include "broker/stats.h"
+
+#include <fmt/format.h>
+
+namespace rmq::broker {
+
+namespace {
+
+constexpr int64_t kDayMs = 86'400'000;
+constexpr int kWindowsSeconds[] = {10, 60, 600};
+
+int64_t second_of(rt::Instant now) {
+  return std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::string java_double(double v) {
+  std::string s = fmt::format("{}", v);
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+  return s;
+}
+
+void BrokerStats::turn_day(int64_t wall_ms) {
+  const int64_t day = wall_ms >= 0 ? wall_ms / kDayMs : -1;
+  if (day_ < 0 || day <= day_) {
+    if (day_ < 0) day_ = day;
+    return;
+  }
+  // The totals have not moved since the last event: at every midnight
+  // passed since, they stood where they stand now.
+  for (Counter* c : {&put_, &get_}) {
+    c->yesterday_morning = day - day_ >= 2 ? c->total : c->today_morning;
+    c->today_morning = c->total;
+  }
+  day_ = day;
+}
+
+void BrokerStats::add(Counter& c, rt::Instant now, int64_t messages) {
+  c.total += messages;
+  const int64_t s = second_of(now);
+  const auto slot = static_cast<size_t>(s % kRingSeconds);
+  if (c.second[slot] != s) {
+    c.second[slot] = s;
+    c.count[slot] = 0;
+  }
+  c.count[slot] += messages;
+}
+
+BrokerStats::Traffic BrokerStats::traffic(const Counter& c, rt::Instant now) {
+  Traffic t{.total = c.total, .today_morning = c.today_morning, .yesterday_morning = c.yesterday_morning, .tps = {}};
+  const int64_t s = second_of(now);
+  for (int w : kWindowsSeconds) {
+    int64_t sum = 0;
+    for (size_t i = 0; i < kRingSeconds; ++i)
+      if (c.second[i] >= s - w && c.second[i] < s) sum += c.count[i];
+    if (!t.tps.empty()) t.tps += ' ';
+    t.tps += java_double(static_cast<double>(sum) / w);
+  }
+  return t;
+}
+
+void BrokerStats::on_put(rt::Instant now, int64_t wall_ms, int64_t messages) {
+  turn_day(wall_ms);
+  add(put_, now, messages);
+}
+
+void BrokerStats::on_get(rt::Instant now, int64_t wall_ms, int64_t messages) {
+  turn_day(wall_ms);
+  add(get_, now, messages);
+}
+
+BrokerStats::Traffic BrokerStats::puts(rt::Instant now, int64_t wall_ms) {
+  turn_day(wall_ms);
+  return traffic(put_, now);
+}
+
+BrokerStats::Traffic BrokerStats::gets(rt::Instant now, int64_t wall_ms) {
+  turn_day(wall_ms);
+  return traffic(get_, now);
+}
+
+}  // namespace rmq::broker

@@ -1,0 +1,58 @@
+// GET_BROKER_RUNTIME_INFO's traffic figures (RocketMQ's StoreStatsService
+// and BrokerStats): messages put by senders and handed out by pulls since
+// the broker started, those totals as they stood at the start of today and
+// of yesterday, and the rates over the last 10 s, 1 min and 10 min.
+//
+// Counts are kept per second of the runtime's clock in a ring of 600; a
+// rate is the count of the window's whole seconds over its length (the
+// second under way is left out). Days turn at midnight UTC of the wall
+// clock (RocketMQ uses the host's time zone). Nothing runs on its own: the
+// day turns on the first event or query after midnight, and the totals did
+// not move in between. One fiber (the broker's).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "runtime/runtime.h"
+
+namespace rmq::broker {
+
+class BrokerStats {
+ public:
+  static constexpr int kRingSeconds = 600;
+
+  void on_put(rt::Instant now, int64_t wall_ms, int64_t messages);
+  void on_get(rt::Instant now, int64_t wall_ms, int64_t messages);
+
+  struct Traffic {
+    int64_t total = 0;              // since start
+    int64_t today_morning = 0;      // the total at today's midnight
+    int64_t yesterday_morning = 0;  // ... at yesterday's
+    std::string tps;                // "10s 60s 600s", as RocketMQ's putTps / getTransferedTps
+  };
+  Traffic puts(rt::Instant now, int64_t wall_ms);
+  Traffic gets(rt::Instant now, int64_t wall_ms);
+
+ private:
+  struct Counter {
+    int64_t total = 0;
+    int64_t today_morning = 0;
+    int64_t yesterday_morning = 0;
+    std::array<int64_t, kRingSeconds> count{};
+    std::array<int64_t, kRingSeconds> second{};  // which second each slot counts (-1: none)
+    Counter() { second.fill(-1); }
+  };
+  void turn_day(int64_t wall_ms);
+  static void add(Counter& c, rt::Instant now, int64_t messages);
+  static Traffic traffic(const Counter& c, rt::Instant now);
+
+  int64_t day_ = -1;  // days since the epoch (UTC) of the last event or query
+  Counter put_, get_;
+};
+
+// A double as Java's Double.toString writes the usual ones ("12.0", "0.5").
+std::string java_double(double v);
+
+}  // namespace rmq::broker
