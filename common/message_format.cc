@@ -252,11 +252,22 @@ MessageProperties decode_properties(std::string_view s) {
 }
 
 std::string_view find_property(std::string_view s, std::string_view name) {
-  std::string_view found;
-  for_each_property(s, [&](std::string_view n, std::string_view value) {
-    if (n == name) found = value;  // the last one, as decode_properties keeps
-  });
-  return found;
+  // The last entry named `name` (decode_properties keeps the last), found
+  // from the end: "name U+0001 value" at the start or after a U+0002. An
+  // entry with an empty value is dropped there, so the search goes on.
+  if (name.empty()) return {};
+  for (size_t from = s.size(); from > 0;) {
+    const size_t hit = s.rfind(name, from - 1);
+    if (hit == std::string_view::npos) return {};
+    const size_t sep = hit + name.size();
+    if ((hit == 0 || s[hit - 1] == '\x02') && sep < s.size() && s[sep] == '\x01') {
+      const size_t end = s.find('\x02', sep);
+      const std::string_view value = s.substr(sep + 1, end == std::string_view::npos ? end : end - sep - 1);
+      if (!value.empty()) return value;
+    }
+    from = hit;
+  }
+  return {};
 }
 
 std::string offset_msg_id(const HostPort4& store_host, int64_t commit_log_offset) {

@@ -287,6 +287,8 @@ class MessageStore {
   // see pending entries, and the checkpoint writes them all before it syncs,
   // so recovery re-indexes what a crash lost.
   rt::Result<void> write_dispatched(bool all_index);
+  template <typename Position>
+  rt::Result<void> wait_for_position(int64_t end, rt::Duration timeout, Position position);
   rt::Result<void> flush_queues_and_checkpoint();
   rt::Result<IndexFile*> writable_index(int64_t wall_ms);
   // The record at `phys`, its body's CRC checked; `bad_body_crc` (when

@@ -102,9 +102,12 @@ int64_t MessageStore::replicable() const {
   return cfg_.flush_disk_type == FlushDiskType::sync_flush ? log_.synced() : log_.written();
 }
 
-rt::Result<void> MessageStore::wait_written(int64_t end, rt::Duration timeout) {
+// Until position() reaches `end`: written_evt_ is set whenever `written`
+// or (SYNC_FLUSH) `synced` moves, and on the store's failure.
+template <typename Position>
+rt::Result<void> MessageStore::wait_for_position(int64_t end, rt::Duration timeout, Position position) {
   const rt::Instant deadline = rt::deadline_after(rt_.now(), timeout);
-  while (!failure_ && log_.written() < end) {
+  while (!failure_ && position() < end) {
     written_evt_.reset();
     if (auto r = written_evt_.wait(deadline - rt_.now()); !r) return r;
   }
@@ -112,14 +115,12 @@ rt::Result<void> MessageStore::wait_written(int64_t end, rt::Duration timeout) {
   return {};
 }
 
+rt::Result<void> MessageStore::wait_written(int64_t end, rt::Duration timeout) {
+  return wait_for_position(end, timeout, [this] { return log_.written(); });
+}
+
 rt::Result<void> MessageStore::wait_replicable(int64_t end, rt::Duration timeout) {
-  const rt::Instant deadline = rt::deadline_after(rt_.now(), timeout);
-  while (!failure_ && replicable() < end) {
-    written_evt_.reset();
-    if (auto r = written_evt_.wait(deadline - rt_.now()); !r) return r;
-  }
-  if (failure_) return *failure_;
-  return {};
+  return wait_for_position(end, timeout, [this] { return replicable(); });
 }
 
 rt::Result<std::vector<std::byte>> MessageStore::read_log(int64_t offset, size_t max) {
