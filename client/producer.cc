@@ -188,6 +188,7 @@ SendResult Producer::send_with_retries(const Message& m, std::optional<Target> p
   const std::string uniq = next_uniq_key();
   std::string last_broker;
   const int attempts = pinned ? 1 : 1 + cfg_.retries;
+  bool maybe_stored = false;  // by any attempt, not only the last
   for (int attempt = 0; attempt < attempts; ++attempt) {
     std::optional<Target> t = pinned;
     if (!t) {
@@ -202,9 +203,11 @@ SendResult Producer::send_with_retries(const Message& m, std::optional<Target> p
     res = send_once(m, *t, uniq);
     if (res.ok() || res.status != SendStatus::failed) return res;
     if (res.maybe_stored && !retry_maybe_stored) return res;
+    maybe_stored |= res.maybe_stored;
     last_broker = t->queue.broker_name;
     failed_until_[last_broker] = client_.runtime().now() + cfg_.failure_avoidance;
   }
+  res.maybe_stored = maybe_stored;
   return res;
 }
 

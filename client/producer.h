@@ -45,8 +45,9 @@ struct SendResult {
   MessageQueue queue{};
   int64_t queue_offset = -1;
   std::string error{};  // failed: why (the last attempt's)
-  // failed: the last attempt may have been stored all the same (it timed
-  // out, or its connection broke after the request was written).
+  // failed: an attempt may have stored it all the same (one timed out, or
+  // its connection broke after the request was written). False only when
+  // every attempt was refused.
   bool maybe_stored = false;
   bool ok() const { return status == SendStatus::ok; }
 };

@@ -194,6 +194,8 @@ void producer_main(rt::Runtime& rt, ChaosState& s, int p) {
         record_ack(snd, r);
         s.acked_keys.insert(snd.key);
         if (s.knobs.sync_master) check_replicated(s, snd, r);
+      } else {
+        record_unacked(snd, r);
       }
       k.hist.sends.push_back(std::move(snd));
     }

@@ -24,6 +24,7 @@
 #include "scenarios/fault_inject.h"
 #include "scenarios/history.h"
 #include "scenarios/nodes.h"
+#include "scenarios/rig.h"
 #include "scenarios/scenario.h"
 #include "sim/disk.h"
 #include "sim/simulation.h"
@@ -121,7 +122,7 @@ void producer_main(rt::Runtime& rt, Cluster& k, int p, int count, const std::str
       s.queue_offset = r.queue_offset;
       s.msg_id = r.msg_id;
     } else {
-      s.outcome = h::SendOutcome::unknown;  // a timeout may still have stored it
+      record_unacked(s, r);
     }
     k.hist.sends.push_back(std::move(s));
     rt.sleep_for(Duration(rt.random().between(5'000'000, k.send_gap_max.count())));

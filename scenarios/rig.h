@@ -154,6 +154,13 @@ inline void record_ack(h::Send& snd, const client::SendResult& r) {
   snd.msg_id = r.msg_id;
 }
 
+// A send that was not acknowledged: failed (never stored) when every
+// attempt was refused, else unknown (a timeout may still have stored it).
+inline void record_unacked(h::Send& snd, const client::SendResult& r) {
+  const bool refused = r.status == client::SendStatus::failed && !r.maybe_stored;
+  snd.outcome = refused ? h::SendOutcome::failed : h::SendOutcome::unknown;
+}
+
 // A slave's CommitLog (files under /store/commitlog) against its master's:
 // every segment the slave has is the master's byte for byte, the last one
 // a prefix. The differences found, as failure texts.

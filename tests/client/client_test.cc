@@ -703,6 +703,43 @@ TEST(Client, PullConsumerSeeksRacingAndShutdownWakePoll) {
   });
 }
 
+// A send whose first attempt went unanswered and whose retry was refused
+// failed, but the first attempt may have stored it: maybe_stored says so
+// (the chaos checkers take a send without it as never stored).
+TEST(Client, ASendIsMaybeStoredWhenAnyAttemptMayHaveStoredIt) {
+  Cluster k(19);
+  k.client("app", [&](rt::Runtime& rt, const std::string& ip) {
+    MqClient mq(rt, client_config(k, ip, "app"));
+    mq.start();
+    k.create_topic(mq, "T", 1);
+    Producer p(mq, {.group = "PG", .send_timeout = 1s, .retries = 1});
+    ASSERT_TRUE(p.send({.topic = "T", .body = "first"}).ok());
+    // The broker's answers stop reaching the client; it stores the next
+    // message, then dies, so the retry is refused.
+    k.sim.partition(k.broker_node, k.last_client(), /*two_way=*/false);
+    k.sim.after(300ms, [&] {
+      k.sim.crash(k.broker_node);
+      k.sim.reset_connections(k.broker_node, k.last_client());  // the held answer with them
+      k.sim.heal(k.broker_node, k.last_client(), false);
+    });
+    auto r = p.send({.topic = "T", .body = "second"});
+    EXPECT_EQ(r.status, SendStatus::failed);
+    EXPECT_TRUE(r.maybe_stored) << r.error;
+    EXPECT_NE(r.error.find("refused"), std::string::npos) << r.error;  // the last attempt's
+    k.broker_up = false;
+    k.sim.start(k.broker_node);
+    for (int i = 0; i < 100 && !k.broker_up; ++i) rt.sleep_for(100ms);
+    ASSERT_TRUE(k.broker_up);
+    rt.sleep_for(1s);  // dispatched again from the log
+    PullConsumer c(mq, {.group = "PCG"});
+    auto got = c.pull({"T", "broker-a", 0}, "*", 0, 8);
+    ASSERT_TRUE(got.ok()) << got.error().message();
+    std::vector<std::string> bodies;
+    for (const auto& m : got->messages) bodies.push_back(m.body);
+    EXPECT_EQ(bodies, (std::vector<std::string>{"first", "second"}));  // it was stored
+  });
+}
+
 TEST(Client, RoutesComeFromTheNextNamesrvAndStayCachedWhenAllAreDown) {
   Cluster k(6, 2);
   k.sim.crash(k.namesrv_nodes[0]);

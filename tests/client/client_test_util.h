@@ -80,6 +80,9 @@ struct Cluster {
     mq.runtime().sleep_for(100ms);  // registered with the namesrvs at once
   }
 
+  // The node of the client body running now (or last run).
+  sim::NodeId last_client() const { return clients_.back(); }
+
  private:
   std::vector<sim::NodeId> clients_;
 };
