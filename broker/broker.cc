@@ -12,6 +12,7 @@ namespace rc = remoting::request_code;
 Broker::Broker(rt::Runtime& rt, BrokerConfig cfg)
     : rt_(rt),
       cfg_(std::move(cfg)),
+      metrics_(cfg_),
       topics_(rt, cfg_),
       groups_(rt, cfg_),
       offsets_(rt, cfg_),
@@ -19,6 +20,7 @@ Broker::Broker(rt::Runtime& rt, BrokerConfig cfg)
       register_now_(rt),
       sync_now_(rt) {
   install_processors();
+  metrics_.registry().add_collector([this](common::metrics::Scrape& s) { collect_metrics(s); });
 }
 
 Broker::~Broker() {
@@ -32,11 +34,11 @@ const std::string& Broker::address() const {
 
 void Broker::install_processors() {
   auto on = [this](int32_t code, Reply (Broker::*fn)(remoting::Connection&, Command&)) {
-    dispatcher_.on(code, [this, fn](remoting::Connection& from, Command& req) {
+    dispatcher_.on(code, metrics_.requests().timed(rt_, [this, fn](remoting::Connection& from, Command& req) {
       Reply reply = (this->*fn)(from, req);
       if (reply) refusals_.note(from.peer_address(), req, *reply);
       return reply;
-    });
+    }));
   };
   on(rc::kSendMessage, &Broker::on_send);
   on(rc::kSendMessageV2, &Broker::on_send);
@@ -113,6 +115,15 @@ rt::Result<void> Broker::start() {
     }
   });
   if (auto r = server_->start(cfg_.bind_address + ":" + std::to_string(cfg_.listen_port)); !r) return r;
+  if (cfg_.metrics.prometheus) {
+    http_ = std::make_unique<remoting::HttpServer>(rt_);
+    http_->get("/metrics", [this] {
+      return remoting::HttpResponse{.content_type = std::string(common::metrics::kContentType),
+                                    .body = metrics_.registry().render()};
+    });
+    if (auto r = http_->start(cfg_.metrics.address(cfg_.broker_ip)); !r)
+      return rt::Error(r.error().code(), "metrics exporter: " + r.error().message());
+  }
   namesrv_client_ = std::make_unique<remoting::RpcClient>(rt_, nullptr);
   if (auto r = start_replication(); !r) return r;
   register_all(true);
@@ -144,6 +155,7 @@ rt::Result<void> Broker::stop() {
   // Held pulls answer now rather than when their clients time out.
   for (auto& [key, waiters] : pull_waiters_)
     for (auto& [n, w] : waiters) w->set();
+  if (http_) http_->stop();
   if (server_) server_->stop();
   stop_replication();
   if (namesrv_client_) {

@@ -41,6 +41,7 @@
 #include "broker/broker_config.h"
 #include "broker/client_registry.h"
 #include "broker/consumer_offsets.h"
+#include "broker/metrics.h"
 #include "broker/refusal_log.h"
 #include "broker/schedule.h"
 #include "broker/stats.h"
@@ -48,6 +49,7 @@
 #include "broker/topic_manager.h"
 #include "broker/transaction.h"
 #include "remoting/headers_namesrv.h"
+#include "remoting/http_server.h"
 #include "remoting/rpc.h"
 #include "store/ha/ha_service.h"
 #include "store/message_store.h"
@@ -92,6 +94,10 @@ class Broker {
   const RegisterStats& register_stats() const { return register_stats_; }
   // A slave's master broker (remoting address, from the namesrv); "" unknown.
   const std::string& master_address() const { return master_addr_; }
+  // The node's metrics (metrics.h); served at /metrics when configured.
+  common::metrics::Registry& metrics() { return metrics_.registry(); }
+  // The bound /metrics address, "" when not served.
+  std::string metrics_address() const { return http_ ? http_->address() : std::string(); }
 
  private:
   using Command = remoting::RemotingCommand;
@@ -151,6 +157,9 @@ class Broker {
   // RocketMQ's answer to a topic or group change on a slave; nullopt on a master.
   std::optional<Command> refuse_admin_write_on_slave(const Command& req) const;
 
+  // metrics.cc: the gauges a scrape reads. Never suspends.
+  void collect_metrics(common::metrics::Scrape& s);
+
   // register.cc
   void register_loop();
   // REGISTER_BROKER to every namesrv; unless `force`, a QUERY_DATA_VERSION
@@ -170,6 +179,7 @@ class Broker {
 
   rt::Runtime& rt_;
   BrokerConfig cfg_;
+  BrokerMetrics metrics_;
   std::unique_ptr<store::MessageStore> store_;
   TopicManager topics_;
   SubscriptionGroups groups_;
@@ -178,6 +188,7 @@ class Broker {
   RefusalLog refusals_;
   remoting::Dispatcher dispatcher_;
   std::unique_ptr<remoting::RpcServer> server_;
+  std::unique_ptr<remoting::HttpServer> http_;  // /metrics
   std::unique_ptr<remoting::RpcClient> namesrv_client_;
   rt::Event register_now_;
   rt::Event sync_now_;  // a slave learned its master: sync its metadata at once

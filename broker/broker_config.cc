@@ -174,6 +174,9 @@ rt::Result<BrokerConfig> broker_config_from(common::Properties& props) {
   if (!index) return index.error();
   s.message_index_enable = *index;
   s.store_host = c.address();
+  auto metrics = common::exporter_config_from(props);
+  if (!metrics) return metrics.error();
+  c.metrics = std::move(*metrics);
   return c;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/config.h"
+#include "common/metrics.h"
 #include "remoting/rpc.h"
 #include "runtime/runtime.h"
 #include "store/store_config.h"
@@ -62,6 +63,9 @@ struct BrokerConfig {
   size_t compress_register_above_bytes = 64 * 1024;
   store::StoreConfig store;
   remoting::ConnectionOptions connection;
+  // /metrics: metricsExporterType=PROM, metricsPromExporterHost (default
+  // brokerIP1), metricsPromExporterPort (default 5557).
+  common::metrics::ExporterConfig metrics;
 
   std::string address() const { return broker_ip + ":" + std::to_string(listen_port); }
   int32_t ha_port() const { return ha_listen_port > 0 ? ha_listen_port : listen_port + 1; }

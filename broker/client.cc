@@ -143,7 +143,8 @@ Broker::Reply Broker::on_send_back(remoting::Connection&, Command& req) {
   int32_t queues = std::max(tc->write_queue_nums, 1);
   int32_t times = m.reconsume_times;
   if constexpr (common::canary::broker_dlq_one_early) ++times;
-  if (times >= max || h->delay_level < 0) {
+  const bool to_dlq = times >= max || h->delay_level < 0;
+  if (to_dlq) {
     tc = ensure(dlq_topic(h->group), 1);
     if (!tc) return error_reply(req, rs::kSystemError, "topic[" + dlq_topic(h->group) + "] not exist");
     queues = 1;
@@ -158,8 +159,10 @@ Broker::Reply Broker::on_send_back(remoting::Connection&, Command& req) {
   m.reconsume_times = m.reconsume_times < INT32_MAX ? m.reconsume_times + 1 : INT32_MAX;
   m.prepared_transaction_offset = 0;
   m.properties = common::encode_properties(props);
+  const std::string topic = props[common::kPropRetryTopic];  // set above: the first delivery's topic
   auto r = put_message(std::move(m), &props);
   if (!r.ok()) return error_reply(req, rs::kSystemError, std::string(store::to_string(r.status)));
+  if (to_dlq) metrics_.on_dlq(topic, h->group);
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 

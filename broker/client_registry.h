@@ -55,6 +55,8 @@ class ClientRegistry {
   std::vector<std::string> consumer_groups() const;
   // Channels of a producer group, by client id.
   const std::map<std::string, ClientChannel>* producer_group(const std::string& group) const;
+  const std::map<std::string, std::map<std::string, ClientChannel>>& producers() const { return producers_; }
+  const std::map<std::string, ConsumerGroupInfo>& consumers() const { return consumers_; }
 
  private:
   std::map<std::string, ConsumerGroupInfo> consumers_;

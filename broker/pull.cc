@@ -140,6 +140,11 @@ Broker::Reply Broker::on_pull(remoting::Connection&, Command& req) {
     rh.max_offset = g.max_offset;
     rh.encode(resp);
     stats_.on_get(rt_.now(), rt_.wall_ms(), static_cast<int64_t>(g.items.size()));
+    if (!g.items.empty()) {
+      int64_t bytes = static_cast<int64_t>(g.data.size());
+      for (const auto& r : g.ranges) bytes += static_cast<int64_t>(r.length);
+      metrics_.on_pull(h->topic, h->consumer_group, static_cast<int64_t>(g.items.size()), bytes);
+    }
     resp.body = std::move(g.data);
     for (auto& r : g.ranges) resp.body_files.push_back({std::move(r.file), r.offset, r.length});
     return resp;

@@ -244,6 +244,14 @@ std::vector<ScheduleService::LevelStatus> ScheduleService::status() {
   return out;
 }
 
+std::vector<std::pair<int32_t, int64_t>> ScheduleService::backlog() const {
+  std::vector<std::pair<int32_t, int64_t>> out;
+  for (const auto& lv : levels_)
+    out.emplace_back(lv->level, std::max<int64_t>(0, store_.max_offset(common::kScheduleTopic, queue_of_level(lv->level)) -
+                                                         lv->offset));
+  return out;
+}
+
 std::string ScheduleService::encode_offsets() const {
   store::DelayOffsetTable t;
   for (const auto& lv : levels_) t.offset_table[lv->level] = lv->offset;

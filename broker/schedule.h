@@ -79,8 +79,11 @@ class ScheduleService {
     int64_t max_offset = 0;        // units parked so far
     int64_t next_due_ms = 0;       // delivery time of the unit at `offset`; 0 when none
   };
-  // One entry per level, in level order.
+  // One entry per level, in level order. Suspends (reads the next unit).
   std::vector<LevelStatus> status();
+  // Messages parked and not yet delivered, by level (level order). Never
+  // suspends: a metrics scrape reads it.
+  std::vector<std::pair<int32_t, int64_t>> backlog() const;
   // What delayOffset.json holds now (GET_ALL_DELAY_OFFSET).
   std::string encode_offsets() const;
   int64_t delivered() const { return delivered_; }

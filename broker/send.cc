@@ -169,6 +169,7 @@ Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
       return error_reply(req, rs::kMessageIllegal, fmt::format("a transactional message's {} is longer than {} bytes",
                                                                common::kPropUniqKey, kHalfUniqKeyBytesMax));
   }
+  const MessageType type = message_type_of(props_map);
   auto delay = ScheduleService::delay_level(props_map);
   if (!delay) return error_reply(req, rs::kMessageIllegal, delay.error().detail());
   if (to_dlq && *delay > 0) {
@@ -220,6 +221,7 @@ Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
   if (!stored)
     return error_reply(req, send_code_for(r.status), std::string(store::to_string(r.status)) + ": " + r.detail);
   stats_.on_put(rt_.now(), rt_.wall_ms(), r.message_count);
+  metrics_.on_put(topic, type, r.message_count, static_cast<int64_t>(req.body.size()));
 
   RemotingCommand resp = RemotingCommand::response_to(req, send_code_for(r.status));
   remoting::SendMessageResponseHeader rh;

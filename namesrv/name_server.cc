@@ -38,8 +38,22 @@ std::string kv_table_json(const std::map<std::string, std::string>& kvs) {
 }  // namespace
 
 NameServer::NameServer(rt::Runtime& rt, NamesrvConfig cfg)
-    : rt_(rt), cfg_(std::move(cfg)), kv_(rt.fs(), cfg_.kv_config_path), server_(rt, dispatcher_, cfg_.connection) {
+    : rt_(rt),
+      cfg_(std::move(cfg)),
+      kv_(rt.fs(), cfg_.kv_config_path),
+      metrics_({{"node_type", "nameserver"}, {"node_id", cfg_.listen_address}}),
+      requests_(metrics_),
+      server_(rt, dispatcher_, cfg_.connection) {
   install_processors();
+  namespace m = common::metrics;
+  metrics_.declare("rmq_namesrv_live_brokers", m::Kind::gauge, "Broker addresses registered and live.");
+  metrics_.declare("rmq_namesrv_topics", m::Kind::gauge, "Topics with a route.");
+  metrics_.declare("rmq_remoting_connections", m::Kind::gauge, "Open remoting connections.");
+  metrics_.add_collector([this](m::Scrape& s) {
+    s.set("rmq_namesrv_live_brokers", {}, static_cast<double>(routes_.live_brokers()));
+    s.set("rmq_namesrv_topics", {}, static_cast<double>(routes_.topics().size()));
+    s.set("rmq_remoting_connections", {}, static_cast<double>(server_.connections().size()));
+  });
 }
 
 NameServer::~NameServer() { stop(); }
@@ -48,6 +62,15 @@ rt::Result<void> NameServer::start() {
   if (auto loaded = kv_.load(); !loaded) return loaded;
   server_.on_close([this](Connection& c) { log_removed(routes_.remove_connection(c.peer_address()), "connection closed"); });
   if (auto listening = server_.start(cfg_.listen_address); !listening) return listening;
+  if (cfg_.metrics.prometheus) {
+    http_ = std::make_unique<remoting::HttpServer>(rt_);
+    http_->get("/metrics", [this] {
+      return remoting::HttpResponse{.content_type = std::string(common::metrics::kContentType),
+                                    .body = metrics_.render()};
+    });
+    if (auto r = http_->start(cfg_.metrics.address("0.0.0.0")); !r)
+      return rt::Error(r.error().code(), "metrics exporter: " + r.error().message());
+  }
   scan_ = rt_.spawn("namesrv-scan", [this] { scan_loop(); });
   rt_.log(rt::LogLevel::info, "namesrv listening on " + server_.address());
   return {};
@@ -60,6 +83,7 @@ void NameServer::stop() {
     scan_.cancel();
     (void)scan_.join();
   }
+  if (http_) http_->stop();
   server_.stop();
 }
 
@@ -75,7 +99,9 @@ void NameServer::log_removed(const std::vector<std::string>& addrs, const char* 
 }
 
 void NameServer::install_processors() {
-  dispatcher_.on(rc::kRegisterBroker, [this](Connection& from, RemotingCommand& req) -> std::optional<RemotingCommand> {
+  // Every processor timed (rocketmq_rpc_latency).
+  auto on = [this](int32_t code, remoting::Processor p) { dispatcher_.on(code, requests_.timed(rt_, std::move(p))); };
+  on(rc::kRegisterBroker, [this](Connection& from, RemotingCommand& req) -> std::optional<RemotingCommand> {
     auto h = remoting::RegisterBrokerRequestHeader::decode(req);
     if (!h) return error_response(req, rs::kSystemError, h.error().detail());
     if (h->body_crc32 != 0) {
@@ -112,7 +138,7 @@ void NameServer::install_processors() {
     return resp;
   });
 
-  dispatcher_.on(rc::kQueryDataVersion, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
+  on(rc::kQueryDataVersion, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
     auto h = remoting::QueryDataVersionRequestHeader::decode(req);
     if (!h) return error_response(req, rs::kSystemError, h.error().detail());
     auto v = remoting::decode_data_version(
@@ -125,7 +151,7 @@ void NameServer::install_processors() {
     return resp;
   });
 
-  dispatcher_.on(rc::kUnregisterBroker, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
+  on(rc::kUnregisterBroker, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
     auto h = remoting::UnregisterBrokerRequestHeader::decode(req);
     if (!h) return error_response(req, rs::kSystemError, h.error().detail());
     if (routes_.unregister_broker(h->cluster_name, h->broker_name, h->broker_addr, h->broker_id))
@@ -133,7 +159,7 @@ void NameServer::install_processors() {
     return ok_response(req);
   });
 
-  dispatcher_.on(rc::kGetRouteinfoByTopic, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
+  on(rc::kGetRouteinfoByTopic, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
     auto h = remoting::GetRouteInfoRequestHeader::decode(req);
     if (!h) return error_response(req, rs::kSystemError, h.error().detail());
     auto route = routes_.route(h->topic);
@@ -145,20 +171,20 @@ void NameServer::install_processors() {
     return resp;
   });
 
-  dispatcher_.on(rc::kGetBrokerClusterInfo, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
+  on(rc::kGetBrokerClusterInfo, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
     RemotingCommand resp = ok_response(req);
     resp.body = remoting::to_bytes(remoting::encode_cluster_info(routes_.cluster_info()));
     return resp;
   });
 
-  dispatcher_.on(rc::kGetAllTopicListFromNameserver,
+  on(rc::kGetAllTopicListFromNameserver,
                  [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
                    RemotingCommand resp = ok_response(req);
                    resp.body = remoting::to_bytes(remoting::encode_topic_list(routes_.topics()));
                    return resp;
                  });
 
-  dispatcher_.on(rc::kGetTopicsByCluster, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
+  on(rc::kGetTopicsByCluster, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
     auto cluster = req.field("cluster");
     if (!cluster) return error_response(req, rs::kSystemError, "missing required header field 'cluster'");
     RemotingCommand resp = ok_response(req);
@@ -166,14 +192,14 @@ void NameServer::install_processors() {
     return resp;
   });
 
-  dispatcher_.on(rc::kDeleteTopicInNamesrv, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
+  on(rc::kDeleteTopicInNamesrv, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
     auto h = remoting::DeleteTopicFromNamesrvRequestHeader::decode(req);
     if (!h) return error_response(req, rs::kSystemError, h.error().detail());
     routes_.delete_topic(h->topic, h->cluster_name);
     return ok_response(req);
   });
 
-  dispatcher_.on(rc::kPutKvConfig, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
+  on(rc::kPutKvConfig, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
     auto h = remoting::KvConfigRequestHeader::decode(req, /*value_required=*/true);
     if (!h) return error_response(req, rs::kSystemError, h.error().detail());
     if (auto put = kv_.put(h->name_space, h->key, *h->value); !put)
@@ -181,7 +207,7 @@ void NameServer::install_processors() {
     return ok_response(req);
   });
 
-  dispatcher_.on(rc::kGetKvConfig, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
+  on(rc::kGetKvConfig, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
     auto h = remoting::KvConfigRequestHeader::decode(req, false);
     if (!h) return error_response(req, rs::kSystemError, h.error().detail());
     auto v = kv_.get(h->name_space, h->key);
@@ -193,7 +219,7 @@ void NameServer::install_processors() {
     return resp;
   });
 
-  dispatcher_.on(rc::kDeleteKvConfig, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
+  on(rc::kDeleteKvConfig, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
     auto h = remoting::KvConfigRequestHeader::decode(req, false);
     if (!h) return error_response(req, rs::kSystemError, h.error().detail());
     if (auto removed = kv_.remove(h->name_space, h->key); !removed)
@@ -201,7 +227,7 @@ void NameServer::install_processors() {
     return ok_response(req);
   });
 
-  dispatcher_.on(rc::kGetKvlistByNamespace, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
+  on(rc::kGetKvlistByNamespace, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
     auto ns = req.field("namespace");
     if (!ns) return error_response(req, rs::kSystemError, "missing required header field 'namespace'");
     const auto* kvs = kv_.list(std::string(*ns));

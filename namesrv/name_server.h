@@ -14,6 +14,9 @@
 
 #include "namesrv/kv_config.h"
 #include "namesrv/route_table.h"
+#include "common/metrics.h"
+#include "remoting/http_server.h"
+#include "remoting/request_metrics.h"
 #include "remoting/rpc.h"
 #include "runtime/runtime.h"
 
@@ -27,6 +30,10 @@ struct NamesrvConfig {
   rt::Duration scan_interval = 10s;
   rt::Duration broker_timeout = 120s;  // when the broker does not say
   remoting::ConnectionOptions connection;
+  // /metrics (metricsExporterType=PROM; host default 0.0.0.0, port 5557):
+  // request latencies by code (rocketmq_rpc_latency), live brokers, topics
+  // and connections, labelled node_type="nameserver", node_id=<address>.
+  common::metrics::ExporterConfig metrics;
 };
 
 class NameServer {
@@ -44,6 +51,9 @@ class NameServer {
 
   const std::string& address() const { return server_.address(); }
   const RouteTable& routes() const { return routes_; }
+  common::metrics::Registry& metrics() { return metrics_; }
+  // The bound /metrics address, "" when not served.
+  std::string metrics_address() const { return http_ ? http_->address() : std::string(); }
 
  private:
   void install_processors();
@@ -54,8 +64,11 @@ class NameServer {
   NamesrvConfig cfg_;
   RouteTable routes_;
   KvConfig kv_;
+  common::metrics::Registry metrics_;
+  remoting::RequestMetrics requests_;
   remoting::Dispatcher dispatcher_;
   remoting::RpcServer server_;
+  std::unique_ptr<remoting::HttpServer> http_;
   rt::Task scan_;
   bool stopped_ = false;
 };

@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   redis-server redis-tools iperf3    # bench/peers.sh and its CTest bench_peers_quick
   iproute2 nftables                  # rmq-chaos: network namespaces and partitions
+  prometheus                         # promtool: tests/tools/metrics_cli_test.sh checks /metrics
 )
 
 # The ali-ons interop test (tests/interop/run.sh) needs node and npm. Any

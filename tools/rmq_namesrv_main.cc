@@ -43,6 +43,9 @@ int main(int argc, char** argv) {
     auto scan_ms = props.get_int("scanNotActiveBrokerInterval", 10000, 1, 3600 * 1000);
     if (!scan_ms) return fail(scan_ms.error().detail());
     cfg.scan_interval = std::chrono::milliseconds(*scan_ms);
+    auto metrics = rmq::common::exporter_config_from(props);
+    if (!metrics) return fail(metrics.error().detail());
+    cfg.metrics = std::move(*metrics);
     for (const auto& k : props.unknown_keys()) rt.log(rmq::rt::LogLevel::warn, "unknown config key ignored: " + k);
 
     rmq::namesrv::NameServer ns(rt, cfg);

@@ -68,11 +68,22 @@ TEST(Replication, ASyncMasterCutOffFromItsSlaveAnswersFlushSlaveTimeout) {
     // WAIT=false does not wait for the slave.
     auto nowait = send(c, cl.broker_addr, "T", 0, "nowait", "TagA", 0, {{"WAIT", "false"}});
     EXPECT_EQ(nowait.code, rs::kSuccess);
+    // /metrics shows the slave behind by what it has not acknowledged.
+    auto lag = [&] {
+      const std::string text = cl.broker->metrics().render();
+      const auto at = text.find("\nrmq_replication_lag_bytes{");
+      if (at == std::string::npos) return int64_t{-1};
+      return int64_t{std::stoll(text.substr(text.find("} ", at) + 2))};
+    };
+    EXPECT_GT(lag(), 0);
     cl.sim.heal_all();
     // Healed, the slave catches up and SEND_OK comes back.
     for (int i = 0; i < 50; ++i) {
       rt.sleep_for(1s);
-      if (send(c, cl.broker_addr, "T", 0, "after").code == rs::kSuccess) return;
+      if (send(c, cl.broker_addr, "T", 0, "after").code == rs::kSuccess) {
+        EXPECT_EQ(lag(), 0);
+        return;
+      }
     }
     ADD_FAILURE() << "no SEND_OK after the partition healed";
   });
