@@ -1,6 +1,7 @@
 #include "scenarios/real/net.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -56,6 +57,19 @@ std::string ChaosNet::missing_prerequisites() {
   if (!has_command("ip")) return "rmq-chaos needs iproute2's 'ip' (apt-get install iproute2)";
   if (!has_command("nft")) return "rmq-chaos needs 'nft' (apt-get install nftables)";
   return "";
+}
+
+void ChaosNet::lock_machine() {
+  const int fd = open(kMachineLock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);  // kept open: the lock lives with it
+  if (fd < 0) {
+    std::printf("rmq-chaos: cannot open %s; running without the one-run-per-machine lock\n", kMachineLock);
+    return;
+  }
+  if (flock(fd, LOCK_EX | LOCK_NB) == 0) return;
+  std::printf("rmq-chaos: another run holds the namespaces (%s); waiting for it\n", kMachineLock);
+  std::fflush(stdout);
+  while (flock(fd, LOCK_EX) != 0) {
+  }
 }
 
 bool ChaosNet::setup(const std::vector<NodeSpec>& nodes, std::string& error) {

@@ -39,6 +39,14 @@ class ChaosNet {
 
   // Empty when root, `ip` and `nft` are there; else why not.
   static std::string missing_prerequisites();
+  // One run per machine: every run uses the same rmqc-* namespace names and
+  // addresses, and setup() deletes what it finds, so a second run started
+  // meanwhile would tear down the first's network and start its nodes in
+  // the first's namespaces (a restarted broker then found its port taken).
+  // Takes an exclusive lock on kMachineLock, held until the process exits;
+  // when another run holds it, says so on stdout and waits.
+  static void lock_machine();
+  static constexpr const char* kMachineLock = "/tmp/rmq-chaos.lock";
 
   // Creates the hub and one namespace per node. False, with `error`, when
   // a command failed.

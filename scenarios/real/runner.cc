@@ -499,6 +499,7 @@ int run_command_line(const std::vector<std::string>& args, const fs::path& self)
   if (auto bad = choose(a, self, work, plan, c, tmpfs_brokers); !bad.empty()) return usage(bad);
 
   if (auto missing = ChaosNet::missing_prerequisites(); !missing.empty()) return usage(missing);
+  ChaosNet::lock_machine();
   fs::create_directories(work);
   Rigs rigs;
   std::string error;
