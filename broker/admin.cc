@@ -253,6 +253,26 @@ Broker::Reply Broker::on_consumer_connections(remoting::Connection&, Command& re
   return ok_with_body(req, json::serialize(boost::json::value(std::move(o))));
 }
 
+Broker::Reply Broker::on_producer_connections(remoting::Connection&, Command& req) {
+  remoting::FieldReader r(req);
+  const std::string group = r.req_string("producerGroup");
+  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
+  const auto* channels = clients_.producer_group(group);
+  if (!channels) return error_reply(req, rs::kSystemError, "the producer group[" + group + "] not exist");
+  boost::json::array conns;
+  for (const auto& [id, ch] : *channels) {
+    boost::json::object c;
+    c["clientAddr"] = ch.conn ? ch.conn->peer_address() : std::string();
+    c["clientId"] = id;
+    c["language"] = ch.language;
+    c["version"] = ch.version;
+    conns.push_back(std::move(c));
+  }
+  boost::json::object o;
+  o["connectionSet"] = std::move(conns);
+  return ok_with_body(req, json::serialize(boost::json::value(std::move(o))));
+}
+
 Broker::Reply Broker::on_update_group(remoting::Connection&, Command& req) {
   if (auto refused = refuse_admin_write_on_slave(req)) return refused;
   const std::string text(reinterpret_cast<const char*>(req.body.data()), req.body.size());
@@ -276,7 +296,9 @@ Broker::Reply Broker::on_delete_group(remoting::Connection&, Command& req) {
   if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
   auto removed = groups_.remove(group);
   if (!removed) return error_reply(req, rs::kSystemError, "subscription group not saved: " + removed.error().message());
-  if (r.opt_bool("cleanOffset").value_or(false)) offsets_.remove_group(group);
+  // 4.9's header says removeOffset, 5.x's cleanOffset.
+  if (r.opt_bool("removeOffset").value_or(false) || r.opt_bool("cleanOffset").value_or(false))
+    offsets_.remove_group(group);
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 

@@ -67,6 +67,7 @@ void Broker::install_processors() {
   on(rc::kGetTopicStatsInfo, &Broker::on_topic_stats);
   on(rc::kGetConsumeStats, &Broker::on_consume_stats);
   on(rc::kGetConsumerConnectionList, &Broker::on_consumer_connections);
+  on(rc::kGetProducerConnectionList, &Broker::on_producer_connections);
   on(rc::kUpdateAndCreateSubscriptiongroup, &Broker::on_update_group);
   on(rc::kDeleteSubscriptiongroup, &Broker::on_delete_group);
   on(rc::kViewMessageById, &Broker::on_view_message);

@@ -133,6 +133,7 @@ class Broker {
   Reply on_topic_stats(remoting::Connection& from, Command& req);
   Reply on_consume_stats(remoting::Connection& from, Command& req);
   Reply on_consumer_connections(remoting::Connection& from, Command& req);
+  Reply on_producer_connections(remoting::Connection& from, Command& req);
   Reply on_update_group(remoting::Connection& from, Command& req);
   Reply on_delete_group(remoting::Connection& from, Command& req);
   Reply on_view_message(remoting::Connection& from, Command& req);

@@ -320,25 +320,35 @@ rt::Result<ConsumerOffsetTable> decode_consumer_offsets(std::string_view text) {
 
 // ---- subscriptionGroup.json ---------------------------------------------------------
 
+namespace {
+
+bj::object subscription_group_json(const SubscriptionGroupConfig& g) {
+  RMQ_ASSERT(g.retry_queue_nums >= 0);
+  RMQ_ASSERT(g.retry_max_times >= 0);
+  RMQ_ASSERT(g.broker_id >= 0);
+  RMQ_ASSERT(g.which_broker_when_consume_slowly >= 0);
+  bj::object o;
+  o["brokerId"] = g.broker_id;
+  o["consumeBroadcastEnable"] = g.consume_broadcast_enable;
+  o["consumeEnable"] = g.consume_enable;
+  o["consumeFromMinEnable"] = g.consume_from_min_enable;
+  o["groupName"] = g.group_name;
+  o["notifyConsumerIdsChangedEnable"] = g.notify_consumer_ids_changed_enable;
+  o["retryMaxTimes"] = g.retry_max_times;
+  o["retryQueueNums"] = g.retry_queue_nums;
+  o["whichBrokerWhenConsumeSlowly"] = g.which_broker_when_consume_slowly;
+  return o;
+}
+
+}  // namespace
+
+std::string encode_subscription_group(const SubscriptionGroupConfig& g) {
+  return json::serialize(bj::value(subscription_group_json(g)));
+}
+
 std::string encode_subscription_groups(const SubscriptionGroupTable& t) {
   bj::object table;
-  for (const auto& [name, g] : t.subscription_group_table) {
-    RMQ_ASSERT(g.retry_queue_nums >= 0);
-    RMQ_ASSERT(g.retry_max_times >= 0);
-    RMQ_ASSERT(g.broker_id >= 0);
-    RMQ_ASSERT(g.which_broker_when_consume_slowly >= 0);
-    bj::object o;
-    o["brokerId"] = g.broker_id;
-    o["consumeBroadcastEnable"] = g.consume_broadcast_enable;
-    o["consumeEnable"] = g.consume_enable;
-    o["consumeFromMinEnable"] = g.consume_from_min_enable;
-    o["groupName"] = g.group_name;
-    o["notifyConsumerIdsChangedEnable"] = g.notify_consumer_ids_changed_enable;
-    o["retryMaxTimes"] = g.retry_max_times;
-    o["retryQueueNums"] = g.retry_queue_nums;
-    o["whichBrokerWhenConsumeSlowly"] = g.which_broker_when_consume_slowly;
-    table[name] = std::move(o);
-  }
+  for (const auto& [name, g] : t.subscription_group_table) table[name] = subscription_group_json(g);
   bj::object root;
   root["dataVersion"] = data_version_json(t.data_version);
   root["subscriptionGroupTable"] = std::move(table);

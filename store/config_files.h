@@ -128,6 +128,8 @@ std::string encode_consumer_offsets(const ConsumerOffsetTable& t);  // inner key
 rt::Result<ConsumerOffsetTable> decode_consumer_offsets(std::string_view text);
 
 std::string encode_subscription_groups(const SubscriptionGroupTable& t);
+// One config, as UPDATE_AND_CREATE_SUBSCRIPTIONGROUP's body carries it.
+std::string encode_subscription_group(const SubscriptionGroupConfig& g);
 rt::Result<SubscriptionGroupTable> decode_subscription_groups(std::string_view text);
 
 std::string encode_delay_offsets(const DelayOffsetTable& t);  // keys bare: {1:0,2:5}

@@ -2,13 +2,18 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
+
 #include <boost/json.hpp>
 #include <chrono>
 
 #include "common/json.h"
 #include "common/message_format.h"
 #include "runtime/assert.h"
-#include "tools/admin_data.h"
+#include "common/numbers.h"
+#include "common/zlib_codec.h"
+#include "remoting/admin_bodies.h"
+#include "remoting/route_data.h"
 
 namespace rmq::tools {
 
@@ -49,6 +54,20 @@ std::string format_time_ms(int64_t wall_ms) {
   return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}", static_cast<int>(ymd.year()),
                      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hms.hours().count(),
                      hms.minutes().count(), hms.seconds().count(), hms.subseconds().count());
+}
+
+std::optional<int64_t> parse_time_ms(std::string_view text) {
+  using namespace std::chrono;
+  if (auto ms = common::parse_java_long(text); ms && *ms >= 0) return *ms;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, milli = 0;
+  char tail = 0;
+  const std::string s(text);
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2d#%2d:%2d:%2d:%3d%c", &y, &mo, &d, &h, &mi, &sec, &milli, &tail) != 7)
+    return std::nullopt;
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok() || h > 23 || mi > 59 || sec > 59 || h < 0 || mi < 0 || sec < 0 || milli < 0) return std::nullopt;
+  const auto t = sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} + milliseconds{milli};
+  return t.time_since_epoch().count();
 }
 
 int64_t ms_since_month_start(int64_t wall_ms) {
@@ -140,6 +159,9 @@ std::string properties_text(std::string_view encoded) {
 }
 
 std::string message_detail(const common::StoredMessage& m) {
+  using remoting::message_id;
+  using remoting::property;
+  using remoting::stored_offset_msg_id;
   std::string out;
   auto line = [&](const char* name, const std::string& value) { out += fmt::format("{:<20}{}\n", name, value); };
   line("OffsetID:", stored_offset_msg_id(m));
@@ -157,7 +179,15 @@ std::string message_detail(const common::StoredMessage& m) {
   line("Store Host:", common::to_string(m.store_host));
   line("System Flag:", std::to_string(m.sys_flag));
   line("Properties:", properties_text(m.properties));
-  line("Message Body:", body_text(m.body));
+  if ((m.sys_flag & common::kSysFlagCompressed) != 0) {
+    // As a consumer sees it: inflated (the stored bytes are zlib).
+    auto inflated = common::inflate_bounded(m.body, remoting::kMaxInflatedBodyBytes);
+    line("Message Body:", inflated ? body_text(std::as_bytes(std::span(*inflated)))
+                                   : fmt::format("<{} compressed bytes that do not inflate: {}>", m.body.size(),
+                                                 inflated.error().message()));
+  } else {
+    line("Message Body:", body_text(m.body));
+  }
   return out;
 }
 

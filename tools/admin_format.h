@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,6 +30,10 @@ class Table {
 
 // "2026-11-25 10:00:00.123" (UTC); "-" for 0 (never).
 std::string format_time_ms(int64_t wall_ms);
+
+// mqadmin's time arguments: milliseconds since the epoch, or
+// "yyyy-MM-dd#HH:mm:ss:SSS" (UTC here; Java takes local time).
+std::optional<int64_t> parse_time_ms(std::string_view text);
 
 // Milliseconds since 00:00 UTC on the first day of the month of `wall_ms`
 // (what a client msgId carries; Java takes the local month).

@@ -151,6 +151,60 @@ run consumerProgress -n "$ns" -g admin-test-group -t AdminT
 check "consumerProgress lists the topic's queues (rc $rc: $err)" \
   "$([ "$rc" -eq 0 ] && [ "$(grep -c '^AdminT *broker-a' <<<"$out")" -eq 4 ] && grep -q "Diff Total: 3" <<<"$out"; echo $?)"
 
+# --- more of mqadmin's daily commands -------------------------------------------------
+# A body over 4 KiB is sent compressed (as RocketMQ's clients do) and prints decoded.
+big=$(printf 'compressible-%.0s' $(seq 1 500))
+run sendMessage -n "$ns" -t AdminT -p "$big" -b broker-a -i 2
+check "sendMessage of a 6.5 KiB body (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -q "^Queue: *2$" <<<"$out"; echo $?)"
+big_id=$(awk '/^OffsetMsgId:/ {print $2}' <<<"$out")
+big_offset=$(awk '/^Queue Offset:/ {print $3}' <<<"$out")
+run queryMsgById -n "$ns" -i "$big_id"
+check "queryMsgById prints a compressed body decoded (rc $rc: $err)" \
+  "$([ "$rc" -eq 0 ] && grep -q "^System Flag: *1$" <<<"$out" && grep -q "Message Body: *$big" <<<"$out"; echo $?)"
+run queryMsgByOffset -n "$ns" -t AdminT -b broker-a -i 2 -o "$big_offset"
+check "queryMsgByOffset finds it by queue and offset (rc $rc: $err)" \
+  "$([ "$rc" -eq 0 ] && grep -q "^OffsetID: *$big_id" <<<"$out" && grep -q "Message Body: *$big" <<<"$out"; echo $?)"
+run queryMsgByOffset -n "$ns" -t AdminT -b broker-a -i 2 -o 99
+check "queryMsgByOffset past the end exits 1 (rc $rc: $err)" "$([ "$rc" -eq 1 ] && grep -q "no message at offset 99" <<<"$err"; echo $?)"
+retry queryMsgByUniqueKey -n "$ns" -t AdminT -i "${client_ids[0]}"
+check "queryMsgByUniqueKey finds a client msgId (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -q "Message Body: *body-1" <<<"$out"; echo $?)"
+run queryMsgByUniqueKey -n "$ns" -t AdminT -i 00000000000000000000000000000000
+check "queryMsgByUniqueKey of an unknown id exits 1 (rc $rc)" "$([ "$rc" -eq 1 ]; echo $?)"
+run printMsg -n "$ns" -t AdminT -s TagA
+check "printMsg prints the tagged messages of every queue (rc $rc: $err)" \
+  "$([ "$rc" -eq 0 ] && [ "$(grep -c '^MSGID: ' <<<"$out")" -eq 3 ] && [ "$(grep -c '^minOffset=' <<<"$out")" -eq 4 ] && grep -q "BODY: body-2" <<<"$out"; echo $?)"
+run printMsg -n "$ns" -t AdminT -d false -b "$(date -u -d '+1 hour' +%Y-%m-%d#%H:%M:%S:000)"
+check "printMsg -b after the last store time prints none (rc $rc: $err)" "$([ "$rc" -eq 0 ] && ! grep -q '^MSGID: ' <<<"$out"; echo $?)"
+expect_usage_now printMsg -n "$ns" -t AdminT -b yesterday
+run topicClusterList -n "$ns" -t AdminT
+check "topicClusterList names the cluster (rc $rc: $err)" "$([ "$rc" -eq 0 ] && [ "$out" = DefaultCluster ]; echo $?)"
+run sendMsgStatus -n "$ns" -b broker-a -c 3 -s 64
+check "sendMsgStatus times 3 sends to the broker's own topic (rc $rc: $err)" \
+  "$([ "$rc" -eq 0 ] && [ "$(grep -c '^rt=[0-9]*ms, SendResult=SendResult \[sendStatus=SEND_OK.*topic=broker-a' <<<"$out")" -eq 3 ]; echo $?)"
+
+# Groups: a subscription group made and removed; the connections of live clients.
+run updateSubGroup -n "$ns" -c DefaultCluster -g AdminSG -r 3 -q 2
+check "updateSubGroup (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -q "create subscription group to $broker success" <<<"$out" && grep -q "retryQueueNums=2, retryMaxTimes=3" <<<"$out"; echo $?)"
+expect_usage_now updateSubGroup -n "$ns" -g AdminSG
+# The topic first: a consumer heart-beats the brokers of its topics' routes.
+run updateTopic -n "$ns" -c DefaultCluster -t AdminBench -r 1 -w 1
+check "updateTopic AdminBench (rc $rc: $err)" "$([ "$rc" -eq 0 ]; echo $?)"
+"$build/tools/rmq-bench" consumer -n "$ns" -t AdminBench -g AdminCG -d 8 >"$work/bench-consumer.out" 2>&1 &
+bench_consumer=$!
+"$build/tools/rmq-bench" producer -n "$ns" -t AdminBench -g AdminPG -d 8 -w 1 -s 16 >"$work/bench-producer.out" 2>&1 &
+bench_producer=$!
+retry consumerConnection -n "$ns" -g AdminCG
+check "consumerConnection lists the live consumer and its subscription (rc $rc: $err)" \
+  "$([ "$rc" -eq 0 ] && grep -q "^#ClientId" <<<"$out" && grep -q "^AdminBench *\*" <<<"$out" && grep -q "^MessageModel: CLUSTERING" <<<"$out"; echo $?)"
+retry producerConnection -n "$ns" -g AdminPG -t AdminBench
+check "producerConnection lists the live producer (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -q "^0001  " <<<"$out"; echo $?)"
+run producerConnection -n "$ns" -g NoSuchPG -t AdminBench
+check "producerConnection of an unknown group exits 1 (rc $rc: $err)" "$([ "$rc" -eq 1 ] && grep -q "not exist" <<<"$err"; echo $?)"
+wait "$bench_consumer" "$bench_producer"
+run deleteSubGroup -n "$ns" -c DefaultCluster -g AdminSG -r true
+check "deleteSubGroup -c removes the group and its retry and DLQ topics (rc $rc: $err)" \
+  "$([ "$rc" -eq 0 ] && grep -q "delete subscription group \[AdminSG\] from broker \[$broker\] in cluster" <<<"$out" && grep -q "delete topic \[%DLQ%AdminSG\] from NameServer success" <<<"$out"; echo $?)"
+
 # --- deletion ----------------------------------------------------------------------
 run deleteTopic -n "$ns" -c DefaultCluster -t AdminT
 check "deleteTopic (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -q "from NameServer success" <<<"$out"; echo $?)"
@@ -162,7 +216,7 @@ check "topicList no longer has it" "$([ "$rc" -eq 0 ] && ! grep -qx AdminT <<<"$
 
 # --- usage and unreachable servers ----------------------------------------------------
 run help
-check "help lists every subcommand" "$([ "$rc" -eq 0 ] && [ "$(grep -cE '^  (updateTopic|deleteTopic|topicList|topicRoute|topicStatus|clusterList|brokerStatus|delayStatus|consumerProgress|queryMsgById|queryMsgByKey|sendMessage|consumeMessage) ' <<<"$out")" -eq 13 ]; echo $?)"
+check "help lists every subcommand" "$([ "$rc" -eq 0 ] && [ "$(grep -cE '^  (updateTopic|deleteTopic|topicList|topicRoute|topicStatus|topicClusterList|clusterList|brokerStatus|delayStatus|consumerProgress|consumerConnection|producerConnection|updateSubGroup|deleteSubGroup|queryMsgById|queryMsgByKey|queryMsgByUniqueKey|queryMsgByOffset|printMsg|sendMessage|sendMsgStatus|consumeMessage) ' <<<"$out")" -eq 22 ]; echo $?)"
 expect_usage() {  # args...
   run "$@"
   check "'rmq-admin $*' exits 2 with usage on stderr (got $rc)" "$([ "$rc" -eq 2 ] && grep -q "usage:" <<<"$err" && [ -z "$out" ]; echo $?)"

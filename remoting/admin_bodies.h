@@ -1,11 +1,11 @@
-// What rmq-admin reads out of answers (reference 3.1, 3.5, 3.6): the
+// What admin tools read out of answers (reference 3.1, 3.5, 3.6): the
 // queues of a route, the masters of a cluster, the MessageQueue-keyed
 // tables of GET_TOPIC_STATS_INFO and GET_CONSUME_STATS, the runtime-info
 // table, and the stored records of pull/query/view bodies.
 //
 // Pure: decoders return Errc::invalid_argument naming what is wrong, and
 // every list comes out sorted (broker name, then queue id) so the output
-// does not depend on the order of the JSON. tools/ only.
+// does not depend on the order of the JSON. Used by client/admin.h and rmq-admin.
 #pragma once
 
 #include <cstdint>
@@ -20,7 +20,7 @@
 #include "remoting/route_data.h"
 #include "runtime/runtime.h"
 
-namespace rmq::tools {
+namespace rmq::remoting {
 
 // A broker group's master: its name and address (broker id 0).
 struct Master {
@@ -73,6 +73,24 @@ struct ConsumeStats {
 };
 rt::Result<ConsumeStats> decode_consume_stats(std::string_view json);
 
+// GET_CONSUMER_CONNECTION_LIST (203) and GET_PRODUCER_CONNECTION_LIST
+// (204): the clients of a group (by client id) and, for consumers, what
+// they subscribe and how they consume.
+struct ClientConnection {
+  std::string client_id;
+  std::string client_addr;
+  std::string language;
+  int32_t version = 0;  // MQVersion ordinal
+};
+struct GroupConnections {
+  std::vector<ClientConnection> connections;       // by client id
+  std::map<std::string, std::string> subscriptions;  // topic -> subString (203 only)
+  std::string consume_type, message_model, consume_from_where;  // 203 only
+};
+rt::Result<GroupConnections> decode_group_connections(std::string_view json);
+// "V4_9_4" for the ordinals the reference names (1.7), else "ordinal N".
+std::string version_desc(int32_t ordinal);
+
 // {"table":{"k":"v",...}}: every value as text.
 rt::Result<std::map<std::string, std::string>> decode_kv_table(std::string_view json);
 
@@ -97,4 +115,4 @@ std::string property(const common::StoredMessage& m, const std::string& key);
 // True when `key` is one of the message's space-separated KEYS or its UNIQ_KEY.
 bool has_key(const common::StoredMessage& m, std::string_view key);
 
-}  // namespace rmq::tools
+}  // namespace rmq::remoting

@@ -1,4 +1,4 @@
-#include "tools/admin_data.h"
+#include "remoting/admin_bodies.h"
 
 #include <fmt/format.h>
 
@@ -12,7 +12,7 @@
 #include "common/numbers.h"
 #include "remoting/codes.h"
 
-namespace rmq::tools {
+namespace rmq::remoting {
 
 namespace bj = boost::json;
 namespace rs = remoting::response_code;
@@ -145,6 +145,52 @@ rt::Result<ConsumeStats> decode_consume_stats(std::string_view text) {
   return out;
 }
 
+rt::Result<GroupConnections> decode_group_connections(std::string_view text) {
+  auto v = json::parse_lenient(text);
+  if (!v) return v.error();
+  if (!v->is_object()) return bad("the body is not a JSON object");
+  const auto& root = v->get_object();
+  GroupConnections out;
+  if (const bj::value* set = root.if_contains("connectionSet")) {
+    if (!set->is_array()) return bad("connectionSet is not an array");
+    for (const auto& e : set->get_array()) {
+      if (!e.is_object()) return bad("a connection is not an object");
+      const auto& o = e.get_object();
+      out.connections.push_back({json::get_string(o, "clientId").value_or(""),
+                                 json::get_string(o, "clientAddr").value_or(""),
+                                 json::get_string(o, "language").value_or(""),
+                                 static_cast<int32_t>(json::get_int64(o, "version").value_or(0))});
+    }
+  }
+  std::sort(out.connections.begin(), out.connections.end(),
+            [](const ClientConnection& a, const ClientConnection& b) { return a.client_id < b.client_id; });
+  if (const bj::value* subs = root.if_contains("subscriptionTable"); subs && subs->is_object())
+    for (const auto& kv : subs->get_object())
+      if (kv.value().is_object())
+        out.subscriptions[std::string(kv.key())] = json::get_string(kv.value().get_object(), "subString").value_or("");
+  auto text_of = [&](const char* key) {
+    const bj::value* x = root.if_contains(key);
+    return x ? json::scalar_text(*x).value_or("") : std::string();
+  };
+  out.consume_type = text_of("consumeType");
+  out.message_model = text_of("messageModel");
+  out.consume_from_where = text_of("consumeFromWhere");
+  return out;
+}
+
+std::string version_desc(int32_t ordinal) {
+  switch (ordinal) {
+    case 121: return "V3_4_9";
+    case 333: return "V4_6_0";
+    case 399: return "V4_9_3";
+    case 401: return "V4_9_4";
+    case 409: return "V4_9_8";
+    case 413: return "V5_0_0";
+    case 479: return "V5_3_3";
+  }
+  return fmt::format("ordinal {}", ordinal);
+}
+
 rt::Result<std::map<std::string, std::string>> decode_kv_table(std::string_view text) {
   auto v = json::parse_lenient(text);
   if (!v) return v.error();
@@ -225,4 +271,4 @@ bool has_key(const common::StoredMessage& m, std::string_view key) {
   return false;
 }
 
-}  // namespace rmq::tools
+}  // namespace rmq::remoting

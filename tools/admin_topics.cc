@@ -1,0 +1,169 @@
+// rmq-admin's topic subcommands (admin_command.h).
+#include <set>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "remoting/codes.h"
+#include "remoting/header_fields.h"
+#include "remoting/headers_namesrv.h"
+#include "tools/admin_command.h"
+#include "tools/admin_format.h"
+
+namespace rmq::tools {
+
+namespace rc = remoting::request_code;
+namespace rs = remoting::response_code;
+using remoting::put_field;
+using remoting::RemotingCommand;
+using remoting::cluster_masters;
+using remoting::Master;
+using remoting::route_masters;
+using remoting::decode_topic_stats;
+using client::kAutoCreateTopic;
+
+Outcome<std::vector<Master>> chosen_brokers(Context& c) {
+  const Flags& f = c.flags;
+  if (f.has('b') == f.has('c')) return usage_error("give exactly one of -b BROKER_ADDR and -c CLUSTER");
+  if (f.has('b')) return std::vector<Master>{Master{"", f.text('b')}};
+  auto info = c.admin.cluster_info();
+  if (!info) return info.error();
+  std::vector<Master> targets = cluster_masters(*info, f.text('c'));
+  if (targets.empty()) return admin_error("cluster " + f.text('c') + " has no master broker in the namesrv");
+  return targets;
+}
+
+namespace {
+
+Outcome<void> update_topic(Context& c) {
+  const Flags& f = c.flags;
+  auto targets = chosen_brokers(c);
+  if (!targets) return targets.error();
+  for (const auto& target : *targets) {
+    auto req = RemotingCommand::request(rc::kUpdateAndCreateTopic);
+    put_field(req, "topic", f.text('t'));
+    put_field(req, "defaultTopic", kAutoCreateTopic);
+    put_field(req, "readQueueNums", f.integer('r'));
+    put_field(req, "writeQueueNums", f.integer('w'));
+    put_field(req, "perm", f.integer('p'));
+    put_field(req, "topicFilterType", "SINGLE_TAG");
+    put_field(req, "topicSysFlag", int32_t{0});
+    put_field(req, "order", f.boolean('o'));
+    if (auto r = c.admin.ask_broker(target.addr, std::move(req)); !r) return r.error();
+    print(fmt::format("create topic to {} success.\n", target.addr));
+  }
+  print(fmt::format("TopicConfig [topicName={}, readQueueNums={}, writeQueueNums={}, perm={}, order={}]\n", f.text('t'),
+                    f.integer('r'), f.integer('w'), f.integer('p'), f.text('o')));
+  if (f.boolean('o') && f.has('c')) {
+    // Ordered topics in a cluster: the namesrv hands brokerName:queues to producers.
+    std::string conf;
+    for (const auto& t : *targets)
+      conf += fmt::format("{}{}:{}", conf.empty() ? "" : ";", t.broker_name, f.integer('w'));
+    auto req = RemotingCommand::request(rc::kPutKvConfig);
+    remoting::KvConfigRequestHeader{"ORDER_TOPIC_CONFIG", f.text('t'), conf}.encode(req);
+    if (auto r = c.admin.tell_every_namesrv(req); !r) return r;
+    print("set cluster orderConf. orderConf=[" + conf + "]\n");
+  }
+  return {};
+}
+
+Outcome<void> delete_topic(Context& c) {
+  const std::string& topic = c.flags.text('t');
+  const std::string& cluster = c.flags.text('c');
+  auto info = c.admin.cluster_info();
+  if (!info) return info.error();
+  const auto masters = cluster_masters(*info, cluster);
+  if (masters.empty()) return admin_error("cluster " + cluster + " has no master broker in the namesrv");
+  for (const auto& m : masters) {
+    auto req = RemotingCommand::request(rc::kDeleteTopicInBroker);
+    put_field(req, "topic", topic);
+    if (auto r = c.admin.ask_broker(m.addr, std::move(req)); !r) return r.error();
+  }
+  print(fmt::format("delete topic [{}] from cluster [{}] success.\n", topic, cluster));
+  auto req = RemotingCommand::request(rc::kDeleteTopicInNamesrv);
+  remoting::DeleteTopicFromNamesrvRequestHeader{topic, cluster}.encode(req);
+  if (auto r = c.admin.tell_every_namesrv(req); !r) return r;
+  auto kv = RemotingCommand::request(rc::kDeleteKvConfig);
+  remoting::KvConfigRequestHeader{"ORDER_TOPIC_CONFIG", topic, std::nullopt}.encode(kv);
+  if (auto r = c.admin.tell_every_namesrv(kv); !r) return r;
+  print(fmt::format("delete topic [{}] from NameServer success.\n", topic));
+  return {};
+}
+
+Outcome<void> topic_list(Context& c) {
+  auto resp = c.admin.ask_namesrv(RemotingCommand::request(rc::kGetAllTopicListFromNameserver));
+  if (!resp) return resp.error();
+  auto topics = remoting::decode_topic_list(remoting::to_text(resp->body));
+  if (!topics) return admin_error("the topic list does not decode: " + topics.error().detail());
+  for (const auto& t : *topics) print(t + "\n");
+  return {};
+}
+
+Outcome<void> topic_route(Context& c) {
+  auto json = c.admin.route_json(c.flags.text('t'));
+  if (!json) return json.error();
+  print(pretty_json(*json) + "\n");
+  return {};
+}
+
+Outcome<void> topic_status(Context& c) {
+  const std::string& topic = c.flags.text('t');
+  auto route = c.admin.route(topic);
+  if (!route) return route.error();
+  Table table({"#Broker Name", "#QID", "#Min Offset", "#Max Offset", "#Last Updated"});
+  for (const auto& m : route_masters(*route)) {
+    auto req = RemotingCommand::request(rc::kGetTopicStatsInfo);
+    put_field(req, "topic", topic);
+    auto resp = c.admin.ask_broker(m.addr, std::move(req));
+    if (!resp) return resp.error();
+    auto stats = decode_topic_stats(remoting::to_text(resp->body));
+    if (!stats) return client::undecodable("topic stats", m.addr, stats.error());
+    for (const auto& s : *stats)
+      table.add({s.mq.broker_name, std::to_string(s.mq.queue_id), std::to_string(s.min_offset),
+                 std::to_string(s.max_offset), format_time_ms(s.last_update_ms)});
+  }
+  print(table.render());
+  return {};
+}
+
+// The clusters whose brokers hold the topic (mqadmin looks at its first
+// broker only; every one is asked here), one per line.
+Outcome<void> topic_cluster_list(Context& c) {
+  auto route = c.admin.route(c.flags.text('t'));
+  if (!route) return route.error();
+  auto info = c.admin.cluster_info();
+  if (!info) return info.error();
+  std::set<std::string> clusters;
+  for (const auto& b : route->broker_datas)
+    for (const auto& [cluster, names] : info->cluster_addr_table)
+      if (names.count(b.broker_name)) clusters.insert(cluster);
+  for (const auto& cluster : clusters) print(cluster + "\n");
+  return {};
+}
+
+}  // namespace
+
+std::vector<Subcommand> topic_commands() {
+  using K = FlagKind;
+  return {
+      {{"updateTopic", "Create or update a topic on one broker (-b) or every master of a cluster (-c).",
+        {namesrv_flag(), flag('b', "brokerAddr", "BROKER_ADDR", "the broker to update", K::address),
+         flag('c', "clusterName", "CLUSTER", "every master of this cluster"), topic_flag(),
+         flag('r', "readQueueNums", "READQ", "read queues", K::integer).or_else("8").within(1, 1024),
+         flag('w', "writeQueueNums", "WRITEQ", "write queues", K::integer).or_else("8").within(1, 1024),
+         flag('p', "perm", "PERM", "permission bits (2 write, 4 read)", K::integer).or_else("6").within(0, 7),
+         flag('o', "order", "ORDER", "ordered topic (true/false)", K::boolean).or_else("false")}},
+       update_topic},
+      {{"deleteTopic", "Delete a topic from every master of a cluster and from the namesrvs.",
+        {namesrv_flag().must(), flag('c', "clusterName", "CLUSTER", "the cluster").must(), topic_flag()}},
+       delete_topic},
+      {{"topicList", "List the topics the namesrv knows.", {namesrv_flag().must()}}, topic_list},
+      {{"topicRoute", "Print a topic's route (JSON).", {namesrv_flag().must(), topic_flag()}}, topic_route},
+      {{"topicStatus", "Min and max offset of every queue of a topic.", {namesrv_flag().must(), topic_flag()}},
+       topic_status},
+      {{"topicClusterList", "The clusters a topic is on.", {namesrv_flag().must(), topic_flag()}}, topic_cluster_list},
+  };
+}
+
+}  // namespace rmq::tools
