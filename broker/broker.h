@@ -9,6 +9,7 @@
 //   offset.cc  QUERY/UPDATE_CONSUMER_OFFSET (14/15), SEARCH_OFFSET_BY_TIMESTAMP (29),
 //              GET_MAX/MIN_OFFSET (30/31), GET_EARLIEST_MSG_STORETIME (32)
 //   admin.cc   topics, groups, runtime info, stats, VIEW_MESSAGE_BY_ID (33), QUERY_MESSAGE (12)
+//   config_admin.cc  GET_BROKER_CONFIG (26), UPDATE_BROKER_CONFIG (25)
 //   end_transaction.cc  END_TRANSACTION (37)
 //   replication.cc  master/slave: the HA service, SYNC_MASTER waits, a slave's
 //              metadata sync from its master
@@ -134,6 +135,9 @@ class Broker {
   Reply on_consume_stats(remoting::Connection& from, Command& req);
   Reply on_consumer_connections(remoting::Connection& from, Command& req);
   Reply on_producer_connections(remoting::Connection& from, Command& req);
+  // config_admin.cc
+  Reply on_get_broker_config(remoting::Connection& from, Command& req);
+  Reply on_update_broker_config(remoting::Connection& from, Command& req);
   Reply on_update_group(remoting::Connection& from, Command& req);
   Reply on_delete_group(remoting::Connection& from, Command& req);
   Reply on_view_message(remoting::Connection& from, Command& req);
@@ -232,6 +236,7 @@ class Broker {
   bool started_ = false;
   bool stopped_ = false;
   BrokerStats stats_;  // GET_BROKER_RUNTIME_INFO's traffic figures
+  remoting::DataVersion config_version_;  // GET_BROKER_CONFIG's, bumped by each update
 };
 
 // The pull response code for a store status (reference 8.7).

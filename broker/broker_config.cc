@@ -180,4 +180,65 @@ rt::Result<BrokerConfig> broker_config_from(common::Properties& props) {
   return c;
 }
 
+namespace {
+
+std::string ms_of(rt::Duration d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+}
+std::string bool_of(bool b) { return b ? "true" : "false"; }
+
+}  // namespace
+
+std::map<std::string, std::string> broker_config_properties(const BrokerConfig& c) {
+  const store::StoreConfig& s = c.store;
+  std::string namesrvs;
+  for (const auto& a : c.namesrv_addrs) namesrvs += (namesrvs.empty() ? "" : ";") + a;
+  return {
+      {"brokerClusterName", c.cluster_name},
+      {"brokerName", c.broker_name},
+      {"brokerId", std::to_string(c.broker_id)},
+      {"namesrvAddr", namesrvs},
+      {"brokerIP1", c.broker_ip},
+      {"listenPort", std::to_string(c.listen_port)},
+      {"bindAddress", c.bind_address},
+      {"autoCreateTopicEnable", bool_of(c.auto_create_topic_enable)},
+      {"autoCreateSubscriptionGroup", bool_of(c.auto_create_subscription_group)},
+      {"defaultTopicQueueNums", std::to_string(c.default_topic_queue_nums)},
+      {"brokerPermission", std::to_string(c.broker_permission)},
+      {"regionId", c.region_id},
+      {"traceOn", bool_of(c.trace_on)},
+      {"registerNameServerPeriod", ms_of(c.register_name_server_period)},
+      {"flushConsumerOffsetInterval", ms_of(c.flush_consumer_offset_interval)},
+      {"flushDelayOffsetInterval", ms_of(c.flush_delay_offset_interval)},
+      {"rejectTransactionMessage", bool_of(c.reject_transaction_message)},
+      {"transactionCheckInterval", ms_of(c.transaction_check_interval)},
+      {"transactionTimeOut", ms_of(c.transaction_timeout)},
+      {"transactionCheckMax", std::to_string(c.transaction_check_max)},
+      {"storePathRootDir", s.root_dir},
+      {"flushDiskType", s.flush_disk_type == store::FlushDiskType::sync_flush ? "SYNC_FLUSH" : "ASYNC_FLUSH"},
+      {"brokerRole", std::string(to_string(c.role))},
+      {"brokerIP2", c.broker_ip2.empty() ? c.broker_ip : c.broker_ip2},
+      {"haListenPort", std::to_string(c.ha_port())},
+      {"haMasterAddress", c.ha_master_address},
+      {"haSendHeartbeatInterval", ms_of(s.ha.heartbeat_interval)},
+      {"haHousekeepingInterval", ms_of(s.ha.housekeeping_interval)},
+      {"haTransferBatchSize", std::to_string(s.ha.transfer_batch_bytes)},
+      {"haSlaveFallbehindMax", std::to_string(s.ha.slave_fallbehind_max)},
+      {"slaveReadEnable", bool_of(c.slave_read_enable)},
+      {"transferMsgByHeap", bool_of(c.transfer_msg_by_heap)},
+      {"mappedFileSizeCommitLog", std::to_string(s.commit_log_segment_bytes)},
+      {"maxMessageSize", std::to_string(s.max_message_size)},
+      {"flushIntervalCommitLog", ms_of(s.flush_interval_commit_log)},
+      {"syncFlushTimeout", ms_of(s.sync_flush_timeout)},
+      {"fileReservedTime", std::to_string(s.file_reserved_hours)},
+      {"deleteWhen", s.delete_when},
+      {"diskMaxUsedSpaceRatio", std::to_string(s.disk_max_used_space_ratio)},
+      {"messageDelayLevel", store::format_delay_levels(s.delay_level_ms)},
+      {"messageIndexEnable", bool_of(s.message_index_enable)},
+      {"metricsExporterType", c.metrics.prometheus ? "PROM" : "DISABLE"},
+      {"metricsPromExporterHost", c.metrics.host},
+      {"metricsPromExporterPort", std::to_string(c.metrics.port)},
+  };
+}
+
 }  // namespace rmq::broker

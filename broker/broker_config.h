@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -82,5 +83,8 @@ struct BrokerConfig {
 // Errc::invalid_argument naming the key; keys it does not know stay unread
 // (props.unknown_keys()) for the caller to warn about.
 rt::Result<BrokerConfig> broker_config_from(common::Properties& props);
+// The other way (GET_BROKER_CONFIG): every key broker_config_from reads,
+// with the value in force; parsing it gives the same config back.
+std::map<std::string, std::string> broker_config_properties(const BrokerConfig& c);
 
 }  // namespace rmq::broker

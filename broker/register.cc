@@ -25,7 +25,10 @@ namespace rs = remoting::response_code;
 
 namespace {
 
-remoting::RegisterBrokerBody register_body(const store::TopicConfigTable& t) {
+// brokerPermission without read or write masks every topic's permission in
+// the routes (RocketMQ's registerBrokerAll), so clients stop using it.
+remoting::RegisterBrokerBody register_body(const store::TopicConfigTable& t, int32_t broker_permission) {
+  const bool full = (broker_permission & kPermRead) != 0 && (broker_permission & kPermWrite) != 0;
   remoting::RegisterBrokerBody b;
   b.data_version.counter = t.data_version.counter;
   b.data_version.timestamp = t.data_version.timestamp;
@@ -35,7 +38,7 @@ remoting::RegisterBrokerBody register_body(const store::TopicConfigTable& t) {
     r.topic_name = tc.topic_name;
     r.read_queue_nums = tc.read_queue_nums;
     r.write_queue_nums = tc.write_queue_nums;
-    r.perm = tc.perm;
+    r.perm = full ? tc.perm : tc.perm & broker_permission;
     r.topic_filter_type = tc.topic_filter_type;
     r.topic_sys_flag = tc.topic_sys_flag;
     r.order = tc.order;
@@ -63,7 +66,7 @@ void Broker::register_all(bool force) {
   version.timestamp = dv.timestamp;
   version.state_version = dv.state_version;
   if (!registration_ || !(registration_->version == version)) {
-    const remoting::RegisterBrokerBody body = register_body(topics_.table());
+    const remoting::RegisterBrokerBody body = register_body(topics_.table(), cfg_.broker_permission);
     std::vector<std::byte> plain = remoting::encode_register_broker_body(body, false);
     const bool compress = plain.size() > cfg_.compress_register_above_bytes;
     EncodedRegistration e;

@@ -123,6 +123,12 @@ rt::Result<store::TopicConfig> TopicManager::ensure(const std::string& topic, in
   return tc;
 }
 
+rt::Result<void> TopicManager::bump_version() {
+  if (auto r = persist(); !r) return r;
+  if (on_change_) on_change_();
+  return {};
+}
+
 rt::Result<bool> TopicManager::remove(const std::string& topic) {
   if (table_.topic_config_table.erase(topic) == 0) return false;
   if (auto r = persist(); !r) return r.error();

@@ -64,6 +64,10 @@ class TopicManager {
                                         bool* created = nullptr);
   // Removes a topic; false when it did not exist. Suspends.
   rt::Result<bool> remove(const std::string& topic);
+  // A change the registration carries from outside the table (the broker's
+  // permission masks every topic's): a new data version, saved, and
+  // on_change, so the namesrvs take the next registration. Suspends.
+  rt::Result<void> bump_version();
 
   // A slave takes its master's table (and its data version) when that
   // version differs from its own, and saves it; `removed` (when given)

@@ -85,6 +85,21 @@ AdminResult<void> Admin::tell_every_namesrv(const RemotingCommand& request) {
   return {};
 }
 
+std::vector<std::pair<std::string, AdminResult<RemotingCommand>>> Admin::ask_each_namesrv(
+    const RemotingCommand& request) {
+  std::vector<std::pair<std::string, AdminResult<RemotingCommand>>> out;
+  for (const auto& addr : client_.config().namesrv_addrs) {
+    auto resp = client_.rpc().invoke(addr, request, timeout());
+    if (!resp)
+      out.emplace_back(addr, unreachable("namesrv", addr, resp.error()));
+    else if (resp->code != rs::kSuccess)
+      out.emplace_back(addr, answered("namesrv", addr, *resp));
+    else
+      out.emplace_back(addr, std::move(*resp));
+  }
+  return out;
+}
+
 AdminResult<RemotingCommand> Admin::exchange(const std::string& addr, RemotingCommand request) {
   auto resp = client_.invoke(addr, std::move(request), timeout());
   if (!resp) return unreachable("broker", addr, resp.error());

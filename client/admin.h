@@ -94,6 +94,10 @@ class Admin {
   // `request` to every namesrv (updates must reach each); an error naming
   // each one that was unreachable or refused.
   AdminResult<void> tell_every_namesrv(const remoting::RemotingCommand& request);
+  // `request` to each namesrv in turn, every answer kept (a non-SUCCESS one
+  // as an error), for commands that report per namesrv.
+  std::vector<std::pair<std::string, AdminResult<remoting::RemotingCommand>>> ask_each_namesrv(
+      const remoting::RemotingCommand& request);
   // `request` to the broker at `addr`; a non-SUCCESS answer is an error.
   AdminResult<remoting::RemotingCommand> ask_broker(const std::string& addr, remoting::RemotingCommand request);
   // `request` to the broker at `addr`, whatever the answer's code (pulls,

@@ -2,10 +2,13 @@
 
 #include <zlib.h>
 
+#include <fmt/format.h>
+
 #include <boost/json.hpp>
 
 #include "common/json.h"
 #include "remoting/codes.h"
+#include "remoting/header_fields.h"
 #include "remoting/headers_namesrv.h"
 
 namespace rmq::namesrv {
@@ -198,6 +201,29 @@ void NameServer::install_processors() {
     routes_.delete_topic(h->topic, h->cluster_name);
     return ok_response(req);
   });
+
+  // Operators take a broker's writes away before maintenance (and give them back).
+  struct PermOp {
+    int32_t code;
+    bool writable;
+    const char* count_field;
+  };
+  for (const PermOp op : {PermOp{rc::kWipeWritePermOfBroker, false, "wipeTopicCount"},
+                          PermOp{rc::kAddWritePermOfBroker, true, "addTopicCount"}}) {
+    const bool writable = op.writable;
+    const char* count_field = op.count_field;
+    on(op.code, [this, writable, count_field](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
+      remoting::FieldReader r(req);
+      const std::string broker_name = r.req_string("brokerName");
+      if (auto ok = r.finish(); !ok) return error_response(req, rs::kSystemError, ok.error().detail());
+      const int32_t touched = routes_.set_write_perm(broker_name, writable);
+      rt_.log(rt::LogLevel::info, fmt::format("{} write permission of broker {} on {} topic(s)",
+                                              writable ? "added" : "wiped", broker_name, touched));
+      auto resp = ok_response(req);
+      remoting::put_field(resp, count_field, touched);
+      return resp;
+    });
+  }
 
   on(rc::kPutKvConfig, [this](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
     auto h = remoting::KvConfigRequestHeader::decode(req, /*value_required=*/true);

@@ -18,6 +18,17 @@ QueueData queue_data(const std::string& broker_name, const TopicConfig& t) {
 
 }  // namespace
 
+int32_t RouteTable::set_write_perm(const std::string& broker_name, bool writable) {
+  int32_t touched = 0;
+  for (auto& [topic, queues] : topic_queues_) {
+    auto q = queues.find(broker_name);
+    if (q == queues.end()) continue;
+    q->second.perm = writable ? (remoting::kPermRead | remoting::kPermWrite) : (q->second.perm & ~remoting::kPermWrite);
+    ++touched;
+  }
+  return touched;
+}
+
 RegisterResult RouteTable::register_broker(const Registration& r, rt::Instant now) {
   RegisterResult out;
   clusters_[r.cluster_name].insert(r.broker_name);

@@ -58,6 +58,12 @@ class RouteTable {
   // Returns whether the broker was registered.
   bool unregister_broker(const std::string& cluster, const std::string& broker_name,
                          const std::string& broker_addr, int64_t broker_id);
+  // WIPE_WRITE_PERM_OF_BROKER (205) and ADD_WRITE_PERM_OF_BROKER (327):
+  // every topic queue of `broker_name` loses the write bit (wipe) or gets
+  // read and write (6, add), as RocketMQ's operateWritePermOfBroker does;
+  // returns how many topics it touched. It lasts until the broker registers
+  // a changed DataVersion (a keep-alive leaves it).
+  int32_t set_write_perm(const std::string& broker_name, bool writable);
   // Drops brokers silent past their timeout; returns their addresses.
   std::vector<std::string> expire(rt::Instant now);
   // Drops brokers registered over the connection with this peer address.

@@ -6,6 +6,7 @@
 
 #include "remoting/codes.h"
 #include "remoting/header_fields.h"
+#include "common/config.h"
 #include "common/numbers.h"
 #include "store/delay_levels.h"
 #include "tools/admin_command.h"
@@ -111,6 +112,80 @@ Outcome<void> delay_status(Context& c) {
   return {};
 }
 
+// wipeWritePerm / addWritePerm: every namesrv takes away (or gives back) the
+// broker's write permission on its topics; each answer on a line.
+Outcome<void> write_perm(Context& c, bool writable) {
+  const std::string& broker = c.flags.text('b');
+  if (c.mq.config().namesrv_addrs.empty()) return usage_error("no namesrv address: give -n or set NAMESRV_ADDR");
+  auto req = RemotingCommand::request(writable ? rc::kAddWritePermOfBroker : rc::kWipeWritePermOfBroker);
+  put_field(req, "brokerName", broker);
+  const char* verb = writable ? "add" : "wipe";
+  std::string problems;
+  for (auto& [addr, resp] : c.admin.ask_each_namesrv(req)) {
+    if (!resp) {
+      print(fmt::format("{} write perm of broker[{}] in name server[{}] Failed\n", verb, broker, addr));
+      problems += (problems.empty() ? "" : "; ") + resp.error().message;
+      continue;
+    }
+    const auto count = resp->field(writable ? "addTopicCount" : "wipeTopicCount");
+    print(fmt::format("{} write perm of broker[{}] in name server[{}] OK, {}\n", verb, broker, addr,
+                      count ? std::string(*count) : "?"));
+  }
+  if (!problems.empty()) return admin_error(problems);
+  return {};
+}
+
+Outcome<void> wipe_write_perm(Context& c) { return write_perm(c, false); }
+Outcome<void> add_write_perm(Context& c) { return write_perm(c, true); }
+
+// One broker's GET_BROKER_CONFIG, printed as mqadmin does.
+Outcome<void> print_broker_config(Context& c, const std::string& addr, const std::string& banner) {
+  auto resp = c.admin.ask_broker(addr, RemotingCommand::request(rc::kGetBrokerConfig));
+  if (!resp) return resp.error();
+  auto props = common::Properties::parse(remoting::to_text(resp->body));
+  if (!props) return client::undecodable("config", addr, props.error());
+  print(banner);
+  if (props->values().empty()) print(fmt::format("Broker[{}] has no config property!\n", addr));
+  for (const auto& [k, v] : props->values()) print(fmt::format("{:<50}=  {}\n", k, v));
+  print("\n");
+  return {};
+}
+
+Outcome<void> get_broker_config(Context& c) {
+  const Flags& f = c.flags;
+  if (f.has('b') == f.has('c')) return usage_error("give exactly one of -b BROKER_ADDR and -c CLUSTER");
+  if (f.has('b')) return print_broker_config(c, f.text('b'), fmt::format("============{}============\n", f.text('b')));
+  auto info = c.admin.cluster_info();
+  if (!info) return info.error();
+  auto names = info->cluster_addr_table.find(f.text('c'));
+  if (names == info->cluster_addr_table.end()) return admin_error("no cluster " + f.text('c') + " in the namesrv");
+  for (const auto& name : names->second) {
+    auto b = info->broker_addr_table.find(name);
+    if (b == info->broker_addr_table.end()) continue;
+    const auto master = remoting::master_addr(b->second);
+    for (const auto& [id, addr] : b->second.broker_addrs) {  // the master (id 0) first
+      const std::string banner = id == 0 ? fmt::format("============Master: {}============\n", addr)
+                                         : fmt::format("============My Master: {}=====Slave: {}============\n",
+                                                       master.value_or("-"), addr);
+      if (auto r = print_broker_config(c, addr, banner); !r) return r;
+    }
+  }
+  return {};
+}
+
+Outcome<void> update_broker_config(Context& c) {
+  const Flags& f = c.flags;
+  auto targets = chosen_brokers(c);
+  if (!targets) return targets.error();
+  for (const auto& target : *targets) {
+    auto req = RemotingCommand::request(rc::kUpdateBrokerConfig);
+    req.body = remoting::to_bytes(f.text('k') + "=" + f.text('v') + "\n");
+    if (auto r = c.admin.ask_broker(target.addr, std::move(req)); !r) return r.error();
+    print(fmt::format("update broker config success, {}\n", target.addr));
+  }
+  return {};
+}
+
 }  // namespace
 
 std::vector<Subcommand> broker_commands() {
@@ -125,6 +200,22 @@ std::vector<Subcommand> broker_commands() {
         {namesrv_flag(), flag('b', "brokerAddr", "BROKER_ADDR", "this broker", K::address),
          flag('c', "clusterName", "CLUSTER", "every master of this cluster")}},
        delay_status},
+      {{"wipeWritePerm", "Take a broker's write permission away in every namesrv (before maintenance).",
+        {namesrv_flag().must(), flag('b', "brokerName", "BROKER_NAME", "the broker group").must()}},
+       wipe_write_perm},
+      {{"addWritePerm", "Give a broker's write permission back in every namesrv.",
+        {namesrv_flag().must(), flag('b', "brokerName", "BROKER_NAME", "the broker group").must()}},
+       add_write_perm},
+      {{"getBrokerConfig", "A broker's settings (-b), or every broker's of a cluster (-c).",
+        {namesrv_flag(), flag('b', "brokerAddr", "BROKER_ADDR", "the broker", FlagKind::address),
+         flag('c', "clusterName", "CLUSTER", "every broker of this cluster")}},
+       get_broker_config},
+      {{"updateBrokerConfig", "Change a setting of a broker (-b) or every master of a cluster (-c) while it runs.",
+        {namesrv_flag(), flag('b', "brokerAddr", "BROKER_ADDR", "the broker", FlagKind::address),
+         flag('c', "clusterName", "CLUSTER", "every master of this cluster"),
+         flag('k', "key", "KEY", "the setting (brokerPermission, autoCreateTopicEnable, ...)").must(),
+         flag('v', "value", "VALUE", "its new value").must()}},
+       update_broker_config},
   };
 }
 

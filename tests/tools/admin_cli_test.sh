@@ -205,6 +205,45 @@ run deleteSubGroup -n "$ns" -c DefaultCluster -g AdminSG -r true
 check "deleteSubGroup -c removes the group and its retry and DLQ topics (rc $rc: $err)" \
   "$([ "$rc" -eq 0 ] && grep -q "delete subscription group \[AdminSG\] from broker \[$broker\] in cluster" <<<"$out" && grep -q "delete topic \[%DLQ%AdminSG\] from NameServer success" <<<"$out"; echo $?)"
 
+# Broker settings: read them, change a live one, refuse the others.
+run getBrokerConfig -n "$ns" -b "$broker"
+check "getBrokerConfig prints the settings (rc $rc: $err)" \
+  "$([ "$rc" -eq 0 ] && grep -q "^============$broker============" <<<"$out" && grep -Eq "^brokerName +=  broker-a$" <<<"$out" && grep -Eq "^brokerPermission +=  6$" <<<"$out"; echo $?)"
+run getBrokerConfig -n "$ns" -c DefaultCluster
+check "getBrokerConfig -c goes over the cluster's brokers (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -q "^============Master: $broker" <<<"$out"; echo $?)"
+run updateBrokerConfig -n "$ns" -b "$broker" -k brokerPermission -v 4
+check "updateBrokerConfig brokerPermission=4 (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -q "update broker config success, $broker" <<<"$out"; echo $?)"
+run sendMessage -n "$ns" -t AdminT -p refused -b broker-a -i 0
+# Refused by the broker (NO_PERMISSION), or already left out of the route it re-registered.
+check "a read-only broker takes no sends (rc $rc: $err)" "$([ "$rc" -eq 1 ] && grep -Eq "NO_PERMISSION|no writable queue" <<<"$err"; echo $?)"
+for _ in $(seq 1 50); do run topicRoute -n "$ns" -t AdminT; grep -q '"perm": 4' <<<"$out" && break; sleep 0.1; done
+check "the namesrv's route shows the topic read-only (rc $rc)" "$([ "$rc" -eq 0 ] && grep -q '"perm": 4' <<<"$out"; echo $?)"
+run updateBrokerConfig -n "$ns" -c DefaultCluster -k brokerPermission -v 6
+check "updateBrokerConfig -c brokerPermission=6 (rc $rc: $err)" "$([ "$rc" -eq 0 ]; echo $?)"
+run getBrokerConfig -n "$ns" -b "$broker"
+check "getBrokerConfig shows the change (rc $rc)" "$([ "$rc" -eq 0 ] && grep -Eq "^brokerPermission +=  6$" <<<"$out"; echo $?)"
+run updateBrokerConfig -n "$ns" -b "$broker" -k listenPort -v 1234
+check "a setting that needs a restart is refused (rc $rc: $err)" "$([ "$rc" -eq 1 ] && grep -q "listenPort takes effect only at start" <<<"$err"; echo $?)"
+run updateBrokerConfig -n "$ns" -b "$broker" -k noSuchKey -v 1
+check "an unknown key is refused by name (rc $rc: $err)" "$([ "$rc" -eq 1 ] && grep -q "unknown config key noSuchKey" <<<"$err"; echo $?)"
+run updateBrokerConfig -n "$ns" -b "$broker" -k brokerPermission -v 9
+check "a bad value is refused naming its key (rc $rc: $err)" "$([ "$rc" -eq 1 ] && grep -q "brokerPermission" <<<"$err"; echo $?)"
+run updateBrokerConfig -n "$ns" -b "$broker" -k brokerConfigPath -v /etc/x
+check "the black list answers NO_PERMISSION (rc $rc: $err)" "$([ "$rc" -eq 1 ] && grep -q "NO_PERMISSION" <<<"$err"; echo $?)"
+# Maintenance: the namesrvs take the broker's writes away and give them back.
+run wipeWritePerm -n "$ns" -b broker-a
+check "wipeWritePerm (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -Eq "^wipe write perm of broker\[broker-a\] in name server\[$ns\] OK, [1-9]" <<<"$out"; echo $?)"
+run topicRoute -n "$ns" -t AdminT
+check "after wipeWritePerm the route is read-only (rc $rc)" "$([ "$rc" -eq 0 ] && grep -q '"perm": 4' <<<"$out"; echo $?)"
+run addWritePerm -n "$ns" -b broker-a
+check "addWritePerm (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -Eq "^add write perm of broker\[broker-a\] in name server\[$ns\] OK, [1-9]" <<<"$out"; echo $?)"
+run topicRoute -n "$ns" -t AdminT
+check "after addWritePerm the route is writable again (rc $rc)" "$([ "$rc" -eq 0 ] && grep -q '"perm": 6' <<<"$out"; echo $?)"
+run wipeWritePerm -n "$ns;127.0.0.1:$(free_port)" -b broker-a
+check "wipeWritePerm reports each namesrv and exits 1 when one failed (rc $rc: $err)" \
+  "$([ "$rc" -eq 1 ] && grep -q "in name server\[$ns\] OK" <<<"$out" && grep -q "Failed" <<<"$out"; echo $?)"
+run addWritePerm -n "$ns" -b broker-a
+
 # --- deletion ----------------------------------------------------------------------
 run deleteTopic -n "$ns" -c DefaultCluster -t AdminT
 check "deleteTopic (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -q "from NameServer success" <<<"$out"; echo $?)"
@@ -216,7 +255,7 @@ check "topicList no longer has it" "$([ "$rc" -eq 0 ] && ! grep -qx AdminT <<<"$
 
 # --- usage and unreachable servers ----------------------------------------------------
 run help
-check "help lists every subcommand" "$([ "$rc" -eq 0 ] && [ "$(grep -cE '^  (updateTopic|deleteTopic|topicList|topicRoute|topicStatus|topicClusterList|clusterList|brokerStatus|delayStatus|consumerProgress|consumerConnection|producerConnection|updateSubGroup|deleteSubGroup|queryMsgById|queryMsgByKey|queryMsgByUniqueKey|queryMsgByOffset|printMsg|sendMessage|sendMsgStatus|consumeMessage) ' <<<"$out")" -eq 22 ]; echo $?)"
+check "help lists every subcommand" "$([ "$rc" -eq 0 ] && [ "$(grep -cE '^  (updateTopic|deleteTopic|topicList|topicRoute|topicStatus|topicClusterList|clusterList|brokerStatus|delayStatus|wipeWritePerm|addWritePerm|getBrokerConfig|updateBrokerConfig|consumerProgress|consumerConnection|producerConnection|updateSubGroup|deleteSubGroup|queryMsgById|queryMsgByKey|queryMsgByUniqueKey|queryMsgByOffset|printMsg|sendMessage|sendMsgStatus|consumeMessage) ' <<<"$out")" -eq 26 ]; echo $?)"
 expect_usage() {  # args...
   run "$@"
   check "'rmq-admin $*' exits 2 with usage on stderr (got $rc)" "$([ "$rc" -eq 2 ] && grep -q "usage:" <<<"$err" && [ -z "$out" ]; echo $?)"
