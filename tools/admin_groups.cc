@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "remoting/codes.h"
+#include "remoting/headers_consumer.h"
 #include "remoting/headers_namesrv.h"
 #include "store/config_files.h"
 #include "remoting/header_fields.h"
@@ -192,6 +193,89 @@ Outcome<void> producer_connection(Context& c) {
   return {};
 }
 
+// SEARCH_OFFSET_BY_TIMESTAMP at `addr`; -1 asks for the queue's end.
+Outcome<int64_t> offset_for_time(Context& c, const std::string& addr, const remoting::MessageQueueKey& mq,
+                                 int64_t ms, int64_t max_offset) {
+  if (ms < 0) return max_offset;
+  auto req = RemotingCommand::request(rc::kSearchOffsetByTimestamp);
+  remoting::SearchOffsetRequestHeader h;
+  h.topic = mq.topic;
+  h.queue_id = mq.queue_id;
+  h.timestamp = ms;
+  h.encode(req);
+  auto resp = c.admin.ask_broker(addr, std::move(req));
+  if (!resp) return resp.error();
+  auto o = remoting::OffsetResponseHeader::decode(*resp);
+  if (!o) return client::undecodable("offset answer", addr, o.error());
+  return std::max<int64_t>(0, o->offset);
+}
+
+// mqadmin's resetOffsetByTime, as its fallback for a group with no consumer
+// online does it: each queue's committed offset is set, on its broker, to
+// the first message stored at or after the time (-s now: the queue's end),
+// when -f or when that moves it back. A group with consumers online is
+// refused: they would overwrite the offsets with their own.
+Outcome<void> reset_offset_by_time(Context& c) {
+  const Flags& f = c.flags;
+  const std::string& group = f.text('g');
+  const std::string& topic = f.text('t');
+  const std::string& when = f.text('s');
+  int64_t ms = -1;
+  if (when != "now") {
+    auto t = parse_time_ms(when);
+    if (!t) return usage_error("-s '" + when + "' is neither now, milliseconds nor yyyy-MM-dd#HH:mm:ss:SSS");
+    ms = *t;
+  }
+  const bool force = f.boolean('f');
+  auto route = c.admin.route(topic);
+  if (!route) return route.error();
+  const auto masters = route_masters(*route);
+  for (const auto& m : masters) {
+    auto req = RemotingCommand::request(rc::kGetConsumerConnectionList);
+    put_field(req, "consumerGroup", group);
+    auto resp = c.admin.exchange(m.addr, std::move(req));
+    if (!resp) return resp.error();
+    if (resp->code == rs::kSuccess)
+      return admin_error(fmt::format("group {} has consumers online at broker {} ({}): stop them first (their "
+                                     "commits would overwrite the reset; resetting running consumers is not "
+                                     "supported yet)",
+                                     group, m.broker_name, m.addr));
+  }
+  print(fmt::format("rollback consumer offset by specified consumerGroup[{}], topic[{}], force[{}], "
+                    "timestamp(string)[{}], timestamp(long)[{}]\n",
+                    group, topic, force ? "true" : "false", when, ms));
+  print(fmt::format("{:<20}  {:<20}  {:<20}  {:<20}  {:<20}  {:<20}\n", "#brokerName", "#queueId", "#brokerOffset",
+                    "#consumerOffset", "#timestampOffset", "#rollbackOffset"));
+  for (const auto& m : masters) {
+    auto req = RemotingCommand::request(rc::kGetConsumeStats);
+    put_field(req, "consumerGroup", group);
+    put_field(req, "topic", topic);
+    auto resp = c.admin.ask_broker(m.addr, std::move(req));
+    if (!resp) return resp.error();
+    auto stats = decode_consume_stats(remoting::to_text(resp->body));
+    if (!stats) return client::undecodable("consume stats", m.addr, stats.error());
+    for (const auto& q : stats->queues) {
+      if (q.mq.topic != topic) continue;
+      auto target = offset_for_time(c, m.addr, q.mq, ms, q.broker_offset);
+      if (!target) return target.error();
+      const int64_t rollback = force || *target <= q.consumer_offset ? *target : q.consumer_offset;
+      if (rollback != q.consumer_offset) {
+        auto update = RemotingCommand::request(rc::kUpdateConsumerOffset);
+        remoting::UpdateConsumerOffsetRequestHeader h;
+        h.consumer_group = group;
+        h.topic = topic;
+        h.queue_id = q.mq.queue_id;
+        h.commit_offset = rollback;
+        h.encode(update);
+        if (auto r = c.admin.ask_broker(m.addr, std::move(update)); !r) return r.error();
+      }
+      print(fmt::format("{:<20}  {:<20}  {:<20}  {:<20}  {:<20}  {:<20}\n", q.mq.broker_name, q.mq.queue_id,
+                        q.broker_offset, q.consumer_offset, *target, rollback));
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 std::vector<Subcommand> group_commands() {
@@ -230,6 +314,11 @@ std::vector<Subcommand> group_commands() {
          flag('r', "removeOffset", "BOOL", "drop the group's consumer offsets too", FlagKind::boolean)
              .or_else("false")}},
        delete_sub_group},
+      {{"resetOffsetByTime", "Move a stopped group's offsets on a topic to a time (-s now: the end).",
+        {namesrv_flag().must(), flag('g', "group", "GROUP", "the consumer group").must(), topic_flag(),
+         flag('s', "timestamp", "TIME", "now, ms, or yyyy-MM-dd#HH:mm:ss:SSS (UTC)").must(),
+         flag('f', "force", "BOOL", "also move offsets forward", FlagKind::boolean).or_else("true")}},
+       reset_offset_by_time},
   };
 }
 

@@ -200,6 +200,8 @@ retry producerConnection -n "$ns" -g AdminPG -t AdminBench
 check "producerConnection lists the live producer (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -q "^0001  " <<<"$out"; echo $?)"
 run producerConnection -n "$ns" -g NoSuchPG -t AdminBench
 check "producerConnection of an unknown group exits 1 (rc $rc: $err)" "$([ "$rc" -eq 1 ] && grep -q "not exist" <<<"$err"; echo $?)"
+run resetOffsetByTime -n "$ns" -g AdminCG -t AdminBench -s now
+check "resetOffsetByTime refuses a group with consumers online (rc $rc: $err)" "$([ "$rc" -eq 1 ] && grep -q "consumers online" <<<"$err"; echo $?)"
 wait "$bench_consumer" "$bench_producer"
 run deleteSubGroup -n "$ns" -c DefaultCluster -g AdminSG -r true
 check "deleteSubGroup -c removes the group and its retry and DLQ topics (rc $rc: $err)" \
@@ -244,6 +246,17 @@ check "wipeWritePerm reports each namesrv and exits 1 when one failed (rc $rc: $
   "$([ "$rc" -eq 1 ] && grep -q "in name server\[$ns\] OK" <<<"$out" && grep -q "Failed" <<<"$out"; echo $?)"
 run addWritePerm -n "$ns" -b broker-a
 
+# Offsets of a stopped group: to the end (now), then back to the start.
+run resetOffsetByTime -n "$ns" -g AdminResetG -t AdminT -s now
+check "resetOffsetByTime -s now (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -q "^#brokerName" <<<"$out" && [ "$(grep -c '^broker-a' <<<"$out")" -eq 4 ]; echo $?)"
+run consumerProgress -n "$ns" -g AdminResetG -t AdminT
+check "after the reset to now nothing is left to consume (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -q "Diff Total: 0" <<<"$out"; echo $?)"
+run resetOffsetByTime -n "$ns" -g AdminResetG -t AdminT -s 0
+check "resetOffsetByTime -s 0 (rc $rc: $err)" "$([ "$rc" -eq 0 ]; echo $?)"
+run consumerProgress -n "$ns" -g AdminResetG -t AdminT
+check "after the reset to 0 every message is to consume again (rc $rc: $out)" "$([ "$rc" -eq 0 ] && grep -q "Diff Total: 4" <<<"$out"; echo $?)"
+expect_usage_now resetOffsetByTime -n "$ns" -g AdminResetG -t AdminT -s tomorrow
+
 # --- deletion ----------------------------------------------------------------------
 run deleteTopic -n "$ns" -c DefaultCluster -t AdminT
 check "deleteTopic (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -q "from NameServer success" <<<"$out"; echo $?)"
@@ -255,7 +268,7 @@ check "topicList no longer has it" "$([ "$rc" -eq 0 ] && ! grep -qx AdminT <<<"$
 
 # --- usage and unreachable servers ----------------------------------------------------
 run help
-check "help lists every subcommand" "$([ "$rc" -eq 0 ] && [ "$(grep -cE '^  (updateTopic|deleteTopic|topicList|topicRoute|topicStatus|topicClusterList|clusterList|brokerStatus|delayStatus|wipeWritePerm|addWritePerm|getBrokerConfig|updateBrokerConfig|consumerProgress|consumerConnection|producerConnection|updateSubGroup|deleteSubGroup|queryMsgById|queryMsgByKey|queryMsgByUniqueKey|queryMsgByOffset|printMsg|sendMessage|sendMsgStatus|consumeMessage) ' <<<"$out")" -eq 26 ]; echo $?)"
+check "help lists every subcommand" "$([ "$rc" -eq 0 ] && [ "$(grep -cE '^  (updateTopic|deleteTopic|topicList|topicRoute|topicStatus|topicClusterList|clusterList|brokerStatus|delayStatus|wipeWritePerm|addWritePerm|getBrokerConfig|updateBrokerConfig|consumerProgress|consumerConnection|producerConnection|updateSubGroup|deleteSubGroup|resetOffsetByTime|queryMsgById|queryMsgByKey|queryMsgByUniqueKey|queryMsgByOffset|printMsg|sendMessage|sendMsgStatus|consumeMessage) ' <<<"$out")" -eq 27 ]; echo $?)"
 expect_usage() {  # args...
   run "$@"
   check "'rmq-admin $*' exits 2 with usage on stderr (got $rc)" "$([ "$rc" -eq 2 ] && grep -q "usage:" <<<"$err" && [ -z "$out" ]; echo $?)"
