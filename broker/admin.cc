@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
+#include <set>
 
 #include "broker/broker.h"
 #include "broker/reply.h"
@@ -270,6 +271,36 @@ Broker::Reply Broker::on_producer_connections(remoting::Connection&, Command& re
   }
   boost::json::object o;
   o["connectionSet"] = std::move(conns);
+  return ok_with_body(req, json::serialize(boost::json::value(std::move(o))));
+}
+
+Broker::Reply Broker::on_view_stats(remoting::Connection&, Command& req) {
+  remoting::FieldReader r(req);
+  const std::string name = r.req_string("statsName");
+  const std::string key = r.req_string("statsKey");
+  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
+  const WindowStats* stats = name == "TOPIC_PUT_NUMS" ? &topic_puts_ : name == "GROUP_GET_NUMS" ? &group_gets_ : nullptr;
+  const auto f = stats ? stats->figures(key, rt_.now()) : std::nullopt;
+  if (!f) return error_reply(req, rs::kSystemError, "The stats <" + name + "> <" + key + "> not exist");
+  auto window = [](const WindowStats::Window& w) {
+    return fmt::format("{{\"avgpt\":0.0,\"sum\":{},\"tps\":{}}}", w.sum, java_double(w.tps));
+  };
+  return ok_with_body(req, fmt::format("{{\"statsDay\":{},\"statsHour\":{},\"statsMinute\":{}}}", window(f->day),
+                                       window(f->hour), window(f->minute)));
+}
+
+Broker::Reply Broker::on_consumed_by_who(remoting::Connection&, Command& req) {
+  remoting::FieldReader r(req);
+  const std::string topic = r.req_string("topic");
+  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
+  std::set<std::string> groups;
+  for (const auto& g : offsets_.groups_of_topic(topic)) groups.insert(g);
+  for (const auto& [group, info] : clients_.consumers())
+    if (info.subscriptions.count(topic)) groups.insert(group);
+  boost::json::array list;
+  for (const auto& g : groups) list.emplace_back(g);
+  boost::json::object o;
+  o["groupList"] = std::move(list);
   return ok_with_body(req, json::serialize(boost::json::value(std::move(o))));
 }
 

@@ -68,6 +68,8 @@ void Broker::install_processors() {
   on(rc::kGetConsumeStats, &Broker::on_consume_stats);
   on(rc::kGetConsumerConnectionList, &Broker::on_consumer_connections);
   on(rc::kGetProducerConnectionList, &Broker::on_producer_connections);
+  on(rc::kViewBrokerStatsData, &Broker::on_view_stats);
+  on(rc::kQueryTopicConsumeByWho, &Broker::on_consumed_by_who);
   on(rc::kGetBrokerConfig, &Broker::on_get_broker_config);
   on(rc::kUpdateBrokerConfig, &Broker::on_update_broker_config);
   on(rc::kUpdateAndCreateSubscriptiongroup, &Broker::on_update_group);

@@ -135,6 +135,8 @@ class Broker {
   Reply on_consume_stats(remoting::Connection& from, Command& req);
   Reply on_consumer_connections(remoting::Connection& from, Command& req);
   Reply on_producer_connections(remoting::Connection& from, Command& req);
+  Reply on_view_stats(remoting::Connection& from, Command& req);         // VIEW_BROKER_STATS_DATA (315)
+  Reply on_consumed_by_who(remoting::Connection& from, Command& req);  // QUERY_TOPIC_CONSUME_BY_WHO (300)
   // config_admin.cc
   Reply on_get_broker_config(remoting::Connection& from, Command& req);
   Reply on_update_broker_config(remoting::Connection& from, Command& req);
@@ -236,6 +238,8 @@ class Broker {
   bool started_ = false;
   bool stopped_ = false;
   BrokerStats stats_;  // GET_BROKER_RUNTIME_INFO's traffic figures
+  WindowStats topic_puts_;  // VIEW_BROKER_STATS_DATA TOPIC_PUT_NUMS, by topic
+  WindowStats group_gets_;  // ... GROUP_GET_NUMS, by "topic@group"
   remoting::DataVersion config_version_;  // GET_BROKER_CONFIG's, bumped by each update
 };
 

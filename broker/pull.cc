@@ -144,6 +144,7 @@ Broker::Reply Broker::on_pull(remoting::Connection&, Command& req) {
       int64_t bytes = static_cast<int64_t>(g.data.size());
       for (const auto& r : g.ranges) bytes += static_cast<int64_t>(r.length);
       metrics_.on_pull(h->topic, h->consumer_group, static_cast<int64_t>(g.items.size()), bytes);
+      group_gets_.add(h->topic + "@" + h->consumer_group, rt_.now(), static_cast<int64_t>(g.items.size()));
     }
     resp.body = std::move(g.data);
     for (auto& r : g.ranges) resp.body_files.push_back({std::move(r.file), r.offset, r.length});

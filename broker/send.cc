@@ -222,6 +222,7 @@ Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
     return error_reply(req, send_code_for(r.status), std::string(store::to_string(r.status)) + ": " + r.detail);
   stats_.on_put(rt_.now(), rt_.wall_ms(), r.message_count);
   metrics_.on_put(topic, type, r.message_count, static_cast<int64_t>(req.body.size()));
+  topic_puts_.add(topic, rt_.now(), r.message_count);
 
   RemotingCommand resp = RemotingCommand::response_to(req, send_code_for(r.status));
   remoting::SendMessageResponseHeader rh;

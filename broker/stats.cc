@@ -80,4 +80,52 @@ BrokerStats::Traffic BrokerStats::gets(rt::Instant now, int64_t wall_ms) {
   return traffic(get_, now);
 }
 
+namespace {
+
+template <class Ring>
+void bump(Ring& r, int64_t unit, int64_t count) {
+  const size_t i = static_cast<size_t>(unit % static_cast<int64_t>(r.slot.size()));
+  if (r.slot[i] != unit) {
+    r.slot[i] = unit;
+    r.count[i] = 0;
+  }
+  r.count[i] += count;
+}
+
+template <class Ring>
+WindowStats::Window window(const Ring& r, int64_t unit, double seconds) {
+  WindowStats::Window w;
+  const auto n = static_cast<int64_t>(r.slot.size());
+  for (size_t i = 0; i < r.slot.size(); ++i)
+    if (r.slot[i] >= 0 && r.slot[i] > unit - n && r.slot[i] <= unit) w.sum += r.count[i];
+  w.tps = static_cast<double>(w.sum) / seconds;
+  return w;
+}
+
+int64_t seconds_of(rt::Instant now) {
+  return std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+}
+
+}  // namespace
+
+void WindowStats::add(const std::string& key, rt::Instant now, int64_t count) {
+  auto it = items_.find(key);
+  if (it == items_.end()) {
+    if (items_.size() >= kKeysMax) return;
+    it = items_.emplace(key, Item{}).first;
+  }
+  const int64_t s = seconds_of(now);
+  bump(it->second.tens, s / 10, count);
+  bump(it->second.mins, s / 60, count);
+  bump(it->second.hours, s / 3600, count);
+}
+
+std::optional<WindowStats::Figures> WindowStats::figures(const std::string& key, rt::Instant now) const {
+  auto it = items_.find(key);
+  if (it == items_.end()) return std::nullopt;
+  const int64_t s = seconds_of(now);
+  return Figures{window(it->second.tens, s / 10, 60), window(it->second.mins, s / 60, 3600),
+                 window(it->second.hours, s / 3600, 86400)};
+}
+
 }  // namespace rmq::broker

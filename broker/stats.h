@@ -12,6 +12,8 @@
 #pragma once
 
 #include <array>
+#include <map>
+#include <optional>
 #include <cstdint>
 #include <string>
 
@@ -50,6 +52,44 @@ class BrokerStats {
 
   int64_t day_ = -1;  // days since the epoch (UTC) of the last event or query
   Counter put_, get_;
+};
+
+// VIEW_BROKER_STATS_DATA's figures of one key (RocketMQ's StatsItem:
+// TOPIC_PUT_NUMS by topic, GROUP_GET_NUMS by "topic@group"): the count and
+// rate over the last minute, hour and day. Counts go into buckets of 10 s
+// (6 of them), 1 min (60) and 1 h (24); a window sums its buckets that are
+// no older than it, the one under way included, so a figure lags by at most
+// a bucket. About 1.5 KiB per key; keys are made on first use (only keys
+// with traffic), at most kKeysMax of them (beyond, new keys are not
+// counted and the figures say so by their absence). One fiber.
+class WindowStats {
+ public:
+  static constexpr size_t kKeysMax = 100'000;
+  struct Window {
+    int64_t sum = 0;
+    double tps = 0;  // sum over the window's seconds
+  };
+  struct Figures {
+    Window minute, hour, day;
+  };
+
+  void add(const std::string& key, rt::Instant now, int64_t count);
+  // nullopt when the key never counted anything.
+  std::optional<Figures> figures(const std::string& key, rt::Instant now) const;
+
+ private:
+  template <int N>
+  struct Ring {
+    std::array<int64_t, N> count{};
+    std::array<int64_t, N> slot{};  // which unit each entry counts (-1: none)
+    Ring() { slot.fill(-1); }
+  };
+  struct Item {
+    Ring<6> tens;   // 10 s units
+    Ring<60> mins;  // 1 min units
+    Ring<24> hours; // 1 h units
+  };
+  std::map<std::string, Item, std::less<>> items_;
 };
 
 // A double as Java's Double.toString writes the usual ones ("12.0", "0.5").

@@ -191,6 +191,42 @@ std::string version_desc(int32_t ordinal) {
   return fmt::format("ordinal {}", ordinal);
 }
 
+rt::Result<BrokerStatsData> decode_broker_stats(std::string_view text) {
+  auto v = json::parse_lenient(text);
+  if (!v) return v.error();
+  if (!v->is_object()) return bad("the body is not a JSON object");
+  BrokerStatsData out;
+  auto window = [&](const char* name, int64_t& sum, double* tps) -> rt::Result<void> {
+    const bj::value* w = v->get_object().if_contains(name);
+    if (!w) return {};
+    if (!w->is_object()) return bad(std::string(name) + " is not an object");
+    sum = json::get_int64(w->get_object(), "sum").value_or(0);
+    if (tps)
+      if (const bj::value* t = w->get_object().if_contains("tps"); t && t->is_number()) *tps = t->to_number<double>();
+    return {};
+  };
+  if (auto r = window("statsMinute", out.minute_sum, &out.minute_tps); !r) return r.error();
+  if (auto r = window("statsHour", out.hour_sum, nullptr); !r) return r.error();
+  if (auto r = window("statsDay", out.day_sum, nullptr); !r) return r.error();
+  return out;
+}
+
+rt::Result<std::vector<std::string>> decode_group_list(std::string_view text) {
+  auto v = json::parse_lenient(text);
+  if (!v) return v.error();
+  if (!v->is_object()) return bad("the body is not a JSON object");
+  std::vector<std::string> out;
+  const bj::value* list = v->get_object().if_contains("groupList");
+  if (!list) return out;
+  if (!list->is_array()) return bad("groupList is not an array");
+  for (const auto& g : list->get_array()) {
+    if (!g.is_string()) return bad("a groupList entry is not a string");
+    out.emplace_back(g.get_string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 rt::Result<std::map<std::string, std::string>> decode_kv_table(std::string_view text) {
   auto v = json::parse_lenient(text);
   if (!v) return v.error();

@@ -91,6 +91,15 @@ rt::Result<GroupConnections> decode_group_connections(std::string_view json);
 // "V4_9_4" for the ordinals the reference names (1.7), else "ordinal N".
 std::string version_desc(int32_t ordinal);
 
+// VIEW_BROKER_STATS_DATA (315): sums and rates over the last minute, hour, day.
+struct BrokerStatsData {
+  int64_t minute_sum = 0, hour_sum = 0, day_sum = 0;
+  double minute_tps = 0;
+};
+rt::Result<BrokerStatsData> decode_broker_stats(std::string_view json);
+// QUERY_TOPIC_CONSUME_BY_WHO (300): {"groupList":[...]}, sorted.
+rt::Result<std::vector<std::string>> decode_group_list(std::string_view json);
+
 // {"table":{"k":"v",...}}: every value as text.
 rt::Result<std::map<std::string, std::string>> decode_kv_table(std::string_view json);
 

@@ -38,6 +38,7 @@ std::string check_value(const FlagSpec& f, const std::string& value) {
         return fmt::format("{} must be in [{}, {}], not {}", flag_name(f), f.min, f.max, *n);
       return {};
     }
+    case FlagKind::presence:
     case FlagKind::boolean:
       if (value != "true" && value != "false")
         return fmt::format("{} must be true or false, not '{}'", flag_name(f), value);
@@ -107,6 +108,7 @@ ParsedFlags parse_flags(const CommandSpec& spec, const std::vector<std::string>&
     if (!f) return fail(fmt::format("{} takes no flag '{}'", spec.name, a));
     if (given[f->letter]) return fail(flag_name(*f) + " given twice");
     given[f->letter] = true;
+    if (f->kind == FlagKind::presence && !inline_value) inline_value = "true";  // --x=false stays possible
     if (!inline_value) {
       if (i + 1 >= args.size()) return fail(flag_name(*f) + " needs a value (" + std::string(f->value_name) + ")");
       inline_value = args[++i];
@@ -134,9 +136,11 @@ std::string usage_text(std::string_view program, const CommandSpec& spec) {
   std::string synopsis = fmt::format("usage: {} {}", program, spec.name);
   std::string lines;
   for (const auto& f : spec.flags) {
-    const std::string one = fmt::format("-{} {}", f.letter, f.value_name);
+    const std::string one =
+        f.kind == FlagKind::presence ? fmt::format("-{}", f.letter) : fmt::format("-{} {}", f.letter, f.value_name);
     synopsis += f.required ? " " + one : " [" + one + "]";
-    std::string line = fmt::format("  -{}, --{} {}", f.letter, f.long_name, f.value_name);
+    std::string line = fmt::format("  -{}, --{} {}", f.letter, f.long_name,
+                                   f.kind == FlagKind::presence ? std::string_view() : f.value_name);
     if (line.size() < 34) line.append(34 - line.size(), ' ');
     line += " " + std::string(f.help);
     if (!f.default_value.empty()) line += fmt::format(" (default {})", f.default_value);

@@ -24,6 +24,7 @@ enum class FlagKind {
   boolean,       // "true" or "false"
   address,       // IPv4 host:port
   address_list,  // host:port;host:port (one or more)
+  presence,      // a switch without a value (mqadmin's -a showAll): boolean() says whether given
 };
 
 struct FlagSpec {

@@ -414,7 +414,7 @@ std::vector<Subcommand> message_commands() {
        query_msg_by_offset},
       {{"queryMsgByUniqueKey", "Show a message by its client msgId (UNIQ_KEY).",
         {namesrv_flag().must(), flag('i', "msgId", "MSG_ID", "the client msgId").must(), topic_flag(),
-         flag('a', "showAll", "BOOL", "every copy (a retried send may store one twice), by store time", K::boolean)
+         flag('a', "showAll", "", "every copy (a retried send may store one twice), by store time", K::presence)
              .or_else("false")}},
        query_msg_by_unique_key},
       {{"printMsg", "Print the messages of every queue of a topic (between two times).",

@@ -1,4 +1,5 @@
 // rmq-admin's topic subcommands (admin_command.h).
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@ using remoting::cluster_masters;
 using remoting::Master;
 using remoting::route_masters;
 using remoting::decode_topic_stats;
+using remoting::decode_consume_stats;
 using client::kAutoCreateTopic;
 
 Outcome<std::vector<Master>> chosen_brokers(Context& c) {
@@ -142,6 +144,88 @@ Outcome<void> topic_cluster_list(Context& c) {
   return {};
 }
 
+// statsAll: per topic, its put rate and day count, and per consuming group
+// its backlog, get rate and day count, summed over the topic's masters.
+struct TopicFigures {
+  double tps = 0;
+  int64_t day = 0;  // the day's sum, else the hour's, else the minute's (mqadmin's rule)
+};
+
+// VIEW_BROKER_STATS_DATA summed over `masters`; a broker without the key
+// (no traffic) adds nothing.
+TopicFigures stats_of(Context& c, const std::vector<Master>& masters, const char* name, const std::string& key) {
+  TopicFigures out;
+  for (const auto& m : masters) {
+    auto req = RemotingCommand::request(rc::kViewBrokerStatsData);
+    put_field(req, "statsName", name);
+    put_field(req, "statsKey", key);
+    auto resp = c.admin.ask_broker(m.addr, std::move(req));
+    if (!resp) continue;
+    auto d = remoting::decode_broker_stats(remoting::to_text(resp->body));
+    if (!d) continue;
+    out.tps += d->minute_tps;
+    out.day += d->day_sum != 0 ? d->day_sum : d->hour_sum != 0 ? d->hour_sum : d->minute_sum;
+  }
+  return out;
+}
+
+std::string cut64(const std::string& s) { return s.size() > 64 ? s.substr(0, 64) : s; }
+
+Outcome<void> stats_all(Context& c) {
+  const bool active_only = c.flags.boolean('a');
+  std::vector<std::string> topics;
+  if (c.flags.has('t')) {
+    topics.push_back(c.flags.text('t'));
+  } else {
+    auto resp = c.admin.ask_namesrv(RemotingCommand::request(rc::kGetAllTopicListFromNameserver));
+    if (!resp) return resp.error();
+    auto list = remoting::decode_topic_list(remoting::to_text(resp->body));
+    if (!list) return admin_error("the topic list does not decode: " + list.error().detail());
+    for (const auto& t : *list)
+      if (!t.starts_with("%RETRY%") && !t.starts_with("%DLQ%")) topics.push_back(t);
+  }
+  print(fmt::format("{:<64}  {:<64} {:>12} {:>11} {:>11} {:>14} {:>14}\n", "#Topic", "#Consumer Group",
+                    "#Accumulation", "#InTPS", "#OutTPS", "#InMsg24Hour", "#OutMsg24Hour"));
+  for (const auto& topic : topics) {
+    auto route = c.admin.route(topic);
+    if (!route) continue;  // deleted meanwhile, or no broker serves it
+    const auto masters = route_masters(*route);
+    const TopicFigures in = stats_of(c, masters, "TOPIC_PUT_NUMS", topic);
+    std::set<std::string> groups;
+    for (const auto& m : masters) {
+      auto req = RemotingCommand::request(rc::kQueryTopicConsumeByWho);
+      put_field(req, "topic", topic);
+      auto resp = c.admin.ask_broker(m.addr, std::move(req));
+      if (!resp) continue;
+      if (auto list = remoting::decode_group_list(remoting::to_text(resp->body)))
+        groups.insert(list->begin(), list->end());
+    }
+    if (groups.empty()) {
+      if (!active_only || in.day > 0)
+        print(fmt::format("{:<64}  {:<64} {:>12} {:>11.2f} {:>11} {:>14} {:>14}\n", cut64(topic), "", 0, in.tps, "",
+                          in.day, "NO_CONSUMER"));
+      continue;
+    }
+    for (const auto& group : groups) {
+      int64_t backlog = 0;
+      for (const auto& m : masters) {
+        auto req = RemotingCommand::request(rc::kGetConsumeStats);
+        put_field(req, "consumerGroup", group);
+        put_field(req, "topic", topic);
+        auto resp = c.admin.ask_broker(m.addr, std::move(req));
+        if (!resp) continue;
+        if (auto stats = decode_consume_stats(remoting::to_text(resp->body)))
+          for (const auto& q : stats->queues) backlog += q.broker_offset - q.consumer_offset;
+      }
+      const TopicFigures out = stats_of(c, masters, "GROUP_GET_NUMS", topic + "@" + group);
+      if (active_only && in.day == 0 && out.day == 0) continue;
+      print(fmt::format("{:<64}  {:<64} {:>12} {:>11.2f} {:>11.2f} {:>14} {:>14}\n", cut64(topic), cut64(group),
+                        std::max<int64_t>(0, backlog), in.tps, out.tps, in.day, out.day));
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 std::vector<Subcommand> topic_commands() {
@@ -163,6 +247,11 @@ std::vector<Subcommand> topic_commands() {
       {{"topicStatus", "Min and max offset of every queue of a topic.", {namesrv_flag().must(), topic_flag()}},
        topic_status},
       {{"topicClusterList", "The clusters a topic is on.", {namesrv_flag().must(), topic_flag()}}, topic_cluster_list},
+      {{"statsAll", "Every topic's put rate and day count, and its groups' backlog, get rate and day count.",
+        {namesrv_flag().must(), flag('a', "activeTopic", "", "only topics and groups with traffic today",
+                                     FlagKind::presence).or_else("false"),
+         flag('t', "topic", "TOPIC", "only this topic")}},
+       stats_all},
   };
 }
 

@@ -203,6 +203,13 @@ check "producerConnection of an unknown group exits 1 (rc $rc: $err)" "$([ "$rc"
 run resetOffsetByTime -n "$ns" -g AdminCG -t AdminBench -s now
 check "resetOffsetByTime refuses a group with consumers online (rc $rc: $err)" "$([ "$rc" -eq 1 ] && grep -q "consumers online" <<<"$err"; echo $?)"
 wait "$bench_consumer" "$bench_producer"
+run statsAll -n "$ns" -t AdminBench
+check "statsAll shows the topic's group with messages in and out today (rc $rc: $err)" \
+  "$([ "$rc" -eq 0 ] && grep -Eq "^AdminBench +AdminCG +[0-9]+ +[0-9.]+ +[0-9.]+ +[1-9][0-9]* +[1-9][0-9]*$" <<<"$out"; echo $?)"
+run statsAll -n "$ns"
+check "statsAll lists a topic without traffic or consumer (rc $rc: $err)" "$([ "$rc" -eq 0 ] && grep -Eq "^TBW102 +0 +0.00 +0 +NO_CONSUMER$" <<<"$out"; echo $?)"
+run statsAll -n "$ns" -a
+check "statsAll -a leaves it out (rc $rc: $err)" "$([ "$rc" -eq 0 ] && ! grep -q "^TBW102" <<<"$out" && grep -q "^AdminBench" <<<"$out"; echo $?)"
 run deleteSubGroup -n "$ns" -c DefaultCluster -g AdminSG -r true
 check "deleteSubGroup -c removes the group and its retry and DLQ topics (rc $rc: $err)" \
   "$([ "$rc" -eq 0 ] && grep -q "delete subscription group \[AdminSG\] from broker \[$broker\] in cluster" <<<"$out" && grep -q "delete topic \[%DLQ%AdminSG\] from NameServer success" <<<"$out"; echo $?)"
@@ -268,7 +275,7 @@ check "topicList no longer has it" "$([ "$rc" -eq 0 ] && ! grep -qx AdminT <<<"$
 
 # --- usage and unreachable servers ----------------------------------------------------
 run help
-check "help lists every subcommand" "$([ "$rc" -eq 0 ] && [ "$(grep -cE '^  (updateTopic|deleteTopic|topicList|topicRoute|topicStatus|topicClusterList|clusterList|brokerStatus|delayStatus|wipeWritePerm|addWritePerm|getBrokerConfig|updateBrokerConfig|consumerProgress|consumerConnection|producerConnection|updateSubGroup|deleteSubGroup|resetOffsetByTime|queryMsgById|queryMsgByKey|queryMsgByUniqueKey|queryMsgByOffset|printMsg|sendMessage|sendMsgStatus|consumeMessage) ' <<<"$out")" -eq 27 ]; echo $?)"
+check "help lists every subcommand" "$([ "$rc" -eq 0 ] && [ "$(grep -cE '^  (updateTopic|deleteTopic|topicList|topicRoute|topicStatus|topicClusterList|statsAll|clusterList|brokerStatus|delayStatus|wipeWritePerm|addWritePerm|getBrokerConfig|updateBrokerConfig|consumerProgress|consumerConnection|producerConnection|updateSubGroup|deleteSubGroup|resetOffsetByTime|queryMsgById|queryMsgByKey|queryMsgByUniqueKey|queryMsgByOffset|printMsg|sendMessage|sendMsgStatus|consumeMessage) ' <<<"$out")" -eq 28 ]; echo $?)"
 expect_usage() {  # args...
   run "$@"
   check "'rmq-admin $*' exits 2 with usage on stderr (got $rc)" "$([ "$rc" -eq 2 ] && grep -q "usage:" <<<"$err" && [ -z "$out" ]; echo $?)"
