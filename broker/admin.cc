@@ -31,14 +31,6 @@ RemotingCommand ok_with_body(const RemotingCommand& req, std::string_view body) 
   return resp;
 }
 
-// fastjson's MessageQueue map key: {"brokerName":..,"queueId":..,"topic":..}.
-std::string mq_key(const std::string& broker, int32_t queue_id, const std::string& topic) {
-  boost::json::object k;
-  k["brokerName"] = broker;
-  k["queueId"] = queue_id;
-  k["topic"] = topic;
-  return json::serialize(boost::json::value(std::move(k)));
-}
 
 }  // namespace
 

@@ -57,6 +57,7 @@ void Broker::install_processors() {
   on(rc::kGetMaxOffset, &Broker::on_queue_offset);
   on(rc::kGetMinOffset, &Broker::on_queue_offset);
   on(rc::kGetEarliestMsgStoretime, &Broker::on_queue_offset);
+  on(rc::kInvokeBrokerToResetOffset, &Broker::on_reset_offset);
   on(rc::kUpdateAndCreateTopic, &Broker::on_update_topic);
   on(rc::kDeleteTopicInBroker, &Broker::on_delete_topic);
   on(rc::kGetAllTopicConfig, &Broker::on_admin_query);

@@ -127,6 +127,7 @@ class Broker {
   Reply on_query_offset(remoting::Connection& from, Command& req);
   Reply on_update_offset(remoting::Connection& from, Command& req);
   Reply on_queue_offset(remoting::Connection& from, Command& req);  // 29, 30, 31, 32
+  Reply on_reset_offset(remoting::Connection& from, Command& req);  // INVOKE_BROKER_TO_RESET_OFFSET (222)
   // admin.cc
   Reply on_update_topic(remoting::Connection& from, Command& req);
   Reply on_delete_topic(remoting::Connection& from, Command& req);

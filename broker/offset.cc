@@ -1,6 +1,9 @@
 // Offsets: QUERY_CONSUMER_OFFSET (14), UPDATE_CONSUMER_OFFSET (15),
 // SEARCH_OFFSET_BY_TIMESTAMP (29), GET_MAX_OFFSET (30), GET_MIN_OFFSET (31),
-// GET_EARLIEST_MSG_STORETIME (32): reference 3.3 and 8.8.
+// GET_EARLIEST_MSG_STORETIME (32): reference 3.3 and 8.8; and
+// INVOKE_BROKER_TO_RESET_OFFSET (222).
+#include <fmt/format.h>
+
 #include "broker/broker.h"
 #include "broker/reply.h"
 #include "remoting/codes.h"
@@ -61,6 +64,67 @@ Broker::Reply Broker::on_queue_offset(remoting::Connection&, Command& req) {
   auto t = store_->earliest_store_time(h->topic, h->queue_id);
   RemotingCommand resp = RemotingCommand::response_to(req, rs::kSuccess);
   remoting::put_field(resp, "timestamp", t ? *t : int64_t{-1});
+  return resp;
+}
+
+// An operator moves a group's offsets on a topic to a time (mqadmin
+// resetOffsetByTime), as RocketMQ's Broker2Client.resetOffset does: for each
+// queue the first offset stored at or after the time (-1: the queue's end),
+// kept only if `isForce` or it moves the offset back; the new offsets go to
+// every online member in RESET_CONSUMER_CLIENT_OFFSET (oneway), and the
+// members, which own the offsets, commit them. The broker writes none
+// itself. A group with no member online answers CONSUMER_NOT_ONLINE (the
+// tool then sets the offsets itself).
+Broker::Reply Broker::on_reset_offset(remoting::Connection&, Command& req) {
+  remoting::FieldReader r(req);
+  const std::string topic = r.req_string("topic");
+  const std::string group = r.req_string("group");
+  const int64_t timestamp = r.req_int64("timestamp");
+  const bool force = r.req_bool("isForce");
+  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
+  auto tc = topics_.find(topic);
+  if (!tc)
+    return error_reply(req, rs::kSystemError, "[reset-offset] reset offset failed, no topic in this broker. topic=" + topic);
+  // Asked first (RocketMQ asks last): a group that is offline, even one
+  // without offsets yet, gets CONSUMER_NOT_ONLINE, and the tool sets them.
+  const ConsumerGroupInfo* info = clients_.consumer_group(group);
+  if (!info || info->channels.empty())
+    return error_reply(req, rs::kConsumerNotOnline,
+                       fmt::format("Consumer not online, so can not reset offset, Group: {} Topic: {} Timestamp: {}",
+                                   group, topic, timestamp));
+  std::vector<remoting::ConnectionPtr> members;
+  for (const auto& [id, ch] : info->channels)
+    if (ch.conn) members.push_back(ch.conn);
+  std::string body = "{\"offsetTable\":{";
+  for (int32_t q = 0; q < tc->write_queue_nums; ++q) {
+    const auto consumer = offsets_.query(group, topic, q);
+    if (!consumer || *consumer < 0) return error_reply(req, rs::kSystemError, "THe consumer group <" + group + "> not exist");
+    int64_t target = store_->max_offset(topic, q);
+    if (timestamp != -1) {
+      auto o = store_->offset_by_time(topic, q, timestamp);
+      if (!o) return error_reply(req, rs::kSystemError, o.error().message());
+      target = *o;
+    }
+    target = std::max<int64_t>(target, 0);
+    const int64_t offset = force || target < *consumer ? target : *consumer;
+    body += fmt::format("{}{}:{}", q == 0 ? "" : ",", mq_key(cfg_.broker_name, q, topic), offset);
+  }
+  body += "}}";
+  for (const auto& conn : members) {  // suspends: `info` may be gone meanwhile
+    RemotingCommand n = RemotingCommand::request(rc::kResetConsumerClientOffset);
+    remoting::put_field(n, "topic", topic);
+    remoting::put_field(n, "group", group);
+    remoting::put_field(n, "timestamp", timestamp);
+    remoting::put_field(n, "isForce", false);
+    n.body = remoting::to_bytes(body);
+    if (auto sent = conn->invoke_oneway(std::move(n)); !sent)
+      rt_.log(rt::LogLevel::warn, "reset offset of " + group + ": not told to " + conn->peer_address() + ": " +
+                                      sent.error().message());
+  }
+  rt_.log(rt::LogLevel::info, fmt::format("reset offsets of {} on {} to time {} ({} member(s) told)", group, topic,
+                                          timestamp, members.size()));
+  RemotingCommand resp = RemotingCommand::response_to(req, rs::kSuccess);
+  resp.body = remoting::to_bytes(body);
   return resp;
 }
 

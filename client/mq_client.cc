@@ -3,6 +3,7 @@
 #include <set>
 
 #include "common/message_const.h"
+#include "remoting/admin_bodies.h"
 #include "remoting/codes.h"
 #include "remoting/header_fields.h"
 #include "remoting/headers_consumer.h"
@@ -22,6 +23,24 @@ MqClient::MqClient(rt::Runtime& rt, ClientConfig cfg) : rt_(rt), cfg_(std::move(
       auto it = consumers_.find(h->consumer_group);
       if (it != consumers_.end() && it->second.on_ids_changed) it->second.on_ids_changed();
     }
+    return std::optional<RemotingCommand>{};
+  });
+  from_brokers_.on(rc::kResetConsumerClientOffset, [this](remoting::Connection& from, RemotingCommand& req) {
+    remoting::FieldReader r(req);
+    const std::string topic = r.req_string("topic");
+    const std::string group = r.req_string("group");
+    auto offsets = remoting::decode_reset_offsets(remoting::to_text(req.body));
+    if (auto ok = r.finish(); !ok || !offsets) {
+      rt_.log(rt::LogLevel::warn, "client: a RESET_CONSUMER_CLIENT_OFFSET from " + from.peer_address() +
+                                      " does not decode: " + (offsets ? ok.error().detail() : offsets.error().detail()));
+      return std::optional<RemotingCommand>{};
+    }
+    auto it = consumers_.find(group);
+    if (it == consumers_.end() || !it->second.on_reset) return std::optional<RemotingCommand>{};
+    std::map<MessageQueue, int64_t> table;
+    for (const auto& [mq, offset] : *offsets) table[MessageQueue{mq.topic, mq.broker_name, mq.queue_id}] = offset;
+    auto fn = it->second.on_reset;  // the consumer may go away while fn suspends
+    fn(topic, table);
     return std::optional<RemotingCommand>{};
   });
   from_brokers_.on(rc::kCheckTransactionState, [this](remoting::Connection& from, RemotingCommand& req) {
@@ -178,8 +197,9 @@ void MqClient::remove_producer_group(const std::string& group) {
   if (it != producer_groups_.end() && --it->second <= 0) producer_groups_.erase(it);
 }
 
-void MqClient::add_consumer(const std::string& group, ConsumerDataFn data, NotifyFn on_ids_changed) {
-  consumers_[group] = Consumer{std::move(data), std::move(on_ids_changed)};
+void MqClient::add_consumer(const std::string& group, ConsumerDataFn data, NotifyFn on_ids_changed,
+                            ResetFn on_reset) {
+  consumers_[group] = Consumer{std::move(data), std::move(on_ids_changed), std::move(on_reset)};
 }
 
 std::optional<uint64_t> MqClient::add_transaction_checker(const std::string& group, TransactionCheckFn fn) {

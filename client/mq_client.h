@@ -91,7 +91,10 @@ class MqClient {
   void remove_producer_group(const std::string& group);
   using ConsumerDataFn = std::function<remoting::ConsumerData()>;
   using NotifyFn = std::function<void()>;
-  void add_consumer(const std::string& group, ConsumerDataFn data, NotifyFn on_ids_changed);
+  // RESET_CONSUMER_CLIENT_OFFSET from a broker: the group's new offsets on
+  // `topic` (an operator's resetOffsetByTime). Runs in a task of its own.
+  using ResetFn = std::function<void(const std::string& topic, const std::map<MessageQueue, int64_t>& offsets)>;
+  void add_consumer(const std::string& group, ConsumerDataFn data, NotifyFn on_ids_changed, ResetFn on_reset = {});
   void remove_consumer(const std::string& group);
   // Sends a heartbeat to every broker now. Suspends.
   void heartbeat_all();
@@ -125,6 +128,7 @@ class MqClient {
   struct Consumer {
     ConsumerDataFn data;
     NotifyFn on_ids_changed;
+    ResetFn on_reset;
   };
   std::map<std::string, Consumer> consumers_;
   std::map<std::string, std::pair<uint64_t, TransactionCheckFn>> transaction_checkers_;

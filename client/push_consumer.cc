@@ -38,6 +38,7 @@ struct PushConsumer::QueueState {
   int64_t retrying_offset = -1;
   std::string retrying_msg_id;  // and which message it was
   int32_t retried = 0;
+  int64_t reset_to = -1;  // an operator's reset: the offset let_go commits instead of `consumed`
   rt::Task task;
 };
 
@@ -73,7 +74,9 @@ void PushConsumer::start(Listener listener) {
   listener_ = std::move(listener);
   if (cfg_.model == remoting::MessageModel::clustering) subscriptions_[remoting::retry_topic(cfg_.group)] = "*";
   if (cfg_.model == remoting::MessageModel::broadcasting) load_broadcast_offsets();
-  client_.add_consumer(cfg_.group, [this] { return consumer_data(); }, [this] { rebalance_now_.set(); });
+  client_.add_consumer(
+      cfg_.group, [this] { return consumer_data(); }, [this] { rebalance_now_.set(); },
+      [this](const std::string& topic, const std::map<MessageQueue, int64_t>& offsets) { reset_offsets(topic, offsets); });
   for (const auto& [topic, _] : subscriptions_) (void)client_.route(topic);
   client_.heartbeat_all();
   tasks_.push_back(client_.runtime().spawn("consumer-rebalance", [this] { rebalance_loop(); }));
@@ -286,14 +289,33 @@ void PushConsumer::let_go(const std::shared_ptr<QueueState>& qs) {
   qs->task.cancel_and_join();
   // Its last offset, so that the next owner starts where this one stopped;
   // then (orderly) the lock, so that the next owner may start.
-  if (cfg_.model == remoting::MessageModel::clustering && qs->consumed > qs->committed) {
-    const int64_t offset = qs->consumed;
+  if (cfg_.model == remoting::MessageModel::clustering && (qs->reset_to >= 0 || qs->consumed > qs->committed)) {
+    const int64_t offset = qs->reset_to >= 0 ? qs->reset_to : qs->consumed;
     if (commit_offset(client_, offset_address(*qs), cfg_.group, q, offset)) qs->committed = offset;
   }
   // Even when this member thinks the lock lapsed: the broker may hold it for
   // it (a lock answer that timed out).
   if (locking()) (void)unlock_queues(client_, qs->addr, cfg_.group, {q});
   std::erase(retiring_, qs);
+}
+
+void PushConsumer::reset_offsets(const std::string& topic, const std::map<MessageQueue, int64_t>& offsets) {
+  if (stopped_ || !subscriptions_.count(topic)) return;
+  rt::LockGuard one_at_a_time(rebalancing_);
+  int stopped = 0;
+  for (const auto& [q, offset] : offsets) {
+    if (q.topic != topic) continue;
+    if (cfg_.model == remoting::MessageModel::broadcasting) broadcast_offsets_[q] = offset;
+    auto it = queues_.find(q);
+    if (it == queues_.end()) continue;  // another member's: it was told too
+    it->second->reset_to = offset;
+    stop_queue(q);  // commits reset_to once the listener returned
+    ++stopped;
+  }
+  client_.runtime().log(rt::LogLevel::info, fmt::format("consumer {}: offsets of {} reset by an operator; {} queue(s) "
+                                                        "start again from them",
+                                                        cfg_.group, topic, stopped));
+  rebalance_now_.set();  // takes the queues back, from the committed offsets
 }
 
 std::string PushConsumer::offset_address(const QueueState& qs) const {

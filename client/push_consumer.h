@@ -135,6 +135,10 @@ class PushConsumer {
   // its lock.
   void let_go(const std::shared_ptr<QueueState>& qs);
   void let_go_returned();
+  // RESET_CONSUMER_CLIENT_OFFSET: each owned queue of `topic` in `offsets`
+  // stops (its listener returning first), commits its new offset, and the
+  // next rebalance starts it again from there (RocketMQ's resetOffset).
+  void reset_offsets(const std::string& topic, const std::map<MessageQueue, int64_t>& offsets);
   int32_t max_reconsume() const;
   void commit_offsets();
   void commit_offsets(const std::vector<std::shared_ptr<QueueState>>& list);

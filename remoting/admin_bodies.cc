@@ -191,6 +191,29 @@ std::string version_desc(int32_t ordinal) {
   return fmt::format("ordinal {}", ordinal);
 }
 
+rt::Result<std::vector<std::pair<MessageQueueKey, int64_t>>> decode_reset_offsets(std::string_view text) {
+  auto v = json::parse_lenient(text);
+  if (!v) return v.error();
+  if (!v->is_object()) return bad("the body is not a JSON object");
+  std::vector<std::pair<MessageQueueKey, int64_t>> out;
+  const bj::value* table = v->get_object().if_contains("offsetTable");
+  if (!table) return out;
+  if (!table->is_object()) return bad("offsetTable is not an object");
+  for (const auto& kv : table->get_object()) {
+    auto key = json::parse_lenient(std::string_view(kv.key().data(), kv.key().size()));
+    if (!key || !key->is_object()) return bad("an offsetTable key is not a MessageQueue object");
+    const auto& k = key->get_object();
+    MessageQueueKey mq;
+    mq.topic = json::get_string(k, "topic").value_or("");
+    mq.broker_name = json::get_string(k, "brokerName").value_or("");
+    mq.queue_id = static_cast<int32_t>(json::get_int64(k, "queueId").value_or(-1));
+    if (!kv.value().is_int64() && !kv.value().is_uint64()) return bad("an offsetTable value is not an offset");
+    out.emplace_back(std::move(mq), kv.value().to_number<int64_t>());
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return by_mq(a.first, b.first); });
+  return out;
+}
+
 rt::Result<BrokerStatsData> decode_broker_stats(std::string_view text) {
   auto v = json::parse_lenient(text);
   if (!v) return v.error();

@@ -100,6 +100,11 @@ rt::Result<BrokerStatsData> decode_broker_stats(std::string_view json);
 // QUERY_TOPIC_CONSUME_BY_WHO (300): {"groupList":[...]}, sorted.
 rt::Result<std::vector<std::string>> decode_group_list(std::string_view json);
 
+// ResetOffsetBody (INVOKE_BROKER_TO_RESET_OFFSET's answer and
+// RESET_CONSUMER_CLIENT_OFFSET's body): {"offsetTable":{<MessageQueue>:offset}},
+// fastjson's object keys included. By topic, broker name, queue id.
+rt::Result<std::vector<std::pair<MessageQueueKey, int64_t>>> decode_reset_offsets(std::string_view json);
+
 // {"table":{"k":"v",...}}: every value as text.
 rt::Result<std::map<std::string, std::string>> decode_kv_table(std::string_view json);
 

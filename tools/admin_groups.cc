@@ -210,11 +210,11 @@ Outcome<int64_t> offset_for_time(Context& c, const std::string& addr, const remo
   return std::max<int64_t>(0, o->offset);
 }
 
-// mqadmin's resetOffsetByTime, as its fallback for a group with no consumer
-// online does it: each queue's committed offset is set, on its broker, to
-// the first message stored at or after the time (-s now: the queue's end),
-// when -f or when that moves it back. A group with consumers online is
-// refused: they would overwrite the offsets with their own.
+// mqadmin's resetOffsetByTime: each queue's offset goes to the first
+// message stored at or after the time (-s now: the queue's end), when -f or
+// when that moves it back. With members online, each broker tells them
+// (INVOKE_BROKER_TO_RESET_OFFSET) and they commit; a group with none
+// online gets its offsets set here, as mqadmin's fallback does.
 Outcome<void> reset_offset_by_time(Context& c) {
   const Flags& f = c.flags;
   const std::string& group = f.text('g');
@@ -230,16 +230,35 @@ Outcome<void> reset_offset_by_time(Context& c) {
   auto route = c.admin.route(topic);
   if (!route) return route.error();
   const auto masters = route_masters(*route);
+  // Online members are told by their brokers and commit the offsets
+  // themselves; a broker whose group is offline says so, and then the
+  // offsets are set here (mqadmin's fallback).
+  Table online({"#brokerName", "#queueId", "#offset"});
+  bool offline = false;
   for (const auto& m : masters) {
-    auto req = RemotingCommand::request(rc::kGetConsumerConnectionList);
-    put_field(req, "consumerGroup", group);
+    auto req = RemotingCommand::request(rc::kInvokeBrokerToResetOffset);
+    put_field(req, "topic", topic);
+    put_field(req, "group", group);
+    put_field(req, "timestamp", ms);
+    put_field(req, "isForce", force);
     auto resp = c.admin.exchange(m.addr, std::move(req));
     if (!resp) return resp.error();
-    if (resp->code == rs::kSuccess)
-      return admin_error(fmt::format("group {} has consumers online at broker {} ({}): stop them first (their "
-                                     "commits would overwrite the reset; resetting running consumers is not "
-                                     "supported yet)",
-                                     group, m.broker_name, m.addr));
+    if (resp->code == rs::kConsumerNotOnline) {
+      offline = true;
+      break;
+    }
+    if (resp->code != rs::kSuccess) return client::answered("broker", m.addr, *resp);
+    auto table = remoting::decode_reset_offsets(remoting::to_text(resp->body));
+    if (!table) return client::undecodable("reset answer", m.addr, table.error());
+    for (const auto& [mq, offset] : *table)
+      online.add({mq.broker_name, std::to_string(mq.queue_id), std::to_string(offset)});
+  }
+  if (!offline) {
+    print(fmt::format("rollback consumer offset by specified group[{}], topic[{}], force[{}], timestamp(string)[{}], "
+                      "timestamp(long)[{}]\n",
+                      group, topic, force ? "true" : "false", when, ms));
+    print(online.render());
+    return {};
   }
   print(fmt::format("rollback consumer offset by specified consumerGroup[{}], topic[{}], force[{}], "
                     "timestamp(string)[{}], timestamp(long)[{}]\n",

@@ -740,6 +740,57 @@ TEST(Client, ASendIsMaybeStoredWhenAnyAttemptMayHaveStoredIt) {
   });
 }
 
+// An operator resets a running group's offsets (mqadmin resetOffsetByTime):
+// the broker tells the member, which stops the queue, commits the new
+// offset and consumes from there again (RocketMQ's resetOffset).
+TEST(Client, AnOperatorsOffsetResetTakesARunningConsumerBack) {
+  Cluster k(23);
+  k.client("app", [&](rt::Runtime& rt, const std::string& ip) {
+    MqClient mq(rt, client_config(k, ip, "app"));
+    mq.start();
+    k.create_topic(mq, "T", 1);
+    Producer p(mq, {.group = "PG"});
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(p.send({.topic = "T", .body = "m" + std::to_string(i)}).ok());
+    std::vector<std::string> got;
+    PushConsumer c(mq, {.group = "CG", .consume_from = ConsumeFrom::first_offset});
+    c.subscribe("T");
+    c.start([&](const ReceivedMessage& m) {
+      got.push_back(m.body);
+      return ConsumeResult::success;
+    });
+    for (int i = 0; i < 100 && got.size() < 5; ++i) rt.sleep_for(100ms);
+    ASSERT_EQ(got.size(), 5u);
+    rt.sleep_for(6s);  // its offset committed (5)
+    auto reset = [&](int64_t timestamp) {
+      auto req = remoting::RemotingCommand::request(rc::kInvokeBrokerToResetOffset);
+      remoting::put_field(req, "topic", std::string("T"));
+      remoting::put_field(req, "group", std::string("CG"));
+      remoting::put_field(req, "timestamp", timestamp);
+      remoting::put_field(req, "isForce", true);
+      return mq.invoke(k.cfg.address(), std::move(req), 3s);
+    };
+    auto r = reset(0);  // the first message stored at or after the epoch: offset 0
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->code, rs::kSuccess) << r->remark.value_or("");
+    EXPECT_NE(remoting::to_text(r->body).find("\"queueId\":0,\"topic\":\"T\"}:0"), std::string::npos)
+        << remoting::to_text(r->body);
+    for (int i = 0; i < 300 && got.size() < 10; ++i) rt.sleep_for(100ms);
+    ASSERT_EQ(got.size(), 10u);  // every message again, in order
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(got[static_cast<size_t>(5 + i)], "m" + std::to_string(i));
+    // -1: the queue's end; nothing comes again, and the group's offset is 5.
+    r = reset(-1);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->code, rs::kSuccess);
+    rt.sleep_for(3s);
+    EXPECT_EQ(got.size(), 10u);
+    c.shutdown();
+    // A group with no member online: CONSUMER_NOT_ONLINE (the tool sets the offsets then).
+    auto offline = reset(0);
+    ASSERT_TRUE(offline.ok());
+    EXPECT_EQ(offline->code, rs::kConsumerNotOnline);
+  });
+}
+
 TEST(Client, RoutesComeFromTheNextNamesrvAndStayCachedWhenAllAreDown) {
   Cluster k(6, 2);
   k.sim.crash(k.namesrv_nodes[0]);
