@@ -483,6 +483,7 @@ RunResult run_cluster_variant(uint64_t seed, const RunOptions& opts, Variant pla
                                   k.hist.sends.size(), acked, k.hist.deliveries.size(), out.duplicates, crashes,
                                   std::chrono::duration_cast<std::chrono::milliseconds>(k.listener_delay_max).count()));
   if (!out.ok()) out.recent_logs = sim.recent_logs();
+  out.timeline = timeline_of(sim, out, k.hist, sum.violations);
   return out;
 }
 

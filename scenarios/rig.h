@@ -18,6 +18,7 @@
 #include "scenarios/history.h"
 #include "scenarios/nodes.h"
 #include "scenarios/scenario.h"
+#include "scenarios/timeline.h"
 #include "sim/disk.h"
 #include "sim/simulation.h"
 
@@ -28,6 +29,19 @@ using sim::NodeId;
 namespace h = history;
 
 // The namesrv, the brokers and what the scenarios share.
+// What `rmq-sim run --html` draws of a finished run.
+inline std::shared_ptr<const Timeline> timeline_of(sim::Simulation& sim, const RunResult& out, const h::History& hist,
+                                                   const std::vector<h::Violation>& violations) {
+  auto tl = std::make_shared<Timeline>();
+  for (NodeId i = 0; i < sim.node_count(); ++i) tl->nodes.push_back(sim.node(i).name());
+  tl->plan = out.plan;
+  tl->history = hist;
+  tl->violations = violations;
+  tl->failures = out.failures;
+  tl->end = sim.now();
+  return tl;
+}
+
 struct Rig {
   h::History hist;
   std::vector<std::string> namesrv_addrs;
@@ -139,6 +153,7 @@ struct Rig {
     out.notes = notes;
     if (out.failures.size() > 20) out.failures.resize(20);
     if (!out.ok()) out.recent_logs = sim.recent_logs();
+    out.timeline = timeline_of(sim, out, hist, sum.violations);
     return out;
   }
 };

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,8 @@ inline int scaled_nodes(int count, double nodes) {
   return n < 1 ? 1 : n;
 }
 
+struct Timeline;  // timeline.h
+
 struct RunResult {
   uint64_t trace_hash = 0;
   bool perturbed = false;  // scheduling perturbation was on
@@ -64,6 +67,9 @@ struct RunResult {
   std::vector<std::string> notes;     // counters worth printing
   std::vector<std::string> recent_logs;
   int64_t duplicates = 0;  // deliveries the contract allows but that were counted
+  // What `rmq-sim run --html` draws; set by the scenarios that record a
+  // client history (null for the others).
+  std::shared_ptr<const Timeline> timeline;
   bool ok() const { return failures.empty(); }
 };
 

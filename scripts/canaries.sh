@@ -62,6 +62,16 @@ for name in "${names[@]}"; do
   if [ -n "$first" ]; then
     caught=$((caught+1)); printf '%-34s %-24s %-12s %s\n' "$name" "$scenario" "$first" "$shrunk"
     grep -m1 'failure:' "$work/run.txt" | cut -c1-160
+    # The failing run's timeline, in headless Chromium: its failure mark.
+    if "$sim" run --scenario "$scenario" --seed "$first" --html "$work/probe.html" >/dev/null 2>&1; [ -s "$work/probe.html" ]; then
+      if ! "$here/tests/scenarios/timeline_chromium_test.sh" "$sim" "$scenario" "$first" --expect-failure >"$work/timeline.txt" 2>&1; then
+        echo "$name: the failing run's timeline lacks its failure mark:"; cat "$work/timeline.txt"; missed=$((missed+1))
+      else
+        echo "  timeline: $(tail -n 1 "$work/timeline.txt") (failure marked, in Chromium)"
+      fi
+    else
+      echo "  timeline: $scenario records no client history to draw"
+    fi
   else
     missed=$((missed+1)); printf '%-34s %-24s %-12s %s\n' "$name" "$scenario" "none/$seeds" "-"
   fi

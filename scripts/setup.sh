@@ -11,6 +11,7 @@ packages=(
   redis-server redis-tools iperf3    # bench/peers.sh and its CTest bench_peers_quick
   iproute2 nftables                  # rmq-chaos: network namespaces and partitions
   prometheus                         # promtool: tests/tools/metrics_cli_test.sh checks /metrics
+  chromium                           # headless: tests/scenarios/timeline_chromium_test.sh renders timelines
 )
 
 # The ali-ons interop test (tests/interop/run.sh) needs node and npm. Any

@@ -30,6 +30,7 @@
 #include "scenarios/plan_file.h"
 #include "scenarios/scenario.h"
 #include "scenarios/shrink.h"
+#include "scenarios/timeline.h"
 
 namespace {
 
@@ -49,6 +50,7 @@ int usage(const std::string& why) {
                "       rmq-sim canaries   (canary, the scenario catching it, seeds; '*': compiled into this build)\n"
                "       rmq-sim run --scenario NAME (--seed N | --seeds A..B [--twice]) [--plan FILE] [--plan-out FILE]\n"
                "                   [--verbose] [--trace] [--no-faults] [--perturb | --no-perturb] [--workload W]\n"
+               "                   [--html FILE]   (one seed: the run drawn as a self-contained HTML timeline)\n"
                "                   [--nodes N]\n"
                "       rmq-sim run --plan FILE   (a plan file naming its scenario and seed)\n"
                "       rmq-sim shrink --scenario NAME --seed N [--plan FILE] [--out FILE] [--runs N] [--minutes M]\n"
@@ -123,7 +125,7 @@ void print_failure(const Scenario& s, uint64_t seed, const RunResult& r, const R
 }
 
 int run_one(const Scenario& s, uint64_t seed, const RunOptions& o, const std::string& plan_path,
-            const std::string& plan_out) {
+            const std::string& plan_out, const std::string& html_out) {
   const auto t0 = std::chrono::steady_clock::now();
   RunResult r = s.run(seed, o);
   if (!r.plan_error.empty()) return plan_refused(r.plan_error);
@@ -144,6 +146,20 @@ int run_one(const Scenario& s, uint64_t seed, const RunOptions& o, const std::st
       return 2;
     }
     std::printf("  plan written to %s\n", plan_out.c_str());
+  }
+  if (!html_out.empty()) {
+    if (!r.timeline) {
+      std::fprintf(stderr, "rmq-sim: scenario %s records no client history to draw (--html)\n", s.name.c_str());
+      return 2;
+    }
+    rmq::scenarios::Timeline t = *r.timeline;
+    t.scenario = s.name;
+    t.seed = seed;
+    if (!write_file(html_out, rmq::scenarios::timeline_html(t))) {
+      std::fprintf(stderr, "rmq-sim: cannot write '%s'\n", html_out.c_str());
+      return 2;
+    }
+    std::printf("  timeline written to %s\n", html_out.c_str());
   }
   if (!r.ok()) {
     print_failure(s, seed, r, o, plan_out.empty() ? plan_path : plan_out);
@@ -302,7 +318,7 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   if (command != "run" && command != "explore" && command != "shrink") return usage("unknown command '" + command + "'");
   std::string name, seed_arg, seeds_arg, plan_path, plan_out, out_path, runs_arg, minutes_arg, workload_arg,
-      nodes_arg;
+      nodes_arg, html_out;
   RunOptions o;
   bool twice = false;
   for (size_t i = 1; i < args.size(); ++i) {
@@ -322,6 +338,8 @@ int main(int argc, char** argv) {
       if (!value(plan_path)) return usage("--plan needs a file");
     } else if (a == "--plan-out" && command == "run") {
       if (!value(plan_out)) return usage("--plan-out needs a file");
+    } else if (a == "--html" && command == "run") {
+      if (!value(html_out)) return usage("--html needs a file");
     } else if (a == "--out" && command == "shrink") {
       if (!value(out_path)) return usage("--out needs a file");
     } else if (a == "--runs" && command == "shrink") {
@@ -390,10 +408,11 @@ int main(int argc, char** argv) {
         return usage("bad --minutes '" + minutes_arg + "'");
       return shrink(*s, seed, o, out_path, static_cast<int>(runs), static_cast<double>(minutes));
     }
-    return run_one(*s, seed, o, plan_path, plan_out);
+    return run_one(*s, seed, o, plan_path, plan_out, html_out);
   }
   if (command == "shrink") return usage("shrink takes one --seed");
   if (!plan_out.empty()) return usage("--plan-out goes with --seed");
+  if (!html_out.empty()) return usage("--html goes with --seed");
   const auto dots = seeds_arg.find("..");
   uint64_t first = 0, last = 0;
   if (dots == std::string::npos || !parse_u64(seeds_arg.substr(0, dots), first) ||

@@ -1,0 +1,45 @@
+// A simulated run drawn as one self-contained HTML page (`rmq-sim run
+// --html FILE`): inline SVG and a little script, nothing fetched.
+//
+// A lane per node (the simulator's nodes in creation order, then any client
+// the history names that is not one); fault intervals shaded on the lanes
+// they hit (crash or power loss to restart, kill to the end, pause to
+// resume, partitions, clogs, latency and loss on both ends of the link,
+// slow disks, fsync stalls, full disks, read corruption, clock drift;
+// resets and clock jumps as ticks); every send as a bar on its producer's
+// lane from invocation to completion (acknowledged, failed or unknown) with
+// a line to each delivery's mark on the consumer's lane; rebalances and
+// restarts as ticks. Each failure is a red line at its time, and the
+// messages it names are drawn red. Hover (an SVG <title>) tells what a mark
+// is; the wheel zooms and a drag pans the time axis.
+//
+// Bounded: at most kMessagesDrawnMax sends (the first ones, and every one a
+// failure names) and their deliveries are drawn; the page says how many
+// were left out. Pure: the same timeline gives the same page.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "scenarios/fault_plan.h"
+#include "scenarios/history.h"
+
+namespace rmq::scenarios {
+
+struct Timeline {
+  std::string scenario;
+  uint64_t seed = 0;
+  std::vector<std::string> nodes;  // the simulator's node names, in creation order
+  FaultPlan plan;                  // `at` counts from the simulation's start, as history times do
+  history::History history;
+  std::vector<history::Violation> violations;
+  std::vector<std::string> failures;  // every failure text of the run
+  rt::Instant end{};
+};
+
+inline constexpr size_t kMessagesDrawnMax = 3000;
+
+std::string timeline_html(const Timeline& t);
+
+}  // namespace rmq::scenarios
