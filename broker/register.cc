@@ -30,20 +30,10 @@ namespace {
 remoting::RegisterBrokerBody register_body(const store::TopicConfigTable& t, int32_t broker_permission) {
   const bool full = (broker_permission & kPermRead) != 0 && (broker_permission & kPermWrite) != 0;
   remoting::RegisterBrokerBody b;
-  b.data_version.counter = t.data_version.counter;
-  b.data_version.timestamp = t.data_version.timestamp;
-  b.data_version.state_version = t.data_version.state_version;
-  for (const auto& [name, tc] : t.topic_config_table) {
-    remoting::TopicConfig r;
-    r.topic_name = tc.topic_name;
-    r.read_queue_nums = tc.read_queue_nums;
-    r.write_queue_nums = tc.write_queue_nums;
-    r.perm = full ? tc.perm : tc.perm & broker_permission;
-    r.topic_filter_type = tc.topic_filter_type;
-    r.topic_sys_flag = tc.topic_sys_flag;
-    r.order = tc.order;
-    b.topic_config_table.emplace(name, std::move(r));
-  }
+  b.data_version = t.data_version;
+  b.topic_config_table = t.topic_config_table;
+  if (!full)
+    for (auto& [name, tc] : b.topic_config_table) tc.perm &= broker_permission;
   return b;
 }
 

@@ -1,5 +1,7 @@
 #include "remoting/route_data.h"
 
+#include "common/topic_config_json.h"
+
 #include <zlib.h>
 
 #include <boost/json.hpp>
@@ -29,13 +31,7 @@ int32_t int32_or(const bj::object& o, std::string_view key, int32_t fallback) {
 
 // ---- DataVersion, TopicConfig ------------------------------------------------
 
-bj::object data_version_json(const DataVersion& d) {
-  bj::object o;
-  o["counter"] = d.counter;
-  o["stateVersion"] = d.state_version;
-  o["timestamp"] = d.timestamp;
-  return o;
-}
+bj::object data_version_json(const DataVersion& d) { return common::to_json(d); }
 
 DataVersion data_version_from(const bj::object& o) {
   DataVersion d;
@@ -45,17 +41,7 @@ DataVersion data_version_from(const bj::object& o) {
   return d;
 }
 
-bj::object topic_config_json(const TopicConfig& t) {
-  bj::object o;
-  o["order"] = t.order;
-  o["perm"] = t.perm;
-  o["readQueueNums"] = t.read_queue_nums;
-  o["topicFilterType"] = t.topic_filter_type;
-  o["topicName"] = t.topic_name;
-  o["topicSysFlag"] = t.topic_sys_flag;
-  o["writeQueueNums"] = t.write_queue_nums;
-  return o;
-}
+bj::object topic_config_json(const TopicConfig& t) { return common::to_json(t); }
 
 TopicConfig topic_config_from(const bj::object& o, const std::string& name) {
   TopicConfig t;

@@ -14,14 +14,17 @@
 #include <string_view>
 #include <vector>
 
+#include "common/topic_config.h"
 #include "runtime/runtime.h"
 
 namespace rmq::remoting {
 
-// Permission bits (reference 6.3).
-inline constexpr int32_t kPermInherit = 0x1;
-inline constexpr int32_t kPermWrite = 0x2;
-inline constexpr int32_t kPermRead = 0x4;
+// Permission bits, data versions and topic configs (common/topic_config.h).
+using common::DataVersion;
+using common::kPermInherit;
+using common::kPermRead;
+using common::kPermWrite;
+using common::TopicConfig;
 
 // Broker ids (reference 6.3): the master is 0, slaves above.
 inline constexpr int64_t kMasterId = 0;
@@ -31,24 +34,6 @@ inline constexpr const char* kRetryPrefix = "%RETRY%";
 inline constexpr const char* kDlqPrefix = "%DLQ%";
 inline std::string retry_topic(std::string_view group) { return std::string(kRetryPrefix) + std::string(group); }
 inline std::string dlq_topic(std::string_view group) { return std::string(kDlqPrefix) + std::string(group); }
-
-struct DataVersion {
-  int64_t timestamp = 0;
-  int64_t counter = 0;
-  int64_t state_version = 0;
-  bool operator==(const DataVersion&) const = default;
-};
-
-struct TopicConfig {
-  std::string topic_name;
-  int32_t read_queue_nums = 16;
-  int32_t write_queue_nums = 16;
-  int32_t perm = kPermRead | kPermWrite;
-  std::string topic_filter_type = "SINGLE_TAG";
-  int32_t topic_sys_flag = 0;
-  bool order = false;
-  bool operator==(const TopicConfig&) const = default;
-};
 
 struct RegisterBrokerBody {
   DataVersion data_version;

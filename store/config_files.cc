@@ -1,5 +1,7 @@
 #include "store/config_files.h"
 
+#include "common/topic_config_json.h"
+
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
@@ -179,11 +181,7 @@ bj::object data_version_json(const DataVersion& d) {
   RMQ_ASSERT(d.counter >= 0);
   RMQ_ASSERT(d.state_version >= 0);
   RMQ_ASSERT(d.timestamp >= 0);
-  bj::object o;
-  o["counter"] = d.counter;
-  o["stateVersion"] = d.state_version;
-  o["timestamp"] = d.timestamp;
-  return o;
+  return common::to_json(d);
 }
 
 bj::object offset_map_json(const std::map<int32_t, int64_t>& m, int32_t key_lo) {
@@ -265,15 +263,7 @@ std::string encode_topics(const TopicConfigTable& t) {
     RMQ_ASSERT(c.perm >= 0);
     RMQ_ASSERT(c.topic_sys_flag >= 0);
     RMQ_ASSERT(c.topic_filter_type == kSingleTag || c.topic_filter_type == kMultiTag);
-    bj::object o;
-    o["order"] = c.order;
-    o["perm"] = c.perm;
-    o["readQueueNums"] = c.read_queue_nums;
-    o["topicFilterType"] = c.topic_filter_type;
-    o["topicName"] = c.topic_name;
-    o["topicSysFlag"] = c.topic_sys_flag;
-    o["writeQueueNums"] = c.write_queue_nums;
-    table[name] = std::move(o);
+    table[name] = common::to_json(c);
   }
   bj::object root;
   root["dataVersion"] = data_version_json(t.data_version);

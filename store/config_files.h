@@ -40,6 +40,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/topic_config.h"
 #include "runtime/runtime.h"
 
 namespace rmq::store {
@@ -49,26 +50,12 @@ inline constexpr uint64_t kMaxConfigFileBytes = uint64_t{64} << 20;
 
 // ---- tables ------------------------------------------------------------------
 
-struct DataVersion {
-  int64_t counter = 0;        // counter (AtomicLong), bumped on every change
-  int64_t state_version = 0;  // stateVersion
-  int64_t timestamp = 0;      // timestamp, wall ms of the last change
-  bool operator==(const DataVersion&) const = default;
-};
-
-inline constexpr std::string_view kSingleTag = "SINGLE_TAG";  // TopicFilterType ordinal 0
-inline constexpr std::string_view kMultiTag = "MULTI_TAG";    // TopicFilterType ordinal 1
-
-struct TopicConfig {
-  std::string topic_name;                               // topicName
-  int32_t read_queue_nums = 16;                         // readQueueNums
-  int32_t write_queue_nums = 16;                        // writeQueueNums
-  int32_t perm = 6;                                     // perm: PermName READ | WRITE
-  std::string topic_filter_type = std::string(kSingleTag);  // topicFilterType: kSingleTag or kMultiTag
-  int32_t topic_sys_flag = 0;                           // topicSysFlag
-  bool order = false;                                   // order
-  bool operator==(const TopicConfig&) const = default;
-};
+// One TopicConfig and DataVersion for the store, the broker and the
+// namesrv (common/topic_config.h).
+using common::DataVersion;
+using common::kMultiTag;
+using common::kSingleTag;
+using common::TopicConfig;
 
 // topics.json
 struct TopicConfigTable {

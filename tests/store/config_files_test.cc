@@ -26,7 +26,7 @@ void on_node(uint64_t seed, const std::function<void(rt::Runtime&)>& body) {
   ASSERT_TRUE(done) << "the test body did not finish";
 }
 
-const DataVersion kVersion{3, 0, 1700000000000};
+const DataVersion kVersion{.timestamp = 1700000000000, .counter = 3, .state_version = 0};
 
 TopicConfigTable sample_topics() {
   TopicConfigTable t;
@@ -167,7 +167,7 @@ TEST(ConfigFilesJson, DecodesA5xSubscriptionGroupFileIgnoringUnknownFields) {
       "groupSysFlag":0,"notifyConsumerIdsChangedEnable":true,"retryMaxTimes":16,"retryQueueNums":1,
       "subscriptionDataSet":[{"topic":"TopicTest","expression":"*"}],"whichBrokerWhenConsumeSlowly":1}}})");
   ASSERT_TRUE(t.ok()) << t.error().message();
-  EXPECT_EQ(t->data_version, (DataVersion{7, 2, 1700000000001}));
+  EXPECT_EQ(t->data_version, (DataVersion{.timestamp = 1700000000001, .counter = 7, .state_version = 2}));
   const SubscriptionGroupConfig& g = t->subscription_group_table.at("cg1");
   EXPECT_FALSE(g.consume_broadcast_enable);
   EXPECT_EQ(g.retry_max_times, 16);
@@ -380,7 +380,7 @@ TEST(ConfigFilesLoad, CorruptEmptyOrMissingMainFileFallsBackToBak) {
     for (std::string_view damage : {"{\"topicConfigTable\":{\"T", "", "{\"topicConfigTable\":7}", "<missing>"}) {
       ASSERT_TRUE(save_topics(fs, path, TopicConfigTable{}).ok());
       ASSERT_TRUE(save_topics(fs, path, sample_topics()).ok());
-      ASSERT_TRUE(save_topics(fs, path, TopicConfigTable{{9, 0, 0}, {}}).ok());  // .bak = sample_topics()
+      ASSERT_TRUE(save_topics(fs, path, TopicConfigTable{{.counter = 9}, {}}).ok());  // .bak = sample_topics()
       if (damage == "<missing>") {
         ASSERT_TRUE(fs.remove(path).ok());
       } else {
@@ -427,7 +427,7 @@ TEST(ConfigFilesLoad, SaveOverACorruptMainFileKeepsTheGoodBak) {
     ASSERT_TRUE(save_topics(fs, path, sample_topics()).ok());
     ASSERT_TRUE(save_topics(fs, path, TopicConfigTable{}).ok());  // .bak = sample_topics()
     ASSERT_TRUE(common::replace_file(fs, path, "garbage").ok());
-    ASSERT_TRUE(save_topics(fs, path, TopicConfigTable{{5, 0, 0}, {}}).ok());
+    ASSERT_TRUE(save_topics(fs, path, TopicConfigTable{{.counter = 5}, {}}).ok());
     EXPECT_EQ(*common::read_file(fs, backup_path(path)), encode_topics(sample_topics()));
     EXPECT_EQ(load_topics(fs, path)->table.data_version.counter, 5);
   });
