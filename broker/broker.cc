@@ -18,7 +18,8 @@ Broker::Broker(rt::Runtime& rt, BrokerConfig cfg)
       offsets_(rt, cfg_),
       refusals_(rt),
       register_now_(rt),
-      sync_now_(rt) {
+      sync_now_(rt),
+      locks_(cfg_.lock_lease) {
   install_processors();
   metrics_.registry().add_collector([this](common::metrics::Scrape& s) { collect_metrics(s); });
 }
@@ -188,8 +189,7 @@ void Broker::client_scan_loop() {
       notify_consumer_ids_changed(g);
     }
     const rt::Instant now = rt_.now();
-    for (auto& [group, qs] : locks_)
-      std::erase_if(qs, [&](const auto& kv) { return now - kv.second.last_update > cfg_.lock_lease; });
+    locks_.expire(now);
   }
 }
 

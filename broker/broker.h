@@ -43,6 +43,7 @@
 #include "broker/client_registry.h"
 #include "broker/consumer_offsets.h"
 #include "broker/metrics.h"
+#include "broker/queue_locks.h"
 #include "broker/refusal_log.h"
 #include "broker/schedule.h"
 #include "broker/stats.h"
@@ -208,12 +209,8 @@ class Broker {
   std::map<std::string, std::map<uint64_t, std::shared_ptr<rt::Event>>> pull_waiters_;
   uint64_t next_waiter_ = 0;
 
-  // Orderly-consumption queue locks: group -> "topic@brokerName@queueId" -> owner.
-  struct QueueLock {
-    std::string client_id;
-    rt::Instant last_update{};
-  };
-  std::map<std::string, std::map<std::string, QueueLock>> locks_;
+  // Orderly consumption's queue locks, by "topic@brokerName@queueId".
+  QueueLocks locks_;
 
   // After the store and the managers they use (destroyed before them).
   std::unique_ptr<ScheduleService> schedule_;

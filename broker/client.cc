@@ -3,6 +3,8 @@
 // and NOTIFY_CONSUMER_IDS_CHANGED (40) to clients: reference 3.3 and 8.4.
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 #include "broker/broker.h"
 #include "broker/reply.h"
 #include "common/canary/broker_dlq_one_early.h"
@@ -169,18 +171,12 @@ Broker::Reply Broker::on_send_back(remoting::Connection&, Command& req) {
 Broker::Reply Broker::on_lock(remoting::Connection&, Command& req) {
   auto b = remoting::decode_lock_batch_request(body_text(req));
   if (!b) return error_reply(req, rs::kSystemError, "bad lock body: " + b.error().detail());
-  const rt::Instant now = rt_.now();
-  auto& locks = locks_[b->consumer_group];
+  std::vector<std::string> keys;
+  for (const auto& mq : b->mqs) keys.push_back(mq.key());
+  const auto taken = locks_.lock(b->consumer_group, b->client_id, keys, rt_.now());
   std::vector<remoting::LockQueue> ok;
-  for (const auto& mq : b->mqs) {
-    auto& l = locks[mq.key()];
-    const bool free = l.client_id.empty() || now - l.last_update > cfg_.lock_lease;
-    if (free || l.client_id == b->client_id) {
-      l.client_id = b->client_id;
-      l.last_update = now;
-      ok.push_back(mq);
-    }
-  }
+  for (const auto& mq : b->mqs)
+    if (std::find(taken.begin(), taken.end(), mq.key()) != taken.end()) ok.push_back(mq);
   RemotingCommand resp = RemotingCommand::response_to(req, rs::kSuccess);
   resp.body = remoting::to_bytes(remoting::encode_lock_batch_response(ok));
   return resp;
@@ -189,13 +185,9 @@ Broker::Reply Broker::on_lock(remoting::Connection&, Command& req) {
 Broker::Reply Broker::on_unlock(remoting::Connection&, Command& req) {
   auto b = remoting::decode_lock_batch_request(body_text(req));
   if (!b) return error_reply(req, rs::kSystemError, "bad unlock body: " + b.error().detail());
-  auto it = locks_.find(b->consumer_group);
-  if (it != locks_.end()) {
-    for (const auto& mq : b->mqs) {
-      auto l = it->second.find(mq.key());
-      if (l != it->second.end() && l->second.client_id == b->client_id) it->second.erase(l);
-    }
-  }
+  std::vector<std::string> keys;
+  for (const auto& mq : b->mqs) keys.push_back(mq.key());
+  locks_.unlock(b->consumer_group, b->client_id, keys);
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 
