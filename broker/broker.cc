@@ -19,6 +19,7 @@ Broker::Broker(rt::Runtime& rt, BrokerConfig cfg)
       refusals_(rt),
       register_now_(rt),
       sync_now_(rt),
+      long_polls_(rt),
       locks_(cfg_.lock_lease) {
   install_processors();
   metrics_.registry().add_collector([this](common::metrics::Scrape& s) { collect_metrics(s); });
@@ -160,8 +161,7 @@ rt::Result<void> Broker::stop() {
     if (auto r = schedule_->stop(); !r) result = r;
   }
   // Held pulls answer now rather than when their clients time out.
-  for (auto& [key, waiters] : pull_waiters_)
-    for (auto& [n, w] : waiters) w->set();
+  long_polls_.wake_all();
   if (http_) http_->stop();
   if (server_) server_->stop();
   stop_replication();

@@ -42,6 +42,7 @@
 #include "broker/broker_config.h"
 #include "broker/client_registry.h"
 #include "broker/consumer_offsets.h"
+#include "broker/long_polls.h"
 #include "broker/metrics.h"
 #include "broker/queue_locks.h"
 #include "broker/refusal_log.h"
@@ -203,11 +204,7 @@ class Broker {
   rt::Event sync_now_;  // a slave learned its master: sync its metadata at once
   bool master_learned_ = false;  // a slave has known a master since it started
 
-  // Held pulls: "topic@queueId" -> the events of the pulls waiting on it,
-  // by arrival number (never by pointer: wake-up order must not depend on
-  // addresses, or the same seed would not replay).
-  std::map<std::string, std::map<uint64_t, std::shared_ptr<rt::Event>>> pull_waiters_;
-  uint64_t next_waiter_ = 0;
+  LongPolls long_polls_;  // held pulls (long_polls.h)
 
   // Orderly consumption's queue locks, by "topic@brokerName@queueId".
   QueueLocks locks_;

@@ -157,9 +157,7 @@ void Broker::collect_metrics(m::Scrape& s) {
   s.set("rocketmq_producer_connections", {}, static_cast<double>(producers));
   s.set("rocketmq_consumer_connections", {}, static_cast<double>(consumers));
   s.set("rmq_remoting_connections", {}, server_ ? static_cast<double>(server_->connections().size()) : 0.0);
-  size_t held = 0;
-  for (const auto& [queue, waiters] : pull_waiters_) held += waiters.size();
-  s.set("rmq_long_polls_held", {}, static_cast<double>(held));
+  s.set("rmq_long_polls_held", {}, static_cast<double>(long_polls_.held()));
   s.set("rocketmq_topic_number", {}, static_cast<double>(topics_.table().topic_config_table.size()));
   s.set("rocketmq_consumer_group_number", {}, static_cast<double>(groups_.table().subscription_group_table.size()));
   s.set("rocketmq_broker_permission", {}, cfg_.broker_permission);

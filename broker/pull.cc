@@ -22,26 +22,11 @@ std::set<int32_t> tag_codes(std::string_view expression) {
   return codes;
 }
 
-// Removes a held pull's event from the waiters when the pull is answered.
-struct WaiterGuard {
-  std::map<std::string, std::map<uint64_t, std::shared_ptr<rt::Event>>>& waiters;
-  std::string key;
-  uint64_t number = 0;
-  ~WaiterGuard() {
-    auto it = waiters.find(key);
-    if (it == waiters.end()) return;
-    it->second.erase(number);
-    if (it->second.empty()) waiters.erase(it);
-  }
-};
-
 }  // namespace
 
 void Broker::on_arrival(const std::string& topic, int32_t queue_id) {
   if constexpr (common::canary::broker_long_poll_no_wakeup) return;
-  auto it = pull_waiters_.find(topic + "@" + std::to_string(queue_id));
-  if (it == pull_waiters_.end()) return;
-  for (const auto& [n, ev] : it->second) ev->set();
+  long_polls_.arrived(topic, queue_id);
 }
 
 Broker::Reply Broker::on_pull(remoting::Connection&, Command& req) {
@@ -95,22 +80,20 @@ Broker::Reply Broker::on_pull(remoting::Connection&, Command& req) {
   const rt::Duration hold = std::clamp<rt::Duration>(std::chrono::milliseconds(h->suspend_timeout_millis),
                                                      rt::Duration::zero(), cfg_.suspend_max);
   const rt::Instant deadline = rt_.now() + hold;
-  const std::string key = h->topic + "@" + std::to_string(h->queue_id);
-  auto arrived = std::make_shared<rt::Event>(rt_);
-  WaiterGuard guard{pull_waiters_, key, next_waiter_++};
-  if (may_suspend) pull_waiters_[key][guard.number] = arrived;
+  LongPolls::Hold held = long_polls_.hold(h->topic, h->queue_id, may_suspend);
+  rt::Event& arrived = held.arrived();
   const int32_t max_count = std::clamp(h->max_msg_nums, 1, cfg_.max_transfer_count);
   const int64_t max_bytes = h->max_msg_bytes ? std::min<int64_t>(*h->max_msg_bytes, cfg_.max_transfer_bytes)
                                              : cfg_.max_transfer_bytes;
   for (;;) {
     // Reset before reading: an arrival during the read sets it again.
-    arrived->reset();
+    arrived.reset();
     store::GetResult g = store_->get(h->topic, h->queue_id, h->queue_offset, max_count, max_bytes, filter,
                                      cfg_.transfer_msg_by_heap ? store::Transfer::heap : store::Transfer::file);
     int32_t code = pull_code_for(g.status, h->queue_offset);
     const rt::Instant now = rt_.now();
     if (code == rs::kPullNotFound && may_suspend && now < deadline && !stopped_) {
-      (void)arrived->wait(std::min(deadline - now, cfg_.long_polling_recheck));
+      (void)arrived.wait(std::min(deadline - now, cfg_.long_polling_recheck));
       continue;
     }
     remoting::PullMessageResponseHeader rh;
