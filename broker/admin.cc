@@ -31,6 +31,20 @@ RemotingCommand ok_with_body(const RemotingCommand& req, std::string_view body) 
   return resp;
 }
 
+// GET_CONSUMER/PRODUCER_CONNECTION_LIST's connectionSet: one entry per client.
+boost::json::array connection_set(const std::map<std::string, ClientChannel>& channels) {
+  boost::json::array conns;
+  for (const auto& [id, ch] : channels) {
+    boost::json::object c;
+    c["clientAddr"] = ch.conn ? ch.conn->peer_address() : std::string();
+    c["clientId"] = id;
+    c["language"] = ch.language;
+    c["version"] = ch.version;
+    conns.push_back(std::move(c));
+  }
+  return conns;
+}
+
 
 }  // namespace
 
@@ -212,15 +226,6 @@ Broker::Reply Broker::on_consumer_connections(remoting::Connection&, Command& re
   if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
   const ConsumerGroupInfo* info = clients_.consumer_group(group);
   if (!info) return error_reply(req, rs::kConsumerNotOnline, "the consumer group[" + group + "] not online");
-  boost::json::array conns;
-  for (const auto& [id, ch] : info->channels) {
-    boost::json::object c;
-    c["clientAddr"] = ch.conn ? ch.conn->peer_address() : std::string();
-    c["clientId"] = id;
-    c["language"] = ch.language;
-    c["version"] = ch.version;
-    conns.push_back(std::move(c));
-  }
   boost::json::object subs;
   for (const auto& [topic, s] : info->subscriptions) {
     boost::json::object sd;
@@ -238,7 +243,7 @@ Broker::Reply Broker::on_consumer_connections(remoting::Connection&, Command& re
     subs[topic] = std::move(sd);
   }
   boost::json::object o;
-  o["connectionSet"] = std::move(conns);
+  o["connectionSet"] = connection_set(info->channels);
   o["consumeFromWhere"] = remoting::to_string(info->consume_from_where);
   o["consumeType"] = remoting::to_string(info->consume_type);
   o["messageModel"] = remoting::to_string(info->message_model);
@@ -252,17 +257,8 @@ Broker::Reply Broker::on_producer_connections(remoting::Connection&, Command& re
   if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
   const auto* channels = clients_.producer_group(group);
   if (!channels) return error_reply(req, rs::kSystemError, "the producer group[" + group + "] not exist");
-  boost::json::array conns;
-  for (const auto& [id, ch] : *channels) {
-    boost::json::object c;
-    c["clientAddr"] = ch.conn ? ch.conn->peer_address() : std::string();
-    c["clientId"] = id;
-    c["language"] = ch.language;
-    c["version"] = ch.version;
-    conns.push_back(std::move(c));
-  }
   boost::json::object o;
-  o["connectionSet"] = std::move(conns);
+  o["connectionSet"] = connection_set(*channels);
   return ok_with_body(req, json::serialize(boost::json::value(std::move(o))));
 }
 

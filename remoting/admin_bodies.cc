@@ -48,6 +48,18 @@ std::vector<QueueRef> queues_with(const remoting::TopicRouteData& route, int32_t
   return out;
 }
 
+// fastjson's MessageQueue map key: {"brokerName":..,"queueId":..,"topic":..}.
+rt::Result<MessageQueueKey> mq_key_from(std::string_view text) {
+  auto key = json::parse_lenient(text);
+  if (!key || !key->is_object()) return bad("an offsetTable key is not a MessageQueue object");
+  const auto& k = key->get_object();
+  MessageQueueKey mq;
+  mq.topic = json::get_string(k, "topic").value_or("");
+  mq.broker_name = json::get_string(k, "brokerName").value_or("");
+  mq.queue_id = static_cast<int32_t>(json::get_int64(k, "queueId").value_or(-1));
+  return mq;
+}
+
 // {"offsetTable":{<MessageQueue JSON>:{...}}} -> (key, value object) pairs.
 rt::Result<std::vector<std::pair<MessageQueueKey, const bj::object*>>> mq_table(const bj::value& root) {
   if (!root.is_object()) return bad("the body is not a JSON object");
@@ -56,15 +68,10 @@ rt::Result<std::vector<std::pair<MessageQueueKey, const bj::object*>>> mq_table(
   if (!table) return out;
   if (!table->is_object()) return bad("offsetTable is not an object");
   for (const auto& kv : table->get_object()) {
-    auto key = json::parse_lenient(std::string_view(kv.key().data(), kv.key().size()));
-    if (!key || !key->is_object()) return bad("an offsetTable key is not a MessageQueue object");
-    const auto& k = key->get_object();
-    MessageQueueKey mq;
-    mq.topic = json::get_string(k, "topic").value_or("");
-    mq.broker_name = json::get_string(k, "brokerName").value_or("");
-    mq.queue_id = static_cast<int32_t>(json::get_int64(k, "queueId").value_or(-1));
+    auto mq = mq_key_from(std::string_view(kv.key().data(), kv.key().size()));
+    if (!mq) return mq.error();
     if (!kv.value().is_object()) return bad("an offsetTable value is not an object");
-    out.emplace_back(std::move(mq), &kv.value().get_object());
+    out.emplace_back(std::move(*mq), &kv.value().get_object());
   }
   return out;
 }
@@ -200,15 +207,10 @@ rt::Result<std::vector<std::pair<MessageQueueKey, int64_t>>> decode_reset_offset
   if (!table) return out;
   if (!table->is_object()) return bad("offsetTable is not an object");
   for (const auto& kv : table->get_object()) {
-    auto key = json::parse_lenient(std::string_view(kv.key().data(), kv.key().size()));
-    if (!key || !key->is_object()) return bad("an offsetTable key is not a MessageQueue object");
-    const auto& k = key->get_object();
-    MessageQueueKey mq;
-    mq.topic = json::get_string(k, "topic").value_or("");
-    mq.broker_name = json::get_string(k, "brokerName").value_or("");
-    mq.queue_id = static_cast<int32_t>(json::get_int64(k, "queueId").value_or(-1));
+    auto mq = mq_key_from(std::string_view(kv.key().data(), kv.key().size()));
+    if (!mq) return mq.error();
     if (!kv.value().is_int64() && !kv.value().is_uint64()) return bad("an offsetTable value is not an offset");
-    out.emplace_back(std::move(mq), kv.value().to_number<int64_t>());
+    out.emplace_back(std::move(*mq), kv.value().to_number<int64_t>());
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return by_mq(a.first, b.first); });
   return out;

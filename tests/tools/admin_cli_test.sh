@@ -22,29 +22,8 @@ unset NAMESRV_ADDR
 work=$(mktemp -d "${TMPDIR:-/tmp}/rmq-admin-cli.XXXXXX") || exit 2
 ns_pid=""
 broker_pid=""
-passed=0; failed=0
-
-stop_server() {  # pid
-  [ -n "$1" ] || return 0
-  kill -TERM "$1" 2>/dev/null
-  for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$1" 2>/dev/null
-  wait "$1" 2>/dev/null
-}
-cleanup() {
-  stop_server "$broker_pid"
-  stop_server "$ns_pid"
-  if [ "$failed" -ne 0 ]; then
-    echo "--- namesrv log"; tail -n 50 "$work/namesrv.log"
-    echo "--- broker log"; tail -n 50 "$work/broker.log"
-  fi
-  rm -rf "$work"
-}
+. "$(dirname "$0")/../util/servers.sh"
 trap cleanup EXIT
-
-check() {  # name, condition-exit-status
-  if [ "$2" -eq 0 ]; then passed=$((passed+1)); else failed=$((failed+1)); echo "FAIL: $1"; fi
-}
 . "$(dirname "$0")/../util/ports.sh"
 # run NAME ARGS...: rmq-admin ARGS with stdout in $out, stderr in $err, status in $rc.
 run() {
