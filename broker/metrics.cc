@@ -24,8 +24,8 @@ bool system_group(std::string_view group) {
 }
 
 bool system_topic(std::string_view topic) {
-  return topic == "TBW102" || topic == "SCHEDULE_TOPIC_XXXX" || topic == "RMQ_SYS_TRANS_HALF_TOPIC" ||
-         topic == "RMQ_SYS_TRANS_OP_HALF_TOPIC" || topic == "TRANS_CHECK_MAX_TIME_TOPIC" || topic == "SELF_TEST_TOPIC" ||
+  return topic == kAutoCreateTopicKey || topic == common::kScheduleTopic || topic == common::kTransHalfTopic ||
+         topic == common::kTransOpHalfTopic || topic == common::kTransCheckMaxTimeTopic || topic == "SELF_TEST_TOPIC" ||
          topic == "OFFSET_MOVED_EVENT" || topic.starts_with("rmq_sys_");
 }
 
@@ -75,10 +75,10 @@ BrokerMetrics::BrokerMetrics(const BrokerConfig& cfg)
   r.declare("rmq_long_polls_held", m::Kind::gauge, "Pulls held waiting for messages.");
   r.declare("rocketmq_topic_number", m::Kind::gauge, "Topics configured.");
   r.declare("rocketmq_consumer_group_number", m::Kind::gauge, "Subscription groups configured.");
-  r.declare("rocketmq_broker_permission", m::Kind::gauge, "brokerPermission (2 read, 4 write, 6 both).");
+  r.declare("rocketmq_broker_permission", m::Kind::gauge, "brokerPermission (4 read, 2 write, 6 both).");
   r.declare("rmq_delay_backlog_messages", m::Kind::gauge, "Delayed messages parked and not yet delivered, by level.");
   r.declare("rmq_replication_lag_bytes", m::Kind::gauge,
-            "Master: CommitLog bytes a slave has not acknowledged. Slave: bytes behind what it last knew.");
+            "CommitLog bytes a slave has not acknowledged (on its master).");
 }
 
 void BrokerMetrics::on_put(std::string_view topic, MessageType type, int64_t messages, int64_t body_bytes) {
