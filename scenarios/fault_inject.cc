@@ -31,7 +31,10 @@ FaultPlan choose_plan(uint64_t seed, const RunOptions& o, const std::function<vo
 
 sim::Perturbation perturbation_for(uint64_t seed, const RunOptions& o) {
   rt::Random r(sim::hash_fold(seed, 0x70657274));
-  const bool on = o.perturb ? *o.perturb : r.chance(0.5);
+  // Drawn even when forced, so that forcing a seed's own draw ("# perturb:
+  // on" in a plan file) gives the same knobs below.
+  const bool drawn = r.chance(0.5);
+  const bool on = o.perturb.value_or(drawn);
   sim::Perturbation p;
   if (!on) return p;
   p.shuffle_ties = true;

@@ -167,6 +167,18 @@ TEST(ScenarioPlans, PerturbedRunsReplayTooAndHalfTheSeedsArePerturbed) {
   }
   int perturbed = 0;
   for (uint64_t seed = 1; seed <= 40; ++seed) perturbed += perturbation_for(seed, {}).shuffle_ties ? 1 : 0;
+  // A plan file replays a run as "# perturb: on|off": forcing the seed's own
+  // draw must give that very perturbation (it once drew its knobs anew, so a
+  // shrunk perturbed failure did not replay).
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    SCOPED_TRACE(seed);
+    const sim::Perturbation drawn = perturbation_for(seed, {});
+    RunOptions as_drawn;
+    as_drawn.perturb = drawn.shuffle_ties;
+    const sim::Perturbation forced = perturbation_for(seed, as_drawn);
+    EXPECT_EQ(forced.shuffle_ties, drawn.shuffle_ties);
+    EXPECT_EQ(forced.io_delay_probability, drawn.io_delay_probability);
+  }
   EXPECT_GT(perturbed, 10);
   EXPECT_LT(perturbed, 30);
   RunOptions forced;
