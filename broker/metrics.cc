@@ -35,7 +35,8 @@ MessageType message_type_of(const common::MessageProperties& props) {
   auto tran = props.find(common::kPropTransactionPrepared);
   if (tran != props.end() && common::parse_java_bool(tran->second)) return MessageType::transaction;
   if (props.count(common::kPropShardingKey)) return MessageType::fifo;
-  for (const char* k : {common::kPropDelay, "__STARTDELIVERTIME", "TIMER_DELIVER_MS", "TIMER_DELAY_SEC", "TIMER_DELAY_MS"})
+  for (const char* k : {common::kPropDelay, common::kPropStartDeliverTime, common::kPropTimerDeliverMs, common::kPropTimerDelaySec,
+                        common::kPropTimerDelayMs})
     if (props.count(k)) return MessageType::delay;
   return MessageType::normal;
 }

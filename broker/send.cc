@@ -5,9 +5,9 @@
 
 #include "broker/broker.h"
 #include "broker/reply.h"
-#include "common/big_endian.h"
 #include "common/message_const.h"
 #include "common/numbers.h"
+#include "remoting/batch_body.h"
 #include "remoting/codes.h"
 #include "remoting/headers_send.h"
 
@@ -32,31 +32,21 @@ std::string with_properties(std::string props, std::string_view extra) {
   return props;
 }
 
-// The messages of a batch body (reference 5.4); nullopt when malformed.
-std::optional<std::vector<common::StoredMessage>> decode_batch(rt::ConstBytes body, const common::StoredMessage& base,
-                                                               std::string_view batch_props, uint32_t max_body) {
+// The messages of a batch body (reference 5.4): `base` with each record's
+// flag, body and properties (plus the batch's own).
+rt::Result<std::vector<common::StoredMessage>> decode_batch(rt::ConstBytes body, const common::StoredMessage& base,
+                                                            std::string_view batch_props, uint32_t max_body) {
+  auto records = remoting::decode_batch_body(body, max_body);
+  if (!records) return records.error();
   std::vector<common::StoredMessage> out;
-  size_t at = 0;
-  while (at < body.size()) {
-    if (body.size() - at < 20) return std::nullopt;
-    const std::byte* p = body.data() + at;
-    const int32_t total = common::get_i32(p);
-    if (total < 22 || static_cast<size_t>(total) > body.size() - at) return std::nullopt;
-    const int32_t flag = common::get_i32(p + 12);
-    const int32_t body_len = common::get_i32(p + 16);
-    if (body_len < 0 || static_cast<uint32_t>(body_len) > max_body || 20 + static_cast<int64_t>(body_len) + 2 > total)
-      return std::nullopt;
-    const int16_t props_len = common::get_i16(p + 20 + body_len);
-    if (props_len < 0 || 22 + body_len + props_len != total) return std::nullopt;
+  out.reserve(records->size());
+  for (const remoting::BatchRecord& r : *records) {
     common::StoredMessage m = base;
-    m.flag = flag;
-    m.body.assign(p + 20, p + 20 + body_len);
-    std::string props(reinterpret_cast<const char*>(p + 22 + body_len), static_cast<size_t>(props_len));
-    m.properties = with_properties(std::move(props), batch_props);
+    m.flag = r.flag;
+    m.body.assign(r.body.begin(), r.body.end());
+    m.properties = with_properties(std::string(r.properties), batch_props);
     out.push_back(std::move(m));
-    at += static_cast<size_t>(total);
   }
-  if (out.empty()) return std::nullopt;
   return out;
 }
 
@@ -195,7 +185,7 @@ Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
     if (half || *delay > 0)
       return error_reply(req, rs::kMessageIllegal, "a batch may not carry a delay level or be transactional");
     auto ms = decode_batch(req.body, base, with_properties(props, cluster), cfg_.store.max_message_size);
-    if (!ms) return error_reply(req, rs::kMessageIllegal, "the batch body does not decode");
+    if (!ms) return error_reply(req, rs::kMessageIllegal, "the batch body does not decode: " + ms.error().detail());
     r = store_->put_batch(std::move(*ms));
   } else {
     common::StoredMessage m = std::move(base);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "broker/broker_config.h"
+#include "common/message_const.h"
 #include "common/message_format.h"
 #include "remoting/route_data.h"
 #include "runtime/runtime.h"
@@ -22,7 +23,7 @@
 
 namespace rmq::broker {
 
-inline constexpr const char* kAutoCreateTopicKey = "TBW102";
+inline constexpr const char* kAutoCreateTopicKey = common::kAutoCreateTopic;
 using remoting::kDlqPrefix;
 using remoting::kPermInherit;
 using remoting::kPermRead;

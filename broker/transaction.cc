@@ -30,10 +30,7 @@ constexpr int kChecksPerPassMax = 2'000;
 constexpr rt::Duration kResolvedKeptMin = 10min;
 constexpr rt::Duration kInFlightWaitMax = 30s;
 
-std::string property(const MessageProperties& p, const char* key) {
-  auto it = p.find(key);
-  return it == p.end() ? std::string() : it->second;
-}
+std::string property(const MessageProperties& p, const char* key) { return common::property_value(p, key); }
 
 const char* to_string_outcome(int32_t commit_or_rollback) {
   return commit_or_rollback == remoting::kTransactionCommitType ? "commit" : "rollback";

@@ -8,6 +8,7 @@
 
 #include "common/java_hash.h"
 #include "common/json.h"
+#include "common/message_const.h"
 #include "remoting/codes.h"
 #include "remoting/header_fields.h"
 #include "remoting/headers_consumer.h"
@@ -23,10 +24,6 @@ namespace {
 
 
 
-std::string property(const common::MessageProperties& p, const char* name) {
-  auto it = p.find(name);
-  return it == p.end() ? std::string{} : it->second;
-}
 
 rt::Error broker_error(const char* what, const RemotingCommand& resp) {
   return rt::Error(rt::Errc::io_error, fmt::format("{} answered {}: {}", what, resp.code, resp.remark.value_or("")));
@@ -124,11 +121,11 @@ rt::Result<ReceivedMessage> received_message(const common::StoredMessage& s, con
   m.queue = mq;
   m.queue_offset = s.queue_offset;
   m.properties = common::decode_properties(s.properties);
-  m.tags = property(m.properties, "TAGS");
-  m.keys = property(m.properties, "KEYS");
-  m.topic = m.properties.count("RETRY_TOPIC") ? m.properties["RETRY_TOPIC"] : s.topic;
+  m.tags = common::property_value(m.properties, common::kPropTags);
+  m.keys = common::property_value(m.properties, common::kPropKeys);
+  m.topic = m.properties.count(common::kPropRetryTopic) ? m.properties[common::kPropRetryTopic] : s.topic;
   m.offset_msg_id = common::offset_msg_id(s.store_host, s.physical_offset);
-  m.msg_id = m.properties.count("UNIQ_KEY") ? m.properties["UNIQ_KEY"] : m.offset_msg_id;
+  m.msg_id = m.properties.count(common::kPropUniqKey) ? m.properties[common::kPropUniqKey] : m.offset_msg_id;
   m.reconsume_times = s.reconsume_times;
   m.commit_log_offset = s.physical_offset;
   m.store_timestamp = s.store_timestamp;

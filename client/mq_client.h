@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "common/message_const.h"
 #include "common/message_format.h"
 #include "remoting/headers_transaction.h"
 #include "remoting/heartbeat.h"
@@ -31,7 +32,7 @@ namespace rmq::client {
 using namespace std::chrono_literals;
 
 // The topic brokers auto-create others from (RocketMQ's createTopicKey).
-inline const std::string kAutoCreateTopic = "TBW102";
+using common::kAutoCreateTopic;
 
 struct ClientConfig {
   std::vector<std::string> namesrv_addrs{};

@@ -7,7 +7,9 @@
 
 #include "common/big_endian.h"
 #include "common/java_hash.h"
+#include "common/message_const.h"
 #include "common/message_format.h"
+#include "remoting/batch_body.h"
 #include "remoting/codes.h"
 #include "remoting/headers_send.h"
 
@@ -80,7 +82,7 @@ rt::Result<std::vector<Producer::Target>> Producer::writable_queues(const std::s
   if (!route && route.error().code() == rt::Errc::not_found) {
     // An unknown topic goes to the brokers that auto-create from TBW102,
     // with the default 4 queues (as Java's producer does).
-    auto tbw = client_.route("TBW102");
+    auto tbw = client_.route(kAutoCreateTopic);
     if (tbw) {
       route = std::move(tbw);
       queues_max = 4;
@@ -120,17 +122,17 @@ RemotingCommand Producer::request_for(const Message& m, const Target& t, const s
   remoting::SendMessageRequestHeader h;
   h.producer_group = cfg_.group;
   h.topic = m.topic;
-  h.default_topic = "TBW102";
+  h.default_topic = kAutoCreateTopic;
   h.default_topic_queue_nums = 4;
   h.queue_id = t.queue.queue_id;
   h.sys_flag = sys_flag;
   h.born_timestamp = client_.runtime().wall_ms();
   common::MessageProperties props(m.properties.begin(), m.properties.end());
-  if (!m.tags.empty()) props["TAGS"] = m.tags;
-  if (!m.keys.empty()) props["KEYS"] = m.keys;
-  if (!batch) props["UNIQ_KEY"] = uniq;
-  props["WAIT"] = "true";
-  if (m.delay_level > 0) props["DELAY"] = std::to_string(m.delay_level);
+  if (!m.tags.empty()) props[common::kPropTags] = m.tags;
+  if (!m.keys.empty()) props[common::kPropKeys] = m.keys;
+  if (!batch) props[common::kPropUniqKey] = uniq;
+  props[common::kPropWait] = "true";
+  if (m.delay_level > 0) props[common::kPropDelay] = std::to_string(m.delay_level);
   h.properties = common::encode_properties(props);
   if (batch) h.batch = true;
   h.encode(req, /*v2=*/true);
@@ -243,7 +245,7 @@ SendResult Producer::send_batch(const std::vector<Message>& ms) {
     res.error = "an empty batch";
     return res;
   }
-  // Body: per message TOTALSIZE, MAGIC, BODYCRC, FLAG, BODY, PROPERTIES (reference 5.4).
+  // Body: one record per message (remoting/batch_body.h).
   std::vector<std::byte> body;
   std::vector<std::string> uniqs;
   for (const auto& m : ms) {
@@ -256,23 +258,16 @@ SendResult Producer::send_batch(const std::vector<Message>& ms) {
       return res;
     }
     common::MessageProperties props(m.properties.begin(), m.properties.end());
-    if (!m.tags.empty()) props["TAGS"] = m.tags;
-    if (!m.keys.empty()) props["KEYS"] = m.keys;
+    if (!m.tags.empty()) props[common::kPropTags] = m.tags;
+    if (!m.keys.empty()) props[common::kPropKeys] = m.keys;
     uniqs.push_back(next_uniq_key());
-    props["UNIQ_KEY"] = uniqs.back();
+    props[common::kPropUniqKey] = uniqs.back();
     const std::string p = common::encode_properties(props);
-    const size_t total = 22 + m.body.size() + p.size();
-    const size_t at = body.size();
-    body.resize(at + total);
-    std::byte* w = body.data() + at;
-    common::put_i32(w, static_cast<int32_t>(total));
-    common::put_i32(w + 4, 0);
-    common::put_i32(w + 8, 0);
-    common::put_i32(w + 12, 0);
-    common::put_i32(w + 16, static_cast<int32_t>(m.body.size()));
-    std::memcpy(w + 20, m.body.data(), m.body.size());
-    common::put_i16(w + 20 + m.body.size(), static_cast<int16_t>(p.size()));
-    std::memcpy(w + 22 + m.body.size(), p.data(), p.size());
+    if (p.size() > remoting::kBatchPropertiesBytesMax) {
+      res.error = fmt::format("a batch message's properties take {} bytes, at most {}", p.size(), remoting::kBatchPropertiesBytesMax);
+      return res;
+    }
+    remoting::append_batch_record(body, 0, std::as_bytes(std::span(m.body)), p);
   }
   auto qs = writable_queues(ms.front().topic);
   if (!qs) {

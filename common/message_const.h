@@ -24,8 +24,15 @@ inline constexpr const char* kPropTransactionCheckTimes = "TRANSACTION_CHECK_TIM
 inline constexpr const char* kPropCheckImmunityTimeInSeconds = "CHECK_IMMUNITY_TIME_IN_SECONDS";
 inline constexpr const char* kPropTransactionId = "__transactionId__";
 inline constexpr const char* kPropShardingKey = "__SHARDINGKEY";
+// Timed delivery (RocketMQ 5's timer and the ONS start time): a message
+// carrying one is a delay message to the metrics.
+inline constexpr const char* kPropStartDeliverTime = "__STARTDELIVERTIME";
+inline constexpr const char* kPropTimerDeliverMs = "TIMER_DELIVER_MS";
+inline constexpr const char* kPropTimerDelaySec = "TIMER_DELAY_SEC";
+inline constexpr const char* kPropTimerDelayMs = "TIMER_DELAY_MS";
 
 // ---- system topics (TopicValidator) ----------------------------------------------
+inline constexpr const char* kAutoCreateTopic = "TBW102";  // brokers with autoCreateTopicEnable route it
 inline constexpr const char* kScheduleTopic = "SCHEDULE_TOPIC_XXXX";  // queue level-1 per delay level
 inline constexpr const char* kTransHalfTopic = "RMQ_SYS_TRANS_HALF_TOPIC";
 inline constexpr const char* kTransOpHalfTopic = "RMQ_SYS_TRANS_OP_HALF_TOPIC";

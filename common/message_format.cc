@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "common/message_const.h"
 #include "runtime/assert.h"
 
 namespace rmq::common {
@@ -268,6 +269,24 @@ std::string_view find_property(std::string_view s, std::string_view name) {
     from = hit;
   }
   return {};
+}
+
+std::string property_value(const MessageProperties& p, std::string_view name) {
+  auto it = p.find(std::string(name));
+  return it == p.end() ? std::string() : it->second;
+}
+
+bool has_message_key(std::string_view properties, std::string_view key) {
+  if (key.empty()) return false;
+  if (find_property(properties, kPropUniqKey) == key) return true;
+  std::string_view keys = find_property(properties, kPropKeys);
+  while (!keys.empty()) {
+    const size_t sp = keys.find(' ');
+    if (keys.substr(0, sp) == key) return true;
+    if (sp == std::string_view::npos) break;
+    keys.remove_prefix(sp + 1);
+  }
+  return false;
 }
 
 std::string offset_msg_id(const HostPort4& store_host, int64_t commit_log_offset) {

@@ -131,6 +131,11 @@ MessageProperties decode_properties(std::string_view s);
 // The value decode_properties(s) would hold for `name` (empty when none),
 // found without building the map.
 std::string_view find_property(std::string_view s, std::string_view name);
+// p's value for `name`, empty when none (a decoded map's find_property).
+std::string property_value(const MessageProperties& p, std::string_view name);
+// Whether a message with these properties answers to `key`: its UNIQ_KEY,
+// or one of its space-separated KEYS (what a query by key matches).
+bool has_message_key(std::string_view properties, std::string_view key);
 
 // ---- message ids (5.5) ----------------------------------------------------------
 

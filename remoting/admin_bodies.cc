@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "common/json.h"
+#include "common/message_const.h"
 #include "common/numbers.h"
 #include "remoting/codes.h"
 
@@ -304,10 +305,8 @@ rt::Result<std::vector<common::StoredMessage>> decode_records(std::span<const st
   return out;
 }
 
-std::string property(const common::StoredMessage& m, const std::string& key) {
-  const auto props = common::decode_properties(m.properties);
-  auto it = props.find(key);
-  return it == props.end() ? std::string() : it->second;
+std::string property(const common::StoredMessage& m, std::string_view key) {
+  return std::string(common::find_property(m.properties, key));
 }
 
 std::string stored_offset_msg_id(const common::StoredMessage& m) {
@@ -315,21 +314,12 @@ std::string stored_offset_msg_id(const common::StoredMessage& m) {
 }
 
 std::string message_id(const common::StoredMessage& m) {
-  std::string uniq = property(m, "UNIQ_KEY");
+  std::string uniq = property(m, common::kPropUniqKey);
   return uniq.empty() ? stored_offset_msg_id(m) : uniq;
 }
 
 bool has_key(const common::StoredMessage& m, std::string_view key) {
-  if (property(m, "UNIQ_KEY") == key) return true;
-  const std::string all = property(m, "KEYS");
-  std::string_view keys = all;
-  while (!keys.empty()) {
-    const size_t sp = keys.find(' ');
-    if (keys.substr(0, sp) == key) return true;
-    if (sp == std::string_view::npos) break;
-    keys.remove_prefix(sp + 1);
-  }
-  return false;
+  return common::has_message_key(m.properties, key);
 }
 
 }  // namespace rmq::remoting

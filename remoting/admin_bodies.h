@@ -125,7 +125,7 @@ rt::Result<std::vector<common::StoredMessage>> decode_records(std::span<const st
 std::string message_id(const common::StoredMessage& m);
 std::string stored_offset_msg_id(const common::StoredMessage& m);
 // One property of the message ("" when absent).
-std::string property(const common::StoredMessage& m, const std::string& key);
+std::string property(const common::StoredMessage& m, std::string_view key);
 // True when `key` is one of the message's space-separated KEYS or its UNIQ_KEY.
 bool has_key(const common::StoredMessage& m, std::string_view key);
 

@@ -34,6 +34,7 @@
 #include <set>
 
 #include "broker/broker.h"
+#include "common/message_const.h"
 #include "common/message_format.h"
 #include "remoting/codes.h"
 #include "remoting/header_fields.h"
@@ -110,7 +111,7 @@ RemotingCommand send_request(int p, int n, int32_t queue_id, const std::string& 
   h.default_topic_queue_nums = kQueues;
   h.queue_id = queue_id;
   h.born_timestamp = 1700000000000 + n;
-  h.properties = common::encode_properties({{"TAGS", "T"}, {"UNIQ_KEY", name_of(body)}});
+  h.properties = common::encode_properties({{common::kPropTags, "T"}, {common::kPropUniqKey, name_of(body)}});
   h.encode(req, true);
   req.body = remoting::to_bytes(body);
   return req;

@@ -25,18 +25,6 @@ constexpr int kRecordReadAttemptsMax = 3;
 
 std::string queue_key(const std::string& topic, int32_t queue_id) { return topic + "-" + std::to_string(queue_id); }
 
-bool has_key(const StoredMessage& m, std::string_view key) {
-  if (common::find_property(m.properties, common::kPropUniqKey) == key) return true;
-  std::string_view keys = common::find_property(m.properties, common::kPropKeys);
-  while (!keys.empty()) {
-    const size_t sp = keys.find(' ');
-    if (keys.substr(0, sp) == key) return true;
-    if (sp == std::string_view::npos) break;
-    keys.remove_prefix(sp + 1);
-  }
-  return false;
-}
-
 bool hour_listed(std::string_view delete_when, int hour) {
   while (!delete_when.empty()) {
     const size_t semi = delete_when.find(';');
@@ -1061,7 +1049,7 @@ rt::Result<std::vector<StoredRecord>> MessageStore::query_by_key(const std::stri
       auto rec = read_at(phys);
       if (!rec) continue;  // gone or never there (a stale entry)
       const auto& m = rec->message;
-      if (m.topic != topic || !has_key(m, key) || m.store_timestamp < begin_ms || m.store_timestamp > end_ms) continue;
+      if (m.topic != topic || !common::has_message_key(m.properties, key) || m.store_timestamp < begin_ms || m.store_timestamp > end_ms) continue;
       out.push_back(std::move(*rec));
     }
   }

@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "common/json.h"
+#include "common/message_const.h"
 #include "common/message_format.h"
 #include "runtime/assert.h"
 #include "common/numbers.h"
@@ -167,8 +168,8 @@ std::string message_detail(const common::StoredMessage& m) {
   line("OffsetID:", stored_offset_msg_id(m));
   line("MsgId:", message_id(m));
   line("Topic:", m.topic);
-  line("Tags:", "[" + property(m, "TAGS") + "]");
-  line("Keys:", "[" + property(m, "KEYS") + "]");
+  line("Tags:", "[" + property(m, common::kPropTags) + "]");
+  line("Keys:", "[" + property(m, common::kPropKeys) + "]");
   line("Queue ID:", std::to_string(m.queue_id));
   line("Queue Offset:", std::to_string(m.queue_offset));
   line("CommitLog Offset:", std::to_string(m.physical_offset));

@@ -152,7 +152,7 @@ Outcome<client::SendResult> send_one(Context& c, client::Producer& p, const clie
   }
   if (auto route = c.admin.route(m.topic); !route && route.error().response_code == rs::kTopicNotExist)
     std::fprintf(stderr, "%s: topic %s has no route yet; sending through %s (the broker creates the topic)\n", kProgram,
-                 m.topic.c_str(), client::kAutoCreateTopic.c_str());
+                 m.topic.c_str(), client::kAutoCreateTopic);
   return p.send(m);
 }
 

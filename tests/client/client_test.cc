@@ -178,6 +178,48 @@ TEST(Client, ADelayLevelHoldsAMessageBackForItsDelay) {
   });
 }
 
+TEST(Client, ABatchIsStoredAsItsMessagesInOrderOnOneQueue) {
+  Cluster k(4);
+  k.client("app", [&](rt::Runtime& rt, const std::string& ip) {
+    MqClient mq(rt, client_config(k, ip, "app"));
+    mq.start();
+    k.create_topic(mq, "T", 2);
+    Producer p(mq, {.group = "PG"});
+    std::vector<ReceivedMessage> got;
+    PushConsumer c(mq, {.group = "CG", .consume_from = ConsumeFrom::first_offset});
+    c.subscribe("T");
+    c.start([&](const ReceivedMessage& m) {
+      got.push_back(m);
+      return ConsumeResult::success;
+    });
+    rt.sleep_for(1s);
+    const SendResult r = p.send_batch({{.topic = "T", .tags = "a", .keys = "k0", .body = "first"},
+                                       {.topic = "T", .body = "", .properties = {{"P", "v"}}},
+                                       {.topic = "T", .tags = "c", .keys = "k2 k3", .body = "third"}});
+    ASSERT_TRUE(r.ok()) << r.error;
+    // A message whose properties do not fit the record's i16 length is
+    // refused before anything is sent.
+    const SendResult big = p.send_batch({{.topic = "T", .body = "x", .properties = {{"P", std::string(40000, 'v')}}}});
+    EXPECT_FALSE(big.ok());
+    EXPECT_NE(big.error.find("properties take"), std::string::npos) << big.error;
+    for (int i = 0; i < 100 && got.size() < 3; ++i) rt.sleep_for(100ms);
+    ASSERT_EQ(got.size(), 3u);
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].queue, r.queue);
+      EXPECT_EQ(got[i].queue_offset, r.queue_offset + static_cast<int64_t>(i));
+    }
+    EXPECT_EQ(got[0].body, "first");
+    EXPECT_EQ(got[0].tags, "a");
+    EXPECT_EQ(got[0].keys, "k0");
+    EXPECT_EQ(got[0].msg_id, r.msg_id);
+    EXPECT_EQ(got[1].body, "");
+    EXPECT_EQ(got[1].properties.at("P"), "v");
+    EXPECT_EQ(got[2].body, "third");
+    EXPECT_EQ(got[2].keys, "k2 k3");
+    c.shutdown();
+  });
+}
+
 TEST(Client, SameKeySameQueueInSendOrder) {
   Cluster k(4);
   k.client("app", [&](rt::Runtime& rt, const std::string& ip) {

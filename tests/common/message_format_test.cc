@@ -118,6 +118,21 @@ TEST(Properties, ADuplicateNameKeepsItsLastValueEverywhere) {
   EXPECT_EQ(find_property(std::string_view("a\x01\x02" "b\x01" "c"), "b"), "c");
 }
 
+// What a query by key matches: the UNIQ_KEY, or one of the
+// space-separated KEYS (the store's index and rmq-admin's filter agree).
+TEST(Properties, AMessageAnswersToItsUniqKeyAndEachOfItsKeys) {
+  const std::string s = encode_properties({{"KEYS", "order-1 order-2"}, {"UNIQ_KEY", "AC10"}});
+  EXPECT_TRUE(has_message_key(s, "AC10"));
+  EXPECT_TRUE(has_message_key(s, "order-1"));
+  EXPECT_TRUE(has_message_key(s, "order-2"));
+  EXPECT_FALSE(has_message_key(s, "order"));
+  EXPECT_FALSE(has_message_key(s, "order-1 order-2"));
+  EXPECT_FALSE(has_message_key(s, ""));  // not every message without a UNIQ_KEY
+  EXPECT_FALSE(has_message_key(encode_properties({{"TAGS", "t"}}), ""));
+  EXPECT_EQ(property_value({{"TAGS", "t"}}, "TAGS"), "t");
+  EXPECT_EQ(property_value({{"TAGS", "t"}}, "KEYS"), "");
+}
+
 // find_property agrees with decode_properties on any string of the
 // alphabet that matters (separators and a few letters).
 RC_GTEST_PROP(Properties, FindAgreesWithDecode, ()) {
