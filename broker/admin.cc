@@ -14,6 +14,8 @@
 #include "broker/reply.h"
 #include "common/json.h"
 #include "remoting/codes.h"
+#include "remoting/headers_admin.h"
+#include "remoting/headers_consumer.h"
 #include "remoting/header_fields.h"
 #include "remoting/route_data.h"
 
@@ -50,16 +52,16 @@ boost::json::array connection_set(const std::map<std::string, ClientChannel>& ch
 
 Broker::Reply Broker::on_update_topic(remoting::Connection&, Command& req) {
   if (auto refused = refuse_admin_write_on_slave(req)) return refused;
-  remoting::FieldReader r(req);
+  auto h = remoting::CreateTopicRequestHeader::decode(req);
+  if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   store::TopicConfig tc;
-  tc.topic_name = r.req_string("topic");
-  tc.read_queue_nums = r.req_int32("readQueueNums");
-  tc.write_queue_nums = r.req_int32("writeQueueNums");
-  tc.perm = r.req_int32("perm");
-  tc.topic_filter_type = r.opt_string("topicFilterType").value_or(std::string(store::kSingleTag));
-  tc.topic_sys_flag = r.opt_int32("topicSysFlag").value_or(0);
-  tc.order = r.opt_bool("order").value_or(false);
-  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
+  tc.topic_name = h->topic;
+  tc.read_queue_nums = h->read_queue_nums;
+  tc.write_queue_nums = h->write_queue_nums;
+  tc.perm = h->perm;
+  tc.topic_filter_type = h->topic_filter_type.value_or(std::string(store::kSingleTag));
+  tc.topic_sys_flag = h->topic_sys_flag.value_or(0);
+  tc.order = h->order.value_or(false);
   if (!valid_topic_name(tc.topic_name))
     return error_reply(req, rs::kSystemError, "The specified topic[" + tc.topic_name + "] contains illegal characters");
   if (tc.topic_name == kAutoCreateTopicKey || send_forbidden_topic(tc.topic_name))
@@ -79,9 +81,9 @@ Broker::Reply Broker::on_update_topic(remoting::Connection&, Command& req) {
 
 Broker::Reply Broker::on_delete_topic(remoting::Connection&, Command& req) {
   if (auto refused = refuse_admin_write_on_slave(req)) return refused;
-  remoting::FieldReader r(req);
-  const std::string topic = r.req_string("topic");
-  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
+  auto h = remoting::TopicRequestHeader::decode(req);
+  if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
+  const std::string& topic = h->topic;
   if (topic == kAutoCreateTopicKey) return error_reply(req, rs::kSystemError, "the topic[" + topic + "] is a system topic");
   auto removed = topics_.remove(topic);
   if (!removed) return error_reply(req, rs::kSystemError, "topic config not saved: " + removed.error().message());
@@ -170,9 +172,9 @@ Broker::Reply Broker::on_admin_query(remoting::Connection&, Command& req) {
 }
 
 Broker::Reply Broker::on_topic_stats(remoting::Connection&, Command& req) {
-  remoting::FieldReader r(req);
-  const std::string topic = r.req_string("topic");
-  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
+  auto h = remoting::TopicRequestHeader::decode(req);
+  if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
+  const std::string& topic = h->topic;
   auto tc = topics_.find(topic);
   if (!tc) return error_reply(req, rs::kTopicNotExist, "topic[" + topic + "] not exist");
   std::string body = "{\"offsetTable\":{";
@@ -190,10 +192,10 @@ Broker::Reply Broker::on_topic_stats(remoting::Connection&, Command& req) {
 }
 
 Broker::Reply Broker::on_consume_stats(remoting::Connection&, Command& req) {
-  remoting::FieldReader r(req);
-  const std::string group = r.req_string("consumerGroup");
-  const std::optional<std::string> only = r.opt_string("topic");
-  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
+  auto h = remoting::GetConsumeStatsRequestHeader::decode(req);
+  if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
+  const std::string& group = h->consumer_group;
+  const std::optional<std::string>& only = h->topic;
   std::vector<std::string> topics;
   if (only && !only->empty()) {
     topics.push_back(*only);
@@ -221,9 +223,9 @@ Broker::Reply Broker::on_consume_stats(remoting::Connection&, Command& req) {
 }
 
 Broker::Reply Broker::on_consumer_connections(remoting::Connection&, Command& req) {
-  remoting::FieldReader r(req);
-  const std::string group = r.req_string("consumerGroup");
-  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
+  auto h = remoting::ConsumerGroupRequestHeader::decode(req);
+  if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
+  const std::string& group = h->consumer_group;
   const ConsumerGroupInfo* info = clients_.consumer_group(group);
   if (!info) return error_reply(req, rs::kConsumerNotOnline, "the consumer group[" + group + "] not online");
   boost::json::object subs;
@@ -252,9 +254,9 @@ Broker::Reply Broker::on_consumer_connections(remoting::Connection&, Command& re
 }
 
 Broker::Reply Broker::on_producer_connections(remoting::Connection&, Command& req) {
-  remoting::FieldReader r(req);
-  const std::string group = r.req_string("producerGroup");
-  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
+  auto h = remoting::GetProducerConnectionListRequestHeader::decode(req);
+  if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
+  const std::string& group = h->producer_group;
   const auto* channels = clients_.producer_group(group);
   if (!channels) return error_reply(req, rs::kSystemError, "the producer group[" + group + "] not exist");
   boost::json::object o;
@@ -263,10 +265,9 @@ Broker::Reply Broker::on_producer_connections(remoting::Connection&, Command& re
 }
 
 Broker::Reply Broker::on_view_stats(remoting::Connection&, Command& req) {
-  remoting::FieldReader r(req);
-  const std::string name = r.req_string("statsName");
-  const std::string key = r.req_string("statsKey");
-  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
+  auto h = remoting::ViewBrokerStatsDataRequestHeader::decode(req);
+  if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
+  const std::string &name = h->stats_name, &key = h->stats_key;
   const WindowStats* stats = name == "TOPIC_PUT_NUMS" ? &topic_puts_ : name == "GROUP_GET_NUMS" ? &group_gets_ : nullptr;
   const auto f = stats ? stats->figures(key, rt_.now()) : std::nullopt;
   if (!f) return error_reply(req, rs::kSystemError, "The stats <" + name + "> <" + key + "> not exist");
@@ -278,9 +279,9 @@ Broker::Reply Broker::on_view_stats(remoting::Connection&, Command& req) {
 }
 
 Broker::Reply Broker::on_consumed_by_who(remoting::Connection&, Command& req) {
-  remoting::FieldReader r(req);
-  const std::string topic = r.req_string("topic");
-  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
+  auto h = remoting::TopicRequestHeader::decode(req);
+  if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
+  const std::string& topic = h->topic;
   std::set<std::string> groups;
   for (const auto& g : offsets_.groups_of_topic(topic)) groups.insert(g);
   for (const auto& [group, info] : clients_.consumers())
@@ -310,21 +311,18 @@ Broker::Reply Broker::on_update_group(remoting::Connection&, Command& req) {
 
 Broker::Reply Broker::on_delete_group(remoting::Connection&, Command& req) {
   if (auto refused = refuse_admin_write_on_slave(req)) return refused;
-  remoting::FieldReader r(req);
-  const std::string group = r.req_string("groupName");
-  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
-  auto removed = groups_.remove(group);
+  auto h = remoting::DeleteSubscriptionGroupRequestHeader::decode(req);
+  if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
+  auto removed = groups_.remove(h->group_name);
   if (!removed) return error_reply(req, rs::kSystemError, "subscription group not saved: " + removed.error().message());
-  // 4.9's header says removeOffset, 5.x's cleanOffset.
-  if (r.opt_bool("removeOffset").value_or(false) || r.opt_bool("cleanOffset").value_or(false))
-    offsets_.remove_group(group);
+  if (h->removes_offsets()) offsets_.remove_group(h->group_name);
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 
 Broker::Reply Broker::on_view_message(remoting::Connection&, Command& req) {
-  remoting::FieldReader r(req);
-  const int64_t offset = r.req_int64("offset");
-  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
+  auto h = remoting::ViewMessageRequestHeader::decode(req);
+  if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
+  const int64_t offset = h->offset;
   auto rec = store_->read_at(offset);
   if (!rec) return error_reply(req, rs::kSystemError, "can not find message by the offset, " + std::to_string(offset));
   RemotingCommand resp = RemotingCommand::response_to(req, rs::kSuccess);
@@ -333,28 +331,22 @@ Broker::Reply Broker::on_view_message(remoting::Connection&, Command& req) {
 }
 
 Broker::Reply Broker::on_query_message(remoting::Connection&, Command& req) {
-  remoting::FieldReader r(req);
-  const std::string topic = r.req_string("topic");
-  const std::string key = r.req_string("key");
-  int64_t max = r.req_int32("maxNum");
-  const int64_t begin = r.req_int64("beginTimestamp");
-  const int64_t end = r.req_int64("endTimestamp");
-  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
-  if (r.opt_bool("_UNIQUE_KEY_QUERY").value_or(false)) max = 32;  // defaultQueryMaxNum
+  auto h = remoting::QueryMessageRequestHeader::decode(req);
+  if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
+  int64_t max = h->max_num;
+  if (h->unique_key_query.value_or(false)) max = 32;  // defaultQueryMaxNum
   max = std::clamp<int64_t>(max, 1, 64);
-  auto found = store_->query_by_key(topic, key, static_cast<size_t>(max), begin, end);
+  auto found = store_->query_by_key(h->topic, h->key, static_cast<size_t>(max), h->begin_timestamp, h->end_timestamp);
   if (!found) return error_reply(req, rs::kSystemError, found.error().message());
   if (found->empty()) return error_reply(req, rs::kQueryNotFound, "can not find message, maybe time range not correct");
   RemotingCommand resp = RemotingCommand::response_to(req, rs::kSuccess);
-  int64_t last_ts = 0;
-  int64_t last_phy = 0;
+  remoting::QueryMessageResponseHeader rh;
   for (auto& rec : *found) {
-    last_ts = std::max(last_ts, rec.message.store_timestamp);
-    last_phy = std::max(last_phy, rec.message.physical_offset);
+    rh.index_last_update_timestamp = std::max(rh.index_last_update_timestamp, rec.message.store_timestamp);
+    rh.index_last_update_phyoffset = std::max(rh.index_last_update_phyoffset, rec.message.physical_offset);
     resp.body.insert(resp.body.end(), rec.bytes.begin(), rec.bytes.end());
   }
-  remoting::put_field(resp, "indexLastUpdateTimestamp", last_ts);
-  remoting::put_field(resp, "indexLastUpdatePhyoffset", last_phy);
+  rh.encode(resp);
   return resp;
 }
 

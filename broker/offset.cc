@@ -7,6 +7,7 @@
 #include "broker/broker.h"
 #include "broker/reply.h"
 #include "remoting/codes.h"
+#include "remoting/headers_admin.h"
 #include "remoting/header_fields.h"
 #include "remoting/headers_consumer.h"
 
@@ -76,12 +77,11 @@ Broker::Reply Broker::on_queue_offset(remoting::Connection&, Command& req) {
 // itself. A group with no member online answers CONSUMER_NOT_ONLINE (the
 // tool then sets the offsets itself).
 Broker::Reply Broker::on_reset_offset(remoting::Connection&, Command& req) {
-  remoting::FieldReader r(req);
-  const std::string topic = r.req_string("topic");
-  const std::string group = r.req_string("group");
-  const int64_t timestamp = r.req_int64("timestamp");
-  const bool force = r.req_bool("isForce");
-  if (auto ok = r.finish(); !ok) return error_reply(req, rs::kSystemError, ok.error().detail());
+  auto h = remoting::ResetOffsetRequestHeader::decode(req);
+  if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
+  const std::string &topic = h->topic, &group = h->group;
+  const int64_t timestamp = h->timestamp;
+  const bool force = h->is_force;
   auto tc = topics_.find(topic);
   if (!tc)
     return error_reply(req, rs::kSystemError, "[reset-offset] reset offset failed, no topic in this broker. topic=" + topic);
@@ -112,10 +112,7 @@ Broker::Reply Broker::on_reset_offset(remoting::Connection&, Command& req) {
   body += "}}";
   for (const auto& conn : members) {  // suspends: `info` may be gone meanwhile
     RemotingCommand n = RemotingCommand::request(rc::kResetConsumerClientOffset);
-    remoting::put_field(n, "topic", topic);
-    remoting::put_field(n, "group", group);
-    remoting::put_field(n, "timestamp", timestamp);
-    remoting::put_field(n, "isForce", false);
+    remoting::ResetOffsetRequestHeader{.topic = topic, .group = group, .timestamp = timestamp, .is_force = false}.encode(n);
     n.body = remoting::to_bytes(body);
     if (auto sent = conn->invoke_oneway(std::move(n)); !sent)
       rt_.log(rt::LogLevel::warn, "reset offset of " + group + ": not told to " + conn->peer_address() + ": " +

@@ -5,6 +5,7 @@
 #include "common/message_const.h"
 #include "remoting/admin_bodies.h"
 #include "remoting/codes.h"
+#include "remoting/headers_admin.h"
 #include "remoting/header_fields.h"
 #include "remoting/headers_consumer.h"
 #include "remoting/headers_namesrv.h"
@@ -26,15 +27,14 @@ MqClient::MqClient(rt::Runtime& rt, ClientConfig cfg) : rt_(rt), cfg_(std::move(
     return std::optional<RemotingCommand>{};
   });
   from_brokers_.on(rc::kResetConsumerClientOffset, [this](remoting::Connection& from, RemotingCommand& req) {
-    remoting::FieldReader r(req);
-    const std::string topic = r.req_string("topic");
-    const std::string group = r.req_string("group");
+    auto h = remoting::ResetOffsetRequestHeader::decode(req);
     auto offsets = remoting::decode_reset_offsets(remoting::to_text(req.body));
-    if (auto ok = r.finish(); !ok || !offsets) {
+    if (!h || !offsets) {
       rt_.log(rt::LogLevel::warn, "client: a RESET_CONSUMER_CLIENT_OFFSET from " + from.peer_address() +
-                                      " does not decode: " + (offsets ? ok.error().detail() : offsets.error().detail()));
+                                      " does not decode: " + (h ? offsets.error().detail() : h.error().detail()));
       return std::optional<RemotingCommand>{};
     }
+    const std::string &topic = h->topic, &group = h->group;
     auto it = consumers_.find(group);
     if (it == consumers_.end() || !it->second.on_reset) return std::optional<RemotingCommand>{};
     std::map<MessageQueue, int64_t> table;

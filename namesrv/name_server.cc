@@ -8,6 +8,7 @@
 
 #include "common/json.h"
 #include "remoting/codes.h"
+#include "remoting/headers_admin.h"
 #include "remoting/header_fields.h"
 #include "remoting/headers_namesrv.h"
 
@@ -203,24 +204,16 @@ void NameServer::install_processors() {
   });
 
   // Operators take a broker's writes away before maintenance (and give them back).
-  struct PermOp {
-    int32_t code;
-    bool writable;
-    const char* count_field;
-  };
-  for (const PermOp op : {PermOp{rc::kWipeWritePermOfBroker, false, "wipeTopicCount"},
-                          PermOp{rc::kAddWritePermOfBroker, true, "addTopicCount"}}) {
-    const bool writable = op.writable;
-    const char* count_field = op.count_field;
-    on(op.code, [this, writable, count_field](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
-      remoting::FieldReader r(req);
-      const std::string broker_name = r.req_string("brokerName");
-      if (auto ok = r.finish(); !ok) return error_response(req, rs::kSystemError, ok.error().detail());
-      const int32_t touched = routes_.set_write_perm(broker_name, writable);
+  for (const int32_t code : {rc::kWipeWritePermOfBroker, rc::kAddWritePermOfBroker}) {
+    const bool writable = code == rc::kAddWritePermOfBroker;
+    on(code, [this, writable](Connection&, RemotingCommand& req) -> std::optional<RemotingCommand> {
+      auto h = remoting::BrokerPermRequestHeader::decode(req);
+      if (!h) return error_response(req, rs::kSystemError, h.error().detail());
+      const int32_t touched = routes_.set_write_perm(h->broker_name, writable);
       rt_.log(rt::LogLevel::info, fmt::format("{} write permission of broker {} on {} topic(s)",
-                                              writable ? "added" : "wiped", broker_name, touched));
+                                              writable ? "added" : "wiped", h->broker_name, touched));
       auto resp = ok_response(req);
-      remoting::put_field(resp, count_field, touched);
+      remoting::BrokerPermResponseHeader{touched}.encode(resp, req.code);
       return resp;
     });
   }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "remoting/codes.h"
+#include "remoting/headers_admin.h"
 #include "remoting/header_fields.h"
 #include "common/config.h"
 #include "common/numbers.h"
@@ -16,7 +17,6 @@ namespace rmq::tools {
 
 namespace rc = remoting::request_code;
 namespace rs = remoting::response_code;
-using remoting::put_field;
 using remoting::RemotingCommand;
 using remoting::cluster_masters;
 using remoting::Master;
@@ -118,7 +118,7 @@ Outcome<void> write_perm(Context& c, bool writable) {
   const std::string& broker = c.flags.text('b');
   if (c.mq.config().namesrv_addrs.empty()) return usage_error("no namesrv address: give -n or set NAMESRV_ADDR");
   auto req = RemotingCommand::request(writable ? rc::kAddWritePermOfBroker : rc::kWipeWritePermOfBroker);
-  put_field(req, "brokerName", broker);
+  remoting::BrokerPermRequestHeader{broker}.encode(req);
   const char* verb = writable ? "add" : "wipe";
   std::string problems;
   for (auto& [addr, resp] : c.admin.ask_each_namesrv(req)) {
@@ -127,9 +127,9 @@ Outcome<void> write_perm(Context& c, bool writable) {
       problems += (problems.empty() ? "" : "; ") + resp.error().message;
       continue;
     }
-    const auto count = resp->field(writable ? "addTopicCount" : "wipeTopicCount");
+    const auto h = remoting::BrokerPermResponseHeader::decode(*resp, req.code);
     print(fmt::format("{} write perm of broker[{}] in name server[{}] OK, {}\n", verb, broker, addr,
-                      count ? std::string(*count) : "?"));
+                      h ? std::to_string(h->topic_count) : "?"));
   }
   if (!problems.empty()) return admin_error(problems);
   return {};

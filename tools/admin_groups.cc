@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "remoting/codes.h"
+#include "remoting/headers_admin.h"
 #include "remoting/headers_consumer.h"
 #include "remoting/headers_namesrv.h"
 #include "store/config_files.h"
@@ -16,7 +17,6 @@ namespace rmq::tools {
 
 namespace rc = remoting::request_code;
 namespace rs = remoting::response_code;
-using remoting::put_field;
 using remoting::RemotingCommand;
 using remoting::cluster_masters;
 using remoting::Master;
@@ -45,8 +45,7 @@ Outcome<void> consumer_progress(Context& c) {
   double tps = 0;
   for (const auto& m : masters) {
     auto req = RemotingCommand::request(rc::kGetConsumeStats);
-    put_field(req, "consumerGroup", group);
-    if (topic) put_field(req, "topic", *topic);
+    remoting::GetConsumeStatsRequestHeader{group, topic}.encode(req);
     auto resp = c.admin.ask_broker(m.addr, std::move(req));
     if (!resp) return resp.error();
     auto stats = decode_consume_stats(remoting::to_text(resp->body));
@@ -107,7 +106,7 @@ Outcome<void> delete_topic_everywhere(Context& c, const std::string& topic, cons
                                       const std::vector<Master>& masters) {
   for (const auto& m : masters) {
     auto req = RemotingCommand::request(rc::kDeleteTopicInBroker);
-    put_field(req, "topic", topic);
+    remoting::TopicRequestHeader{topic}.encode(req);
     if (auto r = c.admin.ask_broker(m.addr, std::move(req)); !r) return r.error();
   }
   print(fmt::format("delete topic [{}] from cluster [{}] success.\n", topic, cluster));
@@ -125,8 +124,7 @@ Outcome<void> delete_sub_group(Context& c) {
   if (!targets) return targets.error();
   for (const auto& target : *targets) {
     auto req = RemotingCommand::request(rc::kDeleteSubscriptiongroup);
-    put_field(req, "groupName", group);
-    put_field(req, "removeOffset", f.boolean('r'));
+    remoting::DeleteSubscriptionGroupRequestHeader{.group_name = group, .remove_offset = f.boolean('r')}.encode(req);
     if (auto r = c.admin.ask_broker(target.addr, std::move(req)); !r) return r.error();
     if (f.has('c'))
       print(fmt::format("delete subscription group [{}] from broker [{}] in cluster [{}] success.\n", group,
@@ -157,7 +155,7 @@ Outcome<void> consumer_connection(Context& c) {
   auto addr = connection_broker(c, "%RETRY%" + group);
   if (!addr) return addr.error();
   auto req = RemotingCommand::request(rc::kGetConsumerConnectionList);
-  put_field(req, "consumerGroup", group);
+  remoting::ConsumerGroupRequestHeader{group}.encode(req);
   auto resp = c.admin.ask_broker(*addr, std::move(req));
   if (!resp) return resp.error();
   auto cc = decode_group_connections(remoting::to_text(resp->body));
@@ -180,7 +178,7 @@ Outcome<void> producer_connection(Context& c) {
   auto addr = connection_broker(c, c.flags.text('t'));
   if (!addr) return addr.error();
   auto req = RemotingCommand::request(rc::kGetProducerConnectionList);
-  put_field(req, "producerGroup", group);
+  remoting::GetProducerConnectionListRequestHeader{group}.encode(req);
   auto resp = c.admin.ask_broker(*addr, std::move(req));
   if (!resp) return resp.error();
   auto pc = decode_group_connections(remoting::to_text(resp->body));
@@ -237,10 +235,7 @@ Outcome<void> reset_offset_by_time(Context& c) {
   bool offline = false;
   for (const auto& m : masters) {
     auto req = RemotingCommand::request(rc::kInvokeBrokerToResetOffset);
-    put_field(req, "topic", topic);
-    put_field(req, "group", group);
-    put_field(req, "timestamp", ms);
-    put_field(req, "isForce", force);
+    remoting::ResetOffsetRequestHeader{.topic = topic, .group = group, .timestamp = ms, .is_force = force}.encode(req);
     auto resp = c.admin.exchange(m.addr, std::move(req));
     if (!resp) return resp.error();
     if (resp->code == rs::kConsumerNotOnline) {
@@ -267,8 +262,7 @@ Outcome<void> reset_offset_by_time(Context& c) {
                     "#consumerOffset", "#timestampOffset", "#rollbackOffset"));
   for (const auto& m : masters) {
     auto req = RemotingCommand::request(rc::kGetConsumeStats);
-    put_field(req, "consumerGroup", group);
-    put_field(req, "topic", topic);
+    remoting::GetConsumeStatsRequestHeader{group, topic}.encode(req);
     auto resp = c.admin.ask_broker(m.addr, std::move(req));
     if (!resp) return resp.error();
     auto stats = decode_consume_stats(remoting::to_text(resp->body));

@@ -10,6 +10,7 @@
 #include "client/pull_consumer.h"
 #include "common/message_const.h"
 #include "remoting/codes.h"
+#include "remoting/headers_admin.h"
 #include "remoting/header_fields.h"
 #include "remoting/headers_consumer.h"
 #include "tools/admin_command.h"
@@ -19,7 +20,6 @@ namespace rmq::tools {
 
 namespace rc = remoting::request_code;
 namespace rs = remoting::response_code;
-using remoting::put_field;
 using remoting::RemotingCommand;
 using remoting::decode_records;
 using remoting::has_key;
@@ -51,12 +51,13 @@ Outcome<std::vector<Found>> query_key(Context& c, const std::string& topic, cons
   std::string not_found;
   for (const auto& m : route_masters(*route)) {
     auto req = RemotingCommand::request(rc::kQueryMessage);
-    put_field(req, "topic", topic);
-    put_field(req, "key", key);
-    put_field(req, "maxNum", kQueryMaxNum);
-    put_field(req, "beginTimestamp", int64_t{0});
-    put_field(req, "endTimestamp", std::numeric_limits<int64_t>::max());
-    if (unique) put_field(req, "_UNIQUE_KEY_QUERY", true);
+    remoting::QueryMessageRequestHeader{.topic = topic,
+                                        .key = key,
+                                        .max_num = kQueryMaxNum,
+                                        .begin_timestamp = 0,
+                                        .end_timestamp = std::numeric_limits<int64_t>::max(),
+                                        .unique_key_query = unique ? std::optional<bool>(true) : std::nullopt}
+        .encode(req);
     auto resp = c.admin.exchange(m.addr, std::move(req));
     if (!resp) return resp.error();
     if (resp->code == rs::kQueryNotFound) {
@@ -83,7 +84,7 @@ Outcome<void> query_msg_by_id(Context& c) {
   if (parsed) {
     const std::string addr = common::to_string(parsed->store_host);
     auto req = RemotingCommand::request(rc::kViewMessageById);
-    put_field(req, "offset", parsed->commit_log_offset);
+    remoting::ViewMessageRequestHeader{parsed->commit_log_offset}.encode(req);
     auto resp = c.admin.ask_broker(addr, std::move(req));
     if (resp) {
       auto records = decode_records(resp->body);
@@ -227,7 +228,7 @@ Outcome<std::string> master_of(Context& c, const std::string& topic, const std::
 // The stored record at a CommitLog offset (VIEW_MESSAGE_BY_ID).
 Outcome<common::StoredMessage> view(Context& c, const std::string& addr, int64_t commit_log_offset) {
   auto req = RemotingCommand::request(rc::kViewMessageById);
-  put_field(req, "offset", commit_log_offset);
+  remoting::ViewMessageRequestHeader{commit_log_offset}.encode(req);
   auto resp = c.admin.ask_broker(addr, std::move(req));
   if (!resp) return resp.error();
   auto records = decode_records(resp->body);

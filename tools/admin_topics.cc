@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "remoting/codes.h"
+#include "remoting/headers_admin.h"
 #include "remoting/header_fields.h"
 #include "remoting/headers_namesrv.h"
 #include "tools/admin_command.h"
@@ -16,7 +17,6 @@ namespace rmq::tools {
 
 namespace rc = remoting::request_code;
 namespace rs = remoting::response_code;
-using remoting::put_field;
 using remoting::RemotingCommand;
 using remoting::cluster_masters;
 using remoting::Master;
@@ -44,14 +44,15 @@ Outcome<void> update_topic(Context& c) {
   if (!targets) return targets.error();
   for (const auto& target : *targets) {
     auto req = RemotingCommand::request(rc::kUpdateAndCreateTopic);
-    put_field(req, "topic", f.text('t'));
-    put_field(req, "defaultTopic", kAutoCreateTopic);
-    put_field(req, "readQueueNums", f.integer('r'));
-    put_field(req, "writeQueueNums", f.integer('w'));
-    put_field(req, "perm", f.integer('p'));
-    put_field(req, "topicFilterType", "SINGLE_TAG");
-    put_field(req, "topicSysFlag", int32_t{0});
-    put_field(req, "order", f.boolean('o'));
+    remoting::CreateTopicRequestHeader{.topic = f.text('t'),
+                                       .default_topic = kAutoCreateTopic,
+                                       .read_queue_nums = static_cast<int32_t>(f.integer('r')),
+                                       .write_queue_nums = static_cast<int32_t>(f.integer('w')),
+                                       .perm = static_cast<int32_t>(f.integer('p')),
+                                       .topic_filter_type = "SINGLE_TAG",
+                                       .topic_sys_flag = 0,
+                                       .order = f.boolean('o')}
+        .encode(req);
     if (auto r = c.admin.ask_broker(target.addr, std::move(req)); !r) return r.error();
     print(fmt::format("create topic to {} success.\n", target.addr));
   }
@@ -79,7 +80,7 @@ Outcome<void> delete_topic(Context& c) {
   if (masters.empty()) return admin_error("cluster " + cluster + " has no master broker in the namesrv");
   for (const auto& m : masters) {
     auto req = RemotingCommand::request(rc::kDeleteTopicInBroker);
-    put_field(req, "topic", topic);
+    remoting::TopicRequestHeader{topic}.encode(req);
     if (auto r = c.admin.ask_broker(m.addr, std::move(req)); !r) return r.error();
   }
   print(fmt::format("delete topic [{}] from cluster [{}] success.\n", topic, cluster));
@@ -116,7 +117,7 @@ Outcome<void> topic_status(Context& c) {
   Table table({"#Broker Name", "#QID", "#Min Offset", "#Max Offset", "#Last Updated"});
   for (const auto& m : route_masters(*route)) {
     auto req = RemotingCommand::request(rc::kGetTopicStatsInfo);
-    put_field(req, "topic", topic);
+    remoting::TopicRequestHeader{topic}.encode(req);
     auto resp = c.admin.ask_broker(m.addr, std::move(req));
     if (!resp) return resp.error();
     auto stats = decode_topic_stats(remoting::to_text(resp->body));
@@ -157,8 +158,7 @@ TopicFigures stats_of(Context& c, const std::vector<Master>& masters, const char
   TopicFigures out;
   for (const auto& m : masters) {
     auto req = RemotingCommand::request(rc::kViewBrokerStatsData);
-    put_field(req, "statsName", name);
-    put_field(req, "statsKey", key);
+    remoting::ViewBrokerStatsDataRequestHeader{name, key}.encode(req);
     auto resp = c.admin.ask_broker(m.addr, std::move(req));
     if (!resp) continue;
     auto d = remoting::decode_broker_stats(remoting::to_text(resp->body));
@@ -194,7 +194,7 @@ Outcome<void> stats_all(Context& c) {
     std::set<std::string> groups;
     for (const auto& m : masters) {
       auto req = RemotingCommand::request(rc::kQueryTopicConsumeByWho);
-      put_field(req, "topic", topic);
+      remoting::TopicRequestHeader{topic}.encode(req);
       auto resp = c.admin.ask_broker(m.addr, std::move(req));
       if (!resp) continue;
       if (auto list = remoting::decode_group_list(remoting::to_text(resp->body)))
@@ -210,8 +210,7 @@ Outcome<void> stats_all(Context& c) {
       int64_t backlog = 0;
       for (const auto& m : masters) {
         auto req = RemotingCommand::request(rc::kGetConsumeStats);
-        put_field(req, "consumerGroup", group);
-        put_field(req, "topic", topic);
+        remoting::GetConsumeStatsRequestHeader{group, topic}.encode(req);
         auto resp = c.admin.ask_broker(m.addr, std::move(req));
         if (!resp) continue;
         if (auto stats = decode_consume_stats(remoting::to_text(resp->body)))
