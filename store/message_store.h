@@ -275,6 +275,8 @@ class MessageStore {
   // A record's ConsumeQueue tags code: hash(TAGS), or for a message parked
   // in SCHEDULE_TOPIC_XXXX its delivery time (store time + delay(DELAY)).
   int64_t unit_tags_code(const common::StoredMessage& m) const;
+  // next_queue_offset_'s key: "topic-queueId".
+  static std::string queue_key(const std::string& topic, int32_t queue_id);
   ConsumeQueue& queue_for(const std::string& topic, int32_t queue_id);
   ConsumeQueue* find_queue(const std::string& topic, int32_t queue_id) const;
   // Turns one record into its ConsumeQueue unit and index entries.

@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +58,37 @@ inline constexpr std::array<RecoveryRowInfo, 12> kRecoveryTable{{
 }};
 
 std::string_view to_string(RecoveryRow r);
+
+// ---- the decision, as pure functions over what recovery finds ----------------
+
+// What recovery knows before it reads a record.
+struct RecoveryInputs {
+  bool layout_ok = true;     // segments aligned, contiguous, none oversized
+  bool has_segments = false;
+  bool checkpoint_valid = false;
+  int64_t checkpoint_flushed = 0;     // when valid
+  int64_t checkpoint_dispatched = 0;  // when valid
+  bool abort_file = false;            // the last run did not shut down cleanly
+  // The log (when has_segments): its first byte, the end of its data, and
+  // the end of its last segment (start + segment size).
+  int64_t log_min = 0;
+  int64_t data_end = 0;
+  int64_t last_segment_end = 0;
+};
+
+// Where recovery starts, and the rows that say why.
+struct RecoveryStart {
+  std::vector<RecoveryRow> rows;  // one of: bad_layout, segments_lost, fresh, clean_shutdown, crash, no_checkpoint
+  bool refuse = false;            // bad_layout or segments_lost: the store does not open
+  int64_t scan_from = 0;          // validate and re-dispatch from here
+  int64_t trusted = 0;            // below this a bad record is corruption, not a torn tail
+  bool rebuild_queues = false;    // no checkpoint: every ConsumeQueue rebuilt from the log
+};
+RecoveryStart recovery_start(const RecoveryInputs& in);
+
+// The row for where the scan of the log stopped: none when it reached the
+// end of the data, torn_tail at or past `trusted`, corrupt_durable below.
+std::optional<RecoveryRow> recovery_end(bool reached_end_of_data, int64_t stop_offset, int64_t trusted);
 
 struct RecoveryReport {
   std::vector<RecoveryRow> rows;  // in the order applied
