@@ -20,7 +20,8 @@ Broker::Broker(rt::Runtime& rt, BrokerConfig cfg)
       register_now_(rt),
       sync_now_(rt),
       long_polls_(rt),
-      locks_(cfg_.lock_lease) {
+      locks_(cfg_.lock_lease),
+      notices_(rt, kNoticesInFlightMax) {
   install_processors();
   metrics_.registry().add_collector([this](common::metrics::Scrape& s) { collect_metrics(s); });
 }
@@ -155,6 +156,7 @@ rt::Result<void> Broker::stop() {
   for (auto& t : tasks_) t.cancel();
   for (auto& t : tasks_) t.cancel_and_join();
   tasks_.clear();
+  notices_.stop();
   if (transactions_) transactions_->stop();
   rt::Result<void> result;
   if (schedule_) {

@@ -54,6 +54,7 @@
 #include "remoting/headers_namesrv.h"
 #include "remoting/http_server.h"
 #include "remoting/rpc.h"
+#include "runtime/task_set.h"
 #include "store/ha/ha_service.h"
 #include "store/message_store.h"
 
@@ -230,6 +231,11 @@ class Broker {
   RegisterStats register_stats_;
 
   std::vector<rt::Task> tasks_;
+  // NOTIFY_CONSUMER_IDS_CHANGED notices, one task per client so a slow one
+  // holds up no processor; joined at stop(). Past the bound a notice is
+  // dropped (members rebalance on their own every 20 s anyway).
+  static constexpr size_t kNoticesInFlightMax = 4096;
+  rt::TaskSet notices_;
   bool started_ = false;
   bool stopped_ = false;
   BrokerStats stats_;  // GET_BROKER_RUNTIME_INFO's traffic figures

@@ -1,6 +1,8 @@
 // Clients: HEART_BEAT (34), UNREGISTER_CLIENT (35), GET_CONSUMER_LIST_BY_GROUP
 // (38), CONSUMER_SEND_MSG_BACK (36), LOCK_BATCH_MQ (41), UNLOCK_BATCH_MQ (42),
 // and NOTIFY_CONSUMER_IDS_CHANGED (40) to clients: reference 3.3 and 8.4.
+#include <fmt/format.h>
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -38,13 +40,16 @@ void Broker::notify_consumer_ids_changed(const std::string& group) {
   // Oneway requests on the clients' own connections, each in a task so a
   // slow client does not hold up the processor.
   for (auto& conn : conns) {
-    rt_.spawn("broker-notify", [conn, group] {
+    const bool started = notices_.spawn("broker-notify", [conn, group] {
       auto req = RemotingCommand::request(rc::kNotifyConsumerIdsChanged);
       remoting::ConsumerGroupRequestHeader h;
       h.consumer_group = group;
       h.encode(req);
       (void)conn->invoke_oneway(std::move(req));
     });
+    if (!started)
+      rt_.log(rt::LogLevel::warn, fmt::format("consumer group {}: {} notices still in flight; {} not told of the change",
+                                              group, kNoticesInFlightMax, conn->peer_address()));
   }
 }
 

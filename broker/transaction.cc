@@ -53,12 +53,9 @@ bool stored(const store::PutResult& r) {
 
 TransactionService::TransactionService(rt::Runtime& rt, const BrokerConfig& cfg, store::MessageStore& store,
                                        TopicManager& topics, ConsumerOffsets& offsets, const ClientRegistry& clients)
-    : rt_(rt), cfg_(cfg), store_(store), topics_(topics), offsets_(offsets), clients_(clients), pass_(rt) {}
+    : rt_(rt), cfg_(cfg), store_(store), topics_(topics), offsets_(offsets), clients_(clients), pass_(rt), checks_(rt, kChecksInFlightMax) {}
 
-TransactionService::~TransactionService() {
-  for (auto& t : tasks_) t.cancel();
-  for (auto& t : tasks_) t.cancel_and_join();
-}
+TransactionService::~TransactionService() { stop(); }
 
 void TransactionService::make_half(StoredMessage& m, MessageProperties props) {
   props[common::kPropRealTopic] = m.topic;
@@ -372,6 +369,7 @@ void TransactionService::stop() {
   for (auto& t : tasks_) t.cancel();
   for (auto& t : tasks_) t.cancel_and_join();
   tasks_.clear();
+  checks_.stop();
 }
 
 TransactionService::Stats TransactionService::stats() const {
@@ -596,11 +594,16 @@ void TransactionService::send_check(const Half& c, const StoredMessage& copy) {
   hdr.offset_msg_id = common::offset_msg_id(copy.store_host, c.phys);
   hdr.encode(req);
   common::encode_stored(body, req.body);
-  ++stats_.checks_sent;
   // In a task of its own: a slow producer does not hold up the pass.
-  rt_.spawn("broker-check-transaction", [conn, req = std::move(req)]() mutable {
+  const bool started = checks_.spawn("broker-check-transaction", [conn, req = std::move(req)]() mutable {
     (void)conn->invoke_oneway(std::move(req));
   });
+  if (!started) {
+    rt_.log(rt::LogLevel::warn, fmt::format("transactions: {} checks still in flight; half {} not checked this pass",
+                                            kChecksInFlightMax, c.offset));
+    return;
+  }
+  ++stats_.checks_sent;
 }
 
 void TransactionService::discard(const Half& h, const std::string& why, bool copy) {

@@ -54,6 +54,7 @@
 #include "broker/topic_manager.h"
 #include "common/message_format.h"
 #include "remoting/headers_transaction.h"
+#include "runtime/task_set.h"
 #include "store/message_store.h"
 
 namespace rmq::broker {
@@ -191,6 +192,11 @@ class TransactionService {
   Stats stats_;
   rt::Mutex pass_;
   std::vector<rt::Task> tasks_;
+  // CHECK_TRANSACTION_STATE requests, one task each so a slow producer
+  // holds up no pass; joined at stop(). Past the bound a check is skipped
+  // and logged (it still counts toward the half's transactionCheckMax).
+  static constexpr size_t kChecksInFlightMax = 4096;
+  rt::TaskSet checks_;
   bool started_ = false;
   bool stopped_ = false;
 };

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/task_set.h"
 #include "tests/runtime/backend.h"
 #include "tests/util/bytes.h"
 
@@ -115,6 +116,35 @@ TEST_P(Conformance, CancelUnwindsBlockedTask) {
     ASSERT_TRUE(t.join(5s).ok());
     EXPECT_TRUE(destructor_ran);
     EXPECT_FALSE(after_sleep);
+  });
+}
+
+// A component's side tasks: finished ones are forgotten, the bound
+// refuses more, and stop() cancels and joins the rest.
+TEST_P(Conformance, TaskSetIsBoundedForgetsFinishedTasksAndJoinsTheRestAtStop) {
+  run([](rt::Runtime& rt) {
+    rt::TaskSet set(rt, 2);
+    int finished = 0, unwound = 0;
+    struct Count {
+      int& n;
+      ~Count() { ++n; }
+    };
+    ASSERT_TRUE(set.spawn("quick", [&] { ++finished; }));
+    ASSERT_TRUE(set.spawn("slow", [&] {
+      Count c{unwound};
+      rt.sleep_for(1h);
+      ++finished;
+    }));
+    EXPECT_FALSE(set.spawn("third", [&] { ++finished; }));  // two in flight
+    rt.sleep_for(1ms);
+    EXPECT_EQ(finished, 1);
+    EXPECT_EQ(set.in_flight(), 1u);  // "quick" is done and forgotten
+    ASSERT_TRUE(set.spawn("again", [&] { rt.sleep_for(1h); }));
+    set.stop();
+    EXPECT_EQ(unwound, 1);
+    EXPECT_EQ(finished, 1);
+    EXPECT_EQ(set.in_flight(), 0u);
+    EXPECT_FALSE(set.spawn("late", [&] { ++finished; }));
   });
 }
 
