@@ -1,7 +1,6 @@
 #include "client/consumer_common.h"
 
 #include <fmt/format.h>
-#include "common/canary/client_allocate_gap.h"
 #include "common/zlib_codec.h"
 
 #include <algorithm>
@@ -40,32 +39,6 @@ RemotingCommand lock_request(int32_t code, MqClient& c, const std::string& group
 }
 
 }  // namespace
-
-std::vector<MessageQueue> allocate_averagely(const std::vector<MessageQueue>& all,
-                                             const std::vector<std::string>& ids, const std::string& me) {
-  auto it = std::find(ids.begin(), ids.end(), me);
-  if (it == ids.end() || all.empty()) return {};
-  const size_t index = static_cast<size_t>(it - ids.begin());
-  const size_t n = all.size();
-  const size_t m = ids.size();
-  const size_t mod = n % m;
-  const size_t avg = n <= m ? 1 : (mod > 0 && index < mod ? n / m + 1 : n / m);
-  size_t start = mod > 0 && index < mod ? index * avg : index * avg + mod;
-  if constexpr (common::canary::client_allocate_gap) start = index * avg;
-  std::vector<MessageQueue> out;
-  for (size_t i = 0; i < std::min(avg, n > start ? n - start : 0); ++i) out.push_back(all[(start + i) % n]);
-  return out;
-}
-
-std::vector<MessageQueue> readable_queues(const remoting::TopicRouteData& route, const std::string& topic) {
-  std::vector<MessageQueue> all;
-  for (const auto& qd : route.queue_datas) {
-    if ((qd.perm & remoting::kPermRead) == 0) continue;
-    for (int32_t q = 0; q < qd.read_queue_nums; ++q) all.push_back({topic, qd.broker_name, q});
-  }
-  std::sort(all.begin(), all.end());
-  return all;
-}
 
 remoting::SubscriptionData subscription_data(const std::string& topic, const std::string& expression) {
   remoting::SubscriptionData s;

@@ -1,5 +1,5 @@
 // What the push and the pull consumer share: the message a listener or a
-// pull returns, queue allocation, and the broker calls of consuming (pull,
+// pull returns, and the broker calls of consuming (pull,
 // consumer list, offsets, queue locks). Every call here suspends.
 #pragma once
 
@@ -35,14 +35,6 @@ struct ReceivedMessage {
 // the topic restored from RETRY_TOPIC, the body inflated. An error when a
 // compressed body does not inflate.
 rt::Result<ReceivedMessage> received_message(const common::StoredMessage& s, const MessageQueue& mq);
-
-// RocketMQ's AllocateMessageQueueAveragely: `me`'s share of `all` (both
-// sorted by the caller), empty when `me` is not in `ids`.
-std::vector<MessageQueue> allocate_averagely(const std::vector<MessageQueue>& all,
-                                             const std::vector<std::string>& ids, const std::string& me);
-
-// The readable queues of a route, sorted.
-std::vector<MessageQueue> readable_queues(const remoting::TopicRouteData& route, const std::string& topic);
 
 // A subscription as the heartbeat carries it ("*" or "TagA || TagB").
 remoting::SubscriptionData subscription_data(const std::string& topic, const std::string& expression);

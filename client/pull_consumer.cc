@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "client/rebalance.h"
 #include "remoting/codes.h"
 
 namespace rmq::client {
@@ -149,15 +150,12 @@ void PullConsumer::rebalance() {
   std::vector<MessageQueue> wanted;
   std::set<std::string> kept;  // topics whose allocation could not be computed keep their queues
   for (const auto& [topic, _] : subscriptions_) {
-    auto all = fetch_queues(topic);
-    std::optional<std::string> addr;
-    if (all && !all->empty()) addr = read_address(all->front().broker_name);
-    auto ids = addr ? consumer_ids(client_, *addr, cfg_.group) : rt::Result<std::vector<std::string>>(rt::Errc::not_found);
-    if (!all || all->empty() || !ids) {
+    auto mine = queues_to_own(client_, cfg_.group, topic, remoting::MessageModel::clustering);
+    if (!mine) {
       kept.insert(topic);
       continue;
     }
-    for (auto& q : allocate_averagely(*all, *ids, client_.client_id())) wanted.push_back(std::move(q));
+    for (auto& q : *mine) wanted.push_back(std::move(q));
   }
   for (const auto& [q, _] : queues_)
     if (kept.count(q.topic)) wanted.push_back(q);
@@ -166,12 +164,9 @@ void PullConsumer::rebalance() {
 
 void PullConsumer::set_queues(const std::vector<MessageQueue>& wanted) {
   const std::set<MessageQueue> want(wanted.begin(), wanted.end());
-  std::vector<MessageQueue> gone;
-  for (const auto& [q, _] : queues_)
-    if (!want.count(q)) gone.push_back(q);
-  for (const auto& q : gone) stop_queue(q);
-  for (const auto& q : want)
-    if (!queues_.count(q)) (void)start_queue(q);
+  const QueueChange change = queue_change(queues_, {want.begin(), want.end()}, [](const MessageQueue&) { return true; });
+  for (const auto& q : change.gone) stop_queue(q);
+  for (const auto& q : change.added) (void)start_queue(q);
 }
 
 std::optional<std::string> PullConsumer::read_address(const std::string& broker_name) const {

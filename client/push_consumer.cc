@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "client/rebalance.h"
 #include "common/atomic_file.h"
 #include "common/canary/client_orderly_unlocked.h"
 #include "remoting/codes.h"
@@ -165,32 +166,17 @@ void PushConsumer::rebalance() {
 }
 
 void PushConsumer::rebalance_topic(const std::string& topic) {
-  auto route = client_.route(topic);
-  if (!route) return;  // no route (yet): keep what we have
-  std::vector<MessageQueue> all = readable_queues(*route, topic);
-  std::vector<MessageQueue> mine;
-  if (cfg_.model == remoting::MessageModel::broadcasting) {
-    mine = all;
-  } else {
-    if (all.empty()) return;
-    auto where = client_.subscribe_address(all.front().broker_name);
-    if (!where) return;
-    auto ids = consumer_ids(client_, where->address, cfg_.group);
-    if (!ids) return;
-    mine = allocate_averagely(all, *ids, client_.client_id());
-  }
-  const std::set<MessageQueue> wanted(mine.begin(), mine.end());
-  std::vector<MessageQueue> gone;
-  for (const auto& [q, _] : queues_)
-    if (q.topic == topic && !wanted.count(q)) gone.push_back(q);
-  bool changed = !gone.empty();
-  for (const auto& q : gone) stop_queue(q);
+  const auto mine = queues_to_own(client_, cfg_.group, topic, cfg_.model);
+  if (!mine) return;  // cannot tell now: keep what we have
+  const QueueChange change = queue_change(queues_, *mine, [&](const MessageQueue& q) { return q.topic == topic; });
+  bool changed = !change.gone.empty();
+  for (const auto& q : change.gone) stop_queue(q);
   std::vector<MessageQueue> fresh;
   auto retiring = [&](const MessageQueue& q) {
     return std::any_of(retiring_.begin(), retiring_.end(), [&](const auto& qs) { return qs->mq == q; });
   };
-  for (const auto& q : mine)
-    if (!queues_.count(q) && !retiring(q)) fresh.push_back(q);  // a listener still running there: later
+  for (const auto& q : change.added)
+    if (!retiring(q)) fresh.push_back(q);  // a listener still running there: later
   // Orderly clustering: only the queues whose broker lock is ours now.
   std::set<MessageQueue> locked;
   const rt::Instant lock_asked = client_.runtime().now();  // the broker's lease starts no earlier
