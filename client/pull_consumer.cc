@@ -23,7 +23,11 @@ struct PullConsumer::QueueState {
 };
 
 PullConsumer::PullConsumer(MqClient& client, PullConsumerConfig cfg)
-    : client_(client), cfg_(std::move(cfg)), arrived_(client.runtime()), rebalance_now_(client.runtime()) {}
+    : client_(client),
+      cfg_(std::move(cfg)),
+      offsets_(OffsetStore::remote(client, cfg_.group)),
+      arrived_(client.runtime()),
+      rebalance_now_(client.runtime()) {}
 
 PullConsumer::~PullConsumer() { shutdown(); }
 
@@ -178,7 +182,7 @@ std::optional<std::string> PullConsumer::read_address(const std::string& broker_
 bool PullConsumer::start_queue(const MessageQueue& q) {
   auto addr = read_address(q.broker_name);
   if (!addr) return false;
-  auto offset = start_offset(client_, *addr, cfg_.group, q, cfg_.consume_from, cfg_.consume_timestamp_ms);
+  auto offset = offsets_.start_offset(q, *addr, cfg_.consume_from, cfg_.consume_timestamp_ms);
   if (!offset) {
     client_.runtime().log(rt::LogLevel::warn, "pull consumer " + cfg_.group + ": no start offset for " + q.to_string() +
                                                   ": " + offset.error().message());
@@ -205,7 +209,7 @@ void PullConsumer::stop_queue(const MessageQueue& q) {
   qs->task.cancel_and_join();
   if (cfg_.auto_commit && qs->consumed != qs->committed) {
     const int64_t offset = qs->consumed;
-    if (commit_offset(client_, read_address(q.broker_name).value_or(qs->addr), cfg_.group, q, offset))
+    if (offsets_.update(q, read_address(q.broker_name).value_or(qs->addr), offset))
       qs->committed = offset;
   }
 }
@@ -339,7 +343,7 @@ rt::Result<void> PullConsumer::commit() {
   for (auto& qs : snapshot) {
     if (qs->dropped || qs->consumed == qs->committed) continue;  // handed over meanwhile: committed then
     const int64_t offset = qs->consumed;
-    auto r = commit_offset(client_, read_address(qs->mq.broker_name).value_or(qs->addr), cfg_.group, qs->mq, offset);
+    auto r = offsets_.update(qs->mq, read_address(qs->mq.broker_name).value_or(qs->addr), offset);
     if (r) {
       qs->committed = offset;
     } else if (first) {
@@ -352,7 +356,7 @@ rt::Result<void> PullConsumer::commit() {
 rt::Result<int64_t> PullConsumer::committed(const MessageQueue& mq) {
   auto addr = read_address(mq.broker_name);
   if (!addr) return rt::Error(rt::Errc::not_found, "no route to broker " + mq.broker_name);
-  return committed_offset(client_, *addr, cfg_.group, mq);
+  return offsets_.read(mq, *addr);
 }
 
 std::optional<int64_t> PullConsumer::position(const MessageQueue& mq) const {

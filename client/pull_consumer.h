@@ -37,6 +37,7 @@
 
 #include "client/consumer_common.h"
 #include "client/mq_client.h"
+#include "client/offset_store.h"
 
 namespace rmq::client {
 
@@ -115,6 +116,7 @@ class PullConsumer {
 
   MqClient& client_;
   PullConsumerConfig cfg_;
+  OffsetStore offsets_;  // the group's, on the brokers
   std::map<std::string, std::string> subscriptions_{};  // topic -> expression
   std::vector<MessageQueue> assigned_{};
   std::string assigned_expression_ = "*";

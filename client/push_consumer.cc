@@ -5,7 +5,6 @@
 #include <algorithm>
 
 #include "client/rebalance.h"
-#include "common/atomic_file.h"
 #include "common/canary/client_orderly_unlocked.h"
 #include "remoting/codes.h"
 #include "remoting/header_fields.h"
@@ -44,7 +43,13 @@ struct PushConsumer::QueueState {
 };
 
 PushConsumer::PushConsumer(MqClient& client, PushConsumerConfig cfg)
-    : client_(client), cfg_(std::move(cfg)), rebalance_now_(client.runtime()), rebalancing_(client.runtime()) {}
+    : client_(client),
+      cfg_(std::move(cfg)),
+      offsets_(cfg_.model == remoting::MessageModel::broadcasting
+                   ? OffsetStore::local(client, cfg_.group, cfg_.broadcast_offsets_path)
+                   : OffsetStore::remote(client, cfg_.group)),
+      rebalance_now_(client.runtime()),
+      rebalancing_(client.runtime()) {}
 
 bool PushConsumer::locking() const { return cfg_.orderly && cfg_.model == remoting::MessageModel::clustering; }
 
@@ -74,7 +79,7 @@ void PushConsumer::start(Listener listener) {
   started_ = true;
   listener_ = std::move(listener);
   if (cfg_.model == remoting::MessageModel::clustering) subscriptions_[remoting::retry_topic(cfg_.group)] = "*";
-  if (cfg_.model == remoting::MessageModel::broadcasting) load_broadcast_offsets();
+  offsets_.load();
   client_.add_consumer(
       cfg_.group, [this] { return consumer_data(); }, [this] { rebalance_now_.set(); },
       [this](const std::string& topic, const std::map<MessageQueue, int64_t>& offsets) { reset_offsets(topic, offsets); });
@@ -277,7 +282,7 @@ void PushConsumer::let_go(const std::shared_ptr<QueueState>& qs) {
   // then (orderly) the lock, so that the next owner may start.
   if (cfg_.model == remoting::MessageModel::clustering && (qs->reset_to >= 0 || qs->consumed > qs->committed)) {
     const int64_t offset = qs->reset_to >= 0 ? qs->reset_to : qs->consumed;
-    if (commit_offset(client_, offset_address(*qs), cfg_.group, q, offset)) qs->committed = offset;
+    if (offsets_.update(q, offset_address(*qs), offset)) qs->committed = offset;
   }
   // Even when this member thinks the lock lapsed: the broker may hold it for
   // it (a lock answer that timed out).
@@ -291,7 +296,7 @@ void PushConsumer::reset_offsets(const std::string& topic, const std::map<Messag
   int stopped = 0;
   for (const auto& [q, offset] : offsets) {
     if (q.topic != topic) continue;
-    if (cfg_.model == remoting::MessageModel::broadcasting) broadcast_offsets_[q] = offset;
+    if (offsets_.kind() == OffsetStore::Kind::local) (void)offsets_.update(q, {}, offset);
     auto it = queues_.find(q);
     if (it == queues_.end()) continue;  // another member's: it was told too
     it->second->reset_to = offset;
@@ -324,7 +329,7 @@ bool PushConsumer::relock(QueueState& qs) {
     return false;
   }
   // Only with the offset read is the queue ours to go on with.
-  auto offset = committed_offset(client_, qs.addr, cfg_.group, qs.mq);
+  auto offset = offsets_.read(qs.mq, qs.addr);
   if (!offset) {
     qs.locked = false;
     return false;
@@ -366,10 +371,7 @@ void PushConsumer::lock_loop() {
 }
 
 rt::Result<int64_t> PushConsumer::start_offset(const MessageQueue& q, const std::string& addr) {
-  if (cfg_.model == remoting::MessageModel::clustering)
-    return client::start_offset(client_, addr, cfg_.group, q, cfg_.consume_from, cfg_.consume_timestamp_ms);
-  if (auto it = broadcast_offsets_.find(q); it != broadcast_offsets_.end()) return it->second;
-  return initial_offset(client_, addr, q, cfg_.consume_from, cfg_.consume_timestamp_ms);
+  return offsets_.start_offset(q, addr, cfg_.consume_from, cfg_.consume_timestamp_ms);
 }
 
 void PushConsumer::pull_loop(std::shared_ptr<QueueState> qs) {
@@ -541,7 +543,7 @@ void PushConsumer::commit_offsets(const std::vector<std::shared_ptr<QueueState>>
     // lapsed may have moved on at another member.
     if (qs->dropped || (locking() && !lock_valid(*qs))) continue;
     if (cfg_.model == remoting::MessageModel::broadcasting) {
-      if (qs->consumed > qs->committed) broadcast_offsets_[qs->mq] = qs->consumed;
+      if (qs->consumed > qs->committed) (void)offsets_.update(qs->mq, {}, qs->consumed);
       qs->committed = std::max(qs->committed, qs->consumed);
       continue;
     }
@@ -550,38 +552,12 @@ void PushConsumer::commit_offsets(const std::vector<std::shared_ptr<QueueState>>
     const std::string addr = offset_address(*qs);
     if (qs->consumed <= qs->committed && addr == qs->committed_at) continue;
     const int64_t offset = qs->consumed;
-    if (commit_offset(client_, addr, cfg_.group, qs->mq, offset)) {
+    if (offsets_.update(qs->mq, addr, offset)) {
       qs->committed = std::max(qs->committed, offset);
       qs->committed_at = addr;
     }
   }
-  if (cfg_.model == remoting::MessageModel::broadcasting) save_broadcast_offsets();
-}
-
-// Broadcasting offsets file: one "topic broker queueId offset" line each.
-void PushConsumer::load_broadcast_offsets() {
-  if (cfg_.broadcast_offsets_path.empty()) return;
-  auto text = common::read_file(client_.runtime().fs(), cfg_.broadcast_offsets_path);
-  if (!text) return;
-  std::string_view rest = *text;
-  while (!rest.empty()) {
-    const size_t nl = rest.find('\n');
-    std::string line(rest.substr(0, nl));
-    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
-    char topic[256], broker[256];
-    int queue = 0;
-    long long offset = 0;
-    if (std::sscanf(line.c_str(), "%255s %255s %d %lld", topic, broker, &queue, &offset) == 4 && offset >= 0)
-      broadcast_offsets_[MessageQueue{topic, broker, queue}] = offset;
-  }
-}
-
-void PushConsumer::save_broadcast_offsets() {
-  if (cfg_.broadcast_offsets_path.empty()) return;
-  std::string text;
-  for (const auto& [q, o] : broadcast_offsets_) text += fmt::format("{} {} {} {}\n", q.topic, q.broker_name, q.queue_id, o);
-  if (auto r = common::replace_file(client_.runtime().fs(), cfg_.broadcast_offsets_path, text); !r)
-    client_.runtime().log(rt::LogLevel::warn, "broadcast offsets not saved: " + r.error().message());
+  offsets_.persist();
 }
 
 }  // namespace rmq::client

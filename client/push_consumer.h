@@ -56,6 +56,7 @@
 
 #include "client/consumer_common.h"
 #include "client/mq_client.h"
+#include "client/offset_store.h"
 
 namespace rmq::client {
 
@@ -143,19 +144,17 @@ class PushConsumer {
   void commit_offsets();
   void commit_offsets(const std::vector<std::shared_ptr<QueueState>>& list);
   void teardown();
-  void load_broadcast_offsets();
-  void save_broadcast_offsets();
   void rebalance_loop();
   void persist_loop();
 
   MqClient& client_;
   PushConsumerConfig cfg_;
+  OffsetStore offsets_;  // remote (clustering) or local (broadcasting)
   std::map<std::string, std::string> subscriptions_{};  // topic -> expression
   Listener listener_;
   std::map<MessageQueue, std::shared_ptr<QueueState>> queues_;
   std::vector<std::shared_ptr<QueueState>> retiring_;  // taken out of queues_, not stopped yet
   bool lock_missed_ = false;  // the last rebalance could not lock a queue it was given
-  std::map<MessageQueue, int64_t> broadcast_offsets_;
   rt::Event rebalance_now_;
   rt::Mutex rebalancing_;
   std::function<void(const std::vector<MessageQueue>&)> on_rebalance_;

@@ -281,6 +281,18 @@ TEST(Client, BroadcastingMembersEachGetEveryMessage) {
     auto text = common::read_file(rt.fs(), "/client/a.offsets");
     ASSERT_TRUE(text.ok());
     EXPECT_NE(text->find("T broker-a 0 "), std::string::npos) << *text;
+    // A member started again on that file goes on from it: only what was
+    // sent since arrives, though it would consume from the first offset.
+    std::set<std::string> again;
+    PushConsumer a2(ma, {.group = "BG", .model = remoting::MessageModel::broadcasting,
+                         .consume_from = ConsumeFrom::first_offset, .broadcast_offsets_path = "/client/a.offsets"});
+    a2.subscribe("T");
+    a2.start([&](const ReceivedMessage& m) { return again.insert(m.body), ConsumeResult::success; });
+    ASSERT_TRUE(p.send({.topic = "T", .body = "after"}).ok());
+    for (int i = 0; i < 100 && again.empty(); ++i) rt.sleep_for(100ms);
+    rt.sleep_for(2s);
+    EXPECT_EQ(again, std::set<std::string>{"after"});
+    a2.shutdown();
   });
 }
 
