@@ -32,6 +32,7 @@
 #include "store/commit_log.h"
 #include "store/consume_queue.h"
 #include "store/index_file.h"
+#include "store/queue_book.h"
 #include "store/recovery.h"
 #include "store/store_config.h"
 
@@ -124,14 +125,12 @@ struct StoredRecord {
   common::StoredMessage message;
 };
 
-// Tags code of a TAGS value: Java's String.hashCode, sign-extended; 0 when empty.
-int64_t tags_code(std::string_view tags);
 
 class MessageStore {
  public:
   // Index entries an index file keeps in memory before it writes them (the
   // checkpoint writes the rest).
-  static constexpr size_t kIndexWriteBatch = 4096;
+  static constexpr size_t kIndexWriteBatch = QueueBook::kIndexWriteBatch;
 
   // Recovers the store under cfg.root_dir (creating it when new) and starts
   // its tasks. Errors name the file and the problem; see recovery.h for what
@@ -272,27 +271,11 @@ class MessageStore {
   void checkpoint_loop();
   void cleaner_loop();
 
-  // A record's ConsumeQueue tags code: hash(TAGS), or for a message parked
-  // in SCHEDULE_TOPIC_XXXX its delivery time (store time + delay(DELAY)).
-  int64_t unit_tags_code(const common::StoredMessage& m) const;
-  // next_queue_offset_'s key: "topic-queueId".
-  static std::string queue_key(const std::string& topic, int32_t queue_id);
-  ConsumeQueue& queue_for(const std::string& topic, int32_t queue_id);
-  ConsumeQueue* find_queue(const std::string& topic, int32_t queue_id) const;
-  // Turns one record into its ConsumeQueue unit and index entries.
-  enum class DispatchMode { live, recovery_queues_and_index, index_only, queues_only };
-  bool dispatch_record(const common::StoredMessage& m, int64_t offset, uint32_t size, DispatchMode mode);
   // Dispatches the written chunks ending at or before `limit`.
   rt::Result<void> dispatch_written(int64_t limit);
-  // Writes the pending ConsumeQueue units, and index entries once an index
-  // file holds kIndexWriteBatch of them (or any, if `all_index`): lookups
-  // see pending entries, and the checkpoint writes them all before it syncs,
-  // so recovery re-indexes what a crash lost.
-  rt::Result<void> write_dispatched(bool all_index);
   template <typename Position>
   rt::Result<void> wait_for_position(int64_t end, rt::Duration timeout, Position position);
   rt::Result<void> flush_queues_and_checkpoint();
-  rt::Result<IndexFile*> writable_index(int64_t wall_ms);
   // The record at `phys`, its body's CRC checked; `bad_body_crc` (when
   // given) tells a record whole but for that CRC from other failures.
   rt::Result<StoredRecord> read_record_checked(int64_t phys, int32_t size,
@@ -304,17 +287,7 @@ class MessageStore {
   CommitLog log_;
   std::unique_ptr<Checkpoint> checkpoint_;
   RecoveryReport report_;
-  std::map<std::string, std::map<int32_t, std::unique_ptr<ConsumeQueue>>> queues_;
-  std::map<std::string, int64_t> next_queue_offset_;  // "topic-queueId" -> next offset
-  // Oldest first; the last is writable. Shared: loops that suspend walk a copy.
-  std::vector<std::shared_ptr<IndexFile>> index_files_;
-  std::map<std::pair<std::string, int32_t>, int64_t> grown_;  // queues grown this dispatch round
-  struct PendingIndex {
-    int32_t key_hash = 0;
-    int64_t phy_offset = 0;
-    int64_t store_timestamp = 0;
-  };
-  std::vector<PendingIndex> pending_index_;
+  QueueBook book_;  // ConsumeQueues, index files, queue offsets
 
   struct Waiter {
     int64_t end = 0;
@@ -325,13 +298,7 @@ class MessageStore {
   rt::Event space_;          // putters: pending bytes went down
   rt::Event dispatchable_;   // dispatcher: the limit moved
   rt::Event dispatched_evt_; // wait_dispatched()
-  // Held while index files take entries or write them (the dispatcher and the
-  // checkpoint both write them, and an entry put during a write would be
-  // cleared with the batch without reaching the file), and by whoever adds
-  // or removes files; other loops that suspend walk a copy of the list.
-  rt::Mutex index_mu_;
   int64_t dispatched_ = 0;
-  int64_t last_dispatched_timestamp_ = 0;
   std::optional<rt::Error> failure_;
   bool closing_ = false;
   bool closed_ = false;

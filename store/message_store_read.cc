@@ -38,7 +38,7 @@ rt::Result<StoredRecord> MessageStore::read_record_checked(int64_t phys, int32_t
 GetResult MessageStore::get(const std::string& topic, int32_t queue_id, int64_t offset, int32_t max_count,
                             int64_t max_bytes, const TagFilter& filter, Transfer transfer) {
   GetResult res;
-  ConsumeQueue* q = find_queue(topic, queue_id);
+  ConsumeQueue* q = book_.find_queue(topic, queue_id);
   if (q == nullptr) {
     res.status = GetStatus::no_matched_logic_queue;
     res.next_begin_offset = 0;
@@ -120,7 +120,7 @@ GetResult MessageStore::get(const std::string& topic, int32_t queue_id, int64_t 
       // believed to be gone.
       const auto matches = [&](const StoredRecord& r) {
         return r.message.topic == topic && r.message.queue_id == queue_id && r.message.queue_offset == logical &&
-               unit_tags_code(r.message) == u.tags_code;
+               book_.unit_tags_code(r.message) == u.tags_code;
       };
       auto rec = read_record_checked(u.phys_offset, u.size);
       bool bad_crc = false;
@@ -174,7 +174,7 @@ GetResult MessageStore::get(const std::string& topic, int32_t queue_id, int64_t 
 
 rt::Result<std::vector<CqUnit>> MessageStore::units(const std::string& topic, int32_t queue_id, int64_t from,
                                                     size_t max) {
-  ConsumeQueue* q = find_queue(topic, queue_id);
+  ConsumeQueue* q = book_.find_queue(topic, queue_id);
   if (q == nullptr || from >= q->max_offset() || max == 0) return std::vector<CqUnit>{};
   if (from < q->min_offset())
     return rt::Error(rt::Errc::not_found, fmt::format("{}-{}: offset {} is below the queue's minimum {}", topic,
@@ -222,7 +222,7 @@ rt::Result<std::vector<StoredRecord>> MessageStore::query_by_key(const std::stri
   std::vector<StoredRecord> out;
   std::set<int64_t> seen;
   const int32_t hash = index_key_hash(topic + "#" + key);
-  const std::vector<std::shared_ptr<IndexFile>> files = index_files_;  // may change while a lookup reads
+  const std::vector<std::shared_ptr<IndexFile>> files = book_.index_files();  // may change while a lookup reads
   for (auto it = files.rbegin(); it != files.rend() && out.size() < max; ++it) {
     IndexFile& f = **it;
     if (f.header().index_count > 1 && (f.header().end_timestamp < common::sat_sub(begin_ms, 1000) || f.header().begin_timestamp > end_ms))
@@ -243,24 +243,24 @@ rt::Result<std::vector<StoredRecord>> MessageStore::query_by_key(const std::stri
 }
 
 int64_t MessageStore::min_offset(const std::string& topic, int32_t queue_id) const {
-  const ConsumeQueue* q = find_queue(topic, queue_id);
+  const ConsumeQueue* q = book_.find_queue(topic, queue_id);
   return q ? q->min_offset() : 0;
 }
 
 std::map<std::string, int32_t> MessageStore::queue_counts() const {
   std::map<std::string, int32_t> out;
-  for (const auto& [topic, queues] : queues_)
+  for (const auto& [topic, queues] : book_.queues())
     if (!queues.empty()) out[topic] = queues.rbegin()->first + 1;
   return out;
 }
 
 int64_t MessageStore::max_offset(const std::string& topic, int32_t queue_id) const {
-  const ConsumeQueue* q = find_queue(topic, queue_id);
+  const ConsumeQueue* q = book_.find_queue(topic, queue_id);
   return q ? q->max_offset() : 0;
 }
 
 rt::Result<int64_t> MessageStore::store_time(const std::string& topic, int32_t queue_id, int64_t offset) {
-  ConsumeQueue* q = find_queue(topic, queue_id);
+  ConsumeQueue* q = book_.find_queue(topic, queue_id);
   if (q == nullptr) return rt::Error(rt::Errc::not_found, "no such queue");
   auto units = q->read(offset, 1);
   if (!units) return units.error();
@@ -273,7 +273,7 @@ rt::Result<int64_t> MessageStore::earliest_store_time(const std::string& topic, 
 }
 
 rt::Result<int64_t> MessageStore::offset_by_time(const std::string& topic, int32_t queue_id, int64_t timestamp_ms) {
-  ConsumeQueue* q = find_queue(topic, queue_id);
+  ConsumeQueue* q = book_.find_queue(topic, queue_id);
   if (q == nullptr) return int64_t{0};
   int64_t lo = q->min_offset(), hi = q->max_offset();
   while (lo < hi) {
@@ -291,7 +291,7 @@ rt::Result<int64_t> MessageStore::offset_by_time(const std::string& topic, int32
 
 std::map<std::string, std::vector<int32_t>> MessageStore::queues() const {
   std::map<std::string, std::vector<int32_t>> out;
-  for (const auto& [topic, qs] : queues_)
+  for (const auto& [topic, qs] : book_.queues())
     for (const auto& [qid, q] : qs) out[topic].push_back(qid);
   return out;
 }

@@ -36,7 +36,7 @@ rt::Result<void> MessageStore::load_consume_queues() {
         if (auto rm = q->remove_all(); !rm) return rm;
         report_.rows.push_back(RecoveryRow::queues_rebuilt);
       }
-      queues_[topic][qid] = std::move(q);
+      book_.queues()[topic][qid] = std::move(q);
     }
   }
   return {};
@@ -63,7 +63,7 @@ rt::Result<void> MessageStore::load_index_files(int64_t scan_from, int64_t& inde
       auto f = IndexFile::open(rt_.fs(), path, cfg_.max_hash_slot_num, cfg_.max_index_num, last);
       if (f && (*f)->header().end_phy_offset < scan_from) {
         prev_end = (*f)->header().end_phy_offset + 1;
-        index_files_.push_back(std::move(*f));
+        book_.index_files().push_back(std::move(*f));
         continue;
       }
       rebuilding = true;
@@ -71,7 +71,7 @@ rt::Result<void> MessageStore::load_index_files(int64_t scan_from, int64_t& inde
       // files begin after this one, so they go).
       if (f && (*f)->header().begin_phy_offset < scan_from) {
         if (auto resume = (*f)->truncate_at(scan_from); resume) {
-          index_files_.push_back(std::move(*f));
+          book_.index_files().push_back(std::move(*f));
           index_from = std::min(index_from, *resume);
           report_.rows.push_back(RecoveryRow::index_truncated);
           continue;
@@ -140,7 +140,7 @@ rt::Result<void> MessageStore::recover() {
   if (auto r = load_consume_queues(); !r) return r;
   const bool rebuild_queues = start.rebuild_queues;
   if (!rebuild_queues) {
-    for (auto& [topic, qs] : queues_) {
+    for (auto& [topic, qs] : book_.queues()) {
       for (auto& [qid, q] : qs) {
         const int64_t before = q->max_offset();
         if (auto r = q->truncate_below_phys(scan_from); !r) return r;
@@ -158,15 +158,16 @@ rt::Result<void> MessageStore::recover() {
 
   // Validate and re-dispatch.
   if (rebuild_queues) {
-    for (auto& [topic, qs] : queues_)
+    for (auto& [topic, qs] : book_.queues())
       for (auto& [qid, q] : qs)
         if (auto r = q->remove_all(); !r) return r;
   }
   bool mismatch = false;
   auto on_record = [&](const StoredMessage& m, int64_t offset, uint32_t size) {
     // index_from <= scan_from: below scan_from only the index is rebuilt.
-    const DispatchMode mode = offset < scan_from ? DispatchMode::index_only : DispatchMode::recovery_queues_and_index;
-    if (!dispatch_record(m, offset, size, mode)) mismatch = true;
+    const auto mode = offset < scan_from ? QueueBook::DispatchMode::index_only
+                                         : QueueBook::DispatchMode::recovery_queues_and_index;
+    if (!book_.dispatch_record(m, offset, size, mode)) mismatch = true;
     ++report_.records_dispatched;
   };
   auto scanned = log_.scan(first, cfg_.check_crc_on_recover, on_record);
@@ -205,25 +206,22 @@ rt::Result<void> MessageStore::recover() {
   if (mismatch) {
     // A queue does not line up with the log: rebuild every queue from it.
     report_.rows.push_back(RecoveryRow::queues_rebuilt);
-    for (auto& [topic, qs] : queues_)
+    for (auto& [topic, qs] : book_.queues())
       for (auto& [qid, q] : qs)
         if (auto r = q->remove_all(); !r) return r;
-    next_queue_offset_.clear();
+    book_.clear_queue_offsets();
     auto again = log_.scan(log_.min_offset(), false, [&](const StoredMessage& m, int64_t offset, uint32_t size) {
-      (void)dispatch_record(m, offset, size, DispatchMode::queues_only);
+      (void)book_.dispatch_record(m, offset, size, QueueBook::DispatchMode::queues_only);
     });
     if (!again) return again.error();
   }
-  if (auto r = write_dispatched(/*all_index=*/true); !r) return r;
+  if (auto r = book_.write_dispatched(/*all_index=*/true); !r) return r;
   dispatched_ = log_.written();
-  grown_.clear();
-  for (auto& [topic, qs] : queues_) {
-    for (auto& [qid, q] : qs) {
+  book_.clear_grown();
+  for (auto& [topic, qs] : book_.queues())
+    for (auto& [qid, q] : qs)
       if (auto r = q->correct_min_offset(log_.min_offset()); !r) return r;
-      auto& next = next_queue_offset_[queue_key(topic, qid)];
-      next = std::max(next, q->appended_offset());
-    }
-  }
+  book_.raise_queue_offsets();
   if (auto r = flush_queues_and_checkpoint(); !r) return r;
   // From here on the store is running: a crash is an abnormal shutdown.
   auto abort_file = fs.open(abort_path, rt::OpenMode::create);

@@ -34,12 +34,13 @@ bool hour_listed(std::string_view delete_when, int hour) {
 // Admin and retention
 
 rt::Result<void> MessageStore::delete_topic(const std::string& topic) {
-  auto it = queues_.find(topic);
-  if (it == queues_.end()) return {};
+  auto& queues = book_.queues();
+  auto it = queues.find(topic);
+  if (it == queues.end()) return {};
   auto qs = std::move(it->second);
-  queues_.erase(it);
+  queues.erase(it);
   for (auto& [qid, q] : qs) {
-    next_queue_offset_.erase(queue_key(topic, qid));
+    book_.forget_queue_offset(topic, qid);
     if (auto r = q->remove_all(); !r) return r;
     (void)rt_.fs().remove(q->dir());
   }
@@ -82,13 +83,14 @@ rt::Result<int> MessageStore::clean_expired(bool force_expired_now) {
   if (removed == 0) return 0;
   rt_.log(rt::LogLevel::info, fmt::format("store: removed {} commitlog segment(s); the log now starts at {}", removed,
                                           log_.min_offset()));
-  for (auto& [topic, qs] : queues_)
+  for (auto& [topic, qs] : book_.queues())
     for (auto& [qid, q] : qs)
       if (auto r = q->correct_min_offset(log_.min_offset()); !r) return r.error();
-  rt::LockGuard index_guard(index_mu_);  // not while the dispatcher or the checkpoint walks the list
-  while (index_files_.size() > 1 && index_files_.front()->header().end_phy_offset < log_.min_offset()) {
-    const std::string path = index_files_.front()->path();
-    index_files_.erase(index_files_.begin());
+  rt::LockGuard index_guard(book_.index_mutex());  // not while the dispatcher or the checkpoint walks the list
+  auto& index_files = book_.index_files();
+  while (index_files.size() > 1 && index_files.front()->header().end_phy_offset < log_.min_offset()) {
+    const std::string path = index_files.front()->path();
+    index_files.erase(index_files.begin());
     if (auto r = rt_.fs().remove(path); !r) return r.error();
   }
   return removed;
