@@ -11,6 +11,7 @@
 #include <set>
 
 #include "broker/broker.h"
+#include "broker/processor_context.h"
 #include "broker/reply.h"
 #include "common/json.h"
 #include "remoting/codes.h"
@@ -50,8 +51,8 @@ boost::json::array connection_set(const std::map<std::string, ClientChannel>& ch
 
 }  // namespace
 
-Broker::Reply Broker::on_update_topic(remoting::Connection&, Command& req) {
-  if (auto refused = refuse_admin_write_on_slave(req)) return refused;
+Reply update_topic(ProcessorContext& c, RemotingCommand& req) {
+  if (auto refused = refuse_admin_write_on_slave(c.cfg, req)) return refused;
   auto h = remoting::CreateTopicRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   store::TopicConfig tc;
@@ -72,28 +73,28 @@ Broker::Reply Broker::on_update_topic(remoting::Connection&, Command& req) {
   if (tc.topic_filter_type != store::kSingleTag && tc.topic_filter_type != store::kMultiTag)
     return error_reply(req, rs::kSystemError, "topicFilterType must be SINGLE_TAG or MULTI_TAG");
   if (tc.topic_sys_flag < 0) return error_reply(req, rs::kSystemError, "topicSysFlag must not be negative");
-  rt_.log(rt::LogLevel::info, fmt::format("topic {} updated: read {} write {} perm {}", tc.topic_name,
+  c.rt.log(rt::LogLevel::info, fmt::format("topic {} updated: read {} write {} perm {}", tc.topic_name,
                                           tc.read_queue_nums, tc.write_queue_nums, tc.perm));
-  if (auto saved = topics_.upsert(std::move(tc)); !saved)
+  if (auto saved = c.topics.upsert(std::move(tc)); !saved)
     return error_reply(req, rs::kSystemError, "topic config not saved: " + saved.error().message());
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 
-Broker::Reply Broker::on_delete_topic(remoting::Connection&, Command& req) {
-  if (auto refused = refuse_admin_write_on_slave(req)) return refused;
+Reply delete_topic(ProcessorContext& c, RemotingCommand& req) {
+  if (auto refused = refuse_admin_write_on_slave(c.cfg, req)) return refused;
   auto h = remoting::TopicRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   const std::string& topic = h->topic;
   if (topic == kAutoCreateTopicKey) return error_reply(req, rs::kSystemError, "the topic[" + topic + "] is a system topic");
-  auto removed = topics_.remove(topic);
+  auto removed = c.topics.remove(topic);
   if (!removed) return error_reply(req, rs::kSystemError, "topic config not saved: " + removed.error().message());
-  offsets_.remove_topic(topic);
-  if (auto d = store_->delete_topic(topic); !d) return error_reply(req, rs::kSystemError, d.error().message());
-  rt_.log(rt::LogLevel::info, "topic " + topic + " deleted");
+  c.offsets.remove_topic(topic);
+  if (auto d = c.store.delete_topic(topic); !d) return error_reply(req, rs::kSystemError, d.error().message());
+  c.rt.log(rt::LogLevel::info, "topic " + topic + " deleted");
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 
-Broker::Reply Broker::on_admin_query(remoting::Connection&, Command& req) {
+Reply Broker::on_admin_query(remoting::Connection&, Command& req) {
   switch (req.code) {
     case rc::kGetAllTopicConfig: return ok_with_body(req, store::encode_topics(topics_.table()));
     case rc::kGetAllConsumerOffset: return ok_with_body(req, store::encode_consumer_offsets(offsets_.table()));
@@ -171,27 +172,27 @@ Broker::Reply Broker::on_admin_query(remoting::Connection&, Command& req) {
   return ok_with_body(req, json::serialize(boost::json::value(std::move(o))));
 }
 
-Broker::Reply Broker::on_topic_stats(remoting::Connection&, Command& req) {
+Reply topic_stats(ProcessorContext& c, RemotingCommand& req) {
   auto h = remoting::TopicRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   const std::string& topic = h->topic;
-  auto tc = topics_.find(topic);
+  auto tc = c.topics.find(topic);
   if (!tc) return error_reply(req, rs::kTopicNotExist, "topic[" + topic + "] not exist");
   std::string body = "{\"offsetTable\":{";
   for (int32_t q = 0; q < tc->write_queue_nums; ++q) {
-    const int64_t max = store_->max_offset(topic, q);
+    const int64_t max = c.store.max_offset(topic, q);
     int64_t last = 0;
     if (max > 0)
-      if (auto t = store_->store_time(topic, q, max - 1)) last = *t;
+      if (auto t = c.store.store_time(topic, q, max - 1)) last = *t;
     if (q > 0) body += ",";
     body += fmt::format("{}:{{\"lastUpdateTimestamp\":{},\"maxOffset\":{},\"minOffset\":{}}}",
-                        mq_key(cfg_.broker_name, q, topic), last, max, store_->min_offset(topic, q));
+                        mq_key(c.cfg.broker_name, q, topic), last, max, c.store.min_offset(topic, q));
   }
   body += "}}";
   return ok_with_body(req, body);
 }
 
-Broker::Reply Broker::on_consume_stats(remoting::Connection&, Command& req) {
+Reply consume_stats(ProcessorContext& c, RemotingCommand& req) {
   auto h = remoting::GetConsumeStatsRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   const std::string& group = h->consumer_group;
@@ -200,40 +201,40 @@ Broker::Reply Broker::on_consume_stats(remoting::Connection&, Command& req) {
   if (only && !only->empty()) {
     topics.push_back(*only);
   } else {
-    topics = offsets_.topics_of_group(group);
+    topics = c.offsets.topics_of_group(group);
   }
   std::string body = "{\"consumeTps\":0.0,\"offsetTable\":{";
   bool first = true;
   for (const auto& topic : topics) {
-    auto tc = topics_.find(topic);
+    auto tc = c.topics.find(topic);
     if (!tc) continue;
     for (int32_t q = 0; q < tc->read_queue_nums; ++q) {
-      const int64_t consumer = offsets_.query(group, topic, q).value_or(0);
+      const int64_t consumer = c.offsets.query(group, topic, q).value_or(0);
       int64_t last = 0;
       if (consumer > 0)
-        if (auto t = store_->store_time(topic, q, consumer - 1)) last = *t;
+        if (auto t = c.store.store_time(topic, q, consumer - 1)) last = *t;
       if (!first) body += ",";
       first = false;
       body += fmt::format("{}:{{\"brokerOffset\":{},\"consumerOffset\":{},\"lastTimestamp\":{}}}",
-                          mq_key(cfg_.broker_name, q, topic), store_->max_offset(topic, q), consumer, last);
+                          mq_key(c.cfg.broker_name, q, topic), c.store.max_offset(topic, q), consumer, last);
     }
   }
   body += "}}";
   return ok_with_body(req, body);
 }
 
-Broker::Reply Broker::on_consumer_connections(remoting::Connection&, Command& req) {
+Reply consumer_connections(ProcessorContext& c, RemotingCommand& req) {
   auto h = remoting::ConsumerGroupRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   const std::string& group = h->consumer_group;
-  const ConsumerGroupInfo* info = clients_.consumer_group(group);
+  const ConsumerGroupInfo* info = c.clients.consumer_group(group);
   if (!info) return error_reply(req, rs::kConsumerNotOnline, "the consumer group[" + group + "] not online");
   boost::json::object subs;
   for (const auto& [topic, s] : info->subscriptions) {
     boost::json::object sd;
     sd["classFilterMode"] = s.class_filter_mode;
     boost::json::array codes;
-    for (auto c : s.code_set) codes.push_back(c);
+    for (auto code : s.code_set) codes.push_back(code);
     sd["codeSet"] = std::move(codes);
     sd["expressionType"] = s.expression_type;
     sd["subString"] = s.sub_string;
@@ -253,18 +254,18 @@ Broker::Reply Broker::on_consumer_connections(remoting::Connection&, Command& re
   return ok_with_body(req, json::serialize(boost::json::value(std::move(o))));
 }
 
-Broker::Reply Broker::on_producer_connections(remoting::Connection&, Command& req) {
+Reply producer_connections(ProcessorContext& c, RemotingCommand& req) {
   auto h = remoting::GetProducerConnectionListRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   const std::string& group = h->producer_group;
-  const auto* channels = clients_.producer_group(group);
+  const auto* channels = c.clients.producer_group(group);
   if (!channels) return error_reply(req, rs::kSystemError, "the producer group[" + group + "] not exist");
   boost::json::object o;
   o["connectionSet"] = connection_set(*channels);
   return ok_with_body(req, json::serialize(boost::json::value(std::move(o))));
 }
 
-Broker::Reply Broker::on_view_stats(remoting::Connection&, Command& req) {
+Reply Broker::on_view_stats(remoting::Connection&, Command& req) {
   auto h = remoting::ViewBrokerStatsDataRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   const std::string &name = h->stats_name, &key = h->stats_key;
@@ -278,13 +279,13 @@ Broker::Reply Broker::on_view_stats(remoting::Connection&, Command& req) {
                                        window(f->hour), window(f->minute)));
 }
 
-Broker::Reply Broker::on_consumed_by_who(remoting::Connection&, Command& req) {
+Reply consumed_by_who(ProcessorContext& c, RemotingCommand& req) {
   auto h = remoting::TopicRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   const std::string& topic = h->topic;
   std::set<std::string> groups;
-  for (const auto& g : offsets_.groups_of_topic(topic)) groups.insert(g);
-  for (const auto& [group, info] : clients_.consumers())
+  for (const auto& g : c.offsets.groups_of_topic(topic)) groups.insert(g);
+  for (const auto& [group, info] : c.clients.consumers())
     if (info.subscriptions.count(topic)) groups.insert(group);
   boost::json::array list;
   for (const auto& g : groups) list.emplace_back(g);
@@ -293,8 +294,8 @@ Broker::Reply Broker::on_consumed_by_who(remoting::Connection&, Command& req) {
   return ok_with_body(req, json::serialize(boost::json::value(std::move(o))));
 }
 
-Broker::Reply Broker::on_update_group(remoting::Connection&, Command& req) {
-  if (auto refused = refuse_admin_write_on_slave(req)) return refused;
+Reply update_group(ProcessorContext& c, RemotingCommand& req) {
+  if (auto refused = refuse_admin_write_on_slave(c.cfg, req)) return refused;
   const std::string text(reinterpret_cast<const char*>(req.body.data()), req.body.size());
   // One SubscriptionGroupConfig: decoded through the table decoder.
   auto v = json::parse_lenient(text);
@@ -304,39 +305,39 @@ Broker::Reply Broker::on_update_group(remoting::Connection&, Command& req) {
   auto table = store::decode_subscription_groups("{\"subscriptionGroupTable\":{" + json::serialize(boost::json::value(*name)) +
                                                  ":" + text + "}}");
   if (!table) return error_reply(req, rs::kSystemError, table.error().detail());
-  if (auto saved = groups_.upsert(table->subscription_group_table.begin()->second); !saved)
+  if (auto saved = c.groups.upsert(table->subscription_group_table.begin()->second); !saved)
     return error_reply(req, rs::kSystemError, "subscription group not saved: " + saved.error().message());
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 
-Broker::Reply Broker::on_delete_group(remoting::Connection&, Command& req) {
-  if (auto refused = refuse_admin_write_on_slave(req)) return refused;
+Reply delete_group(ProcessorContext& c, RemotingCommand& req) {
+  if (auto refused = refuse_admin_write_on_slave(c.cfg, req)) return refused;
   auto h = remoting::DeleteSubscriptionGroupRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
-  auto removed = groups_.remove(h->group_name);
+  auto removed = c.groups.remove(h->group_name);
   if (!removed) return error_reply(req, rs::kSystemError, "subscription group not saved: " + removed.error().message());
-  if (h->removes_offsets()) offsets_.remove_group(h->group_name);
+  if (h->removes_offsets()) c.offsets.remove_group(h->group_name);
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 
-Broker::Reply Broker::on_view_message(remoting::Connection&, Command& req) {
+Reply view_message(ProcessorContext& c, RemotingCommand& req) {
   auto h = remoting::ViewMessageRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   const int64_t offset = h->offset;
-  auto rec = store_->read_at(offset);
+  auto rec = c.store.read_at(offset);
   if (!rec) return error_reply(req, rs::kSystemError, "can not find message by the offset, " + std::to_string(offset));
   RemotingCommand resp = RemotingCommand::response_to(req, rs::kSuccess);
   resp.body = std::move(rec->bytes);
   return resp;
 }
 
-Broker::Reply Broker::on_query_message(remoting::Connection&, Command& req) {
+Reply query_message(ProcessorContext& c, RemotingCommand& req) {
   auto h = remoting::QueryMessageRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   int64_t max = h->max_num;
   if (h->unique_key_query.value_or(false)) max = 32;  // defaultQueryMaxNum
   max = std::clamp<int64_t>(max, 1, 64);
-  auto found = store_->query_by_key(h->topic, h->key, static_cast<size_t>(max), h->begin_timestamp, h->end_timestamp);
+  auto found = c.store.query_by_key(h->topic, h->key, static_cast<size_t>(max), h->begin_timestamp, h->end_timestamp);
   if (!found) return error_reply(req, rs::kSystemError, found.error().message());
   if (found->empty()) return error_reply(req, rs::kQueryNotFound, "can not find message, maybe time range not correct");
   RemotingCommand resp = RemotingCommand::response_to(req, rs::kSuccess);

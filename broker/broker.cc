@@ -43,6 +43,15 @@ void Broker::install_processors() {
       return reply;
     }));
   };
+  // The processors that need only the managers, the store and the config.
+  auto with_context = [this](int32_t code, Processor fn) {
+    dispatcher_.on(code, metrics_.requests().timed(rt_, [this, fn](remoting::Connection& from, Command& req) {
+      RMQ_ASSERT(ctx_);  // requests arrive only once start() has listened
+      Reply reply = fn(*ctx_, req);
+      if (reply) refusals_.note(from.peer_address(), req, *reply);
+      return reply;
+    }));
+  };
   on(rc::kSendMessage, &Broker::on_send);
   on(rc::kSendMessageV2, &Broker::on_send);
   on(rc::kSendBatchMessage, &Broker::on_send);
@@ -54,32 +63,32 @@ void Broker::install_processors() {
   on(rc::kEndTransaction, &Broker::on_end_transaction);
   on(rc::kLockBatchMq, &Broker::on_lock);
   on(rc::kUnlockBatchMq, &Broker::on_unlock);
-  on(rc::kQueryConsumerOffset, &Broker::on_query_offset);
-  on(rc::kUpdateConsumerOffset, &Broker::on_update_offset);
-  on(rc::kSearchOffsetByTimestamp, &Broker::on_queue_offset);
-  on(rc::kGetMaxOffset, &Broker::on_queue_offset);
-  on(rc::kGetMinOffset, &Broker::on_queue_offset);
-  on(rc::kGetEarliestMsgStoretime, &Broker::on_queue_offset);
-  on(rc::kInvokeBrokerToResetOffset, &Broker::on_reset_offset);
-  on(rc::kUpdateAndCreateTopic, &Broker::on_update_topic);
-  on(rc::kDeleteTopicInBroker, &Broker::on_delete_topic);
+  with_context(rc::kQueryConsumerOffset, &query_offset);
+  with_context(rc::kUpdateConsumerOffset, &update_offset);
+  with_context(rc::kSearchOffsetByTimestamp, &queue_offset);
+  with_context(rc::kGetMaxOffset, &queue_offset);
+  with_context(rc::kGetMinOffset, &queue_offset);
+  with_context(rc::kGetEarliestMsgStoretime, &queue_offset);
+  with_context(rc::kInvokeBrokerToResetOffset, &reset_offset);
+  with_context(rc::kUpdateAndCreateTopic, &update_topic);
+  with_context(rc::kDeleteTopicInBroker, &delete_topic);
   on(rc::kGetAllTopicConfig, &Broker::on_admin_query);
   on(rc::kGetBrokerRuntimeInfo, &Broker::on_admin_query);
   on(rc::kGetAllConsumerOffset, &Broker::on_admin_query);
   on(rc::kGetAllDelayOffset, &Broker::on_admin_query);
   on(rc::kGetAllSubscriptiongroupConfig, &Broker::on_admin_query);
-  on(rc::kGetTopicStatsInfo, &Broker::on_topic_stats);
-  on(rc::kGetConsumeStats, &Broker::on_consume_stats);
-  on(rc::kGetConsumerConnectionList, &Broker::on_consumer_connections);
-  on(rc::kGetProducerConnectionList, &Broker::on_producer_connections);
+  with_context(rc::kGetTopicStatsInfo, &topic_stats);
+  with_context(rc::kGetConsumeStats, &consume_stats);
+  with_context(rc::kGetConsumerConnectionList, &consumer_connections);
+  with_context(rc::kGetProducerConnectionList, &producer_connections);
   on(rc::kViewBrokerStatsData, &Broker::on_view_stats);
-  on(rc::kQueryTopicConsumeByWho, &Broker::on_consumed_by_who);
+  with_context(rc::kQueryTopicConsumeByWho, &consumed_by_who);
   on(rc::kGetBrokerConfig, &Broker::on_get_broker_config);
   on(rc::kUpdateBrokerConfig, &Broker::on_update_broker_config);
-  on(rc::kUpdateAndCreateSubscriptiongroup, &Broker::on_update_group);
-  on(rc::kDeleteSubscriptiongroup, &Broker::on_delete_group);
-  on(rc::kViewMessageById, &Broker::on_view_message);
-  on(rc::kQueryMessage, &Broker::on_query_message);
+  with_context(rc::kUpdateAndCreateSubscriptiongroup, &update_group);
+  with_context(rc::kDeleteSubscriptiongroup, &delete_group);
+  with_context(rc::kViewMessageById, &view_message);
+  with_context(rc::kQueryMessage, &query_message);
 }
 
 rt::Result<void> Broker::start() {
@@ -97,6 +106,7 @@ rt::Result<void> Broker::start() {
   }
   if (!st) return st.error();
   store_ = std::move(*st);
+  ctx_.reset(new ProcessorContext{rt_, cfg_, *store_, topics_, groups_, offsets_, clients_});
   store_->set_arrival_listener([this](const std::string& topic, int32_t qid, int64_t) {
     if (topic == common::kScheduleTopic) {
       if (schedule_) schedule_->on_arrival(qid);

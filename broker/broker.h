@@ -44,6 +44,7 @@
 #include "broker/consumer_offsets.h"
 #include "broker/long_polls.h"
 #include "broker/metrics.h"
+#include "broker/processor_context.h"
 #include "broker/queue_locks.h"
 #include "broker/refusal_log.h"
 #include "broker/schedule.h"
@@ -105,7 +106,6 @@ class Broker {
 
  private:
   using Command = remoting::RemotingCommand;
-  using Reply = std::optional<Command>;
   void install_processors();
 
   // send.cc
@@ -127,27 +127,12 @@ class Broker {
   Reply on_unlock(remoting::Connection& from, Command& req);
   void notify_consumer_ids_changed(const std::string& group);
   // offset.cc
-  Reply on_query_offset(remoting::Connection& from, Command& req);
-  Reply on_update_offset(remoting::Connection& from, Command& req);
-  Reply on_queue_offset(remoting::Connection& from, Command& req);  // 29, 30, 31, 32
-  Reply on_reset_offset(remoting::Connection& from, Command& req);  // INVOKE_BROKER_TO_RESET_OFFSET (222)
   // admin.cc
-  Reply on_update_topic(remoting::Connection& from, Command& req);
-  Reply on_delete_topic(remoting::Connection& from, Command& req);
   Reply on_admin_query(remoting::Connection& from, Command& req);  // 21, 28, 43, 45, 201
-  Reply on_topic_stats(remoting::Connection& from, Command& req);
-  Reply on_consume_stats(remoting::Connection& from, Command& req);
-  Reply on_consumer_connections(remoting::Connection& from, Command& req);
-  Reply on_producer_connections(remoting::Connection& from, Command& req);
   Reply on_view_stats(remoting::Connection& from, Command& req);         // VIEW_BROKER_STATS_DATA (315)
-  Reply on_consumed_by_who(remoting::Connection& from, Command& req);  // QUERY_TOPIC_CONSUME_BY_WHO (300)
   // config_admin.cc
   Reply on_get_broker_config(remoting::Connection& from, Command& req);
   Reply on_update_broker_config(remoting::Connection& from, Command& req);
-  Reply on_update_group(remoting::Connection& from, Command& req);
-  Reply on_delete_group(remoting::Connection& from, Command& req);
-  Reply on_view_message(remoting::Connection& from, Command& req);
-  Reply on_query_message(remoting::Connection& from, Command& req);
 
   // replication.cc
   rt::Result<void> start_replication();
@@ -165,8 +150,6 @@ class Broker {
   // consumers read it here. The next sync from a master replaces it; a
   // topic the master deleted was deleted here too at its sync.
   void adopt_stored_topics();
-  // RocketMQ's answer to a topic or group change on a slave; nullopt on a master.
-  std::optional<Command> refuse_admin_write_on_slave(const Command& req) const;
 
   // metrics.cc: the gauges a scrape reads. Never suspends.
   void collect_metrics(common::metrics::Scrape& s);
@@ -209,6 +192,10 @@ class Broker {
 
   // Orderly consumption's queue locks, by "topic@brokerName@queueId".
   QueueLocks locks_;
+
+  // What the free-function processors work with (processor_context.h); set
+  // by start() once the store is open.
+  std::unique_ptr<ProcessorContext> ctx_;
 
   // After the store and the managers they use (destroyed before them).
   std::unique_ptr<ScheduleService> schedule_;

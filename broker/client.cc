@@ -53,7 +53,7 @@ void Broker::notify_consumer_ids_changed(const std::string& group) {
   }
 }
 
-Broker::Reply Broker::on_heartbeat(remoting::Connection& from, Command& req) {
+Reply Broker::on_heartbeat(remoting::Connection& from, Command& req) {
   auto hb = remoting::decode_heartbeat(body_text(req));
   if (!hb) return error_reply(req, rs::kSystemError, "bad heartbeat body: " + hb.error().detail());
   ClientChannel ch;
@@ -85,7 +85,7 @@ Broker::Reply Broker::on_heartbeat(remoting::Connection& from, Command& req) {
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 
-Broker::Reply Broker::on_unregister_client(remoting::Connection&, Command& req) {
+Reply Broker::on_unregister_client(remoting::Connection&, Command& req) {
   auto h = remoting::UnregisterClientRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   if (h->producer_group) clients_.unregister_producer(*h->producer_group, h->client_id);
@@ -96,7 +96,7 @@ Broker::Reply Broker::on_unregister_client(remoting::Connection&, Command& req) 
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 
-Broker::Reply Broker::on_consumer_list(remoting::Connection&, Command& req) {
+Reply Broker::on_consumer_list(remoting::Connection&, Command& req) {
   auto h = remoting::ConsumerGroupRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   const auto ids = clients_.consumer_ids(h->consumer_group);
@@ -110,7 +110,7 @@ Broker::Reply Broker::on_consumer_list(remoting::Connection&, Command& req) {
   return resp;
 }
 
-Broker::Reply Broker::on_send_back(remoting::Connection&, Command& req) {
+Reply Broker::on_send_back(remoting::Connection&, Command& req) {
   if (cfg_.slave())
     return error_reply(req, rs::kSystemError, "SERVICE_NOT_AVAILABLE: the broker is a slave and takes no messages");
   auto h = remoting::ConsumerSendMsgBackRequestHeader::decode(req);
@@ -173,7 +173,7 @@ Broker::Reply Broker::on_send_back(remoting::Connection&, Command& req) {
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 
-Broker::Reply Broker::on_lock(remoting::Connection&, Command& req) {
+Reply Broker::on_lock(remoting::Connection&, Command& req) {
   auto b = remoting::decode_lock_batch_request(body_text(req));
   if (!b) return error_reply(req, rs::kSystemError, "bad lock body: " + b.error().detail());
   std::vector<std::string> keys;
@@ -187,7 +187,7 @@ Broker::Reply Broker::on_lock(remoting::Connection&, Command& req) {
   return resp;
 }
 
-Broker::Reply Broker::on_unlock(remoting::Connection&, Command& req) {
+Reply Broker::on_unlock(remoting::Connection&, Command& req) {
   auto b = remoting::decode_lock_batch_request(body_text(req));
   if (!b) return error_reply(req, rs::kSystemError, "bad unlock body: " + b.error().detail());
   std::vector<std::string> keys;

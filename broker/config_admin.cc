@@ -35,7 +35,7 @@ const std::set<std::string, std::less<>> kBlackList = {"brokerConfigPath", "rock
 
 }  // namespace
 
-Broker::Reply Broker::on_get_broker_config(remoting::Connection&, Command& req) {
+Reply Broker::on_get_broker_config(remoting::Connection&, Command& req) {
   std::string body;
   for (const auto& [k, v] : broker_config_properties(cfg_)) body += k + "=" + v + "\n";
   RemotingCommand resp = RemotingCommand::response_to(req, rs::kSuccess);
@@ -45,7 +45,7 @@ Broker::Reply Broker::on_get_broker_config(remoting::Connection&, Command& req) 
   return resp;
 }
 
-Broker::Reply Broker::on_update_broker_config(remoting::Connection&, Command& req) {
+Reply Broker::on_update_broker_config(remoting::Connection&, Command& req) {
   if (req.body.empty()) return RemotingCommand::response_to(req, rs::kSuccess);
   auto update = common::Properties::parse(body_text(req));
   if (!update) return error_reply(req, rs::kSystemError, "string2Properties error: " + update.error().detail());

@@ -10,7 +10,7 @@ namespace rmq::broker {
 
 namespace rs = remoting::response_code;
 
-Broker::Reply Broker::on_end_transaction(remoting::Connection& from, Command& req) {
+Reply Broker::on_end_transaction(remoting::Connection& from, Command& req) {
   if (cfg_.slave())
     return error_reply(req, rs::kSlaveNotAvailable, "Message store is slave mode, so end transaction is forbidden.");
   auto h = remoting::EndTransactionRequestHeader::decode(req);

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "broker/broker.h"
+#include "broker/processor_context.h"
 #include "broker/reply.h"
 #include "remoting/codes.h"
 #include "remoting/headers_admin.h"
@@ -29,40 +30,40 @@ RemotingCommand with_offset(const RemotingCommand& req, int64_t offset) {
 
 }  // namespace
 
-Broker::Reply Broker::on_query_offset(remoting::Connection&, Command& req) {
+Reply query_offset(ProcessorContext& c, RemotingCommand& req) {
   auto h = remoting::QueryConsumerOffsetRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
-  if (auto o = offsets_.query(h->consumer_group, h->topic, h->queue_id); o && *o >= 0) return with_offset(req, *o);
+  if (auto o = c.offsets.query(h->consumer_group, h->topic, h->queue_id); o && *o >= 0) return with_offset(req, *o);
   // Nothing committed: a queue that still holds its first message answers 0
   // (so a new group reads from the start), anything else "not found" and the
   // client applies its consumeFromWhere.
-  if (h->set_zero_if_not_found.value_or(true) && store_->min_offset(h->topic, h->queue_id) <= 0)
+  if (h->set_zero_if_not_found.value_or(true) && c.store.min_offset(h->topic, h->queue_id) <= 0)
     return with_offset(req, 0);
   return error_reply(req, rs::kQueryNotFound, "Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first");
 }
 
-Broker::Reply Broker::on_update_offset(remoting::Connection&, Command& req) {
+Reply update_offset(ProcessorContext& c, RemotingCommand& req) {
   auto h = remoting::UpdateConsumerOffsetRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   // A commit of -1 (ali-ons, for a queue still at 0) is ignored.
-  offsets_.commit(h->consumer_group, h->topic, h->queue_id, h->commit_offset);
+  c.offsets.commit(h->consumer_group, h->topic, h->queue_id, h->commit_offset);
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 
-Broker::Reply Broker::on_queue_offset(remoting::Connection&, Command& req) {
+Reply queue_offset(ProcessorContext& c, RemotingCommand& req) {
   if (req.code == rc::kSearchOffsetByTimestamp) {
     auto h = remoting::SearchOffsetRequestHeader::decode(req);
     if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
-    auto o = store_->offset_by_time(h->topic, h->queue_id, h->timestamp);
+    auto o = c.store.offset_by_time(h->topic, h->queue_id, h->timestamp);
     if (!o) return error_reply(req, rs::kSystemError, o.error().message());
     return with_offset(req, *o);
   }
   auto h = remoting::QueueRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
-  if (req.code == rc::kGetMaxOffset) return with_offset(req, store_->max_offset(h->topic, h->queue_id));
-  if (req.code == rc::kGetMinOffset) return with_offset(req, store_->min_offset(h->topic, h->queue_id));
+  if (req.code == rc::kGetMaxOffset) return with_offset(req, c.store.max_offset(h->topic, h->queue_id));
+  if (req.code == rc::kGetMinOffset) return with_offset(req, c.store.min_offset(h->topic, h->queue_id));
   // GET_EARLIEST_MSG_STORETIME answers `timestamp`, -1 when the queue is empty.
-  auto t = store_->earliest_store_time(h->topic, h->queue_id);
+  auto t = c.store.earliest_store_time(h->topic, h->queue_id);
   RemotingCommand resp = RemotingCommand::response_to(req, rs::kSuccess);
   remoting::put_field(resp, "timestamp", t ? *t : int64_t{-1});
   return resp;
@@ -76,18 +77,18 @@ Broker::Reply Broker::on_queue_offset(remoting::Connection&, Command& req) {
 // members, which own the offsets, commit them. The broker writes none
 // itself. A group with no member online answers CONSUMER_NOT_ONLINE (the
 // tool then sets the offsets itself).
-Broker::Reply Broker::on_reset_offset(remoting::Connection&, Command& req) {
+Reply reset_offset(ProcessorContext& c, RemotingCommand& req) {
   auto h = remoting::ResetOffsetRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   const std::string &topic = h->topic, &group = h->group;
   const int64_t timestamp = h->timestamp;
   const bool force = h->is_force;
-  auto tc = topics_.find(topic);
+  auto tc = c.topics.find(topic);
   if (!tc)
     return error_reply(req, rs::kSystemError, "[reset-offset] reset offset failed, no topic in this broker. topic=" + topic);
   // Asked first (RocketMQ asks last): a group that is offline, even one
   // without offsets yet, gets CONSUMER_NOT_ONLINE, and the tool sets them.
-  const ConsumerGroupInfo* info = clients_.consumer_group(group);
+  const ConsumerGroupInfo* info = c.clients.consumer_group(group);
   if (!info || info->channels.empty())
     return error_reply(req, rs::kConsumerNotOnline,
                        fmt::format("Consumer not online, so can not reset offset, Group: {} Topic: {} Timestamp: {}",
@@ -97,17 +98,17 @@ Broker::Reply Broker::on_reset_offset(remoting::Connection&, Command& req) {
     if (ch.conn) members.push_back(ch.conn);
   std::string body = "{\"offsetTable\":{";
   for (int32_t q = 0; q < tc->write_queue_nums; ++q) {
-    const auto consumer = offsets_.query(group, topic, q);
+    const auto consumer = c.offsets.query(group, topic, q);
     if (!consumer || *consumer < 0) return error_reply(req, rs::kSystemError, "THe consumer group <" + group + "> not exist");
-    int64_t target = store_->max_offset(topic, q);
+    int64_t target = c.store.max_offset(topic, q);
     if (timestamp != -1) {
-      auto o = store_->offset_by_time(topic, q, timestamp);
+      auto o = c.store.offset_by_time(topic, q, timestamp);
       if (!o) return error_reply(req, rs::kSystemError, o.error().message());
       target = *o;
     }
     target = std::max<int64_t>(target, 0);
     const int64_t offset = force || target < *consumer ? target : *consumer;
-    body += fmt::format("{}{}:{}", q == 0 ? "" : ",", mq_key(cfg_.broker_name, q, topic), offset);
+    body += fmt::format("{}{}:{}", q == 0 ? "" : ",", mq_key(c.cfg.broker_name, q, topic), offset);
   }
   body += "}}";
   for (const auto& conn : members) {  // suspends: `info` may be gone meanwhile
@@ -115,10 +116,10 @@ Broker::Reply Broker::on_reset_offset(remoting::Connection&, Command& req) {
     remoting::ResetOffsetRequestHeader{.topic = topic, .group = group, .timestamp = timestamp, .is_force = false}.encode(n);
     n.body = remoting::to_bytes(body);
     if (auto sent = conn->invoke_oneway(std::move(n)); !sent)
-      rt_.log(rt::LogLevel::warn, "reset offset of " + group + ": not told to " + conn->peer_address() + ": " +
+      c.rt.log(rt::LogLevel::warn, "reset offset of " + group + ": not told to " + conn->peer_address() + ": " +
                                       sent.error().message());
   }
-  rt_.log(rt::LogLevel::info, fmt::format("reset offsets of {} on {} to time {} ({} member(s) told)", group, topic,
+  c.rt.log(rt::LogLevel::info, fmt::format("reset offsets of {} on {} to time {} ({} member(s) told)", group, topic,
                                           timestamp, members.size()));
   RemotingCommand resp = RemotingCommand::response_to(req, rs::kSuccess);
   resp.body = remoting::to_bytes(body);

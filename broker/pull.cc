@@ -29,7 +29,7 @@ void Broker::on_arrival(const std::string& topic, int32_t queue_id) {
   long_polls_.arrived(topic, queue_id);
 }
 
-Broker::Reply Broker::on_pull(remoting::Connection&, Command& req) {
+Reply Broker::on_pull(remoting::Connection&, Command& req) {
   auto h = remoting::PullMessageRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   if ((cfg_.broker_permission & kPermRead) == 0)

@@ -173,8 +173,9 @@ void Broker::slave_sync_once() {
   }
 }
 
-std::optional<remoting::RemotingCommand> Broker::refuse_admin_write_on_slave(const Command& req) const {
-  if (!cfg_.slave()) return std::nullopt;
+std::optional<remoting::RemotingCommand> refuse_admin_write_on_slave(const BrokerConfig& cfg,
+                                                                     const remoting::RemotingCommand& req) {
+  if (!cfg.slave()) return std::nullopt;
   return error_reply(req, rs::kSystemError,
                      "Can't modify topic or subscription group from slave broker, please execute it from master broker.");
 }

@@ -71,7 +71,7 @@ store::PutResult Broker::put_message(common::StoredMessage m, const common::Mess
   return store_->put(std::move(m));
 }
 
-Broker::Reply Broker::on_send(remoting::Connection& from, Command& req) {
+Reply Broker::on_send(remoting::Connection& from, Command& req) {
   auto h = remoting::SendMessageRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   if (cfg_.slave())
