@@ -210,8 +210,11 @@ rt::Result<std::vector<std::pair<MessageQueueKey, int64_t>>> decode_reset_offset
   for (const auto& kv : table->get_object()) {
     auto mq = mq_key_from(std::string_view(kv.key().data(), kv.key().size()));
     if (!mq) return mq.error();
-    if (!kv.value().is_int64() && !kv.value().is_uint64()) return bad("an offsetTable value is not an offset");
-    out.emplace_back(std::move(*mq), kv.value().to_number<int64_t>());
+    // An offset is a Java long: a uint64 past INT64_MAX is not one.
+    const bj::value& o = kv.value();
+    if (!o.is_int64() && !(o.is_uint64() && o.get_uint64() <= static_cast<uint64_t>(INT64_MAX)))
+      return bad("an offsetTable value is not an offset");
+    out.emplace_back(std::move(*mq), o.is_int64() ? o.get_int64() : static_cast<int64_t>(o.get_uint64()));
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return by_mq(a.first, b.first); });
   return out;
