@@ -51,7 +51,7 @@ boost::json::array connection_set(const std::map<std::string, ClientChannel>& ch
 
 }  // namespace
 
-Reply update_topic(ProcessorContext& c, RemotingCommand& req) {
+Reply update_topic(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   if (auto refused = refuse_admin_write_on_slave(c.cfg, req)) return refused;
   auto h = remoting::CreateTopicRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
@@ -80,7 +80,7 @@ Reply update_topic(ProcessorContext& c, RemotingCommand& req) {
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 
-Reply delete_topic(ProcessorContext& c, RemotingCommand& req) {
+Reply delete_topic(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   if (auto refused = refuse_admin_write_on_slave(c.cfg, req)) return refused;
   auto h = remoting::TopicRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
@@ -172,7 +172,7 @@ Reply Broker::on_admin_query(remoting::Connection&, Command& req) {
   return ok_with_body(req, json::serialize(boost::json::value(std::move(o))));
 }
 
-Reply topic_stats(ProcessorContext& c, RemotingCommand& req) {
+Reply topic_stats(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   auto h = remoting::TopicRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   const std::string& topic = h->topic;
@@ -192,7 +192,7 @@ Reply topic_stats(ProcessorContext& c, RemotingCommand& req) {
   return ok_with_body(req, body);
 }
 
-Reply consume_stats(ProcessorContext& c, RemotingCommand& req) {
+Reply consume_stats(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   auto h = remoting::GetConsumeStatsRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   const std::string& group = h->consumer_group;
@@ -223,7 +223,7 @@ Reply consume_stats(ProcessorContext& c, RemotingCommand& req) {
   return ok_with_body(req, body);
 }
 
-Reply consumer_connections(ProcessorContext& c, RemotingCommand& req) {
+Reply consumer_connections(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   auto h = remoting::ConsumerGroupRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   const std::string& group = h->consumer_group;
@@ -254,7 +254,7 @@ Reply consumer_connections(ProcessorContext& c, RemotingCommand& req) {
   return ok_with_body(req, json::serialize(boost::json::value(std::move(o))));
 }
 
-Reply producer_connections(ProcessorContext& c, RemotingCommand& req) {
+Reply producer_connections(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   auto h = remoting::GetProducerConnectionListRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   const std::string& group = h->producer_group;
@@ -279,7 +279,7 @@ Reply Broker::on_view_stats(remoting::Connection&, Command& req) {
                                        window(f->hour), window(f->minute)));
 }
 
-Reply consumed_by_who(ProcessorContext& c, RemotingCommand& req) {
+Reply consumed_by_who(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   auto h = remoting::TopicRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   const std::string& topic = h->topic;
@@ -294,7 +294,7 @@ Reply consumed_by_who(ProcessorContext& c, RemotingCommand& req) {
   return ok_with_body(req, json::serialize(boost::json::value(std::move(o))));
 }
 
-Reply update_group(ProcessorContext& c, RemotingCommand& req) {
+Reply update_group(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   if (auto refused = refuse_admin_write_on_slave(c.cfg, req)) return refused;
   const std::string text(reinterpret_cast<const char*>(req.body.data()), req.body.size());
   // One SubscriptionGroupConfig: decoded through the table decoder.
@@ -310,7 +310,7 @@ Reply update_group(ProcessorContext& c, RemotingCommand& req) {
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 
-Reply delete_group(ProcessorContext& c, RemotingCommand& req) {
+Reply delete_group(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   if (auto refused = refuse_admin_write_on_slave(c.cfg, req)) return refused;
   auto h = remoting::DeleteSubscriptionGroupRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
@@ -320,7 +320,7 @@ Reply delete_group(ProcessorContext& c, RemotingCommand& req) {
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 
-Reply view_message(ProcessorContext& c, RemotingCommand& req) {
+Reply view_message(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   auto h = remoting::ViewMessageRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   const int64_t offset = h->offset;
@@ -331,7 +331,7 @@ Reply view_message(ProcessorContext& c, RemotingCommand& req) {
   return resp;
 }
 
-Reply query_message(ProcessorContext& c, RemotingCommand& req) {
+Reply query_message(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   auto h = remoting::QueryMessageRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   int64_t max = h->max_num;

@@ -47,7 +47,7 @@ void Broker::install_processors() {
   auto with_context = [this](int32_t code, Processor fn) {
     dispatcher_.on(code, metrics_.requests().timed(rt_, [this, fn](remoting::Connection& from, Command& req) {
       RMQ_ASSERT(ctx_);  // requests arrive only once start() has listened
-      Reply reply = fn(*ctx_, req);
+      Reply reply = fn(*ctx_, from, req);
       if (reply) refusals_.note(from.peer_address(), req, *reply);
       return reply;
     }));
@@ -56,13 +56,13 @@ void Broker::install_processors() {
   on(rc::kSendMessageV2, &Broker::on_send);
   on(rc::kSendBatchMessage, &Broker::on_send);
   on(rc::kPullMessage, &Broker::on_pull);
-  on(rc::kHeartBeat, &Broker::on_heartbeat);
-  on(rc::kUnregisterClient, &Broker::on_unregister_client);
-  on(rc::kGetConsumerListByGroup, &Broker::on_consumer_list);
-  on(rc::kConsumerSendMsgBack, &Broker::on_send_back);
+  with_context(rc::kHeartBeat, &heartbeat);
+  with_context(rc::kUnregisterClient, &unregister_client);
+  with_context(rc::kGetConsumerListByGroup, &consumer_list);
+  with_context(rc::kConsumerSendMsgBack, &send_back);
   on(rc::kEndTransaction, &Broker::on_end_transaction);
-  on(rc::kLockBatchMq, &Broker::on_lock);
-  on(rc::kUnlockBatchMq, &Broker::on_unlock);
+  with_context(rc::kLockBatchMq, &lock_queues);
+  with_context(rc::kUnlockBatchMq, &unlock_queues);
   with_context(rc::kQueryConsumerOffset, &query_offset);
   with_context(rc::kUpdateConsumerOffset, &update_offset);
   with_context(rc::kSearchOffsetByTimestamp, &queue_offset);
@@ -106,7 +106,20 @@ rt::Result<void> Broker::start() {
   }
   if (!st) return st.error();
   store_ = std::move(*st);
-  ctx_.reset(new ProcessorContext{rt_, cfg_, *store_, topics_, groups_, offsets_, clients_});
+  ctx_.reset(new ProcessorContext{.rt = rt_,
+                                   .cfg = cfg_,
+                                   .store = *store_,
+                                   .topics = topics_,
+                                   .groups = groups_,
+                                   .offsets = offsets_,
+                                   .clients = clients_,
+                                   .locks = locks_,
+                                   .metrics = metrics_,
+                                   .put_message = [this](common::StoredMessage m, const common::MessageProperties* p) {
+                                     return put_message(std::move(m), p);
+                                   },
+                                   .topic_created = [this](const std::string& t) { register_created_topic(t); },
+                                   .group_changed = [this](const std::string& g) { notify_consumer_ids_changed(g); }});
   store_->set_arrival_listener([this](const std::string& topic, int32_t qid, int64_t) {
     if (topic == common::kScheduleTopic) {
       if (schedule_) schedule_->on_arrival(qid);

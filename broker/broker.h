@@ -119,12 +119,6 @@ class Broker {
   Reply on_pull(remoting::Connection& from, Command& req);
   void on_arrival(const std::string& topic, int32_t queue_id);
   // client.cc
-  Reply on_heartbeat(remoting::Connection& from, Command& req);
-  Reply on_unregister_client(remoting::Connection& from, Command& req);
-  Reply on_consumer_list(remoting::Connection& from, Command& req);
-  Reply on_send_back(remoting::Connection& from, Command& req);
-  Reply on_lock(remoting::Connection& from, Command& req);
-  Reply on_unlock(remoting::Connection& from, Command& req);
   void notify_consumer_ids_changed(const std::string& group);
   // offset.cc
   // admin.cc

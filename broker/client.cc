@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "broker/broker.h"
+#include "broker/processor_context.h"
 #include "broker/reply.h"
 #include "common/canary/broker_dlq_one_early.h"
 #include "common/json.h"
@@ -53,7 +54,7 @@ void Broker::notify_consumer_ids_changed(const std::string& group) {
   }
 }
 
-Reply Broker::on_heartbeat(remoting::Connection& from, Command& req) {
+Reply heartbeat(ProcessorContext& c, remoting::Connection& from, RemotingCommand& req) {
   auto hb = remoting::decode_heartbeat(body_text(req));
   if (!hb) return error_reply(req, rs::kSystemError, "bad heartbeat body: " + hb.error().detail());
   ClientChannel ch;
@@ -61,45 +62,45 @@ Reply Broker::on_heartbeat(remoting::Connection& from, Command& req) {
   ch.client_id = hb->client_id;
   ch.language = req.language;
   ch.version = req.version;
-  ch.last_update = rt_.now();
+  ch.last_update = c.rt.now();
   for (const auto& consumer : hb->consumers) {
-    auto group = groups_.find_or_create(consumer.group_name);
+    auto group = c.groups.find_or_create(consumer.group_name);
     if (!group) return error_reply(req, rs::kSystemError, "subscription group not saved: " + group.error().message());
     if (!*group) continue;  // unknown and not auto-created: RocketMQ ignores it too
     if ((*group)->retry_queue_nums > 0) {
       bool created = false;
-      auto retry = topics_.ensure(retry_topic(consumer.group_name), (*group)->retry_queue_nums,
+      auto retry = c.topics.ensure(retry_topic(consumer.group_name), (*group)->retry_queue_nums,
                                   kPermRead | kPermWrite, &created);
       if (!retry) return error_reply(req, rs::kSystemError, "retry topic not saved: " + retry.error().message());
       // The consumer looks up the retry topic's route right after this
       // heartbeat: the namesrvs must have it by then.
-      if (created) register_created_topic(retry->topic_name);
+      if (created) c.topic_created(retry->topic_name);
     }
-    if (clients_.register_consumer(consumer, ch)) {
-      rt_.log(rt::LogLevel::info, "consumer group " + consumer.group_name + " changed: " + ch.client_id + " from " +
+    if (c.clients.register_consumer(consumer, ch)) {
+      c.rt.log(rt::LogLevel::info, "consumer group " + consumer.group_name + " changed: " + ch.client_id + " from " +
                                       from.peer_address());
-      notify_consumer_ids_changed(consumer.group_name);
+      c.group_changed(consumer.group_name);
     }
   }
-  for (const auto& g : hb->producer_groups) clients_.register_producer(g, ch);
+  for (const auto& g : hb->producer_groups) c.clients.register_producer(g, ch);
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 
-Reply Broker::on_unregister_client(remoting::Connection&, Command& req) {
+Reply unregister_client(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   auto h = remoting::UnregisterClientRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
-  if (h->producer_group) clients_.unregister_producer(*h->producer_group, h->client_id);
-  if (h->consumer_group && clients_.unregister_consumer(*h->consumer_group, h->client_id)) {
-    rt_.log(rt::LogLevel::info, "consumer " + h->client_id + " left group " + *h->consumer_group);
-    notify_consumer_ids_changed(*h->consumer_group);
+  if (h->producer_group) c.clients.unregister_producer(*h->producer_group, h->client_id);
+  if (h->consumer_group && c.clients.unregister_consumer(*h->consumer_group, h->client_id)) {
+    c.rt.log(rt::LogLevel::info, "consumer " + h->client_id + " left group " + *h->consumer_group);
+    c.group_changed(*h->consumer_group);
   }
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 
-Reply Broker::on_consumer_list(remoting::Connection&, Command& req) {
+Reply consumer_list(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   auto h = remoting::ConsumerGroupRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
-  const auto ids = clients_.consumer_ids(h->consumer_group);
+  const auto ids = c.clients.consumer_ids(h->consumer_group);
   if (ids.empty()) return error_reply(req, rs::kSystemError, "no consumer for this group, " + h->consumer_group);
   boost::json::array list;
   for (const auto& id : ids) list.emplace_back(id);
@@ -110,31 +111,31 @@ Reply Broker::on_consumer_list(remoting::Connection&, Command& req) {
   return resp;
 }
 
-Reply Broker::on_send_back(remoting::Connection&, Command& req) {
-  if (cfg_.slave())
+Reply send_back(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
+  if (c.cfg.slave())
     return error_reply(req, rs::kSystemError, "SERVICE_NOT_AVAILABLE: the broker is a slave and takes no messages");
   auto h = remoting::ConsumerSendMsgBackRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
-  auto group = groups_.find_or_create(h->group);
+  auto group = c.groups.find_or_create(h->group);
   if (!group) return error_reply(req, rs::kSystemError, "subscription group not saved: " + group.error().message());
   if (!*group) return error_reply(req, rs::kSubscriptionGroupNotExist, "subscription group not exist, " + h->group);
-  if ((cfg_.broker_permission & kPermWrite) == 0)
-    return error_reply(req, rs::kNoPermission, "the broker[" + cfg_.broker_name + "] sending message is forbidden");
+  if ((c.cfg.broker_permission & kPermWrite) == 0)
+    return error_reply(req, rs::kNoPermission, "the broker[" + c.cfg.broker_name + "] sending message is forbidden");
   if ((*group)->retry_queue_nums <= 0) return RemotingCommand::response_to(req, rs::kSuccess);
 
   // The topic it goes to: the group's retry topic, or its DLQ when it has
   // been retried enough (or the consumer asks for it with a negative level).
   auto ensure = [&](const std::string& topic, int32_t queues) -> rt::Result<store::TopicConfig> {
     bool created = false;
-    auto tc = topics_.ensure(topic, queues, kPermRead | kPermWrite, &created);
-    if (tc && created) register_created_topic(topic);
+    auto tc = c.topics.ensure(topic, queues, kPermRead | kPermWrite, &created);
+    if (tc && created) c.topic_created(topic);
     return tc;
   };
   auto tc = ensure(retry_topic(h->group), (*group)->retry_queue_nums);
   if (!tc) return error_reply(req, rs::kSystemError, "topic[" + retry_topic(h->group) + "] not exist");
   if ((tc->perm & kPermWrite) == 0)
     return error_reply(req, rs::kNoPermission, "the topic[" + tc->topic_name + "] sending message is forbidden");
-  auto original = store_->read_at(h->offset);
+  auto original = c.store.read_at(h->offset);
   if (!original)
     return error_reply(req, rs::kSystemError, "look message by offset failed, " + std::to_string(h->offset));
 
@@ -162,23 +163,23 @@ Reply Broker::on_send_back(remoting::Connection&, Command& req) {
     props[common::kPropDelay] = std::to_string(std::min<int64_t>(level, INT32_MAX));
   }
   m.topic = tc->topic_name;
-  m.queue_id = static_cast<int32_t>(rt_.random().below(static_cast<uint64_t>(queues)));
+  m.queue_id = static_cast<int32_t>(c.rt.random().below(static_cast<uint64_t>(queues)));
   m.reconsume_times = m.reconsume_times < INT32_MAX ? m.reconsume_times + 1 : INT32_MAX;
   m.prepared_transaction_offset = 0;
   m.properties = common::encode_properties(props);
   const std::string topic = props[common::kPropRetryTopic];  // set above: the first delivery's topic
-  auto r = put_message(std::move(m), &props);
+  auto r = c.put_message(std::move(m), &props);
   if (!r.ok()) return error_reply(req, rs::kSystemError, std::string(store::to_string(r.status)));
-  if (to_dlq) metrics_.on_dlq(topic, h->group);
+  if (to_dlq) c.metrics.on_dlq(topic, h->group);
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 
-Reply Broker::on_lock(remoting::Connection&, Command& req) {
+Reply lock_queues(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   auto b = remoting::decode_lock_batch_request(body_text(req));
   if (!b) return error_reply(req, rs::kSystemError, "bad lock body: " + b.error().detail());
   std::vector<std::string> keys;
   for (const auto& mq : b->mqs) keys.push_back(mq.key());
-  const auto taken = locks_.lock(b->consumer_group, b->client_id, keys, rt_.now());
+  const auto taken = c.locks.lock(b->consumer_group, b->client_id, keys, c.rt.now());
   std::vector<remoting::LockQueue> ok;
   for (const auto& mq : b->mqs)
     if (std::find(taken.begin(), taken.end(), mq.key()) != taken.end()) ok.push_back(mq);
@@ -187,12 +188,12 @@ Reply Broker::on_lock(remoting::Connection&, Command& req) {
   return resp;
 }
 
-Reply Broker::on_unlock(remoting::Connection&, Command& req) {
+Reply unlock_queues(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   auto b = remoting::decode_lock_batch_request(body_text(req));
   if (!b) return error_reply(req, rs::kSystemError, "bad unlock body: " + b.error().detail());
   std::vector<std::string> keys;
   for (const auto& mq : b->mqs) keys.push_back(mq.key());
-  locks_.unlock(b->consumer_group, b->client_id, keys);
+  c.locks.unlock(b->consumer_group, b->client_id, keys);
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 

@@ -30,7 +30,7 @@ RemotingCommand with_offset(const RemotingCommand& req, int64_t offset) {
 
 }  // namespace
 
-Reply query_offset(ProcessorContext& c, RemotingCommand& req) {
+Reply query_offset(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   auto h = remoting::QueryConsumerOffsetRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   if (auto o = c.offsets.query(h->consumer_group, h->topic, h->queue_id); o && *o >= 0) return with_offset(req, *o);
@@ -42,7 +42,7 @@ Reply query_offset(ProcessorContext& c, RemotingCommand& req) {
   return error_reply(req, rs::kQueryNotFound, "Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first");
 }
 
-Reply update_offset(ProcessorContext& c, RemotingCommand& req) {
+Reply update_offset(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   auto h = remoting::UpdateConsumerOffsetRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   // A commit of -1 (ali-ons, for a queue still at 0) is ignored.
@@ -50,7 +50,7 @@ Reply update_offset(ProcessorContext& c, RemotingCommand& req) {
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 
-Reply queue_offset(ProcessorContext& c, RemotingCommand& req) {
+Reply queue_offset(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   if (req.code == rc::kSearchOffsetByTimestamp) {
     auto h = remoting::SearchOffsetRequestHeader::decode(req);
     if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
@@ -77,7 +77,7 @@ Reply queue_offset(ProcessorContext& c, RemotingCommand& req) {
 // members, which own the offsets, commit them. The broker writes none
 // itself. A group with no member online answers CONSUMER_NOT_ONLINE (the
 // tool then sets the offsets itself).
-Reply reset_offset(ProcessorContext& c, RemotingCommand& req) {
+Reply reset_offset(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   auto h = remoting::ResetOffsetRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   const std::string &topic = h->topic, &group = h->group;
