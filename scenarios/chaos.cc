@@ -122,7 +122,7 @@ void check_replicated(ChaosState& s, const h::Send& snd, const client::SendResul
   Rig& k = s.rig;
   const auto id = common::parse_offset_msg_id(r.offset_msg_id);
   if (!id) {
-    k.failures.push_back(fmt::format("SEND_OK for {} with an offset message id {} that does not parse", snd.key,
+    k.fail(fmt::format("SEND_OK for {} with an offset message id {} that does not parse", snd.key,
                                      r.offset_msg_id));
     return;
   }
@@ -132,7 +132,7 @@ void check_replicated(ChaosState& s, const h::Send& snd, const client::SendResul
     const auto crash = k.crashed_at.find(k.slave_nodes[g]);
     if (!slave || (crash != k.crashed_at.end() && crash->second >= snd.invoked)) return;
     if (slave->store().written() <= id->commit_log_offset)
-      k.failures.push_back(fmt::format("SEND_OK for {} at commitlog {} of {} while its slave has only {} bytes",
+      k.fail(fmt::format("SEND_OK for {} at commitlog {} of {} while its slave has only {} bytes",
                                        snd.key, id->commit_log_offset, r.queue.broker_name,
                                        slave->store().written()));
   }
@@ -417,12 +417,12 @@ void check_replicas(ChaosState& s) {
         2min);
     if (!caught_up) {
       auto written = [](broker::Broker* b) { return b ? b->store().written() : -1; };
-      k.failures.push_back(fmt::format("{} did not catch up with {} within 2 minutes of the heal: {} of {} bytes",
+      k.fail(fmt::format("{} did not catch up with {} within 2 minutes of the heal: {} of {} bytes",
                                        k.slave_node_names[g], k.broker_node_names[g], written(k.slave_up[g]),
                                        written(k.broker_up[g])));
       continue;
     }
-    for (auto& f : compare_commit_logs(k.sim, k.broker_nodes[g], k.slave_nodes[g])) k.failures.push_back(std::move(f));
+    for (auto& f : compare_commit_logs(k.sim, k.broker_nodes[g], k.slave_nodes[g])) k.fail(std::move(f));
   }
 }
 
@@ -494,7 +494,7 @@ RunResult run_chaos_impl(uint64_t seed, const RunOptions& opts) {
     if (!k.sim.node(n).up() && !k.injector.killed(n)) k.sim.start(n);  // a crashed client comes back too
   k.hist.healed_at = k.sim.now();
   if (!k.sim.run_until([&] { return s.producers_done == s.knobs.producers; }, 10min))
-    k.failures.push_back("the producers did not finish");
+    k.fail("the producers did not finish");
   // Transactions: a committed one may arrive or not. END_TRANSACTION is
   // oneway (lost with a broker's crash or power loss), and a check-back
   // reaches only producers that heartbeat the broker: one out of the

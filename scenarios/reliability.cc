@@ -233,7 +233,7 @@ RunResult run_delay_crash_impl(uint64_t seed, const RunOptions& opts) {
   k.sim.run_until(rt::Instant(65s));
   k.restart_all();
   k.hist.healed_at = k.sim.now();
-  if (!k.sim.run_until([&] { return s.producers_done == 2; }, 10min)) k.failures.push_back("the producers did not finish");
+  if (!k.sim.run_until([&] { return s.producers_done == 2; }, 10min)) k.fail("the producers did not finish");
   k.sim.run_until([&] { return std::includes(s.consumed.begin(), s.consumed.end(), s.acked_keys.begin(),
                                              s.acked_keys.end()); },
                   10min);
@@ -377,7 +377,7 @@ RunResult run_retry_dlq_impl(uint64_t seed, const RunOptions& opts) {
   // listener's (its failures); a plan may add only link latency.
   if (!k.start_faults(opts, [](rt::Random&, FaultPlan&) {}, {FaultKind::latency})) return k.bad_plan();
   k.hist.healed_at = rt::Instant(0s);
-  if (!k.sim.run_until([&] { return s.sent; }, 10min)) k.failures.push_back("the producer did not finish");
+  if (!k.sim.run_until([&] { return s.sent; }, 10min)) k.fail("the producer did not finish");
   // The longest schedule: 10 s + 30 s + 1 m, then the DLQ reader's rebalance.
   k.sim.run_until([&] { return std::includes(s.settled.begin(), s.settled.end(), s.acked_keys.begin(),
                                              s.acked_keys.end()); },
@@ -387,7 +387,7 @@ RunResult run_retry_dlq_impl(uint64_t seed, const RunOptions& opts) {
   k.sim.run_for(3s);
   k.hist.end = k.sim.now();
   for (const auto& key : s.acked_keys)
-    if (!s.settled.count(key)) k.failures.push_back(fmt::format("{} was neither consumed nor in the DLQ", key));
+    if (!s.settled.count(key)) k.fail(fmt::format("{} was neither consumed nor in the DLQ", key));
   check_retry_schedule(s);
   int to_dlq = 0;
   for (const auto& [key, n] : s.fail_times) to_dlq += n > kMaxReconsume ? 1 : 0;
@@ -542,7 +542,7 @@ RunResult run_transaction_crash_impl(uint64_t seed, const RunOptions& opts) {
   // A committed transaction is stored once: one position, however often read.
   for (const auto& [key, places] : s.positions)
     if (places.size() > 1)
-      k.failures.push_back(fmt::format("transaction {} was stored {} times (first at {}@{}:{} offset {})", key,
+      k.fail(fmt::format("transaction {} was stored {} times (first at {}@{}:{} offset {})", key,
                                        places.size(), places.begin()->first.topic, places.begin()->first.broker,
                                        places.begin()->first.queue_id, places.begin()->second));
   return k.finish({fmt::format("transactions={} committed={} rolled_back={} undecided={} deliveries={} "

@@ -72,7 +72,7 @@ void add_group(HaState& s, int i, broker::BrokerRole role) {
   auto g = std::make_unique<HaGroup>();
   HaGroup* raw = g.get();
   Rig& k = s.rig;
-  const auto fail = [&k](std::string what) { k.failures.push_back(std::move(what)); };
+  const auto fail = [&k](std::string what) { k.fail(std::move(what)); };
   auto& m = k.sim.add_node(fmt::format("master{}", i), [raw, fail](rt::Runtime& rt) {
     broker_main(rt, raw->master_cfg, fail, {}, &raw->master);
   });
@@ -145,7 +145,7 @@ void ha_producer(rt::Runtime& rt, HaState& s, int p, int count, Duration gap_min
         s.phys_of[snd.key] = id->commit_log_offset;
         HaGroup* g = group_of(s, r.queue.broker_name);
         if (s.check_slave_on_ack && g && g->slave && g->slave->store().written() <= id->commit_log_offset)
-          k.failures.push_back(fmt::format("SEND_OK for {} at commitlog {} of {} while its slave has only {} bytes",
+          k.fail(fmt::format("SEND_OK for {} at commitlog {} of {} while its slave has only {} bytes",
                                            snd.key, id->commit_log_offset, r.queue.broker_name,
                                            g->slave->store().written()));
       }
@@ -199,7 +199,7 @@ void setup(HaState& s, const RunOptions& opts) {
 void drain(HaState& s) {
   Rig& k = s.rig;
   if (!k.sim.run_until([&] { return s.producers_done == 2; }, std::chrono::minutes(10)))
-    k.failures.push_back("the producers did not finish");
+    k.fail("the producers did not finish");
   k.sim.run_until(
       [&] {
         for (const auto& key : s.acked_keys)
@@ -308,14 +308,14 @@ RunResult run_ha_partition_impl(uint64_t seed, const RunOptions& opts) {
       },
       std::chrono::minutes(2));
   if (!caught_up) {
-    k.failures.push_back(fmt::format("the slave did not catch up within 2 minutes of healing: {} of {} bytes",
+    k.fail(fmt::format("the slave did not catch up within 2 minutes of healing: {} of {} bytes",
                                      g.slave ? g.slave->store().written() : -1,
                                      g.master ? g.master->store().written() : -1));
   } else {
-    for (auto& f : compare_commit_logs(k.sim, g.master_node, g.slave_node)) k.failures.push_back(std::move(f));
+    for (auto& f : compare_commit_logs(k.sim, g.master_node, g.slave_node)) k.fail(std::move(f));
     for (int32_t q = 0; q < kHaQueues; ++q)
       if (g.slave->store().max_offset(kHaTopic, q) != g.master->store().max_offset(kHaTopic, q))
-        k.failures.push_back(fmt::format("queue {}: the slave has {} messages, the master {}", q,
+        k.fail(fmt::format("queue {}: the slave has {} messages, the master {}", q,
                                          g.slave->store().max_offset(kHaTopic, q),
                                          g.master->store().max_offset(kHaTopic, q)));
   }
@@ -348,7 +348,7 @@ RunResult run_async_master_loss_impl(uint64_t seed, const RunOptions& opts) {
       auto phys = s.phys_of.find(snd.key);
       if (phys == s.phys_of.end() || phys->second < kept || s.excused.count(snd.key)) continue;
       if (phys->second >= written_at_crash)
-        k.failures.push_back(fmt::format("{} was acknowledged at commitlog {}, past the master's log end {} at "
+        k.fail(fmt::format("{} was acknowledged at commitlog {}, past the master's log end {} at "
                                          "the crash",
                                          snd.key, phys->second, written_at_crash));
       s.excused.insert(snd.key);
@@ -377,13 +377,13 @@ RunResult run_async_master_loss_impl(uint64_t seed, const RunOptions& opts) {
     // With its master gone the slave's log no longer grows.
     k.sim.after(std::chrono::seconds(5), [&] {
       if (!g.slave || written_at_crash < 0) {
-        k.failures.push_back("the victim's master or slave was not up at the crash");
+        k.fail("the victim's master or slave was not up at the crash");
         return;
       }
       kept = g.slave->store().written();
       // What the slave kept: never less than it acknowledged to the master.
       if (kept < acked_at_crash)
-        k.failures.push_back(fmt::format("the slave has {} bytes but had acknowledged {} to its master", kept,
+        k.fail(fmt::format("the slave has {} bytes but had acknowledged {} to its master", kept,
                                          acked_at_crash));
       excuse_lost();
     });

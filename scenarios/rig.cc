@@ -40,7 +40,7 @@ void Rig::add_slaves(const std::function<void(broker::BrokerConfig&)>& tweak) {
   slave_up.assign(count, nullptr);
   for (size_t i = 0; i < count; ++i) {
     auto& n = sim.add_node(fmt::format("slave{}", i), [this, i](rt::Runtime& rt) {
-      broker_main(rt, slave_cfgs[i], [this](std::string what) { failures.push_back(what); }, {}, &slave_up[i]);
+      broker_main(rt, slave_cfgs[i], [this](std::string what) { fail(std::move(what)); }, {}, &slave_up[i]);
     });
     broker::BrokerConfig& cfg = slave_cfgs[i];
     cfg = broker_cfgs[i];

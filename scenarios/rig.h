@@ -31,13 +31,15 @@ namespace h = history;
 // The namesrv, the brokers and what the scenarios share.
 // What `rmq-sim run --html` draws of a finished run.
 inline std::shared_ptr<const Timeline> timeline_of(sim::Simulation& sim, const RunResult& out, const h::History& hist,
-                                                   const std::vector<h::Violation>& violations) {
+                                                   const std::vector<h::Violation>& violations,
+                                                   const std::map<size_t, rt::Instant>& failure_times = {}) {
   auto tl = std::make_shared<Timeline>();
   for (NodeId i = 0; i < sim.node_count(); ++i) tl->nodes.push_back(sim.node(i).name());
   tl->plan = out.plan;
   tl->history = hist;
   tl->violations = violations;
   tl->failures = out.failures;
+  tl->failure_times = failure_times;
   tl->end = sim.now();
   return tl;
 }
@@ -55,6 +57,13 @@ struct Rig {
   std::vector<broker::BrokerConfig> slave_cfgs;
   std::vector<broker::Broker*> slave_up;
   std::vector<std::string> failures;
+  std::map<size_t, rt::Instant> failure_times;  // failures[i] -> when (fail())
+  // A failure of the scenario's own checks, with the time it was found (the
+  // timeline draws it there).
+  void fail(std::string what) {
+    failure_times[failures.size()] = sim.now();
+    failures.push_back(std::move(what));
+  }
   // Broker name -> when it was down: [crash, restart).
   std::map<std::string, std::vector<std::pair<rt::Instant, rt::Instant>>> down;
   int crashes = 0;
@@ -153,7 +162,7 @@ struct Rig {
     out.notes = notes;
     if (out.failures.size() > 20) out.failures.resize(20);
     if (!out.ok()) out.recent_logs = sim.recent_logs();
-    out.timeline = timeline_of(sim, out, hist, sum.violations);
+    out.timeline = timeline_of(sim, out, hist, sum.violations, failure_times);
     return out;
   }
 };

@@ -281,12 +281,17 @@ std::string timeline_html(const Timeline& t) {
     z(fmt::format(R"(<text class="failure-label keep" x="{:.2f}" y="{}">{} {}</text>)", x(at) + 2, kTop - 14, i + 1,
                   esc(h::to_string(v.kind))));
   }
-  // A scenario's own checks (not a history checker) name no message and
-  // record no time: marked at the run's end.
+  // A scenario's own checks (not a history checker) name no message: each
+  // is marked when it was found (Rig::fail), else at the run's end.
   if (t.violations.empty())
-    for (size_t i = 0; i < t.failures.size(); ++i)
-      z(fmt::format(R"(<line id="failure-{}" class="failure" x1="{:.2f}" x2="{:.2f}" y1="{}" y2="{}"><title>{} (time not recorded)</title></line>)",
-                    i, x(end), x(end), kTop - 12, height - 30, esc(t.failures[i])));
+    for (size_t i = 0; i < t.failures.size(); ++i) {
+      const auto when = t.failure_times.find(i);
+      const bool timed = when != t.failure_times.end();
+      const double at = timed ? seconds(when->second) : end;
+      z(fmt::format(R"(<line id="failure-{}" class="failure" x1="{:.2f}" x2="{:.2f}" y1="{}" y2="{}"><title>{}{}</title></line>)",
+                    i, x(at), x(at), kTop - 12, height - 30, esc(t.failures[i]),
+                    timed ? fmt::format(" at {:.3f}s", at) : std::string(" (time not recorded)")));
+    }
   for (const auto& f : t.failures) failure_list += "<li class=\"failure-text\">" + esc(f) + "</li>";
   // Axis and labels (outside the zoomed group).
   std::string fixed;

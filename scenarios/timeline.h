@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,9 @@ struct Timeline {
   history::History history;
   std::vector<history::Violation> violations;
   std::vector<std::string> failures;  // every failure text of the run
+  // When the scenario's own check failed, for failures[i] that recorded it
+  // (Rig::fail); the others are drawn at the run's end.
+  std::map<size_t, rt::Instant> failure_times;
   rt::Instant end{};
 };
 

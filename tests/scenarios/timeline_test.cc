@@ -90,6 +90,20 @@ TEST(Timeline, APassingRunSaysSoAndTheSamePageComesBack) {
   EXPECT_EQ(html, timeline_html(t));
 }
 
+// A scenario's own check names no message: drawn when it was found
+// (x = 150 + 1430 * t / 10), or at the run's end when it did not say.
+TEST(Timeline, AScenarioFailureIsMarkedWhenItWasFound) {
+  Timeline t = small();
+  t.violations.clear();
+  t.failures = {"SEND_OK for p0-0 while its slave has only 0 bytes", "the producers did not finish"};
+  t.failure_times[0] = at(4s);
+  const std::string html = timeline_html(t);
+  EXPECT_NE(html.find(R"(id="failure-0" class="failure" x1="722.00" x2="722.00")"), std::string::npos);
+  EXPECT_NE(html.find("slave has only 0 bytes at 4.000s</title>"), std::string::npos);
+  EXPECT_NE(html.find(R"(id="failure-1" class="failure" x1="1580.00" x2="1580.00")"), std::string::npos);
+  EXPECT_NE(html.find("did not finish (time not recorded)</title>"), std::string::npos);
+}
+
 TEST(Timeline, ManyMessagesAreBoundedButEveryOffendingOneIsDrawn) {
   Timeline t = small();
   for (size_t i = 0; i < kMessagesDrawnMax + 50; ++i) {
