@@ -30,7 +30,6 @@ constexpr int kChecksPerPassMax = 2'000;
 constexpr rt::Duration kResolvedKeptMin = 10min;
 constexpr rt::Duration kInFlightWaitMax = 30s;
 
-std::string property(const MessageProperties& p, const char* key) { return common::property_value(p, key); }
 
 const char* to_string_outcome(int32_t commit_or_rollback) {
   return commit_or_rollback == remoting::kTransactionCommitType ? "commit" : "rollback";
@@ -89,14 +88,14 @@ TransactionService::Half TransactionService::half_of(const StoredMessage& m) {
   h.offset = m.queue_offset;
   h.phys = m.physical_offset;
   h.size = static_cast<int32_t>(common::stored_size(m));
-  h.uniq = property(props, common::kPropUniqKey);
-  h.group = property(props, common::kPropProducerGroup);
+  h.uniq = common::property_value(props, common::kPropUniqKey);
+  h.group = common::property_value(props, common::kPropProducerGroup);
   h.txn = transaction_id(h.group, h.uniq, m.queue_offset);
-  h.real_topic = property(props, common::kPropRealTopic);
+  h.real_topic = common::property_value(props, common::kPropRealTopic);
   h.born_ms = m.born_timestamp;
   h.store_ms = m.store_timestamp;
-  h.check_times = std::max(common::parse_java_int(property(props, common::kPropTransactionCheckTimes)).value_or(0), 0);
-  if (auto s = common::parse_java_long(property(props, common::kPropCheckImmunityTimeInSeconds)); s && *s >= 0)
+  h.check_times = std::max(common::parse_java_int(common::property_value(props, common::kPropTransactionCheckTimes)).value_or(0), 0);
+  if (auto s = common::parse_java_long(common::property_value(props, common::kPropCheckImmunityTimeInSeconds)); s && *s >= 0)
     h.immunity_ms = *s > INT64_MAX / 1000 ? INT64_MAX : *s * 1000;
   return h;
 }
@@ -395,12 +394,12 @@ TransactionService::Answer TransactionService::end(const remoting::EndTransactio
     return {rs::kSystemError, "Find prepared transaction message failed"};
   const StoredMessage& half = rec->message;
   const MessageProperties props = common::decode_properties(half.properties);
-  if (property(props, common::kPropProducerGroup) != h.producer_group) return {rs::kSystemError, "The producer group wrong"};
+  if (common::property_value(props, common::kPropProducerGroup) != h.producer_group) return {rs::kSystemError, "The producer group wrong"};
   if (half.queue_offset != h.tran_state_table_offset)
     return {rs::kSystemError, "The transaction state table offset wrong"};
   if (half.physical_offset != h.commit_log_offset) return {rs::kSystemError, "The commit log offset wrong"};
   const std::string txn =
-      transaction_id(h.producer_group, property(props, common::kPropUniqKey), half.queue_offset);
+      transaction_id(h.producer_group, common::property_value(props, common::kPropUniqKey), half.queue_offset);
   // Another END of this transaction is being stored: wait for its outcome.
   if (!wait_until_ended(txn)) return {rs::kSystemError, "transaction " + txn + " is being ended; try again"};
   return commit_or_rollback(h, half, txn, peer);
@@ -433,8 +432,8 @@ TransactionService::Answer TransactionService::commit_or_rollback(const remoting
   std::vector<StoredMessage> records;
   if (commit) {
     MessageProperties props = common::decode_properties(half.properties);
-    const std::string topic = property(props, common::kPropRealTopic);
-    auto queue_id = common::parse_java_int(property(props, common::kPropRealQueueId));
+    const std::string topic = common::property_value(props, common::kPropRealTopic);
+    auto queue_id = common::parse_java_int(common::property_value(props, common::kPropRealQueueId));
     if (!common::valid_topic_name(topic) || !queue_id || *queue_id < 0)
       return {rs::kSystemError, "the half message has no valid REAL_TOPIC/REAL_QID"};
     StoredMessage m = half;
@@ -578,7 +577,7 @@ void TransactionService::send_check(const Half& c, const StoredMessage& copy) {
   StoredMessage body = copy;
   const MessageProperties props = common::decode_properties(copy.properties);
   body.topic = c.real_topic;
-  body.queue_id = common::parse_java_int(property(props, common::kPropRealQueueId)).value_or(0);
+  body.queue_id = common::parse_java_int(common::property_value(props, common::kPropRealQueueId)).value_or(0);
   if (!common::valid_topic_name(body.topic)) {
     rt_.log(rt::LogLevel::error, fmt::format("transactions: half {} has no valid REAL_TOPIC; not checked", c.offset));
     return;

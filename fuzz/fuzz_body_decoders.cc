@@ -127,7 +127,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (auto r = decode_records(bytes); r.ok())
         for (const auto& m : *r) {
           (void)message_id(m);
-          (void)has_key(m, "k");
+          (void)common::has_message_key(m.properties, "k");
         }
       break;
   }

@@ -321,8 +321,5 @@ std::string message_id(const common::StoredMessage& m) {
   return uniq.empty() ? stored_offset_msg_id(m) : uniq;
 }
 
-bool has_key(const common::StoredMessage& m, std::string_view key) {
-  return common::has_message_key(m.properties, key);
-}
 
 }  // namespace rmq::remoting

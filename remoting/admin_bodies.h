@@ -126,7 +126,5 @@ std::string message_id(const common::StoredMessage& m);
 std::string stored_offset_msg_id(const common::StoredMessage& m);
 // One property of the message ("" when absent).
 std::string property(const common::StoredMessage& m, std::string_view key);
-// True when `key` is one of the message's space-separated KEYS or its UNIQ_KEY.
-bool has_key(const common::StoredMessage& m, std::string_view key);
 
 }  // namespace rmq::remoting

@@ -22,7 +22,6 @@ namespace rc = remoting::request_code;
 namespace rs = remoting::response_code;
 using remoting::RemotingCommand;
 using remoting::decode_records;
-using remoting::has_key;
 using remoting::message_id;
 using remoting::QueueRef;
 using remoting::read_queues;
@@ -68,7 +67,7 @@ Outcome<std::vector<Found>> query_key(Context& c, const std::string& topic, cons
     auto records = decode_records(resp->body);
     if (!records) return client::undecodable("query answer", m.addr, records.error());
     for (auto& r : *records)
-      if (r.topic == topic && has_key(r, key)) found.push_back(Found{m.broker_name, std::move(r)});
+      if (r.topic == topic && common::has_message_key(r.properties, key)) found.push_back(Found{m.broker_name, std::move(r)});
   }
   if (found.empty())
     return admin_error(fmt::format("no message with key {} in topic {}{}", key, topic,
