@@ -10,7 +10,6 @@
 #include <boost/json.hpp>
 #include <set>
 
-#include "broker/broker.h"
 #include "broker/processor_context.h"
 #include "broker/reply.h"
 #include "common/json.h"
@@ -94,12 +93,12 @@ Reply delete_topic(ProcessorContext& c, remoting::Connection&, RemotingCommand& 
   return RemotingCommand::response_to(req, rs::kSuccess);
 }
 
-Reply Broker::on_admin_query(remoting::Connection&, Command& req) {
+Reply admin_query(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   switch (req.code) {
-    case rc::kGetAllTopicConfig: return ok_with_body(req, store::encode_topics(topics_.table()));
-    case rc::kGetAllConsumerOffset: return ok_with_body(req, store::encode_consumer_offsets(offsets_.table()));
-    case rc::kGetAllDelayOffset: return ok_with_body(req, schedule_->encode_offsets());
-    case rc::kGetAllSubscriptiongroupConfig: return ok_with_body(req, store::encode_subscription_groups(groups_.table()));
+    case rc::kGetAllTopicConfig: return ok_with_body(req, store::encode_topics(c.topics.table()));
+    case rc::kGetAllConsumerOffset: return ok_with_body(req, store::encode_consumer_offsets(c.offsets.table()));
+    case rc::kGetAllDelayOffset: return ok_with_body(req, c.schedule.encode_offsets());
+    case rc::kGetAllSubscriptiongroupConfig: return ok_with_body(req, store::encode_subscription_groups(c.groups.table()));
     default: break;
   }
   // GET_BROKER_RUNTIME_INFO: every value a string (what mqadmin reads).
@@ -107,8 +106,8 @@ Reply Broker::on_admin_query(remoting::Connection&, Command& req) {
   auto put = [&](const char* k, std::string v) { table[k] = std::move(v); };
   put("brokerVersionDesc", "V4_9_8");
   put("brokerVersion", std::to_string(remoting::kOwnVersion));
-  const BrokerStats::Traffic puts = stats_.puts(rt_.now(), rt_.wall_ms());
-  const BrokerStats::Traffic gets = stats_.gets(rt_.now(), rt_.wall_ms());
+  const BrokerStats::Traffic puts = c.traffic.totals.puts(c.rt.now(), c.rt.wall_ms());
+  const BrokerStats::Traffic gets = c.traffic.totals.gets(c.rt.now(), c.rt.wall_ms());
   put("putTps", puts.tps);
   put("getTransferedTps", gets.tps);
   put("msgPutTotalYesterdayMorning", std::to_string(puts.yesterday_morning));
@@ -121,52 +120,39 @@ Reply Broker::on_admin_query(remoting::Connection&, Command& req) {
                         "pullThreadPoolQueueHeadWaitTimeMills", "pageCacheLockTimeMills"})
     put(k, "0");
   int64_t earliest = 0;
-  for (const auto& [topic, ids] : store_->queues())
+  for (const auto& [topic, ids] : c.store.queues())
     for (int32_t q : ids)
-      if (auto t = store_->earliest_store_time(topic, q); t && *t > 0 && (earliest == 0 || *t < earliest)) earliest = *t;
+      if (auto t = c.store.earliest_store_time(topic, q); t && *t > 0 && (earliest == 0 || *t < earliest)) earliest = *t;
   put("earliestMessageTimeStamp", std::to_string(earliest));
-  auto usage = rt_.fs().disk_usage(cfg_.store.root_dir);
+  auto usage = c.rt.fs().disk_usage(c.cfg.store.root_dir);
   const double ratio = usage && usage->total_bytes > 0
                            ? static_cast<double>(usage->total_bytes - usage->free_bytes) / static_cast<double>(usage->total_bytes)
                            : 0.0;
   put("commitLogDiskRatio", fmt::format("{:.4f}", ratio));
   put("commitLogDirCapacity", usage ? fmt::format("Total : {}, Free : {}.", usage->total_bytes, usage->free_bytes)
                                     : std::string("Total : 0, Free : 0."));
-  put("commitLogMinOffset", std::to_string(store_->commit_log_min_offset()));
-  put("commitLogMaxOffset", std::to_string(store_->written()));
-  put("brokerName", cfg_.broker_name);
+  put("commitLogMinOffset", std::to_string(c.store.commit_log_min_offset()));
+  put("commitLogMaxOffset", std::to_string(c.store.written()));
+  put("brokerName", c.cfg.broker_name);
   // Delay levels, RocketMQ's keys: scheduleMessageOffset_<level> = "delivered,parked"
   // (the backlog is the difference); scheduleMessageDelay_<level> and
   // scheduleMessageNextDue_<level> (wall ms, 0 when none) are ours.
-  for (const auto& lv : schedule_->status()) {
+  for (const auto& lv : c.schedule.status()) {
     put(fmt::format("scheduleMessageOffset_{}", lv.level).c_str(), fmt::format("{},{}", lv.offset, lv.max_offset));
     put(fmt::format("scheduleMessageDelay_{}", lv.level).c_str(), std::to_string(lv.delay_ms));
     put(fmt::format("scheduleMessageNextDue_{}", lv.level).c_str(), std::to_string(lv.next_due_ms));
   }
-  put("scheduleMessageDelivered", std::to_string(schedule_->delivered()));
-  if (transactions_) {
-    const auto tx = transactions_->stats();
+  put("scheduleMessageDelivered", std::to_string(c.schedule.delivered()));
+  if (c.transactions) {
+    const auto tx = c.transactions->stats();
     put("transactionHalfPending", std::to_string(tx.pending));
     put("transactionCommitted", std::to_string(tx.committed));
     put("transactionRolledBack", std::to_string(tx.rolled_back));
     put("transactionGivenUp", std::to_string(tx.discarded));
     put("transactionChecksSent", std::to_string(tx.checks_sent));
   }
-  // Replication (ours; RocketMQ 4.9 shows none): the role, the HA peer(s)
-  // and how many bytes of the log the slave(s) lack.
-  put("brokerRole", std::string(to_string(cfg_.role)));
-  if (ha_master_) {
-    std::vector<std::string> peers;
-    for (const auto& sl : ha_master_->slaves()) peers.push_back(sl.address);
-    put("haPeer", fmt::to_string(fmt::join(peers, ",")));
-    put("haSlaveAckOffset", std::to_string(ha_master_->acked()));
-    put("haReplicationLagBytes", std::to_string(peers.empty() ? 0 : std::max<int64_t>(0, store_->written() - ha_master_->acked())));
-  } else if (ha_slave_) {
-    put("haPeer", ha_slave_->master());
-    put("haConnected", ha_slave_->connected() ? "true" : "false");
-    put("haReportedOffset", std::to_string(ha_slave_->reported()));
-    put("masterAddr", master_addr_);
-  }
+  // Replication (ours; RocketMQ 4.9 shows none).
+  for (auto& [k, v] : c.replication_status()) put(k.c_str(), std::move(v));
   boost::json::object o;
   o["table"] = std::move(table);
   return ok_with_body(req, json::serialize(boost::json::value(std::move(o))));
@@ -265,12 +251,12 @@ Reply producer_connections(ProcessorContext& c, remoting::Connection&, RemotingC
   return ok_with_body(req, json::serialize(boost::json::value(std::move(o))));
 }
 
-Reply Broker::on_view_stats(remoting::Connection&, Command& req) {
+Reply view_stats(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   auto h = remoting::ViewBrokerStatsDataRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
   const std::string &name = h->stats_name, &key = h->stats_key;
-  const WindowStats* stats = name == "TOPIC_PUT_NUMS" ? &topic_puts_ : name == "GROUP_GET_NUMS" ? &group_gets_ : nullptr;
-  const auto f = stats ? stats->figures(key, rt_.now()) : std::nullopt;
+  const WindowStats* stats = name == "TOPIC_PUT_NUMS" ? &c.traffic.topic_puts : name == "GROUP_GET_NUMS" ? &c.traffic.group_gets : nullptr;
+  const auto f = stats ? stats->figures(key, c.rt.now()) : std::nullopt;
   if (!f) return error_reply(req, rs::kSystemError, "The stats <" + name + "> <" + key + "> not exist");
   auto window = [](const WindowStats::Window& w) {
     return fmt::format("{{\"avgpt\":0.0,\"sum\":{},\"tps\":{}}}", w.sum, java_double(w.tps));

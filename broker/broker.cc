@@ -36,15 +36,7 @@ const std::string& Broker::address() const {
 }
 
 void Broker::install_processors() {
-  auto on = [this](int32_t code, Reply (Broker::*fn)(remoting::Connection&, Command&)) {
-    dispatcher_.on(code, metrics_.requests().timed(rt_, [this, fn](remoting::Connection& from, Command& req) {
-      Reply reply = (this->*fn)(from, req);
-      if (reply) refusals_.note(from.peer_address(), req, *reply);
-      return reply;
-    }));
-  };
-  // The processors that need only the managers, the store and the config.
-  auto with_context = [this](int32_t code, Processor fn) {
+  auto on = [this](int32_t code, Processor fn) {
     dispatcher_.on(code, metrics_.requests().timed(rt_, [this, fn](remoting::Connection& from, Command& req) {
       RMQ_ASSERT(ctx_);  // requests arrive only once start() has listened
       Reply reply = fn(*ctx_, from, req);
@@ -52,43 +44,43 @@ void Broker::install_processors() {
       return reply;
     }));
   };
-  on(rc::kSendMessage, &Broker::on_send);
-  on(rc::kSendMessageV2, &Broker::on_send);
-  on(rc::kSendBatchMessage, &Broker::on_send);
-  on(rc::kPullMessage, &Broker::on_pull);
-  with_context(rc::kHeartBeat, &heartbeat);
-  with_context(rc::kUnregisterClient, &unregister_client);
-  with_context(rc::kGetConsumerListByGroup, &consumer_list);
-  with_context(rc::kConsumerSendMsgBack, &send_back);
-  on(rc::kEndTransaction, &Broker::on_end_transaction);
-  with_context(rc::kLockBatchMq, &lock_queues);
-  with_context(rc::kUnlockBatchMq, &unlock_queues);
-  with_context(rc::kQueryConsumerOffset, &query_offset);
-  with_context(rc::kUpdateConsumerOffset, &update_offset);
-  with_context(rc::kSearchOffsetByTimestamp, &queue_offset);
-  with_context(rc::kGetMaxOffset, &queue_offset);
-  with_context(rc::kGetMinOffset, &queue_offset);
-  with_context(rc::kGetEarliestMsgStoretime, &queue_offset);
-  with_context(rc::kInvokeBrokerToResetOffset, &reset_offset);
-  with_context(rc::kUpdateAndCreateTopic, &update_topic);
-  with_context(rc::kDeleteTopicInBroker, &delete_topic);
-  on(rc::kGetAllTopicConfig, &Broker::on_admin_query);
-  on(rc::kGetBrokerRuntimeInfo, &Broker::on_admin_query);
-  on(rc::kGetAllConsumerOffset, &Broker::on_admin_query);
-  on(rc::kGetAllDelayOffset, &Broker::on_admin_query);
-  on(rc::kGetAllSubscriptiongroupConfig, &Broker::on_admin_query);
-  with_context(rc::kGetTopicStatsInfo, &topic_stats);
-  with_context(rc::kGetConsumeStats, &consume_stats);
-  with_context(rc::kGetConsumerConnectionList, &consumer_connections);
-  with_context(rc::kGetProducerConnectionList, &producer_connections);
-  on(rc::kViewBrokerStatsData, &Broker::on_view_stats);
-  with_context(rc::kQueryTopicConsumeByWho, &consumed_by_who);
-  on(rc::kGetBrokerConfig, &Broker::on_get_broker_config);
-  on(rc::kUpdateBrokerConfig, &Broker::on_update_broker_config);
-  with_context(rc::kUpdateAndCreateSubscriptiongroup, &update_group);
-  with_context(rc::kDeleteSubscriptiongroup, &delete_group);
-  with_context(rc::kViewMessageById, &view_message);
-  with_context(rc::kQueryMessage, &query_message);
+  on(rc::kSendMessage, &send);
+  on(rc::kSendMessageV2, &send);
+  on(rc::kSendBatchMessage, &send);
+  on(rc::kPullMessage, &pull);
+  on(rc::kHeartBeat, &heartbeat);
+  on(rc::kUnregisterClient, &unregister_client);
+  on(rc::kGetConsumerListByGroup, &consumer_list);
+  on(rc::kConsumerSendMsgBack, &send_back);
+  on(rc::kEndTransaction, &end_transaction);
+  on(rc::kLockBatchMq, &lock_queues);
+  on(rc::kUnlockBatchMq, &unlock_queues);
+  on(rc::kQueryConsumerOffset, &query_offset);
+  on(rc::kUpdateConsumerOffset, &update_offset);
+  on(rc::kSearchOffsetByTimestamp, &queue_offset);
+  on(rc::kGetMaxOffset, &queue_offset);
+  on(rc::kGetMinOffset, &queue_offset);
+  on(rc::kGetEarliestMsgStoretime, &queue_offset);
+  on(rc::kInvokeBrokerToResetOffset, &reset_offset);
+  on(rc::kUpdateAndCreateTopic, &update_topic);
+  on(rc::kDeleteTopicInBroker, &delete_topic);
+  on(rc::kGetAllTopicConfig, &admin_query);
+  on(rc::kGetBrokerRuntimeInfo, &admin_query);
+  on(rc::kGetAllConsumerOffset, &admin_query);
+  on(rc::kGetAllDelayOffset, &admin_query);
+  on(rc::kGetAllSubscriptiongroupConfig, &admin_query);
+  on(rc::kGetTopicStatsInfo, &topic_stats);
+  on(rc::kGetConsumeStats, &consume_stats);
+  on(rc::kGetConsumerConnectionList, &consumer_connections);
+  on(rc::kGetProducerConnectionList, &producer_connections);
+  on(rc::kViewBrokerStatsData, &view_stats);
+  on(rc::kQueryTopicConsumeByWho, &consumed_by_who);
+  on(rc::kGetBrokerConfig, &get_broker_config);
+  on(rc::kUpdateBrokerConfig, &update_broker_config);
+  on(rc::kUpdateAndCreateSubscriptiongroup, &update_group);
+  on(rc::kDeleteSubscriptiongroup, &delete_group);
+  on(rc::kViewMessageById, &view_message);
+  on(rc::kQueryMessage, &query_message);
 }
 
 rt::Result<void> Broker::start() {
@@ -106,20 +98,6 @@ rt::Result<void> Broker::start() {
   }
   if (!st) return st.error();
   store_ = std::move(*st);
-  ctx_.reset(new ProcessorContext{.rt = rt_,
-                                   .cfg = cfg_,
-                                   .store = *store_,
-                                   .topics = topics_,
-                                   .groups = groups_,
-                                   .offsets = offsets_,
-                                   .clients = clients_,
-                                   .locks = locks_,
-                                   .metrics = metrics_,
-                                   .put_message = [this](common::StoredMessage m, const common::MessageProperties* p) {
-                                     return put_message(std::move(m), p);
-                                   },
-                                   .topic_created = [this](const std::string& t) { register_created_topic(t); },
-                                   .group_changed = [this](const std::string& g) { notify_consumer_ids_changed(g); }});
   store_->set_arrival_listener([this](const std::string& topic, int32_t qid, int64_t) {
     if (topic == common::kScheduleTopic) {
       if (schedule_) schedule_->on_arrival(qid);
@@ -137,6 +115,27 @@ rt::Result<void> Broker::start() {
     transactions_ = std::make_unique<TransactionService>(rt_, cfg_, *store_, topics_, offsets_, clients_);
     if (auto r = transactions_->load(); !r) return r;
   }
+  ctx_.reset(new ProcessorContext{
+      .rt = rt_,
+      .cfg = cfg_,
+      .store = *store_,
+      .topics = topics_,
+      .groups = groups_,
+      .offsets = offsets_,
+      .clients = clients_,
+      .locks = locks_,
+      .long_polls = long_polls_,
+      .schedule = *schedule_,
+      .transactions = transactions_.get(),
+      .metrics = metrics_,
+      .traffic = traffic_,
+      .config_version = {},
+      .stopping = false,
+      .topic_created = [this](const std::string& t) { register_created_topic(t); },
+      .group_changed = [this](const std::string& g) { notify_consumer_ids_changed(g); },
+      .await_slave = [this](store::PutResult& r, bool wait_store_ok) { await_slave(r, wait_store_ok); },
+      .change_config = [this](const BrokerConfig& next) { apply_live_settings(cfg_, next); },
+      .replication_status = [this] { return replication_status(); }});
   topics_.on_change([this] { register_now_.set(); });
 
   server_ = std::make_unique<remoting::RpcServer>(rt_, dispatcher_, cfg_.connection);
@@ -175,6 +174,7 @@ rt::Result<void> Broker::start() {
 rt::Result<void> Broker::stop() {
   if (stopped_ || !started_) return {};
   stopped_ = true;
+  if (ctx_) ctx_->stopping = true;
   rt_.log(rt::LogLevel::info, "broker stopping");
   for (auto& t : tasks_) t.cancel();
   for (auto& t : tasks_) t.cancel_and_join();

@@ -108,25 +108,10 @@ class Broker {
   using Command = remoting::RemotingCommand;
   void install_processors();
 
-  // send.cc
-  Reply on_send(remoting::Connection& from, Command& req);
-  // Stores `m`, parked for its delay level first when it has one (reference
-  // 8.5). `props`: m's decoded properties when the caller has them. Suspends.
-  store::PutResult put_message(common::StoredMessage m, const common::MessageProperties* props = nullptr);
-  // end_transaction.cc
-  Reply on_end_transaction(remoting::Connection& from, Command& req);
-  // pull.cc
-  Reply on_pull(remoting::Connection& from, Command& req);
+  // pull.cc: the store's dispatcher saw the queue grow.
   void on_arrival(const std::string& topic, int32_t queue_id);
   // client.cc
   void notify_consumer_ids_changed(const std::string& group);
-  // offset.cc
-  // admin.cc
-  Reply on_admin_query(remoting::Connection& from, Command& req);  // 21, 28, 43, 45, 201
-  Reply on_view_stats(remoting::Connection& from, Command& req);         // VIEW_BROKER_STATS_DATA (315)
-  // config_admin.cc
-  Reply on_get_broker_config(remoting::Connection& from, Command& req);
-  Reply on_update_broker_config(remoting::Connection& from, Command& req);
 
   // replication.cc
   rt::Result<void> start_replication();
@@ -134,6 +119,8 @@ class Broker {
   // SYNC_MASTER: turns a stored put into FLUSH_SLAVE_TIMEOUT or
   // SLAVE_NOT_AVAILABLE unless a slave acknowledges it in time. Suspends.
   void await_slave(store::PutResult& r, bool wait_store_ok);
+  // GET_BROKER_RUNTIME_INFO's replication entries (ProcessorContext).
+  std::vector<std::pair<std::string, std::string>> replication_status() const;
   // A slave's REGISTER_BROKER answer names its master (reference 3.1).
   void learn_master(const std::optional<std::string>& ha_server_addr, const std::optional<std::string>& master_addr);
   void slave_sync_loop();
@@ -219,15 +206,7 @@ class Broker {
   rt::TaskSet notices_;
   bool started_ = false;
   bool stopped_ = false;
-  BrokerStats stats_;  // GET_BROKER_RUNTIME_INFO's traffic figures
-  WindowStats topic_puts_;  // VIEW_BROKER_STATS_DATA TOPIC_PUT_NUMS, by topic
-  WindowStats group_gets_;  // ... GROUP_GET_NUMS, by "topic@group"
-  remoting::DataVersion config_version_;  // GET_BROKER_CONFIG's, bumped by each update
+  BrokerTraffic traffic_;  // GET_BROKER_RUNTIME_INFO's and VIEW_BROKER_STATS_DATA's figures
 };
-
-// The pull response code for a store status (reference 8.7).
-int32_t pull_code_for(store::GetStatus s, int64_t requested_offset);
-// The send response code for a put status (reference 8.3).
-int32_t send_code_for(store::PutStatus s);
 
 }  // namespace rmq::broker

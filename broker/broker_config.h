@@ -86,5 +86,9 @@ rt::Result<BrokerConfig> broker_config_from(common::Properties& props);
 // The other way (GET_BROKER_CONFIG): every key broker_config_from reads,
 // with the value in force; parsing it gives the same config back.
 std::map<std::string, std::string> broker_config_properties(const BrokerConfig& c);
+// The keys UPDATE_BROKER_CONFIG changes while the broker runs.
+bool is_live_setting(std::string_view key);
+// `in_force` takes `next`'s values of those keys; the others stay.
+void apply_live_settings(BrokerConfig& in_force, const BrokerConfig& next);
 
 }  // namespace rmq::broker

@@ -168,7 +168,7 @@ Reply send_back(ProcessorContext& c, remoting::Connection&, RemotingCommand& req
   m.prepared_transaction_offset = 0;
   m.properties = common::encode_properties(props);
   const std::string topic = props[common::kPropRetryTopic];  // set above: the first delivery's topic
-  auto r = c.put_message(std::move(m), &props);
+  auto r = put_message(c, std::move(m), &props);
   if (!r.ok()) return error_reply(req, rs::kSystemError, std::string(store::to_string(r.status)));
   if (to_dlq) c.metrics.on_dlq(topic, h->group);
   return RemotingCommand::response_to(req, rs::kSuccess);

@@ -15,7 +15,7 @@
 
 #include <set>
 
-#include "broker/broker.h"
+#include "broker/processor_context.h"
 #include "broker/reply.h"
 #include "common/config.h"
 #include "remoting/codes.h"
@@ -35,23 +35,37 @@ const std::set<std::string, std::less<>> kBlackList = {"brokerConfigPath", "rock
 
 }  // namespace
 
-Reply Broker::on_get_broker_config(remoting::Connection&, Command& req) {
+bool is_live_setting(std::string_view key) { return kLiveKeys.count(key) != 0; }
+
+void apply_live_settings(BrokerConfig& in_force, const BrokerConfig& next) {
+  in_force.broker_permission = next.broker_permission;
+  in_force.auto_create_topic_enable = next.auto_create_topic_enable;
+  in_force.auto_create_subscription_group = next.auto_create_subscription_group;
+  in_force.slave_read_enable = next.slave_read_enable;
+  in_force.reject_transaction_message = next.reject_transaction_message;
+  in_force.transfer_msg_by_heap = next.transfer_msg_by_heap;
+  in_force.default_topic_queue_nums = next.default_topic_queue_nums;
+  in_force.trace_on = next.trace_on;
+  in_force.region_id = next.region_id;
+}
+
+Reply get_broker_config(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   std::string body;
-  for (const auto& [k, v] : broker_config_properties(cfg_)) body += k + "=" + v + "\n";
+  for (const auto& [k, v] : broker_config_properties(c.cfg)) body += k + "=" + v + "\n";
   RemotingCommand resp = RemotingCommand::response_to(req, rs::kSuccess);
-  remoting::put_field(resp, "version", fmt::format("{{\"counter\":{},\"timestamp\":{}}}", config_version_.counter,
-                                                   config_version_.timestamp));
+  remoting::put_field(resp, "version", fmt::format("{{\"counter\":{},\"timestamp\":{}}}", c.config_version.counter,
+                                                   c.config_version.timestamp));
   resp.body = remoting::to_bytes(body);
   return resp;
 }
 
-Reply Broker::on_update_broker_config(remoting::Connection&, Command& req) {
+Reply update_broker_config(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
   if (req.body.empty()) return RemotingCommand::response_to(req, rs::kSuccess);
   auto update = common::Properties::parse(body_text(req));
   if (!update) return error_reply(req, rs::kSystemError, "string2Properties error: " + update.error().detail());
   for (const auto& [k, v] : update->values())
     if (kBlackList.count(k)) return error_reply(req, rs::kNoPermission, "Can not update config in black list.");
-  const auto before = broker_config_properties(cfg_);
+  const auto before = broker_config_properties(c.cfg);
   common::Properties merged;
   for (const auto& [k, v] : before) merged.set(k, v);
   for (const auto& [k, v] : update->values()) {
@@ -62,26 +76,18 @@ Reply Broker::on_update_broker_config(remoting::Connection&, Command& req) {
   if (!next) return error_reply(req, rs::kSystemError, next.error().detail());
   const auto after = broker_config_properties(*next);
   for (const auto& [k, v] : update->values())
-    if (after.at(k) != before.at(k) && !kLiveKeys.count(k))
+    if (after.at(k) != before.at(k) && !is_live_setting(k))
       return error_reply(req, rs::kSystemError,
                          fmt::format("{} takes effect only at start: set it in the config file and restart", k));
-  const bool permission_changed = next->broker_permission != cfg_.broker_permission;
-  cfg_.broker_permission = next->broker_permission;
-  cfg_.auto_create_topic_enable = next->auto_create_topic_enable;
-  cfg_.auto_create_subscription_group = next->auto_create_subscription_group;
-  cfg_.slave_read_enable = next->slave_read_enable;
-  cfg_.reject_transaction_message = next->reject_transaction_message;
-  cfg_.transfer_msg_by_heap = next->transfer_msg_by_heap;
-  cfg_.default_topic_queue_nums = next->default_topic_queue_nums;
-  cfg_.trace_on = next->trace_on;
-  cfg_.region_id = next->region_id;
-  ++config_version_.counter;
-  config_version_.timestamp = rt_.wall_ms();
+  const bool permission_changed = next->broker_permission != c.cfg.broker_permission;
+  c.change_config(*next);
+  ++c.config_version.counter;
+  c.config_version.timestamp = c.rt.wall_ms();
   std::string changed;
   for (const auto& [k, v] : update->values()) changed += fmt::format("{}{}={}", changed.empty() ? "" : ", ", k, v);
-  rt_.log(rt::LogLevel::info, "broker config updated: " + changed);
+  c.rt.log(rt::LogLevel::info, "broker config updated: " + changed);
   if (permission_changed)
-    if (auto r = topics_.bump_version(); !r)
+    if (auto r = c.topics.bump_version(); !r)
       return error_reply(req, rs::kSystemError, "topic config not saved: " + r.error().message());
   return RemotingCommand::response_to(req, rs::kSuccess);
 }

@@ -5,6 +5,7 @@
 // offsets, delay offsets and subscription groups from the master every
 // slave_sync_interval (RocketMQ's SlaveSynchronize).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "broker/broker.h"
 #include "broker/reply.h"
@@ -52,6 +53,25 @@ void Broker::await_slave(store::PutResult& r, bool wait_store_ok) {
     r.detail = fmt::format("no slave acknowledged it within {} ms; the message is stored on the master",
                            std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.store.sync_flush_timeout).count());
   }
+}
+
+std::vector<std::pair<std::string, std::string>> Broker::replication_status() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.emplace_back("brokerRole", std::string(to_string(cfg_.role)));
+  if (ha_master_) {
+    std::vector<std::string> peers;
+    for (const auto& sl : ha_master_->slaves()) peers.push_back(sl.address);
+    out.emplace_back("haPeer", fmt::to_string(fmt::join(peers, ",")));
+    out.emplace_back("haSlaveAckOffset", std::to_string(ha_master_->acked()));
+    out.emplace_back("haReplicationLagBytes",
+                     std::to_string(peers.empty() ? 0 : std::max<int64_t>(0, store_->written() - ha_master_->acked())));
+  } else if (ha_slave_) {
+    out.emplace_back("haPeer", ha_slave_->master());
+    out.emplace_back("haConnected", ha_slave_->connected() ? "true" : "false");
+    out.emplace_back("haReportedOffset", std::to_string(ha_slave_->reported()));
+    out.emplace_back("masterAddr", master_addr_);
+  }
+  return out;
 }
 
 void Broker::learn_master(const std::optional<std::string>& ha_server_addr,

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "broker/broker.h"
+#include "broker/processor_context.h"
 #include "broker/reply.h"
 #include "common/message_const.h"
 #include "common/numbers.h"
@@ -58,8 +58,8 @@ bool waits_for_store(const common::MessageProperties& props) {
 
 }  // namespace
 
-store::PutResult Broker::put_message(common::StoredMessage m, const common::MessageProperties* props) {
-  if (!common::takes_queue_slot(m.sys_flag) || m.topic == common::kScheduleTopic) return store_->put(std::move(m));
+store::PutResult put_message(ProcessorContext& c, common::StoredMessage m, const common::MessageProperties* props) {
+  if (!common::takes_queue_slot(m.sys_flag) || m.topic == common::kScheduleTopic) return c.store.put(std::move(m));
   common::MessageProperties decoded;
   if (!props) {
     decoded = common::decode_properties(m.properties);
@@ -67,19 +67,20 @@ store::PutResult Broker::put_message(common::StoredMessage m, const common::Mess
   }
   auto level_or = ScheduleService::delay_level(*props);
   const int32_t level = level_or ? *level_or : 0;
-  if (level > 0) schedule_->park(m, *props, level);
-  return store_->put(std::move(m));
+  if (level > 0) c.schedule.park(m, *props, level);
+  return c.store.put(std::move(m));
 }
 
-Reply Broker::on_send(remoting::Connection& from, Command& req) {
+Reply send(ProcessorContext& c, remoting::Connection& from, RemotingCommand& req) {
+  const BrokerConfig& cfg = c.cfg;
   auto h = remoting::SendMessageRequestHeader::decode(req);
   if (!h) return error_reply(req, rs::kSystemError, h.error().detail());
-  if (cfg_.slave())
+  if (cfg.slave())
     return error_reply(req, rs::kServiceNotAvailable,
                        "service not available now. It may be caused by one of the following reasons: the broker's disk "
                        "is full, messages are put to the slave, message store has been shut down, etc.");
-  if ((cfg_.broker_permission & kPermWrite) == 0)
-    return error_reply(req, rs::kNoPermission, "the broker[" + cfg_.broker_name + "] sending message is forbidden");
+  if ((cfg.broker_permission & kPermWrite) == 0)
+    return error_reply(req, rs::kNoPermission, "the broker[" + cfg.broker_name + "] sending message is forbidden");
   std::string topic = h->topic;
   if (!valid_topic_name(topic))
     return error_reply(req, rs::kSystemError,
@@ -88,17 +89,17 @@ Reply Broker::on_send(remoting::Connection& from, Command& req) {
     return error_reply(req, rs::kNoPermission, "Sending message to topic[" + topic + "] is forbidden.");
 
   // The topic, auto-created when allowed (8.1).
-  std::optional<store::TopicConfig> tc = topics_.find(topic);
+  std::optional<store::TopicConfig> tc = c.topics.find(topic);
   const bool retry = topic.rfind(kRetryPrefix, 0) == 0;
   if (!tc) {
     if (retry) {
       bool created = false;
-      auto retry_tc = topics_.ensure(topic, 1, kPermRead | kPermWrite, &created);
+      auto retry_tc = c.topics.ensure(topic, 1, kPermRead | kPermWrite, &created);
       if (!retry_tc) return error_reply(req, rs::kSystemError, "topic config not saved: " + retry_tc.error().message());
-      if (created) register_created_topic(topic);
+      if (created) c.topic_created(topic);
       tc = *retry_tc;
     } else {
-      auto created = topics_.create_on_send(topic, h->default_topic, h->default_topic_queue_nums);
+      auto created = c.topics.create_on_send(topic, h->default_topic, h->default_topic_queue_nums);
       if (!created) return error_reply(req, rs::kSystemError, "topic config not saved: " + created.error().message());
       tc = *created;
     }
@@ -107,7 +108,7 @@ Reply Broker::on_send(remoting::Connection& from, Command& req) {
   if ((tc->perm & kPermWrite) == 0)
     return error_reply(req, rs::kNoPermission, "the topic[" + topic + "] sending message is forbidden");
   int32_t queue_id = h->queue_id;
-  if (queue_id < 0) queue_id = static_cast<int32_t>(rt_.random().below(static_cast<uint64_t>(tc->write_queue_nums)));
+  if (queue_id < 0) queue_id = static_cast<int32_t>(c.rt.random().below(static_cast<uint64_t>(tc->write_queue_nums)));
   if (queue_id >= std::max(tc->read_queue_nums, tc->write_queue_nums))
     return error_reply(req, rs::kSystemError,
                 fmt::format("request queueId[{}] is illegal, {} Producer: {}", queue_id, topic, from.peer_address()));
@@ -117,16 +118,16 @@ Reply Broker::on_send(remoting::Connection& from, Command& req) {
   bool to_dlq = false;
   if (retry) {
     const std::string group = topic.substr(std::string_view(kRetryPrefix).size());
-    auto g = groups_.find(group);
+    auto g = c.groups.find(group);
     if (!g) return error_reply(req, rs::kSubscriptionGroupNotExist, "subscription group not exist, " + group);
     const int32_t max = req.version >= kVersionWithMaxReconsumeTimes && h->max_reconsume_times
                             ? *h->max_reconsume_times
                             : g->retry_max_times;
     if (reconsume_times >= max) {
       bool created = false;
-      auto dlq = topics_.ensure(dlq_topic(group), 1, kPermRead | kPermWrite, &created);
+      auto dlq = c.topics.ensure(dlq_topic(group), 1, kPermRead | kPermWrite, &created);
       if (!dlq) return error_reply(req, rs::kSystemError, "topic config not saved: " + dlq.error().message());
-      if (created) register_created_topic(dlq->topic_name);
+      if (created) c.topic_created(dlq->topic_name);
       topic = dlq->topic_name;
       queue_id = 0;
       to_dlq = true;
@@ -137,16 +138,16 @@ Reply Broker::on_send(remoting::Connection& from, Command& req) {
   if (props.size() > common::kPropertiesBytesMax)
     return error_reply(req, rs::kMessageIllegal, fmt::format("the message properties are {} bytes, more than {}", props.size(),
                                                       common::kPropertiesBytesMax));
-  if (req.body.size() > cfg_.store.max_message_size)
+  if (req.body.size() > cfg.store.max_message_size)
     return error_reply(req, rs::kMessageIllegal,
-                fmt::format("the message body is {} bytes, more than {}", req.body.size(), cfg_.store.max_message_size));
+                fmt::format("the message body is {} bytes, more than {}", req.body.size(), cfg.store.max_message_size));
   common::MessageProperties props_map = common::decode_properties(props);
   const bool wait_store = waits_for_store(props_map);
   const auto tran = props_map.find(common::kPropTransactionPrepared);
   const bool half = tran != props_map.end() && common::parse_java_bool(tran->second);
-  if (half && cfg_.reject_transaction_message)
+  if (half && cfg.reject_transaction_message)
     return error_reply(req, rs::kNoPermission,
-                       "the broker[" + cfg_.broker_name + "] sending transaction message is forbidden");
+                       "the broker[" + cfg.broker_name + "] sending transaction message is forbidden");
   if (half) {
     // What the broker keeps for every pending transaction stays small.
     auto pgroup = props_map.find(common::kPropProducerGroup);
@@ -176,7 +177,7 @@ Reply Broker::on_send(remoting::Connection& from, Command& req) {
   base.born_timestamp = h->born_timestamp;
   base.born_host = common::parse_host_port4(from.peer_address()).value_or(common::HostPort4{});
   base.reconsume_times = reconsume_times;
-  const std::string cluster = std::string("CLUSTER\x01") + cfg_.cluster_name + "\x02";
+  const std::string cluster = std::string("CLUSTER\x01") + cfg.cluster_name + "\x02";
 
   const bool batch = req.code == rc::kSendBatchMessage || h->batch.value_or(false);
   store::PutResult r;
@@ -184,35 +185,35 @@ Reply Broker::on_send(remoting::Connection& from, Command& req) {
     // RocketMQ refuses delayed and transactional batches.
     if (half || *delay > 0)
       return error_reply(req, rs::kMessageIllegal, "a batch may not carry a delay level or be transactional");
-    auto ms = decode_batch(req.body, base, with_properties(props, cluster), cfg_.store.max_message_size);
+    auto ms = decode_batch(req.body, base, with_properties(props, cluster), cfg.store.max_message_size);
     if (!ms) return error_reply(req, rs::kMessageIllegal, "the batch body does not decode: " + ms.error().detail());
-    r = store_->put_batch(std::move(*ms));
+    r = c.store.put_batch(std::move(*ms));
   } else {
     common::StoredMessage m = std::move(base);
     m.body = req.body;
-    props_map[common::kPropCluster] = cfg_.cluster_name;
+    props_map[common::kPropCluster] = cfg.cluster_name;
     if (half) {
-      if (auto t = transactions_->ensure_topics(); !t)
+      if (auto t = c.transactions->ensure_topics(); !t)
         return error_reply(req, rs::kSystemError, "topic config not saved: " + t.error().message());
       TransactionService::make_half(m, std::move(props_map));
-      r = store_->put(std::move(m));
+      r = c.store.put(std::move(m));
     } else if (*delay > 0 && common::takes_queue_slot(m.sys_flag)) {
-      schedule_->park(m, std::move(props_map), *delay);
-      r = store_->put(std::move(m));
+      c.schedule.park(m, std::move(props_map), *delay);
+      r = c.store.put(std::move(m));
     } else {
       m.properties = with_properties(props, cluster);
-      r = store_->put(std::move(m));
+      r = c.store.put(std::move(m));
     }
   }
-  await_slave(r, wait_store);
+  c.await_slave(r, wait_store);
   const bool stored = r.ok() || r.status == store::PutStatus::flush_disk_timeout ||
                       r.status == store::PutStatus::flush_slave_timeout ||
                       r.status == store::PutStatus::slave_not_available;
   if (!stored)
     return error_reply(req, send_code_for(r.status), std::string(store::to_string(r.status)) + ": " + r.detail);
-  stats_.on_put(rt_.now(), rt_.wall_ms(), r.message_count);
-  metrics_.on_put(topic, type, r.message_count, static_cast<int64_t>(req.body.size()));
-  topic_puts_.add(topic, rt_.now(), r.message_count);
+  c.traffic.totals.on_put(c.rt.now(), c.rt.wall_ms(), r.message_count);
+  c.metrics.on_put(topic, type, r.message_count, static_cast<int64_t>(req.body.size()));
+  c.traffic.topic_puts.add(topic, c.rt.now(), r.message_count);
 
   RemotingCommand resp = RemotingCommand::response_to(req, send_code_for(r.status));
   remoting::SendMessageResponseHeader rh;
@@ -220,8 +221,8 @@ Reply Broker::on_send(remoting::Connection& from, Command& req) {
   if (batch && r.message_count > 1) rh.msg_id = fmt::to_string(fmt::join(r.msg_ids, ","));
   rh.queue_id = queue_id;
   rh.queue_offset = r.queue_offset;
-  rh.region_id = cfg_.region_id;
-  rh.trace_on = cfg_.trace_on;
+  rh.region_id = cfg.region_id;
+  rh.trace_on = cfg.trace_on;
   rh.encode(resp);
   return resp;
 }

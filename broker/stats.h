@@ -92,6 +92,14 @@ class WindowStats {
   std::map<std::string, Item, std::less<>> items_;
 };
 
+// What the broker counts of its traffic for GET_BROKER_RUNTIME_INFO and
+// VIEW_BROKER_STATS_DATA.
+struct BrokerTraffic {
+  BrokerStats totals;
+  WindowStats topic_puts;  // TOPIC_PUT_NUMS, by topic
+  WindowStats group_gets;  // GROUP_GET_NUMS, by "topic@group"
+};
+
 // A double as Java's Double.toString writes the usual ones ("12.0", "0.5").
 std::string java_double(double v);
 
