@@ -64,7 +64,7 @@ struct ListenerCall {
   bool ended = false;
 };
 
-struct Cluster {
+struct Cluster : FailureLog {
   Variant plan = Variant::broker_crashes;
   Duration send_gap_max = 200ms;
   // A workload knob per seed: the longest a (non-orderly) listener takes.
@@ -77,7 +77,6 @@ struct Cluster {
   std::vector<std::string> namesrv_addrs;
   std::vector<NodeId> broker_nodes;
   std::vector<broker::BrokerConfig> broker_cfgs;
-  std::vector<std::string> failures;
   int producers_done = 0;
   bool consumers_stop = false;
   std::set<std::string> leaving;  // instances told to shut down
@@ -205,7 +204,7 @@ RunResult run_cluster_variant(uint64_t seed, const RunOptions& opts, Variant pla
   for (int i = 0; i < 2; ++i) {
     auto& n = sim.add_node(fmt::format("broker{}", i), [&k, i](rt::Runtime& rt) {
       broker_main(rt, k.broker_cfgs[static_cast<size_t>(i)],
-                  [&k](std::string what) { k.failures.push_back(std::move(what)); });
+                  [&k](std::string what) { k.fail_at(k.sim.now(), std::move(what)); });
     });
     auto& cfg = k.broker_cfgs[static_cast<size_t>(i)];
     cfg.broker_name = i == 0 ? "broker-a" : "broker-b";
@@ -393,7 +392,7 @@ RunResult run_cluster_variant(uint64_t seed, const RunOptions& opts, Variant pla
   for (NodeId b : k.broker_nodes)
     if (!sim.node(b).up() && !injector.killed(b)) sim.start(b);
   k.hist.healed_at = sim.now();
-  if (!sim.run_until([&] { return k.producers_done == 3; }, 10min)) k.failures.push_back("the producers did not finish");
+  if (!sim.run_until([&] { return k.producers_done == 3; }, 10min)) k.fail_at(sim.now(), "the producers did not finish");
   // Liveness: every acknowledged message reaches both groups.
   auto everything_delivered = [&] {
     const size_t acked = k.acked_keys.size();
@@ -421,21 +420,21 @@ RunResult run_cluster_variant(uint64_t seed, const RunOptions& opts, Variant pla
       final_owned[rb.consumer] = rb.owned;
     }
     if (owned != final_owned)
-      k.failures.push_back(fmt::format("ownership still changed after {} ms (the crash plus its settling time)",
+      k.fail_at(settle_until, fmt::format("ownership still changed after {} ms (the crash plus its settling time)",
                                        settle_until.time_since_epoch().count() / 1'000'000));
     std::map<h::QueueRef, int> owners;
     for (const auto& [c, qs] : owned)
       for (const auto& q : qs)
         if (q.topic == kTopic) ++owners[q];
     if (owners.size() != 2 * kQueuesPerBroker)
-      k.failures.push_back(fmt::format("after the crash the survivors own {} of {} queues", owners.size(),
+      k.fail_at(settle_until, fmt::format("after the crash the survivors own {} of {} queues", owners.size(),
                                        2 * kQueuesPerBroker));
     for (const auto& [q, n] : owners)
-      if (n != 1) k.failures.push_back(fmt::format("{} is owned by {} survivors", h::to_string(q), n));
+      if (n != 1) k.fail_at(settle_until, fmt::format("{} is owned by {} survivors", h::to_string(q), n));
     if (!k.failures.empty())
       for (const auto& rb : k.hist.rebalances)
         if (rb.group == "CG")
-          k.failures.push_back(fmt::format("rebalance of {} at {}: {} queues", rb.consumer,
+          k.fail_at(rb.at, fmt::format("rebalance of {} at {}: {} queues", rb.consumer,
                                            rb.at.time_since_epoch().count() / 1'000'000, rb.owned.size()));
   }
   // (e) Orderly: one queue's listener calls never overlap across members:
@@ -447,7 +446,7 @@ RunResult run_cluster_variant(uint64_t seed, const RunOptions& opts, Variant pla
       const ListenerCall* last = nullptr;
       for (const ListenerCall* call : list) {  // in start order
         if (last && last->consumer != call->consumer && (!last->ended || last->end > call->start))
-          k.failures.push_back(fmt::format("{}: {} started at {} ms while {} was still in its listener", h::to_string(q),
+          k.fail_at(call->start, fmt::format("{}: {} started at {} ms while {} was still in its listener", h::to_string(q),
                                            call->consumer, call->start.time_since_epoch().count() / 1'000'000,
                                            last->consumer));
         last = call;
@@ -460,9 +459,9 @@ RunResult run_cluster_variant(uint64_t seed, const RunOptions& opts, Variant pla
       if (snd.outcome != h::SendOutcome::acked || snd.invoked < cut_off->from || snd.invoked >= cut_off->until) continue;
       ++moved;
       if (snd.queue.broker == cut_off->broker)
-        k.failures.push_back(fmt::format("{} went to {} after its routes had dropped", snd.key, cut_off->broker));
+        k.fail_at(snd.invoked, fmt::format("{} went to {} after its routes had dropped", snd.key, cut_off->broker));
     }
-    if (moved == 0) k.failures.push_back("no send fell in the window where only one broker was routed");
+    if (moved == 0) k.fail_at(cut_off->until, "no send fell in the window where only one broker was routed");
   }
   const h::Summary sum = h::check_all(k.hist);
   RunResult out;
@@ -483,7 +482,7 @@ RunResult run_cluster_variant(uint64_t seed, const RunOptions& opts, Variant pla
                                   k.hist.sends.size(), acked, k.hist.deliveries.size(), out.duplicates, crashes,
                                   std::chrono::duration_cast<std::chrono::milliseconds>(k.listener_delay_max).count()));
   if (!out.ok()) out.recent_logs = sim.recent_logs();
-  out.timeline = timeline_of(sim, out, k.hist, sum.violations);
+  out.timeline = timeline_of(sim, out, k.hist, sum.violations, k.failure_times);
   return out;
 }
 

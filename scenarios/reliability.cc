@@ -158,8 +158,8 @@ void check_delay_timing(DelayState& s) {
     const h::Send& snd = *it->second;
     // Never before invoked + delay; by completed + delay + 1 s while up.
     if (stored < floor_ms(snd.invoked) + snd.delay)
-      s.rig.failures.push_back(fmt::format("{} (delay {} ms, sent at {}) was re-stored at {}, early", key,
-                                           ms_of(snd.delay), at(snd.invoked), at(stored)));
+      s.rig.fail_at(stored, fmt::format("{} (delay {} ms, sent at {}) was re-stored at {}, early", key,
+                                        ms_of(snd.delay), at(snd.invoked), at(stored)));
     const rt::Instant due = snd.completed + snd.delay;
     // Due while its broker was down (or just restarting): within 2 s of the
     // restart (recovery, then the first walk 1 s after the start).
@@ -169,10 +169,10 @@ void check_delay_timing(DelayState& s) {
       std::string outages;
       for (const auto& [from, until] : s.rig.down[snd.queue.broker])
         outages += fmt::format(" [{}, {})", at(from), at(until));
-      s.rig.failures.push_back(fmt::format("{} (delay {} ms, acked at {}, broker {}) was re-stored at {}, after {}; "
-                                           "its broker was down:{}",
-                                           key, ms_of(snd.delay), at(snd.completed), snd.queue.broker, at(stored),
-                                           at(latest), outages.empty() ? " never" : outages));
+      s.rig.fail_at(latest, fmt::format("{} (delay {} ms, acked at {}, broker {}) was re-stored at {}, after {}; "
+                                        "its broker was down:{}",
+                                        key, ms_of(snd.delay), at(snd.completed), snd.queue.broker, at(stored),
+                                        at(latest), outages.empty() ? " never" : outages));
     }
   }
   // Stored copies already delivered, by (key, store time): a failed send-back
@@ -185,15 +185,15 @@ void check_delay_timing(DelayState& s) {
     if (c.retry_queue && c.reconsume_times >= 1 && !local_retry) {
       auto f = failed.find({c.key, c.reconsume_times - 1});
       if (f == failed.end()) {
-        s.rig.failures.push_back(
-            fmt::format("{} came back with reconsume times {} without a failure before", c.key, c.reconsume_times));
+        s.rig.fail_at(stored, fmt::format("{} came back with reconsume times {} without a failure before", c.key,
+                                          c.reconsume_times));
         continue;
       }
       const int32_t level = store::clamp_delay_level(levels, 3 + c.reconsume_times - 1);
       const Duration delay = std::chrono::milliseconds(levels[static_cast<size_t>(level - 1)]);
       if (stored < floor_ms(f->second) + delay)
-        s.rig.failures.push_back(fmt::format("retry {} of {} re-stored at {}, before its failure at {} + {} ms",
-                                             c.reconsume_times, c.key, at(stored), at(f->second), ms_of(delay)));
+        s.rig.fail_at(stored, fmt::format("retry {} of {} re-stored at {}, before its failure at {} + {} ms",
+                                          c.reconsume_times, c.key, at(stored), at(f->second), ms_of(delay)));
     }
   }
   for (const auto& key : s.acked_keys)
@@ -340,19 +340,20 @@ void check_retry_schedule(RetryState& s) {
       const Duration delay = std::chrono::milliseconds(levels[static_cast<size_t>(level - 1)]);
       const Duration gap = retry->at - failure->at;
       if (gap < delay || gap > delay + 1500ms)
-        s.rig.failures.push_back(fmt::format("{}: retry {} came {} ms after the failure, want {} ms (+ 1.5 s)", key,
+        s.rig.fail_at(retry->at, fmt::format("{}: retry {} came {} ms after the failure, want {} ms (+ 1.5 s)", key,
                                              n, ms_of(gap), ms_of(delay)));
     }
     const bool to_dlq = planned > kMaxReconsume;
     auto d = dlq.find(key);
     if (to_dlq && d == dlq.end())
       s.rig.failures.push_back(fmt::format("{} failed {} times but never reached the DLQ", key, attempts));
-    if (!to_dlq && d != dlq.end()) s.rig.failures.push_back(fmt::format("{} was consumed yet reached the DLQ", key));
+    if (!to_dlq && d != dlq.end())
+      s.rig.fail_at(d->second.front()->at, fmt::format("{} was consumed yet reached the DLQ", key));
     if (d != dlq.end())
       for (const Call* c : d->second)
         if (c->reconsume_times != kMaxReconsume + 1)
-          s.rig.failures.push_back(fmt::format("{} reached the DLQ with reconsume times {}, want {}", key,
-                                               c->reconsume_times, kMaxReconsume + 1));
+          s.rig.fail_at(c->at, fmt::format("{} reached the DLQ with reconsume times {}, want {}", key,
+                                           c->reconsume_times, kMaxReconsume + 1));
   }
 }
 

@@ -44,7 +44,7 @@ inline std::shared_ptr<const Timeline> timeline_of(sim::Simulation& sim, const R
   return tl;
 }
 
-struct Rig {
+struct Rig : FailureLog {
   h::History hist;
   std::vector<std::string> namesrv_addrs;
   std::vector<NodeId> broker_nodes;
@@ -56,14 +56,8 @@ struct Rig {
   std::vector<std::string> slave_node_names;
   std::vector<broker::BrokerConfig> slave_cfgs;
   std::vector<broker::Broker*> slave_up;
-  std::vector<std::string> failures;
-  std::map<size_t, rt::Instant> failure_times;  // failures[i] -> when (fail())
-  // A failure of the scenario's own checks, with the time it was found (the
-  // timeline draws it there).
-  void fail(std::string what) {
-    failure_times[failures.size()] = sim.now();
-    failures.push_back(std::move(what));
-  }
+  // A failure of the scenario's own checks, found now.
+  void fail(std::string what) { fail_at(sim.now(), std::move(what)); }
   // Broker name -> when it was down: [crash, restart).
   std::map<std::string, std::vector<std::pair<rt::Instant, rt::Instant>>> down;
   int crashes = 0;

@@ -28,6 +28,18 @@
 
 namespace rmq::scenarios {
 
+// A scenario's own failures, each with when it was found or, for a check
+// run after the run, when what it names happened (the timeline draws each
+// there).
+struct FailureLog {
+  std::vector<std::string> failures;
+  std::map<size_t, rt::Instant> failure_times;  // failures[i] -> when
+  void fail_at(rt::Instant when, std::string what) {
+    failure_times[failures.size()] = when;
+    failures.push_back(std::move(what));
+  }
+};
+
 struct Timeline {
   std::string scenario;
   uint64_t seed = 0;
@@ -37,7 +49,7 @@ struct Timeline {
   std::vector<history::Violation> violations;
   std::vector<std::string> failures;  // every failure text of the run
   // When the scenario's own check failed, for failures[i] that recorded it
-  // (Rig::fail); the others are drawn at the run's end.
+  // (FailureLog); the others are drawn at the run's end.
   std::map<size_t, rt::Instant> failure_times;
   rt::Instant end{};
 };

@@ -104,6 +104,22 @@ TEST(Timeline, AScenarioFailureIsMarkedWhenItWasFound) {
   EXPECT_NE(html.find("did not finish (time not recorded)</title>"), std::string::npos);
 }
 
+// A check made after the run marks the time of what it names; its failures
+// and untimed ones keep their own places in the list.
+TEST(Timeline, AFailureLogKeepsEachFailuresTimeByItsPlace) {
+  FailureLog log;
+  log.failures.push_back("p0-1 was acknowledged but never consumed");  // untimed
+  log.fail_at(at(2s), "q1: c1 started at 2000 ms while c0 was still in its listener");
+  Timeline t = small();
+  t.violations.clear();
+  t.failures = log.failures;
+  t.failure_times = log.failure_times;
+  const std::string html = timeline_html(t);
+  EXPECT_NE(html.find("never consumed (time not recorded)</title>"), std::string::npos);
+  EXPECT_NE(html.find(R"(id="failure-1" class="failure" x1="436.00" x2="436.00")"), std::string::npos);
+  EXPECT_NE(html.find("still in its listener at 2.000s</title>"), std::string::npos);
+}
+
 TEST(Timeline, ManyMessagesAreBoundedButEveryOffendingOneIsDrawn) {
   Timeline t = small();
   for (size_t i = 0; i < kMessagesDrawnMax + 50; ++i) {
