@@ -44,6 +44,7 @@
 #include "scenarios/fault_inject.h"
 #include "scenarios/nodes.h"
 #include "scenarios/scenario.h"
+#include "scenarios/timeline.h"
 #include "sim/disk.h"
 #include "sim/simulation.h"
 
@@ -64,14 +65,15 @@ struct Sent {
   int64_t queue_offset = 0;
 };
 
-struct World {
+struct World : FailureLog {
   std::map<std::string, Sent> acked;   // body -> where the send said it went
   std::set<std::string> attempted;     // every body a producer tried
-  std::vector<std::string> failures;
   int broker_boots = 0;
   int producers_done = 0;
+  sim::Simulation* sim = nullptr;
+  // Found now; the first 20 are kept.
   void fail(std::string what) {
-    if (failures.size() < 20) failures.push_back(std::move(what));
+    if (failures.size() < 20) fail_at(sim->now(), std::move(what));
   }
 };
 
@@ -225,6 +227,7 @@ RunResult finish(sim::Simulation& sim, const World& w, const FaultPlan& plan = {
   out.events = sim.events_processed();
   out.simulated = sim.now().time_since_epoch();
   out.failures = w.failures;
+  out.timeline = timeline_of(sim, out, {}, {}, w.failure_times);
   if (!out.ok()) out.recent_logs = sim.recent_logs();
   return out;
 }
@@ -238,6 +241,7 @@ RunResult run_durability(uint64_t seed, const RunOptions& opts, const Shape& sha
   sim::Simulation sim(seed);
   rt::Random& r = sim.random();
   World w;
+  w.sim = &sim;
   observe(sim, opts);
   auto& ns = sim.add_node("namesrv", [](rt::Runtime& rt) { namesrv_main(rt); });
   const std::string namesrv_addr = ns.ip() + ":9876";
@@ -338,6 +342,7 @@ RunResult run_long_poll_scenario(uint64_t seed, const RunOptions& opts) {
   sim::Simulation sim(seed, net);
   rt::Random& r = sim.random();
   World w;
+  w.sim = &sim;
   observe(sim, opts, /*perturbable=*/false);  // deliveries are timed to the millisecond
   auto& ns = sim.add_node("namesrv", [](rt::Runtime& rt) { namesrv_main(rt); });
   broker::BrokerConfig cfg;
@@ -435,6 +440,7 @@ RunResult run_long_poll_scenario(uint64_t seed, const RunOptions& opts) {
 RunResult run_heartbeat_loss_scenario(uint64_t seed, const RunOptions& opts) {
   sim::Simulation sim(seed);
   World w;
+  w.sim = &sim;
   observe(sim, opts);
   auto& ns = sim.add_node("namesrv", [](rt::Runtime& rt) { namesrv_main(rt); });
   broker::BrokerConfig cfg;

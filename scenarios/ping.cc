@@ -21,6 +21,7 @@
 
 #include "scenarios/fault_inject.h"
 #include "scenarios/scenario.h"
+#include "scenarios/timeline.h"
 #include "sim/disk.h"
 #include "sim/simulation.h"
 
@@ -45,12 +46,13 @@ struct NodeHistory {
   uint64_t recoveries = 0;
 };
 
-struct World {
+struct World : FailureLog {
   std::vector<NodeHistory> nodes;
-  std::vector<std::string> failures;
   size_t node_count = 0;
+  sim::Simulation* sim = nullptr;
+  // Found now; the first 20 are kept.
   void fail(std::string what) {
-    if (failures.size() < 20) failures.push_back(std::move(what));
+    if (failures.size() < 20) fail_at(sim->now(), std::move(what));
   }
 };
 
@@ -291,6 +293,7 @@ RunResult run_ping(uint64_t seed, const RunOptions& opts) {
   sim::Simulation sim(seed, net);
   rt::Random& r = sim.random();
   World w;
+  w.sim = &sim;
   w.node_count = 3 + r.below(3);
   w.nodes.resize(w.node_count);
   if (opts.faults) {
@@ -349,6 +352,7 @@ RunResult run_ping(uint64_t seed, const RunOptions& opts) {
   }
   out.notes.push_back(fmt::format("nodes={} pings={} journal_records={} recoveries={}", w.node_count, pings,
                                   records, recoveries));
+  out.timeline = timeline_of(sim, out, {}, {}, w.failure_times);
   if (!out.ok()) out.recent_logs = sim.recent_logs();
   return out;
 }

@@ -17,6 +17,7 @@
 #include "scenarios/nodes.h"
 #include "scenarios/fault_inject.h"
 #include "scenarios/scenario.h"
+#include "scenarios/timeline.h"
 #include "sim/disk.h"
 #include "sim/sim_runtime.h"
 #include "sim/simulation.h"
@@ -32,14 +33,13 @@ using namespace std::chrono_literals;
 constexpr int kTopics = 50'000;
 constexpr int64_t kKeepAliveBytesMax = 1024;
 
-struct ScaleState {
+struct ScaleState : FailureLog {
   std::vector<namesrv::NameServer*> namesrvs;
   std::vector<NodeId> namesrv_nodes;
   std::vector<std::string> namesrv_addrs;
   broker::Broker* broker = nullptr;
   broker::BrokerConfig cfg;
   NodeId broker_node = 0;
-  std::vector<std::string> failures;
   std::vector<bool> seen;  // per namesrv: the broker registered once
   // Last, so that it is destroyed first: its nodes' tasks refer to the above.
   sim::Simulation sim;
@@ -92,7 +92,7 @@ RunResult run_registration_at_scale_impl(uint64_t seed, const RunOptions& opts) 
     s.namesrv_addrs.push_back(n.ip() + ":9876");
   }
   auto& b = s.sim.add_node("broker", [&s](rt::Runtime& rt) {
-    broker_main(rt, s.cfg, [&s](std::string what) { s.failures.push_back(std::move(what)); }, {}, &s.broker);
+    broker_main(rt, s.cfg, [&s](std::string what) { s.fail_at(s.sim.now(), std::move(what)); }, {}, &s.broker);
   });
   s.broker_node = b.id();
   s.cfg.namesrv_addrs = s.namesrv_addrs;
@@ -137,7 +137,7 @@ RunResult run_registration_at_scale_impl(uint64_t seed, const RunOptions& opts) 
         const bool live = n->routes().live(s.cfg.address());
         if (live) s.seen[i] = true;
         if (s.seen[i] && !live && s.failures.size() < 10)
-          s.failures.push_back(fmt::format("at {} s namesrv{} no longer lists the live broker",
+          s.fail_at(s.sim.now(), fmt::format("at {} s namesrv{} no longer lists the live broker",
                                            s.sim.now().time_since_epoch().count() / 1'000'000'000, i));
       }
     }
@@ -147,12 +147,12 @@ RunResult run_registration_at_scale_impl(uint64_t seed, const RunOptions& opts) 
   s.sim.start_all();
   s.sim.run_until(rt::Instant(610s));
   for (size_t i = 0; i < s.seen.size(); ++i)
-    if (!s.seen[i]) s.failures.push_back(fmt::format("namesrv{} never had the broker", i));
+    if (!s.seen[i]) s.fail_at(s.sim.now(), fmt::format("namesrv{} never had the broker", i));
   broker::Broker::RegisterStats st;
   if (s.broker) st = s.broker->register_stats();
-  else s.failures.push_back("the broker is not up at the end");
+  else s.fail_at(s.sim.now(), "the broker is not up at the end");
   if (st.last_keepalive_bytes > kKeepAliveBytesMax || st.keepalives == 0)
-    s.failures.push_back(fmt::format("steady-state heartbeat of {} bytes ({} sent); at most {} expected",
+    s.fail_at(s.sim.now(), fmt::format("steady-state heartbeat of {} bytes ({} sent); at most {} expected",
                                      st.last_keepalive_bytes, st.keepalives, kKeepAliveBytesMax));
   RunResult out;
   out.trace_hash = s.sim.trace_hash();
@@ -162,6 +162,7 @@ RunResult run_registration_at_scale_impl(uint64_t seed, const RunOptions& opts) 
   out.failures = s.failures;
   out.plan = injector.plan();
   out.faults = fault_names(out.plan);
+  out.timeline = timeline_of(s.sim, out, {}, {}, s.failure_times);
   out.notes = {fmt::format("topics={} full_registrations={} ({} bytes each) keepalives={} ({} bytes each)", kTopics,
                            st.full, st.last_full_bytes, st.keepalives, st.last_keepalive_bytes)};
   if (!out.ok()) out.recent_logs = s.sim.recent_logs();

@@ -29,21 +29,6 @@ using sim::NodeId;
 namespace h = history;
 
 // The namesrv, the brokers and what the scenarios share.
-// What `rmq-sim run --html` draws of a finished run.
-inline std::shared_ptr<const Timeline> timeline_of(sim::Simulation& sim, const RunResult& out, const h::History& hist,
-                                                   const std::vector<h::Violation>& violations,
-                                                   const std::map<size_t, rt::Instant>& failure_times = {}) {
-  auto tl = std::make_shared<Timeline>();
-  for (NodeId i = 0; i < sim.node_count(); ++i) tl->nodes.push_back(sim.node(i).name());
-  tl->plan = out.plan;
-  tl->history = hist;
-  tl->violations = violations;
-  tl->failures = out.failures;
-  tl->failure_times = failure_times;
-  tl->end = sim.now();
-  return tl;
-}
-
 struct Rig : FailureLog {
   h::History hist;
   std::vector<std::string> namesrv_addrs;

@@ -7,6 +7,9 @@
 #include <optional>
 #include <set>
 
+#include "scenarios/scenario.h"
+#include "sim/simulation.h"
+
 namespace rmq::scenarios {
 namespace {
 
@@ -318,6 +321,20 @@ std::string timeline_html(const Timeline& t) {
   html += failure_list.empty() ? "<p>Every checker passed.</p>\n" : "<h3>Failures</h3><ol>" + failure_list + "</ol>\n";
   html += std::string("<script>") + kScript + "</script>\n</body></html>\n";
   return html;
+}
+
+std::shared_ptr<const Timeline> timeline_of(sim::Simulation& sim, const RunResult& out, const history::History& hist,
+                                            const std::vector<history::Violation>& violations,
+                                            const std::map<size_t, rt::Instant>& failure_times) {
+  auto tl = std::make_shared<Timeline>();
+  for (sim::NodeId i = 0; i < sim.node_count(); ++i) tl->nodes.push_back(sim.node(i).name());
+  tl->plan = out.plan;
+  tl->history = hist;
+  tl->violations = violations;
+  tl->failures = out.failures;
+  tl->failure_times = failure_times;
+  tl->end = sim.now();
+  return tl;
 }
 
 }  // namespace rmq::scenarios

@@ -20,13 +20,20 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "scenarios/fault_plan.h"
 #include "scenarios/history.h"
 
+namespace rmq::sim {
+class Simulation;
+}
+
 namespace rmq::scenarios {
+
+struct RunResult;
 
 // A scenario's own failures, each with when it was found or, for a check
 // run after the run, when what it names happened (the timeline draws each
@@ -57,5 +64,12 @@ struct Timeline {
 inline constexpr size_t kMessagesDrawnMax = 3000;
 
 std::string timeline_html(const Timeline& t);
+
+// What `rmq-sim run --html` draws of a finished run: the simulation's nodes,
+// the run's plan, failures and violations, and the client history (empty
+// for the scenarios that keep none: their lanes, faults and failures only).
+std::shared_ptr<const Timeline> timeline_of(sim::Simulation& sim, const RunResult& out, const history::History& hist,
+                                            const std::vector<history::Violation>& violations,
+                                            const std::map<size_t, rt::Instant>& failure_times = {});
 
 }  // namespace rmq::scenarios
