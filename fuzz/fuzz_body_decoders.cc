@@ -1,9 +1,10 @@
 // The typed body decoders on arbitrary bytes: route, cluster info, register
 // body (plain and compressed), heartbeat, the lock batch request and
 // answer, the batch send body, and the admin answers rmq-admin reads
-// (remoting/admin_bodies.h). Never a crash; whatever decodes and has an
-// encoder encodes to something that decodes to the same value; the admin
-// decoders' lists come out sorted.
+// (remoting/admin_bodies.h), and the admin headers (remoting/headers_admin.h)
+// over the extFields of an arbitrary JSON header. Never a crash; whatever
+// decodes and has an encoder encodes to something that decodes to the same
+// value; the admin decoders' lists come out sorted.
 #include <algorithm>
 #include <string_view>
 #include <tuple>
@@ -11,6 +12,8 @@
 #include "fuzz/fuzz_check.h"
 #include "remoting/admin_bodies.h"
 #include "remoting/batch_body.h"
+#include "remoting/codec.h"
+#include "remoting/headers_admin.h"
 #include "remoting/heartbeat.h"
 #include "remoting/lock_batch.h"
 #include "remoting/route_data.h"
@@ -18,9 +21,26 @@
 using namespace rmq;
 using namespace rmq::remoting;
 
+namespace {
+
+// An admin header read from `c`'s extFields, when it decodes, writes
+// extFields that read back to the same header.
+template <typename Header, typename... Code>
+void header_round_trip(const RemotingCommand& c, Code... code) {
+  auto h = Header::decode(c, code...);
+  if (!h.ok()) return;
+  RemotingCommand again = RemotingCommand::request(c.code);
+  h->encode(again, code...);
+  auto back = Header::decode(again, code...);
+  fuzz::check(back.ok());
+  fuzz::check(*back == *h);
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  const uint8_t which = data[0] % 16;
+  const uint8_t which = data[0] % 17;
   const auto bytes = fuzz::as_bytes(data + 1, size - 1);
   const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
   switch (which) {
@@ -129,6 +149,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           (void)message_id(m);
           (void)common::has_message_key(m.properties, "k");
         }
+      break;
+    case 16:
+      if (auto d = decode_json_header(text); d.ok()) {
+        const RemotingCommand& c = *d.value;
+        header_round_trip<CreateTopicRequestHeader>(c);
+        header_round_trip<TopicRequestHeader>(c);
+        header_round_trip<GetConsumeStatsRequestHeader>(c);
+        header_round_trip<GetProducerConnectionListRequestHeader>(c);
+        header_round_trip<ViewBrokerStatsDataRequestHeader>(c);
+        header_round_trip<DeleteSubscriptionGroupRequestHeader>(c);
+        header_round_trip<ViewMessageRequestHeader>(c);
+        header_round_trip<QueryMessageRequestHeader>(c);
+        header_round_trip<QueryMessageResponseHeader>(c);
+        header_round_trip<ResetOffsetRequestHeader>(c);
+        header_round_trip<BrokerPermRequestHeader>(c);
+        header_round_trip<BrokerPermResponseHeader>(c, int32_t{205});
+        header_round_trip<BrokerPermResponseHeader>(c, int32_t{327});
+      }
       break;
   }
   return 0;

@@ -27,6 +27,7 @@ struct CreateTopicRequestHeader {
   std::optional<bool> order{};
   static rt::Result<CreateTopicRequestHeader> decode(const RemotingCommand& c);
   void encode(RemotingCommand& c) const;
+  bool operator==(const CreateTopicRequestHeader&) const = default;
 };
 
 // Requests about one topic: DELETE_TOPIC_IN_BROKER (215),
@@ -35,6 +36,7 @@ struct TopicRequestHeader {
   std::string topic{};
   static rt::Result<TopicRequestHeader> decode(const RemotingCommand& c);
   void encode(RemotingCommand& c) const;
+  bool operator==(const TopicRequestHeader&) const = default;
 };
 
 // GET_CONSUME_STATS (208): one topic of the group, or all of them.
@@ -43,6 +45,7 @@ struct GetConsumeStatsRequestHeader {
   std::optional<std::string> topic{};
   static rt::Result<GetConsumeStatsRequestHeader> decode(const RemotingCommand& c);
   void encode(RemotingCommand& c) const;
+  bool operator==(const GetConsumeStatsRequestHeader&) const = default;
 };
 
 // GET_PRODUCER_CONNECTION_LIST (204). (GET_CONSUMER_CONNECTION_LIST, 203,
@@ -51,6 +54,7 @@ struct GetProducerConnectionListRequestHeader {
   std::string producer_group{};
   static rt::Result<GetProducerConnectionListRequestHeader> decode(const RemotingCommand& c);
   void encode(RemotingCommand& c) const;
+  bool operator==(const GetProducerConnectionListRequestHeader&) const = default;
 };
 
 // VIEW_BROKER_STATS_DATA (315): e.g. TOPIC_PUT_NUMS by topic,
@@ -60,6 +64,7 @@ struct ViewBrokerStatsDataRequestHeader {
   std::string stats_key{};
   static rt::Result<ViewBrokerStatsDataRequestHeader> decode(const RemotingCommand& c);
   void encode(RemotingCommand& c) const;
+  bool operator==(const ViewBrokerStatsDataRequestHeader&) const = default;
 };
 
 // DELETE_SUBSCRIPTIONGROUP (207). RocketMQ 4.9 names the offset flag
@@ -71,6 +76,7 @@ struct DeleteSubscriptionGroupRequestHeader {
   bool removes_offsets() const { return remove_offset.value_or(false) || clean_offset.value_or(false); }
   static rt::Result<DeleteSubscriptionGroupRequestHeader> decode(const RemotingCommand& c);
   void encode(RemotingCommand& c) const;
+  bool operator==(const DeleteSubscriptionGroupRequestHeader&) const = default;
 };
 
 // VIEW_MESSAGE_BY_ID (33): the record at a CommitLog offset.
@@ -78,6 +84,7 @@ struct ViewMessageRequestHeader {
   int64_t offset = 0;
   static rt::Result<ViewMessageRequestHeader> decode(const RemotingCommand& c);
   void encode(RemotingCommand& c) const;
+  bool operator==(const ViewMessageRequestHeader&) const = default;
 };
 
 // QUERY_MESSAGE (12): by key over a store-time range. The extField
@@ -92,6 +99,7 @@ struct QueryMessageRequestHeader {
   std::optional<bool> unique_key_query{};
   static rt::Result<QueryMessageRequestHeader> decode(const RemotingCommand& c);
   void encode(RemotingCommand& c) const;
+  bool operator==(const QueryMessageRequestHeader&) const = default;
 };
 
 // QUERY_MESSAGE's answer: how far the index files reach.
@@ -100,6 +108,7 @@ struct QueryMessageResponseHeader {
   int64_t index_last_update_phyoffset = 0;
   static rt::Result<QueryMessageResponseHeader> decode(const RemotingCommand& c);
   void encode(RemotingCommand& c) const;
+  bool operator==(const QueryMessageResponseHeader&) const = default;
 };
 
 // INVOKE_BROKER_TO_RESET_OFFSET (222), admin -> broker, and
@@ -113,6 +122,7 @@ struct ResetOffsetRequestHeader {
   bool is_force = false;
   static rt::Result<ResetOffsetRequestHeader> decode(const RemotingCommand& c);
   void encode(RemotingCommand& c) const;
+  bool operator==(const ResetOffsetRequestHeader&) const = default;
 };
 
 // WIPE_WRITE_PERM_OF_BROKER (205) and ADD_WRITE_PERM_OF_BROKER (327),
@@ -121,6 +131,7 @@ struct BrokerPermRequestHeader {
   std::string broker_name{};
   static rt::Result<BrokerPermRequestHeader> decode(const RemotingCommand& c);
   void encode(RemotingCommand& c) const;
+  bool operator==(const BrokerPermRequestHeader&) const = default;
 };
 
 // Their answers: how many of the broker's topics changed, as
@@ -130,6 +141,7 @@ struct BrokerPermResponseHeader {
   // `request_code` is 205 or 327.
   static rt::Result<BrokerPermResponseHeader> decode(const RemotingCommand& c, int32_t request_code);
   void encode(RemotingCommand& c, int32_t request_code) const;
+  bool operator==(const BrokerPermResponseHeader&) const = default;
 };
 
 }  // namespace rmq::remoting
