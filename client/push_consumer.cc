@@ -117,6 +117,7 @@ void PushConsumer::shutdown() {
     std::map<std::string, std::vector<MessageQueue>> held;
     for (auto& qs : all) held[qs->addr].push_back(qs->mq);
     for (const auto& [addr, mqs] : held) (void)unlock_queues(client_, addr, cfg_.group, mqs);
+    for (auto& qs : all) set_locked(*qs, false, "released");
   }
   if (cfg_.model == remoting::MessageModel::clustering) unregister_consumer(client_, cfg_.group);
 }
@@ -218,7 +219,7 @@ bool PushConsumer::start_queue(const MessageQueue& q, rt::Instant locked_at) {
   qs->mq = q;
   qs->addr = *addr;
   if (locking()) {
-    qs->locked = true;
+    set_locked(*qs, true, "took");
     qs->locked_at = locked_at;
   }
   auto offset = start_offset(q, *addr);
@@ -286,7 +287,10 @@ void PushConsumer::let_go(const std::shared_ptr<QueueState>& qs) {
   }
   // Even when this member thinks the lock lapsed: the broker may hold it for
   // it (a lock answer that timed out).
-  if (locking()) (void)unlock_queues(client_, qs->addr, cfg_.group, {q});
+  if (locking()) {
+    (void)unlock_queues(client_, qs->addr, cfg_.group, {q});
+    set_locked(*qs, false, "released");
+  }
   std::erase(retiring_, qs);
 }
 
@@ -325,20 +329,27 @@ bool PushConsumer::relock(QueueState& qs) {
   const rt::Instant asked = client_.runtime().now();  // the broker's lease starts no earlier
   auto got = lock_queues(client_, qs.addr, cfg_.group, {qs.mq});
   if (!got || !got->count(qs.mq)) {
-    qs.locked = false;
+    set_locked(qs, false, got ? "lost" : "lapsed");
     return false;
   }
   // Only with the offset read is the queue ours to go on with.
   auto offset = offsets_.read(qs.mq, qs.addr);
   if (!offset) {
-    qs.locked = false;
+    set_locked(qs, false, "lapsed");
     return false;
   }
   // Everything below the larger was consumed, by another member or this one.
   if (*offset > qs.consumed) qs.next_pull = qs.consumed = qs.committed = *offset;
-  qs.locked = true;
+  if (qs.locked) set_locked(qs, false, "lapsed");  // not renewed in time: held again from now
+  set_locked(qs, true, "took");
   qs.locked_at = asked;
   return true;
+}
+
+void PushConsumer::set_locked(QueueState& qs, bool locked, std::string_view why) {
+  if (qs.locked == locked) return;
+  qs.locked = locked;
+  if (on_lock_) on_lock_(qs.mq, locked, why);
 }
 
 // RocketMQ's lockAll: every `lock_interval`, renew the lock of every owned
@@ -358,7 +369,7 @@ void PushConsumer::lock_loop() {
       std::vector<MessageQueue> released;  // handed over while this lock was on its way
       for (auto& qs : list) {
         if (!got->count(qs->mq)) {
-          qs->locked = false;
+          set_locked(*qs, false, "lost");
         } else if (qs->dropped && std::find(retiring_.begin(), retiring_.end(), qs) == retiring_.end()) {
           released.push_back(qs->mq);
         } else if (lock_valid(*qs)) {  // lost meanwhile: relock() re-reads the offset

@@ -52,6 +52,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "client/consumer_common.h"
@@ -111,6 +112,13 @@ class PushConsumer {
   // Called after a rebalance that changed what this member owns, with every
   // queue it owns from then on (history recording, tests).
   void on_rebalance(std::function<void(const std::vector<MessageQueue>&)> fn) { on_rebalance_ = std::move(fn); }
+  // Orderly clustering: called when this member's hold on a queue's broker
+  // lock changes (history recording, tests). `held` true: taken (first, or
+  // again after it was lost or lapsed); false: lost (the broker gave it to
+  // another), lapsed (not renewed within lock_max_live) or released (the
+  // queue was let go, or the consumer shut down). `why` says which.
+  using LockObserver = std::function<void(const MessageQueue& q, bool held, std::string_view why)>;
+  void on_lock(LockObserver fn) { on_lock_ = std::move(fn); }
   const PushConsumerConfig& config() const { return cfg_; }
 
  private:
@@ -158,6 +166,9 @@ class PushConsumer {
   rt::Event rebalance_now_;
   rt::Mutex rebalancing_;
   std::function<void(const std::vector<MessageQueue>&)> on_rebalance_;
+  LockObserver on_lock_;
+  // Sets qs.locked and tells on_lock_ of a change.
+  void set_locked(QueueState& qs, bool locked, std::string_view why);
   std::vector<rt::Task> tasks_;
   bool started_ = false;
   bool stopped_ = false;

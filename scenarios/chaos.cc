@@ -235,6 +235,7 @@ void consumer_main(rt::Runtime& rt, ChaosState& s, int c) {
   pc.on_rebalance([&](const std::vector<client::MessageQueue>& owned) {
     k.hist.rebalances.push_back(rebalance_record(group, id, rt.now(), owned));
   });
+  record_locks(pc, k.hist, rt, group, id);
   pc.start([&](const client::ReceivedMessage& m) {
     if (s.knobs.listener_delay_max > Duration::zero())
       rt.sleep_for(Duration(rt.random().below(static_cast<uint64_t>(s.knobs.listener_delay_max.count()))));

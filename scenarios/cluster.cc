@@ -148,6 +148,7 @@ void consumer_main(rt::Runtime& rt, Cluster& k, const std::string& group, remoti
     for (const auto& q : owned) rb.owned.insert({q.topic, q.broker_name, q.queue_id});
     k.hist.rebalances.push_back(std::move(rb));
   });
+  record_locks(c, k.hist, rt, group, id);
   c.start([&](const client::ReceivedMessage& m) {
     // A slow listener's work comes first: a member that crashes inside it
     // has not consumed the message (it counts once it returns).

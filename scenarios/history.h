@@ -94,6 +94,17 @@ struct Rebalance {
   std::set<QueueRef> owned{};
 };
 
+// Orderly: `consumer`'s hold on `queue`'s broker lock changed at `at` (held:
+// taken; else lost, lapsed or released, as `why` says). Drawn, not checked.
+struct LockChange {
+  std::string group{};
+  std::string consumer{};
+  rt::Instant at{};
+  QueueRef queue{};
+  bool held = false;
+  std::string why{};
+};
+
 // The consumer's process (or client instance) started afresh at `at`: it owns
 // nothing until its next Rebalance, and its in-memory offsets are gone.
 struct Restart {
@@ -119,6 +130,7 @@ struct History {
   std::vector<Delivery> deliveries{};
   std::vector<Rebalance> rebalances{};
   std::vector<Restart> restarts{};
+  std::vector<LockChange> locks{};
   std::map<std::string, Group> groups{};
   std::optional<rt::Instant> healed_at{};  // faults over; nullopt: they never were
   rt::Instant end{};                       // the recording stopped; nothing is delivered after it

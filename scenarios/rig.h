@@ -176,6 +176,18 @@ inline h::Rebalance rebalance_record(const std::string& group, const std::string
   for (const auto& q : owned) rb.owned.insert({q.topic, q.broker_name, q.queue_id});
   return rb;
 }
+// Records `c`'s lock changes (orderly consumers) into `hist` as `consumer` of `group`.
+inline void record_locks(client::PushConsumer& c, h::History& hist, rt::Runtime& rt, const std::string& group,
+                         const std::string& consumer) {
+  c.on_lock([&hist, &rt, group, consumer](const client::MessageQueue& q, bool held, std::string_view why) {
+    hist.locks.push_back({.group = group,
+                          .consumer = consumer,
+                          .at = rt.now(),
+                          .queue = {q.topic, q.broker_name, q.queue_id},
+                          .held = held,
+                          .why = std::string(why)});
+  });
+}
 inline h::Delivery delivery_record(const std::string& group, const std::string& consumer,
                                    const client::ReceivedMessage& m, rt::Instant at) {
   return {.group = group,

@@ -164,7 +164,7 @@ body{font-family:sans-serif;margin:8px;background:#fafafa}
 .clock_drift{fill:#16a085;opacity:.15}.fault-tick{stroke:#5b6bd6;stroke-width:2}
 .send{stroke:#2e7d32;stroke-width:3}.send.failed{stroke:#999}.send.unknown{stroke:#c9a227}
 .deliver{fill:#1565c0}.hop{stroke:#90a4ae;stroke-width:.6;opacity:.5}
-.rebalance{stroke:#6d4c41;stroke-width:1.5}.restart{stroke:#000;stroke-width:2}
+.rebalance{stroke:#6d4c41;stroke-width:1.5}.restart{stroke:#000;stroke-width:2}.lock.taken{stroke:#1a237e;stroke-width:2}.lock.dropped{stroke:#9fa8da;stroke-width:2}
 .offending{stroke:#e00!important;fill:#e00!important;opacity:1!important;stroke-width:3}
 .failure{stroke:#e00;stroke-width:2}.failure-label{fill:#e00;font-size:11px}
 .axis{font-size:10px;fill:#555}
@@ -210,6 +210,7 @@ std::string timeline_html(const Timeline& t) {
   for (const auto& d : t.history.deliveries) (void)lanes.of(d.consumer);
   for (const auto& r : t.history.rebalances) (void)lanes.of(r.consumer);
   for (const auto& r : t.history.restarts) (void)lanes.of(r.consumer);
+  for (const auto& l : t.history.locks) (void)lanes.of(l.consumer);
   const double plot = kWidth - kLeft - kRight;
   auto x = [&](double s) { return kLeft + plot * std::clamp(s / end, 0.0, 1.0); };
   auto lane_y = [&](size_t i) { return kTop + kLane * static_cast<double>(i); };
@@ -248,6 +249,13 @@ std::string timeline_html(const Timeline& t) {
     const double y = lane_y(lanes.of(r.consumer)), at = seconds(r.at);
     z(fmt::format(R"(<line class="restart" x1="{:.2f}" x2="{:.2f}" y1="{}" y2="{}"><title>{} restarted at {:.3f}s</title></line>)",
                   x(at), x(at), y, y + kLane - 2, esc(r.consumer), at));
+  }
+  // Lock changes (orderly): a short tick at the lane's foot, dark when taken.
+  for (const auto& l : t.history.locks) {
+    const double y = lane_y(lanes.of(l.consumer)) + kLane - 2, at = seconds(l.at);
+    z(fmt::format(R"(<line class="lock {}" x1="{:.2f}" x2="{:.2f}" y1="{}" y2="{}"><title>{} {} the lock of {} ({}) at {:.3f}s</title></line>)",
+                  l.held ? "taken" : "dropped", x(at), x(at), y - 8, y, esc(l.consumer), esc(l.why), esc(h::to_string(l.queue)),
+                  esc(l.group), at));
   }
   // Messages: the send as a bar, a hop to each delivery, the delivery as a dot.
   std::map<std::string, const h::Send*> send_of;
@@ -309,10 +317,10 @@ std::string timeline_html(const Timeline& t) {
   html += "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + esc(title) + "</title><style>" + kStyle +
           "</style></head><body>\n";
   html += fmt::format("<h2>{}</h2><div id=\"info\">{} lanes, {} fault intervals, {} sends ({} drawn{}), {} deliveries, "
-                      "{} failure(s). Wheel: zoom; drag: pan; <button id=\"reset\">reset zoom</button></div>\n",
+                      "{} lock changes, {} failure(s). Wheel: zoom; drag: pan; <button id=\"reset\">reset zoom</button></div>\n",
                       esc(title), lanes.names().size(), t.plan.events.size(), t.history.sends.size(), drawn.size(),
                       left_out > 0 ? fmt::format(", {} left out", left_out) : "", t.history.deliveries.size(),
-                      t.failures.size());
+                      t.history.locks.size(), t.failures.size());
   html += fmt::format(R"(<div id="wrap"><svg id="timeline" xmlns="http://www.w3.org/2000/svg" width="{}" height="{:.0f}" data-left="{}" data-width="{}">)",
                       kWidth, height, kLeft, plot);
   html += "<clipPath id=\"plot\"><rect x=\"" + fmt::format("{}", kLeft) + "\" y=\"0\" width=\"" +

@@ -1,8 +1,11 @@
 // The C++ client against a namesrv and a broker in the simulator, used the
 // way an application uses it: producers, push consumers (clustering and
 // broadcasting), retries, ordering by key, namesrv failover.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -474,6 +477,22 @@ TEST(Client, OrderlyHandsAQueueOverWithoutOverlapOrRepeat) {
     PushConsumer b(mb, {.group = "CG", .consume_from = ConsumeFrom::first_offset, .orderly = true});
     a.subscribe("T");
     b.subscribe("T");
+    // Who holds each queue's lock, as the members report it (on_lock): never
+    // two at once, and the queues a lets go are the ones b takes.
+    std::map<int32_t, std::string> holder;
+    std::vector<std::string> lock_log;
+    int double_holds = 0;
+    auto watch = [&](const std::string& who) {
+      return [&, who](const MessageQueue& q, bool held, std::string_view why) {
+        if (q.topic != "T") return;
+        lock_log.push_back(fmt::format("{} {} {}", who, why, q.queue_id));
+        if (held && holder.count(q.queue_id)) ++double_holds;
+        if (held) holder[q.queue_id] = who;
+        else if (holder.count(q.queue_id) && holder[q.queue_id] == who) holder.erase(q.queue_id);
+      };
+    };
+    a.on_lock(watch("a"));
+    b.on_lock(watch("b"));
     a.start(listener("a"));
     rt.sleep_for(1500ms);
     b.start(listener("b"));
@@ -496,8 +515,17 @@ TEST(Client, OrderlyHandsAQueueOverWithoutOverlapOrRepeat) {
       if (q.topic == "T") of_b.push_back(q);
     EXPECT_EQ(of_a.size(), 2u);
     EXPECT_EQ(of_b.size(), 2u);
+    EXPECT_EQ(double_holds, 0) << fmt::format("{}", fmt::join(lock_log, "; "));
+    auto count = [&](std::string_view what) {
+      return std::count_if(lock_log.begin(), lock_log.end(), [&](const std::string& e) { return e.starts_with(what); });
+    };
+    EXPECT_EQ(count("a took"), 4) << fmt::format("{}", fmt::join(lock_log, "; "));
+    EXPECT_EQ(count("a released"), 2);
+    EXPECT_EQ(count("b took"), 2);
+    EXPECT_EQ(holder.size(), 4u);
     a.shutdown();
     b.shutdown();
+    EXPECT_TRUE(holder.empty());  // shutting down releases every lock
   });
 }
 

@@ -120,6 +120,22 @@ TEST(Timeline, AFailureLogKeepsEachFailuresTimeByItsPlace) {
   EXPECT_NE(html.find("still in its listener at 2.000s</title>"), std::string::npos);
 }
 
+// Orderly lock changes are ticks on the member's lane, taken or dropped,
+// and the page counts them.
+TEST(Timeline, LockChangesAreDrawnOnTheMembersLane) {
+  Timeline t = small();
+  t.history.locks.push_back({.group = "CG", .consumer = "c0", .at = at(2s), .queue = {"T", "broker-a", 1},
+                             .held = true, .why = "took"});
+  t.history.locks.push_back({.group = "CG", .consumer = "c0", .at = at(5s), .queue = {"T", "broker-a", 1},
+                             .held = false, .why = "released"});
+  const std::string html = timeline_html(t);
+  EXPECT_NE(html.find(R"(<line class="lock taken" x1="436.00")"), std::string::npos);
+  EXPECT_NE(html.find("c0 took the lock of T@broker-a:1 (CG) at 2.000s</title>"), std::string::npos);
+  EXPECT_NE(html.find(R"(<line class="lock dropped" x1="865.00")"), std::string::npos);
+  EXPECT_NE(html.find("c0 released the lock of T@broker-a:1 (CG) at 5.000s</title>"), std::string::npos);
+  EXPECT_NE(html.find(" 2 lock changes, "), std::string::npos);
+}
+
 TEST(Timeline, ManyMessagesAreBoundedButEveryOffendingOneIsDrawn) {
   Timeline t = small();
   for (size_t i = 0; i < kMessagesDrawnMax + 50; ++i) {
