@@ -13,6 +13,7 @@
 #include "broker/processor_context.h"
 #include "broker/reply.h"
 #include "common/json.h"
+#include "remoting/admin_bodies.h"
 #include "remoting/codes.h"
 #include "remoting/headers_admin.h"
 #include "remoting/headers_consumer.h"
@@ -34,17 +35,14 @@ RemotingCommand ok_with_body(const RemotingCommand& req, std::string_view body) 
 }
 
 // GET_CONSUMER/PRODUCER_CONNECTION_LIST's connectionSet: one entry per client.
-boost::json::array connection_set(const std::map<std::string, ClientChannel>& channels) {
-  boost::json::array conns;
-  for (const auto& [id, ch] : channels) {
-    boost::json::object c;
-    c["clientAddr"] = ch.conn ? ch.conn->peer_address() : std::string();
-    c["clientId"] = id;
-    c["language"] = ch.language;
-    c["version"] = ch.version;
-    conns.push_back(std::move(c));
-  }
-  return conns;
+std::vector<remoting::ClientConnection> connections_of(const std::map<std::string, ClientChannel>& channels) {
+  std::vector<remoting::ClientConnection> out;
+  for (const auto& [id, ch] : channels)
+    out.push_back({.client_id = id,
+                   .client_addr = ch.conn ? ch.conn->peer_address() : std::string(),
+                   .language = ch.language,
+                   .version = ch.version});
+  return out;
 }
 
 
@@ -102,8 +100,8 @@ Reply admin_query(ProcessorContext& c, remoting::Connection&, RemotingCommand& r
     default: break;
   }
   // GET_BROKER_RUNTIME_INFO: every value a string (what mqadmin reads).
-  boost::json::object table;
-  auto put = [&](const char* k, std::string v) { table[k] = std::move(v); };
+  std::vector<std::pair<std::string, std::string>> table;
+  auto put = [&](const std::string& k, std::string v) { table.emplace_back(k, std::move(v)); };
   put("brokerVersionDesc", "V4_9_8");
   put("brokerVersion", std::to_string(remoting::kOwnVersion));
   const BrokerStats::Traffic puts = c.traffic.totals.puts(c.rt.now(), c.rt.wall_ms());
@@ -138,9 +136,9 @@ Reply admin_query(ProcessorContext& c, remoting::Connection&, RemotingCommand& r
   // (the backlog is the difference); scheduleMessageDelay_<level> and
   // scheduleMessageNextDue_<level> (wall ms, 0 when none) are ours.
   for (const auto& lv : c.schedule.status()) {
-    put(fmt::format("scheduleMessageOffset_{}", lv.level).c_str(), fmt::format("{},{}", lv.offset, lv.max_offset));
-    put(fmt::format("scheduleMessageDelay_{}", lv.level).c_str(), std::to_string(lv.delay_ms));
-    put(fmt::format("scheduleMessageNextDue_{}", lv.level).c_str(), std::to_string(lv.next_due_ms));
+    put(fmt::format("scheduleMessageOffset_{}", lv.level), fmt::format("{},{}", lv.offset, lv.max_offset));
+    put(fmt::format("scheduleMessageDelay_{}", lv.level), std::to_string(lv.delay_ms));
+    put(fmt::format("scheduleMessageNextDue_{}", lv.level), std::to_string(lv.next_due_ms));
   }
   put("scheduleMessageDelivered", std::to_string(c.schedule.delivered()));
   if (c.transactions) {
@@ -152,10 +150,8 @@ Reply admin_query(ProcessorContext& c, remoting::Connection&, RemotingCommand& r
     put("transactionChecksSent", std::to_string(tx.checks_sent));
   }
   // Replication (ours; RocketMQ 4.9 shows none).
-  for (auto& [k, v] : c.replication_status()) put(k.c_str(), std::move(v));
-  boost::json::object o;
-  o["table"] = std::move(table);
-  return ok_with_body(req, json::serialize(boost::json::value(std::move(o))));
+  for (auto& [k, v] : c.replication_status()) put(k, std::move(v));
+  return ok_with_body(req, remoting::encode_kv_table(table));
 }
 
 Reply topic_stats(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
@@ -164,18 +160,18 @@ Reply topic_stats(ProcessorContext& c, remoting::Connection&, RemotingCommand& r
   const std::string& topic = h->topic;
   auto tc = c.topics.find(topic);
   if (!tc) return error_reply(req, rs::kTopicNotExist, "topic[" + topic + "] not exist");
-  std::string body = "{\"offsetTable\":{";
+  std::vector<remoting::TopicQueueStats> queues;
   for (int32_t q = 0; q < tc->write_queue_nums; ++q) {
     const int64_t max = c.store.max_offset(topic, q);
     int64_t last = 0;
     if (max > 0)
       if (auto t = c.store.store_time(topic, q, max - 1)) last = *t;
-    if (q > 0) body += ",";
-    body += fmt::format("{}:{{\"lastUpdateTimestamp\":{},\"maxOffset\":{},\"minOffset\":{}}}",
-                        mq_key(c.cfg.broker_name, q, topic), last, max, c.store.min_offset(topic, q));
+    queues.push_back({.mq = {topic, c.cfg.broker_name, q},
+                      .min_offset = c.store.min_offset(topic, q),
+                      .max_offset = max,
+                      .last_update_ms = last});
   }
-  body += "}}";
-  return ok_with_body(req, body);
+  return ok_with_body(req, remoting::encode_topic_stats(queues));
 }
 
 Reply consume_stats(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
@@ -189,8 +185,7 @@ Reply consume_stats(ProcessorContext& c, remoting::Connection&, RemotingCommand&
   } else {
     topics = c.offsets.topics_of_group(group);
   }
-  std::string body = "{\"consumeTps\":0.0,\"offsetTable\":{";
-  bool first = true;
+  remoting::ConsumeStats stats;
   for (const auto& topic : topics) {
     auto tc = c.topics.find(topic);
     if (!tc) continue;
@@ -199,14 +194,13 @@ Reply consume_stats(ProcessorContext& c, remoting::Connection&, RemotingCommand&
       int64_t last = 0;
       if (consumer > 0)
         if (auto t = c.store.store_time(topic, q, consumer - 1)) last = *t;
-      if (!first) body += ",";
-      first = false;
-      body += fmt::format("{}:{{\"brokerOffset\":{},\"consumerOffset\":{},\"lastTimestamp\":{}}}",
-                          mq_key(c.cfg.broker_name, q, topic), c.store.max_offset(topic, q), consumer, last);
+      stats.queues.push_back({.mq = {topic, c.cfg.broker_name, q},
+                              .broker_offset = c.store.max_offset(topic, q),
+                              .consumer_offset = consumer,
+                              .last_timestamp_ms = last});
     }
   }
-  body += "}}";
-  return ok_with_body(req, body);
+  return ok_with_body(req, remoting::encode_consume_stats(stats));
 }
 
 Reply consumer_connections(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
@@ -215,29 +209,12 @@ Reply consumer_connections(ProcessorContext& c, remoting::Connection&, RemotingC
   const std::string& group = h->consumer_group;
   const ConsumerGroupInfo* info = c.clients.consumer_group(group);
   if (!info) return error_reply(req, rs::kConsumerNotOnline, "the consumer group[" + group + "] not online");
-  boost::json::object subs;
-  for (const auto& [topic, s] : info->subscriptions) {
-    boost::json::object sd;
-    sd["classFilterMode"] = s.class_filter_mode;
-    boost::json::array codes;
-    for (auto code : s.code_set) codes.push_back(code);
-    sd["codeSet"] = std::move(codes);
-    sd["expressionType"] = s.expression_type;
-    sd["subString"] = s.sub_string;
-    sd["subVersion"] = s.sub_version;
-    boost::json::array tags;
-    for (const auto& t : s.tags_set) tags.emplace_back(t);
-    sd["tagsSet"] = std::move(tags);
-    sd["topic"] = topic;
-    subs[topic] = std::move(sd);
-  }
-  boost::json::object o;
-  o["connectionSet"] = connection_set(info->channels);
-  o["consumeFromWhere"] = remoting::to_string(info->consume_from_where);
-  o["consumeType"] = remoting::to_string(info->consume_type);
-  o["messageModel"] = remoting::to_string(info->message_model);
-  o["subscriptionTable"] = std::move(subs);
-  return ok_with_body(req, json::serialize(boost::json::value(std::move(o))));
+  remoting::GroupConnections g;
+  g.connections = connections_of(info->channels);
+  g.consume_from_where = remoting::to_string(info->consume_from_where);
+  g.consume_type = remoting::to_string(info->consume_type);
+  g.message_model = remoting::to_string(info->message_model);
+  return ok_with_body(req, remoting::encode_consumer_connections(g, info->subscriptions));
 }
 
 Reply producer_connections(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
@@ -246,9 +223,7 @@ Reply producer_connections(ProcessorContext& c, remoting::Connection&, RemotingC
   const std::string& group = h->producer_group;
   const auto* channels = c.clients.producer_group(group);
   if (!channels) return error_reply(req, rs::kSystemError, "the producer group[" + group + "] not exist");
-  boost::json::object o;
-  o["connectionSet"] = connection_set(*channels);
-  return ok_with_body(req, json::serialize(boost::json::value(std::move(o))));
+  return ok_with_body(req, remoting::encode_producer_connections(connections_of(*channels)));
 }
 
 Reply view_stats(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
@@ -258,11 +233,12 @@ Reply view_stats(ProcessorContext& c, remoting::Connection&, RemotingCommand& re
   const WindowStats* stats = name == "TOPIC_PUT_NUMS" ? &c.traffic.topic_puts : name == "GROUP_GET_NUMS" ? &c.traffic.group_gets : nullptr;
   const auto f = stats ? stats->figures(key, c.rt.now()) : std::nullopt;
   if (!f) return error_reply(req, rs::kSystemError, "The stats <" + name + "> <" + key + "> not exist");
-  auto window = [](const WindowStats::Window& w) {
-    return fmt::format("{{\"avgpt\":0.0,\"sum\":{},\"tps\":{}}}", w.sum, java_double(w.tps));
-  };
-  return ok_with_body(req, fmt::format("{{\"statsDay\":{},\"statsHour\":{},\"statsMinute\":{}}}", window(f->day),
-                                       window(f->hour), window(f->minute)));
+  return ok_with_body(req, remoting::encode_broker_stats({.minute_sum = f->minute.sum,
+                                                          .hour_sum = f->hour.sum,
+                                                          .day_sum = f->day.sum,
+                                                          .minute_tps = f->minute.tps,
+                                                          .hour_tps = f->hour.tps,
+                                                          .day_tps = f->day.tps}));
 }
 
 Reply consumed_by_who(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {
@@ -273,11 +249,7 @@ Reply consumed_by_who(ProcessorContext& c, remoting::Connection&, RemotingComman
   for (const auto& g : c.offsets.groups_of_topic(topic)) groups.insert(g);
   for (const auto& [group, info] : c.clients.consumers())
     if (info.subscriptions.count(topic)) groups.insert(group);
-  boost::json::array list;
-  for (const auto& g : groups) list.emplace_back(g);
-  boost::json::object o;
-  o["groupList"] = std::move(list);
-  return ok_with_body(req, json::serialize(boost::json::value(std::move(o))));
+  return ok_with_body(req, remoting::encode_group_list({groups.begin(), groups.end()}));
 }
 
 Reply update_group(ProcessorContext& c, remoting::Connection&, RemotingCommand& req) {

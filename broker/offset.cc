@@ -7,6 +7,7 @@
 #include "broker/broker.h"
 #include "broker/processor_context.h"
 #include "broker/reply.h"
+#include "remoting/admin_bodies.h"
 #include "remoting/codes.h"
 #include "remoting/headers_admin.h"
 #include "remoting/header_fields.h"
@@ -96,7 +97,7 @@ Reply reset_offset(ProcessorContext& c, remoting::Connection&, RemotingCommand& 
   std::vector<remoting::ConnectionPtr> members;
   for (const auto& [id, ch] : info->channels)
     if (ch.conn) members.push_back(ch.conn);
-  std::string body = "{\"offsetTable\":{";
+  std::vector<std::pair<remoting::MessageQueueKey, int64_t>> offsets;
   for (int32_t q = 0; q < tc->write_queue_nums; ++q) {
     const auto consumer = c.offsets.query(group, topic, q);
     if (!consumer || *consumer < 0) return error_reply(req, rs::kSystemError, "THe consumer group <" + group + "> not exist");
@@ -108,9 +109,9 @@ Reply reset_offset(ProcessorContext& c, remoting::Connection&, RemotingCommand& 
     }
     target = std::max<int64_t>(target, 0);
     const int64_t offset = force || target < *consumer ? target : *consumer;
-    body += fmt::format("{}{}:{}", q == 0 ? "" : ",", mq_key(c.cfg.broker_name, q, topic), offset);
+    offsets.push_back({{topic, c.cfg.broker_name, q}, offset});
   }
-  body += "}}";
+  const std::string body = remoting::encode_reset_offsets(offsets);
   for (const auto& conn : members) {  // suspends: `info` may be gone meanwhile
     RemotingCommand n = RemotingCommand::request(rc::kResetConsumerClientOffset);
     remoting::ResetOffsetRequestHeader{.topic = topic, .group = group, .timestamp = timestamp, .is_force = false}.encode(n);

@@ -4,9 +4,6 @@
 #include <string>
 #include <string_view>
 
-#include <boost/json.hpp>
-
-#include "common/json.h"
 #include "remoting/command.h"
 
 namespace rmq::broker {
@@ -19,16 +16,6 @@ inline remoting::RemotingCommand error_reply(const remoting::RemotingCommand& re
 // A request's or answer's body as text (JSON bodies).
 inline std::string_view body_text(const remoting::RemotingCommand& c) {
   return {reinterpret_cast<const char*>(c.body.data()), c.body.size()};
-}
-
-// fastjson's MessageQueue map key: {"brokerName":..,"queueId":..,"topic":..}
-// (GET_CONSUME_STATS, GET_TOPIC_STATS_INFO, ResetOffsetBody).
-inline std::string mq_key(const std::string& broker, int32_t queue_id, const std::string& topic) {
-  boost::json::object k;
-  k["brokerName"] = broker;
-  k["queueId"] = queue_id;
-  k["topic"] = topic;
-  return json::serialize(boost::json::value(std::move(k)));
 }
 
 }  // namespace rmq::broker

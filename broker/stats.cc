@@ -15,12 +15,6 @@ int64_t second_of(rt::Instant now) {
 
 }  // namespace
 
-std::string java_double(double v) {
-  std::string s = fmt::format("{}", v);
-  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
-  return s;
-}
-
 void BrokerStats::turn_day(int64_t wall_ms) {
   const int64_t day = wall_ms >= 0 ? wall_ms / kDayMs : -1;
   if (day_ < 0 || day <= day_) {

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/numbers.h"
 #include "runtime/runtime.h"
 
 namespace rmq::broker {
@@ -100,7 +101,6 @@ struct BrokerTraffic {
   WindowStats group_gets;  // GROUP_GET_NUMS, by "topic@group"
 };
 
-// A double as Java's Double.toString writes the usual ones ("12.0", "0.5").
-std::string java_double(double v);
+using common::java_double;
 
 }  // namespace rmq::broker

@@ -1,5 +1,7 @@
 #include "common/numbers.h"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <charconv>
 #include <limits>
@@ -31,6 +33,12 @@ bool parse_java_bool(std::string_view s) {
   for (size_t i = 0; i < 4; ++i)
     if (std::tolower(static_cast<unsigned char>(s[i])) != want[i]) return false;
   return true;
+}
+
+std::string java_double(double v) {
+  std::string s = fmt::format("{}", v);
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+  return s;
 }
 
 }  // namespace rmq::common

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace rmq::common {
@@ -13,6 +14,8 @@ std::optional<int64_t> parse_java_long(std::string_view s);
 std::optional<int32_t> parse_java_int(std::string_view s);
 // Only a case-insensitive "true" is true.
 bool parse_java_bool(std::string_view s);
+// A double as Java's Double.toString writes the usual ones ("12.0", "0.5").
+std::string java_double(double v);
 
 // a + b and a - b clamped to the int64 range: timestamps read from disk or the
 // wire may be anything, and signed overflow is undefined.

@@ -235,8 +235,8 @@ rt::Result<BrokerStatsData> decode_broker_stats(std::string_view text) {
     return {};
   };
   if (auto r = window("statsMinute", out.minute_sum, &out.minute_tps); !r) return r.error();
-  if (auto r = window("statsHour", out.hour_sum, nullptr); !r) return r.error();
-  if (auto r = window("statsDay", out.day_sum, nullptr); !r) return r.error();
+  if (auto r = window("statsHour", out.hour_sum, &out.hour_tps); !r) return r.error();
+  if (auto r = window("statsDay", out.day_sum, &out.day_tps); !r) return r.error();
   return out;
 }
 
@@ -321,5 +321,101 @@ std::string message_id(const common::StoredMessage& m) {
   return uniq.empty() ? stored_offset_msg_id(m) : uniq;
 }
 
+
+// ---- the broker's side -----------------------------------------------------
+
+std::string mq_key_json(const MessageQueueKey& mq) {
+  bj::object k;
+  k["brokerName"] = mq.broker_name;
+  k["queueId"] = mq.queue_id;
+  k["topic"] = mq.topic;
+  return json::serialize(bj::value(std::move(k)));
+}
+
+std::string encode_topic_stats(const std::vector<TopicQueueStats>& queues) {
+  std::string body = "{\"offsetTable\":{";
+  for (size_t i = 0; i < queues.size(); ++i) {
+    const TopicQueueStats& q = queues[i];
+    body += fmt::format("{}{}:{{\"lastUpdateTimestamp\":{},\"maxOffset\":{},\"minOffset\":{}}}", i ? "," : "",
+                        mq_key_json(q.mq), q.last_update_ms, q.max_offset, q.min_offset);
+  }
+  return body + "}}";
+}
+
+std::string encode_consume_stats(const ConsumeStats& stats) {
+  std::string body = fmt::format("{{\"consumeTps\":{},\"offsetTable\":{{", common::java_double(stats.consume_tps));
+  for (size_t i = 0; i < stats.queues.size(); ++i) {
+    const ConsumeQueueStats& q = stats.queues[i];
+    body += fmt::format("{}{}:{{\"brokerOffset\":{},\"consumerOffset\":{},\"lastTimestamp\":{}}}", i ? "," : "",
+                        mq_key_json(q.mq), q.broker_offset, q.consumer_offset, q.last_timestamp_ms);
+  }
+  return body + "}}";
+}
+
+namespace {
+
+bj::array connection_set(const std::vector<ClientConnection>& connections) {
+  bj::array set;
+  for (const ClientConnection& c : connections) {
+    bj::object o;
+    o["clientAddr"] = c.client_addr;
+    o["clientId"] = c.client_id;
+    o["language"] = c.language;
+    o["version"] = c.version;
+    set.push_back(std::move(o));
+  }
+  return set;
+}
+
+}  // namespace
+
+std::string encode_producer_connections(const std::vector<ClientConnection>& connections) {
+  bj::object o;
+  o["connectionSet"] = connection_set(connections);
+  return json::serialize(bj::value(std::move(o)));
+}
+
+std::string encode_consumer_connections(const GroupConnections& g, const std::map<std::string, SubscriptionData>& subs) {
+  bj::object table;
+  for (const auto& [topic, sd] : subs) table[topic] = subscription_json(sd);
+  bj::object o;
+  o["connectionSet"] = connection_set(g.connections);
+  o["consumeFromWhere"] = g.consume_from_where;
+  o["consumeType"] = g.consume_type;
+  o["messageModel"] = g.message_model;
+  o["subscriptionTable"] = std::move(table);
+  return json::serialize(bj::value(std::move(o)));
+}
+
+std::string encode_broker_stats(const BrokerStatsData& stats) {
+  auto window = [](int64_t sum, double tps) {
+    return fmt::format("{{\"avgpt\":0.0,\"sum\":{},\"tps\":{}}}", sum, common::java_double(tps));
+  };
+  return fmt::format("{{\"statsDay\":{},\"statsHour\":{},\"statsMinute\":{}}}", window(stats.day_sum, stats.day_tps),
+                     window(stats.hour_sum, stats.hour_tps), window(stats.minute_sum, stats.minute_tps));
+}
+
+std::string encode_group_list(const std::vector<std::string>& groups) {
+  bj::array list;
+  for (const auto& g : groups) list.emplace_back(g);
+  bj::object o;
+  o["groupList"] = std::move(list);
+  return json::serialize(bj::value(std::move(o)));
+}
+
+std::string encode_reset_offsets(const std::vector<std::pair<MessageQueueKey, int64_t>>& offsets) {
+  std::string body = "{\"offsetTable\":{";
+  for (size_t i = 0; i < offsets.size(); ++i)
+    body += fmt::format("{}{}:{}", i ? "," : "", mq_key_json(offsets[i].first), offsets[i].second);
+  return body + "}}";
+}
+
+std::string encode_kv_table(const std::vector<std::pair<std::string, std::string>>& table) {
+  bj::object t;
+  for (const auto& [k, v] : table) t[k] = v;
+  bj::object o;
+  o["table"] = std::move(t);
+  return json::serialize(bj::value(std::move(o)));
+}
 
 }  // namespace rmq::remoting

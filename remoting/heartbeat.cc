@@ -63,7 +63,10 @@ rt::Result<SubscriptionData> subscription_from(const bj::object& o) {
   return s;
 }
 
-bj::object subscription_json(const SubscriptionData& s) {
+
+}  // namespace
+
+boost::json::object subscription_json(const SubscriptionData& s) {
   bj::array codes;
   for (int32_t c : s.code_set) codes.emplace_back(c);
   bj::array tags;
@@ -78,8 +81,6 @@ bj::object subscription_json(const SubscriptionData& s) {
   o["topic"] = s.topic;
   return o;
 }
-
-}  // namespace
 
 std::string_view to_string(ConsumeType t) { return kConsumeTypes[static_cast<size_t>(t)]; }
 std::string_view to_string(MessageModel m) { return kMessageModels[static_cast<size_t>(m)]; }

@@ -13,6 +13,10 @@
 
 #include "runtime/runtime.h"
 
+namespace boost::json {
+class object;
+}
+
 namespace rmq::remoting {
 
 enum class ConsumeType { actively, passively, pop };
@@ -36,6 +40,10 @@ struct SubscriptionData {
   bool class_filter_mode = false;
   bool operator==(const SubscriptionData&) const = default;
 };
+
+// A SubscriptionData as the Java client writes it in a heartbeat (and the
+// broker in GET_CONSUMER_CONNECTION_LIST's subscriptionTable).
+boost::json::object subscription_json(const SubscriptionData& s);
 
 struct ConsumerData {
   std::string group_name;
