@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "common/atomic_file.h"
+#include "store/recovery.h"
 
 namespace rmq::store {
 
@@ -52,36 +53,43 @@ rt::Result<void> MessageStore::load_index_files(int64_t scan_from, int64_t& inde
   for (const auto& n : *names)
     if (n.size() == 17 && std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; }))
       files.push_back(n);
-  // Keep the leading files that were complete before the checkpoint; delete
-  // the rest and index again from where the first deleted one began.
+  // Keep the leading files that were complete before the checkpoint, cut
+  // the one that reaches it, delete the rest (index_file_action), and index
+  // again from where the first cut or deleted one began.
   bool rebuilding = false;
   int64_t prev_end = log_.min_offset();
   for (size_t i = 0; i < files.size(); ++i) {
     const std::string path = dir + "/" + files[i];
     const bool last = i + 1 == files.size();
+    rt::Result<std::unique_ptr<IndexFile>> f = rt::Error(rt::Errc::invalid_argument, "not opened");
+    IndexFileFound found;
     if (!rebuilding) {
-      auto f = IndexFile::open(rt_.fs(), path, cfg_.max_hash_slot_num, cfg_.max_index_num, last);
-      if (f && (*f)->header().end_phy_offset < scan_from) {
-        prev_end = (*f)->header().end_phy_offset + 1;
+      f = IndexFile::open(rt_.fs(), path, cfg_.max_hash_slot_num, cfg_.max_index_num, last);
+      found = f ? IndexFileFound{true, (*f)->header().begin_phy_offset, (*f)->header().end_phy_offset}
+                : IndexFileFound{};
+    }
+    IndexFileAction action = index_file_action(found, scan_from, rebuilding);
+    if (action == IndexFileAction::keep) {
+      prev_end = found.end + 1;
+      book_.index_files().push_back(std::move(*f));
+      continue;
+    }
+    if (action != IndexFileAction::remove) rebuilding = true;
+    if (action == IndexFileAction::truncate) {
+      if (auto resume = (*f)->truncate_at(scan_from); resume) {
         book_.index_files().push_back(std::move(*f));
+        index_from = std::min(index_from, *resume);
+        report_.rows.push_back(*row_of(action));
         continue;
+      } else {
+        rt_.log(rt::LogLevel::warn, "index file " + path + " cannot be cut at the checkpoint (" +
+                                        resume.error().message() + "); rebuilding it");
+        action = IndexFileAction::rebuild;
       }
-      rebuilding = true;
-      // Written past the checkpoint: keep what lies before it (the later
-      // files begin after this one, so they go).
-      if (f && (*f)->header().begin_phy_offset < scan_from) {
-        if (auto resume = (*f)->truncate_at(scan_from); resume) {
-          book_.index_files().push_back(std::move(*f));
-          index_from = std::min(index_from, *resume);
-          report_.rows.push_back(RecoveryRow::index_truncated);
-          continue;
-        } else {
-          rt_.log(rt::LogLevel::warn, "index file " + path + " cannot be cut at the checkpoint (" +
-                                          resume.error().message() + "); rebuilding it");
-        }
-      }
-      index_from = std::min(scan_from, f ? (*f)->header().begin_phy_offset : prev_end);
-      report_.rows.push_back(RecoveryRow::index_rebuilt);
+    }
+    if (action == IndexFileAction::rebuild) {
+      index_from = std::min(scan_from, found.readable ? found.begin : prev_end);
+      report_.rows.push_back(*row_of(action));
     }
     if (auto r = rt_.fs().remove(path); !r) return r;
   }

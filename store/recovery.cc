@@ -67,4 +67,22 @@ std::optional<RecoveryRow> recovery_end(bool reached_end_of_data, int64_t stop_o
   return stop_offset < trusted ? RecoveryRow::corrupt_durable : RecoveryRow::torn_tail;
 }
 
+IndexFileAction index_file_action(const IndexFileFound& f, int64_t dispatched, bool after_cut) {
+  if (after_cut) return IndexFileAction::remove;
+  if (!f.readable) return IndexFileAction::rebuild;
+  if (f.end < dispatched) return IndexFileAction::keep;
+  if (f.begin < dispatched) return IndexFileAction::truncate;
+  return IndexFileAction::rebuild;
+}
+
+std::optional<RecoveryRow> row_of(IndexFileAction a) {
+  switch (a) {
+    case IndexFileAction::truncate: return RecoveryRow::index_truncated;
+    case IndexFileAction::rebuild: return RecoveryRow::index_rebuilt;
+    case IndexFileAction::keep:
+    case IndexFileAction::remove: return std::nullopt;
+  }
+  RMQ_UNREACHABLE("bad enum value");
+}
+
 }  // namespace rmq::store

@@ -90,6 +90,25 @@ RecoveryStart recovery_start(const RecoveryInputs& in);
 // end of the data, torn_tail at or past `trusted`, corrupt_durable below.
 std::optional<RecoveryRow> recovery_end(bool reached_end_of_data, int64_t stop_offset, int64_t trusted);
 
+// One index file, in name order, as recovery finds it: unreadable, or the
+// CommitLog span its entries cover.
+struct IndexFileFound {
+  bool readable = false;
+  int64_t begin = 0;  // begin_phy_offset
+  int64_t end = 0;    // end_phy_offset
+};
+enum class IndexFileAction {
+  keep,      // complete before `dispatched`: kept as it is
+  truncate,  // begins before `dispatched`, reaches it: cut there (index_truncated)
+  rebuild,   // the first that can be neither: deleted, indexed again (index_rebuilt)
+  remove,    // after a cut or rebuilt one: deleted (its entries are indexed again with it)
+};
+// `after_cut`: an earlier file was cut or rebuilt. (A cut that fails on the
+// disk falls back to rebuild.)
+IndexFileAction index_file_action(const IndexFileFound& f, int64_t dispatched, bool after_cut);
+// The row an action reports, if any.
+std::optional<RecoveryRow> row_of(IndexFileAction a);
+
 struct RecoveryReport {
   std::vector<RecoveryRow> rows;  // in the order applied
   int64_t scan_from = 0;          // where validation started

@@ -112,6 +112,39 @@ TEST(RecoveryDecision, WhereTheScanStopsPicksTornTailOrCorruption) {
   EXPECT_EQ(recovery_end(false, 0, 0), RecoveryRow::torn_tail);  // no checkpoint: nothing trusted
 }
 
+// What CommitLog::open_segments guarantees of a layout it accepts cannot be
+// otherwise: a decision over such inputs stops rather than guesses.
+TEST(RecoveryDecision, ImpossibleInputsStopTheDecision) {
+  RecoveryInputs backwards = two_segments();
+  backwards.log_min = 80000;  // past the end of the data
+  EXPECT_DEATH((void)recovery_start(backwards), "log_min <= in.data_end");
+  RecoveryInputs overlong = two_segments();
+  overlong.data_end = 3 * kSegment;  // data past the last segment's end
+  EXPECT_DEATH((void)recovery_start(overlong), "data_end <= in.last_segment_end");
+}
+
+// The index files, one by one in name order, against checkpoint.dispatched
+// (here 65600): the rows index_truncated and index_rebuilt.
+TEST(RecoveryDecision, EachIndexFileIsKeptCutRebuiltOrRemoved) {
+  constexpr int64_t kDispatched = 65600;
+  auto action = [](IndexFileFound f, bool after_cut = false) { return index_file_action(f, kDispatched, after_cut); };
+  // Complete before the checkpoint: kept, no row.
+  EXPECT_EQ(action({true, 0, kDispatched - 1}), IndexFileAction::keep);
+  EXPECT_EQ(row_of(IndexFileAction::keep), std::nullopt);
+  // Reaching the checkpoint from before it: cut there.
+  EXPECT_EQ(action({true, 0, kDispatched}), IndexFileAction::truncate);
+  EXPECT_EQ(action({true, kDispatched - 1, 90000}), IndexFileAction::truncate);
+  EXPECT_EQ(row_of(IndexFileAction::truncate), RecoveryRow::index_truncated);
+  // Wholly past it, or unreadable: deleted and indexed again.
+  EXPECT_EQ(action({true, kDispatched, 90000}), IndexFileAction::rebuild);
+  EXPECT_EQ(action({}), IndexFileAction::rebuild);
+  EXPECT_EQ(row_of(IndexFileAction::rebuild), RecoveryRow::index_rebuilt);
+  // After a cut or rebuilt file every later one goes, whatever it holds.
+  EXPECT_EQ(action({true, 0, 10}, /*after_cut=*/true), IndexFileAction::remove);
+  EXPECT_EQ(action({}, /*after_cut=*/true), IndexFileAction::remove);
+  EXPECT_EQ(row_of(IndexFileAction::remove), std::nullopt);
+}
+
 TEST(RecoveryDecision, EveryRowHasANameAndAnAction) {
   for (const auto& info : kRecoveryTable) {
     EXPECT_EQ(to_string(info.row), info.name);
