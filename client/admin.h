@@ -28,7 +28,9 @@
 #include <vector>
 
 #include "client/mq_client.h"
+#include "remoting/admin_bodies.h"
 #include "remoting/command.h"
+#include "remoting/headers_admin.h"
 #include "remoting/route_data.h"
 
 namespace rmq::client {
@@ -111,6 +113,86 @@ class Admin {
   AdminResult<remoting::ClusterInfo> cluster_info();
   // GET_BROKER_RUNTIME_INFO (28): the {"table":{...}} entries.
   AdminResult<std::map<std::string, std::string>> broker_runtime_info(const std::string& addr);
+
+  // ---- topics ----
+  // UPDATE_AND_CREATE_TOPIC (17) at `addr`.
+  AdminResult<void> create_topic(const std::string& addr, const remoting::CreateTopicRequestHeader& topic);
+  // An ordered topic's ORDER_TOPIC_CONFIG ("brokerName:queues;...") at every
+  // namesrv; erased when `conf` is nullopt.
+  AdminResult<void> set_order_conf(const std::string& topic, const std::optional<std::string>& conf);
+  // GET_ALL_TOPIC_LIST_FROM_NAMESERVER (206).
+  AdminResult<std::vector<std::string>> topic_list();
+  // GET_TOPIC_STATS_INFO (202): the topic's queues on `addr`.
+  AdminResult<std::vector<remoting::TopicQueueStats>> topic_stats(const std::string& addr, const std::string& topic);
+  // QUERY_TOPIC_CONSUME_BY_WHO (300): the groups consuming it on `addr`.
+  AdminResult<std::vector<std::string>> consumed_by(const std::string& addr, const std::string& topic);
+  // VIEW_BROKER_STATS_DATA (315), e.g. ("TOPIC_PUT_NUMS", topic) or
+  // ("GROUP_GET_NUMS", "topic@group").
+  AdminResult<remoting::BrokerStatsData> broker_stats(const std::string& addr, const std::string& name,
+                                                      const std::string& key);
+
+  // ---- messages ----
+  // VIEW_MESSAGE_BY_ID (33): the record at a CommitLog offset of `addr`.
+  AdminResult<common::StoredMessage> view_message(const std::string& addr, int64_t commit_log_offset);
+  // QUERY_MESSAGE (12) on every master of `topic`'s route: the messages that
+  // really carry `key` among their KEYS (the index may collide), or, when
+  // `unique`, as UNIQ_KEY. None found is an error naming the key.
+  struct FoundMessage {
+    std::string broker_name;
+    common::StoredMessage message;
+  };
+  AdminResult<std::vector<FoundMessage>> query_message(const std::string& topic, const std::string& key, bool unique,
+                                                       int32_t max_per_broker = 64);
+
+  // ---- brokers ----
+  // GET_BROKER_CONFIG (26): key -> value.
+  AdminResult<std::map<std::string, std::string>> broker_config(const std::string& addr);
+  // UPDATE_BROKER_CONFIG (25): one key.
+  AdminResult<void> update_broker_config(const std::string& addr, const std::string& key, const std::string& value);
+  // WIPE_WRITE_PERM_OF_BROKER (205) / ADD_WRITE_PERM_OF_BROKER (327) at
+  // each namesrv in turn: how many of the broker's topics each changed.
+  std::vector<std::pair<std::string, AdminResult<int32_t>>> set_write_perm(const std::string& broker_name,
+                                                                            bool writable);
+
+  // ---- consumer and producer groups (MQAdminExt's) ----
+  // GET_CONSUME_STATS (208): the group's queues on `addr`, of `topic` or of
+  // every topic it has offsets for.
+  AdminResult<remoting::ConsumeStats> consume_stats(const std::string& addr, const std::string& group,
+                                                    const std::optional<std::string>& topic);
+  // GET_CONSUMER_CONNECTION_LIST (203) / GET_PRODUCER_CONNECTION_LIST (204).
+  AdminResult<remoting::GroupConnections> consumer_connections(const std::string& addr, const std::string& group);
+  AdminResult<remoting::GroupConnections> producer_connections(const std::string& addr, const std::string& group);
+  // UPDATE_AND_CREATE_SUBSCRIPTIONGROUP (200): `config_json` is one
+  // SubscriptionGroupConfig. DELETE_SUBSCRIPTIONGROUP (207).
+  AdminResult<void> create_subscription_group(const std::string& addr, const std::string& config_json);
+  AdminResult<void> delete_subscription_group(const std::string& addr, const std::string& group, bool remove_offsets);
+  // DELETE_TOPIC_IN_BROKER (215) at `addr`; DELETE_TOPIC_IN_NAMESRV (216) at every namesrv.
+  AdminResult<void> delete_topic_in_broker(const std::string& addr, const std::string& topic);
+  AdminResult<void> delete_topic_in_namesrvs(const std::string& topic, const std::string& cluster);
+  // SEARCH_OFFSET_BY_TIMESTAMP (29): the first offset stored at or after `ms`, as the broker says.
+  AdminResult<int64_t> search_offset(const std::string& addr, const remoting::MessageQueueKey& mq, int64_t ms);
+  // UPDATE_CONSUMER_OFFSET (15), answered.
+  AdminResult<void> update_consumer_offset(const std::string& addr, const std::string& group,
+                                           const remoting::MessageQueueKey& mq, int64_t offset);
+  // mqadmin's resetOffsetByTime: each queue of `topic` to the first message
+  // stored at or after `ms` (-1: the queue's end), when `force` or when that
+  // moves it back. With members online each master tells them
+  // (INVOKE_BROKER_TO_RESET_OFFSET, 222) and they commit; when a master says
+  // the group is offline, the offsets are set here instead (mqadmin's
+  // fallback), from each queue's consume stats.
+  struct ResetQueue {
+    remoting::MessageQueueKey mq;
+    int64_t broker_offset = -1;    // offline only: the queue's end
+    int64_t consumer_offset = -1;  // offline only: before the reset
+    int64_t time_offset = -1;      // offline only: where `ms` falls
+    int64_t offset = 0;            // where the group's offset is now
+  };
+  struct ResetOutcome {
+    bool online = true;  // the members reset themselves
+    std::vector<ResetQueue> queues;
+  };
+  AdminResult<ResetOutcome> reset_offset_by_time(const std::string& topic, const std::string& group, int64_t ms,
+                                                 bool force);
 
  private:
   rt::Duration timeout() const { return client_.config().rpc_timeout; }

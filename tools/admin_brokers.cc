@@ -4,10 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "remoting/codes.h"
-#include "remoting/headers_admin.h"
-#include "remoting/header_fields.h"
-#include "common/config.h"
 #include "common/numbers.h"
 #include "store/delay_levels.h"
 #include "tools/admin_command.h"
@@ -15,9 +11,6 @@
 
 namespace rmq::tools {
 
-namespace rc = remoting::request_code;
-namespace rs = remoting::response_code;
-using remoting::RemotingCommand;
 using remoting::cluster_masters;
 using remoting::Master;
 using remoting::route_masters;
@@ -117,19 +110,15 @@ Outcome<void> delay_status(Context& c) {
 Outcome<void> write_perm(Context& c, bool writable) {
   const std::string& broker = c.flags.text('b');
   if (c.mq.config().namesrv_addrs.empty()) return usage_error("no namesrv address: give -n or set NAMESRV_ADDR");
-  auto req = RemotingCommand::request(writable ? rc::kAddWritePermOfBroker : rc::kWipeWritePermOfBroker);
-  remoting::BrokerPermRequestHeader{broker}.encode(req);
   const char* verb = writable ? "add" : "wipe";
   std::string problems;
-  for (auto& [addr, resp] : c.admin.ask_each_namesrv(req)) {
-    if (!resp) {
+  for (auto& [addr, count] : c.admin.set_write_perm(broker, writable)) {
+    if (!count) {
       print(fmt::format("{} write perm of broker[{}] in name server[{}] Failed\n", verb, broker, addr));
-      problems += (problems.empty() ? "" : "; ") + resp.error().message;
+      problems += (problems.empty() ? "" : "; ") + count.error().message;
       continue;
     }
-    const auto h = remoting::BrokerPermResponseHeader::decode(*resp, req.code);
-    print(fmt::format("{} write perm of broker[{}] in name server[{}] OK, {}\n", verb, broker, addr,
-                      h ? std::to_string(h->topic_count) : "?"));
+    print(fmt::format("{} write perm of broker[{}] in name server[{}] OK, {}\n", verb, broker, addr, *count));
   }
   if (!problems.empty()) return admin_error(problems);
   return {};
@@ -140,13 +129,11 @@ Outcome<void> add_write_perm(Context& c) { return write_perm(c, true); }
 
 // One broker's GET_BROKER_CONFIG, printed as mqadmin does.
 Outcome<void> print_broker_config(Context& c, const std::string& addr, const std::string& banner) {
-  auto resp = c.admin.ask_broker(addr, RemotingCommand::request(rc::kGetBrokerConfig));
-  if (!resp) return resp.error();
-  auto props = common::Properties::parse(remoting::to_text(resp->body));
-  if (!props) return client::undecodable("config", addr, props.error());
+  auto props = c.admin.broker_config(addr);
+  if (!props) return props.error();
   print(banner);
-  if (props->values().empty()) print(fmt::format("Broker[{}] has no config property!\n", addr));
-  for (const auto& [k, v] : props->values()) print(fmt::format("{:<50}=  {}\n", k, v));
+  if (props->empty()) print(fmt::format("Broker[{}] has no config property!\n", addr));
+  for (const auto& [k, v] : *props) print(fmt::format("{:<50}=  {}\n", k, v));
   print("\n");
   return {};
 }
@@ -178,9 +165,7 @@ Outcome<void> update_broker_config(Context& c) {
   auto targets = chosen_brokers(c);
   if (!targets) return targets.error();
   for (const auto& target : *targets) {
-    auto req = RemotingCommand::request(rc::kUpdateBrokerConfig);
-    req.body = remoting::to_bytes(f.text('k') + "=" + f.text('v') + "\n");
-    if (auto r = c.admin.ask_broker(target.addr, std::move(req)); !r) return r.error();
+    if (auto r = c.admin.update_broker_config(target.addr, f.text('k'), f.text('v')); !r) return r.error();
     print(fmt::format("update broker config success, {}\n", target.addr));
   }
   return {};

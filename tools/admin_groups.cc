@@ -4,25 +4,15 @@
 
 #include <fmt/format.h>
 
-#include "remoting/codes.h"
-#include "remoting/headers_admin.h"
-#include "remoting/headers_consumer.h"
-#include "remoting/headers_namesrv.h"
 #include "store/config_files.h"
-#include "remoting/header_fields.h"
 #include "tools/admin_command.h"
 #include "tools/admin_format.h"
 
 namespace rmq::tools {
 
-namespace rc = remoting::request_code;
-namespace rs = remoting::response_code;
-using remoting::RemotingCommand;
 using remoting::cluster_masters;
 using remoting::Master;
 using remoting::route_masters;
-using remoting::decode_consume_stats;
-using remoting::decode_group_connections;
 using remoting::version_desc;
 
 namespace {
@@ -44,12 +34,8 @@ Outcome<void> consumer_progress(Context& c) {
   int64_t diff_total = 0;
   double tps = 0;
   for (const auto& m : masters) {
-    auto req = RemotingCommand::request(rc::kGetConsumeStats);
-    remoting::GetConsumeStatsRequestHeader{group, topic}.encode(req);
-    auto resp = c.admin.ask_broker(m.addr, std::move(req));
-    if (!resp) return resp.error();
-    auto stats = decode_consume_stats(remoting::to_text(resp->body));
-    if (!stats) return client::undecodable("consume stats", m.addr, stats.error());
+    auto stats = c.admin.consume_stats(m.addr, group, topic);
+    if (!stats) return stats.error();
     tps += stats->consume_tps;
     for (const auto& q : stats->queues) {
       const int64_t diff = q.broker_offset - q.consumer_offset;
@@ -86,9 +72,7 @@ Outcome<void> update_sub_group(Context& c) {
   if (f.has('a')) g.notify_consumer_ids_changed_enable = f.boolean('a');
   const std::string body = store::encode_subscription_group(g);
   for (const auto& target : *targets) {
-    auto req = RemotingCommand::request(rc::kUpdateAndCreateSubscriptiongroup);
-    req.body = remoting::to_bytes(body);
-    if (auto r = c.admin.ask_broker(target.addr, std::move(req)); !r) return r.error();
+    if (auto r = c.admin.create_subscription_group(target.addr, body); !r) return r.error();
     print(fmt::format("create subscription group to {} success.\n", target.addr));
   }
   print(fmt::format("SubscriptionGroupConfig [groupName={}, consumeEnable={}, consumeFromMinEnable={}, "
@@ -104,15 +88,10 @@ Outcome<void> update_sub_group(Context& c) {
 // retry and DLQ topics).
 Outcome<void> delete_topic_everywhere(Context& c, const std::string& topic, const std::string& cluster,
                                       const std::vector<Master>& masters) {
-  for (const auto& m : masters) {
-    auto req = RemotingCommand::request(rc::kDeleteTopicInBroker);
-    remoting::TopicRequestHeader{topic}.encode(req);
-    if (auto r = c.admin.ask_broker(m.addr, std::move(req)); !r) return r.error();
-  }
+  for (const auto& m : masters)
+    if (auto r = c.admin.delete_topic_in_broker(m.addr, topic); !r) return r.error();
   print(fmt::format("delete topic [{}] from cluster [{}] success.\n", topic, cluster));
-  auto req = RemotingCommand::request(rc::kDeleteTopicInNamesrv);
-  remoting::DeleteTopicFromNamesrvRequestHeader{topic, cluster}.encode(req);
-  if (auto r = c.admin.tell_every_namesrv(req); !r) return r;
+  if (auto r = c.admin.delete_topic_in_namesrvs(topic, cluster); !r) return r;
   print(fmt::format("delete topic [{}] from NameServer success.\n", topic));
   return {};
 }
@@ -123,9 +102,7 @@ Outcome<void> delete_sub_group(Context& c) {
   auto targets = chosen_brokers(c);
   if (!targets) return targets.error();
   for (const auto& target : *targets) {
-    auto req = RemotingCommand::request(rc::kDeleteSubscriptiongroup);
-    remoting::DeleteSubscriptionGroupRequestHeader{.group_name = group, .remove_offset = f.boolean('r')}.encode(req);
-    if (auto r = c.admin.ask_broker(target.addr, std::move(req)); !r) return r.error();
+    if (auto r = c.admin.delete_subscription_group(target.addr, group, f.boolean('r')); !r) return r.error();
     if (f.has('c'))
       print(fmt::format("delete subscription group [{}] from broker [{}] in cluster [{}] success.\n", group,
                         target.addr, f.text('c')));
@@ -154,12 +131,8 @@ Outcome<void> consumer_connection(Context& c) {
   const std::string& group = c.flags.text('g');
   auto addr = connection_broker(c, "%RETRY%" + group);
   if (!addr) return addr.error();
-  auto req = RemotingCommand::request(rc::kGetConsumerConnectionList);
-  remoting::ConsumerGroupRequestHeader{group}.encode(req);
-  auto resp = c.admin.ask_broker(*addr, std::move(req));
-  if (!resp) return resp.error();
-  auto cc = decode_group_connections(remoting::to_text(resp->body));
-  if (!cc) return client::undecodable("consumer connections", *addr, cc.error());
+  auto cc = c.admin.consumer_connections(*addr, group);
+  if (!cc) return cc.error();
   if (cc->connections.empty()) return admin_error("Not found the consumer group connection");
   print(fmt::format("{:<36} {:<22} {:<10} {}\n", "#ClientId", "#ClientAddr", "#Language", "#Version"));
   for (const auto& conn : cc->connections)
@@ -177,12 +150,8 @@ Outcome<void> producer_connection(Context& c) {
   const std::string& group = c.flags.text('g');
   auto addr = connection_broker(c, c.flags.text('t'));
   if (!addr) return addr.error();
-  auto req = RemotingCommand::request(rc::kGetProducerConnectionList);
-  remoting::GetProducerConnectionListRequestHeader{group}.encode(req);
-  auto resp = c.admin.ask_broker(*addr, std::move(req));
-  if (!resp) return resp.error();
-  auto pc = decode_group_connections(remoting::to_text(resp->body));
-  if (!pc) return client::undecodable("producer connections", *addr, pc.error());
+  auto pc = c.admin.producer_connections(*addr, group);
+  if (!pc) return pc.error();
   if (pc->connections.empty()) return admin_error("Not found the producer group connection");
   int i = 0;
   for (const auto& conn : pc->connections)
@@ -191,28 +160,9 @@ Outcome<void> producer_connection(Context& c) {
   return {};
 }
 
-// SEARCH_OFFSET_BY_TIMESTAMP at `addr`; -1 asks for the queue's end.
-Outcome<int64_t> offset_for_time(Context& c, const std::string& addr, const remoting::MessageQueueKey& mq,
-                                 int64_t ms, int64_t max_offset) {
-  if (ms < 0) return max_offset;
-  auto req = RemotingCommand::request(rc::kSearchOffsetByTimestamp);
-  remoting::SearchOffsetRequestHeader h;
-  h.topic = mq.topic;
-  h.queue_id = mq.queue_id;
-  h.timestamp = ms;
-  h.encode(req);
-  auto resp = c.admin.ask_broker(addr, std::move(req));
-  if (!resp) return resp.error();
-  auto o = remoting::OffsetResponseHeader::decode(*resp);
-  if (!o) return client::undecodable("offset answer", addr, o.error());
-  return std::max<int64_t>(0, o->offset);
-}
-
-// mqadmin's resetOffsetByTime: each queue's offset goes to the first
-// message stored at or after the time (-s now: the queue's end), when -f or
-// when that moves it back. With members online, each broker tells them
-// (INVOKE_BROKER_TO_RESET_OFFSET) and they commit; a group with none
-// online gets its offsets set here, as mqadmin's fallback does.
+// mqadmin's resetOffsetByTime (client::Admin::reset_offset_by_time), printed
+// as mqadmin prints it: the online members' new offsets, or the offline
+// fallback's table.
 Outcome<void> reset_offset_by_time(Context& c) {
   const Flags& f = c.flags;
   const std::string& group = f.text('g');
@@ -225,30 +175,11 @@ Outcome<void> reset_offset_by_time(Context& c) {
     ms = *t;
   }
   const bool force = f.boolean('f');
-  auto route = c.admin.route(topic);
-  if (!route) return route.error();
-  const auto masters = route_masters(*route);
-  // Online members are told by their brokers and commit the offsets
-  // themselves; a broker whose group is offline says so, and then the
-  // offsets are set here (mqadmin's fallback).
-  Table online({"#brokerName", "#queueId", "#offset"});
-  bool offline = false;
-  for (const auto& m : masters) {
-    auto req = RemotingCommand::request(rc::kInvokeBrokerToResetOffset);
-    remoting::ResetOffsetRequestHeader{.topic = topic, .group = group, .timestamp = ms, .is_force = force}.encode(req);
-    auto resp = c.admin.exchange(m.addr, std::move(req));
-    if (!resp) return resp.error();
-    if (resp->code == rs::kConsumerNotOnline) {
-      offline = true;
-      break;
-    }
-    if (resp->code != rs::kSuccess) return client::answered("broker", m.addr, *resp);
-    auto table = remoting::decode_reset_offsets(remoting::to_text(resp->body));
-    if (!table) return client::undecodable("reset answer", m.addr, table.error());
-    for (const auto& [mq, offset] : *table)
-      online.add({mq.broker_name, std::to_string(mq.queue_id), std::to_string(offset)});
-  }
-  if (!offline) {
+  auto reset = c.admin.reset_offset_by_time(topic, group, ms, force);
+  if (!reset) return reset.error();
+  if (reset->online) {
+    Table online({"#brokerName", "#queueId", "#offset"});
+    for (const auto& q : reset->queues) online.add({q.mq.broker_name, std::to_string(q.mq.queue_id), std::to_string(q.offset)});
     print(fmt::format("rollback consumer offset by specified group[{}], topic[{}], force[{}], timestamp(string)[{}], "
                       "timestamp(long)[{}]\n",
                       group, topic, force ? "true" : "false", when, ms));
@@ -260,32 +191,9 @@ Outcome<void> reset_offset_by_time(Context& c) {
                     group, topic, force ? "true" : "false", when, ms));
   print(fmt::format("{:<20}  {:<20}  {:<20}  {:<20}  {:<20}  {:<20}\n", "#brokerName", "#queueId", "#brokerOffset",
                     "#consumerOffset", "#timestampOffset", "#rollbackOffset"));
-  for (const auto& m : masters) {
-    auto req = RemotingCommand::request(rc::kGetConsumeStats);
-    remoting::GetConsumeStatsRequestHeader{group, topic}.encode(req);
-    auto resp = c.admin.ask_broker(m.addr, std::move(req));
-    if (!resp) return resp.error();
-    auto stats = decode_consume_stats(remoting::to_text(resp->body));
-    if (!stats) return client::undecodable("consume stats", m.addr, stats.error());
-    for (const auto& q : stats->queues) {
-      if (q.mq.topic != topic) continue;
-      auto target = offset_for_time(c, m.addr, q.mq, ms, q.broker_offset);
-      if (!target) return target.error();
-      const int64_t rollback = force || *target <= q.consumer_offset ? *target : q.consumer_offset;
-      if (rollback != q.consumer_offset) {
-        auto update = RemotingCommand::request(rc::kUpdateConsumerOffset);
-        remoting::UpdateConsumerOffsetRequestHeader h;
-        h.consumer_group = group;
-        h.topic = topic;
-        h.queue_id = q.mq.queue_id;
-        h.commit_offset = rollback;
-        h.encode(update);
-        if (auto r = c.admin.ask_broker(m.addr, std::move(update)); !r) return r.error();
-      }
-      print(fmt::format("{:<20}  {:<20}  {:<20}  {:<20}  {:<20}  {:<20}\n", q.mq.broker_name, q.mq.queue_id,
-                        q.broker_offset, q.consumer_offset, *target, rollback));
-    }
-  }
+  for (const auto& q : reset->queues)
+    print(fmt::format("{:<20}  {:<20}  {:<20}  {:<20}  {:<20}  {:<20}\n", q.mq.broker_name, q.mq.queue_id,
+                      q.broker_offset, q.consumer_offset, q.time_offset, q.offset));
   return {};
 }
 

@@ -10,18 +10,12 @@
 #include "client/pull_consumer.h"
 #include "common/message_const.h"
 #include "remoting/codes.h"
-#include "remoting/headers_admin.h"
-#include "remoting/header_fields.h"
-#include "remoting/headers_consumer.h"
 #include "tools/admin_command.h"
 #include "tools/admin_format.h"
 
 namespace rmq::tools {
 
-namespace rc = remoting::request_code;
 namespace rs = remoting::response_code;
-using remoting::RemotingCommand;
-using remoting::decode_records;
 using remoting::message_id;
 using remoting::QueueRef;
 using remoting::read_queues;
@@ -36,43 +30,11 @@ constexpr int kPullRoundsPerQueueMax = 1000;  // bounds consumeMessage on one qu
 
 namespace {
 
-struct Found {
-  std::string broker_name;
-  common::StoredMessage message;
-};
+using Found = client::Admin::FoundMessage;
 
-// QUERY_MESSAGE on every master of the topic's route; only messages that
-// really carry `key` (the index may collide). `unique`: `key` is a UNIQ_KEY.
+// QUERY_MESSAGE on every master of the topic's route (client::Admin).
 Outcome<std::vector<Found>> query_key(Context& c, const std::string& topic, const std::string& key, bool unique) {
-  auto route = c.admin.route(topic);
-  if (!route) return route.error();
-  std::vector<Found> found;
-  std::string not_found;
-  for (const auto& m : route_masters(*route)) {
-    auto req = RemotingCommand::request(rc::kQueryMessage);
-    remoting::QueryMessageRequestHeader{.topic = topic,
-                                        .key = key,
-                                        .max_num = kQueryMaxNum,
-                                        .begin_timestamp = 0,
-                                        .end_timestamp = std::numeric_limits<int64_t>::max(),
-                                        .unique_key_query = unique ? std::optional<bool>(true) : std::nullopt}
-        .encode(req);
-    auto resp = c.admin.exchange(m.addr, std::move(req));
-    if (!resp) return resp.error();
-    if (resp->code == rs::kQueryNotFound) {
-      not_found = client::answered("broker", m.addr, *resp).message;
-      continue;
-    }
-    if (resp->code != rs::kSuccess) return client::answered("broker", m.addr, *resp);
-    auto records = decode_records(resp->body);
-    if (!records) return client::undecodable("query answer", m.addr, records.error());
-    for (auto& r : *records)
-      if (r.topic == topic && common::has_message_key(r.properties, key)) found.push_back(Found{m.broker_name, std::move(r)});
-  }
-  if (found.empty())
-    return admin_error(fmt::format("no message with key {} in topic {}{}", key, topic,
-                               not_found.empty() ? "" : " (" + not_found + ")"));
-  return found;
+  return c.admin.query_message(topic, key, unique, kQueryMaxNum);
 }
 
 Outcome<void> query_msg_by_id(Context& c) {
@@ -82,19 +44,13 @@ Outcome<void> query_msg_by_id(Context& c) {
   std::string why;
   if (parsed) {
     const std::string addr = common::to_string(parsed->store_host);
-    auto req = RemotingCommand::request(rc::kViewMessageById);
-    remoting::ViewMessageRequestHeader{parsed->commit_log_offset}.encode(req);
-    auto resp = c.admin.ask_broker(addr, std::move(req));
-    if (resp) {
-      auto records = decode_records(resp->body);
-      if (!records || records->size() != 1)
-        return admin_error(fmt::format("the answer of broker {} is not one message{}", addr,
-                                   records ? "" : ": " + records.error().detail()));
-      print(message_detail(records->front()));
+    auto viewed = c.admin.view_message(addr, parsed->commit_log_offset);
+    if (viewed) {
+      print(message_detail(*viewed));
       return {};
     }
-    if (!topic) return resp.error();
-    why = resp.error().message;
+    if (!topic) return viewed.error();
+    why = viewed.error().message;
   } else if (!topic) {
     return usage_error("'" + id +
                          "' is not an offset msgId (32 hex digits); for a client msgId (UNIQ_KEY) give -t TOPIC");
@@ -224,19 +180,6 @@ Outcome<std::string> master_of(Context& c, const std::string& topic, const std::
   return admin_error("broker " + broker_name + " has no master in the route of " + topic);
 }
 
-// The stored record at a CommitLog offset (VIEW_MESSAGE_BY_ID).
-Outcome<common::StoredMessage> view(Context& c, const std::string& addr, int64_t commit_log_offset) {
-  auto req = RemotingCommand::request(rc::kViewMessageById);
-  remoting::ViewMessageRequestHeader{commit_log_offset}.encode(req);
-  auto resp = c.admin.ask_broker(addr, std::move(req));
-  if (!resp) return resp.error();
-  auto records = decode_records(resp->body);
-  if (!records || records->size() != 1)
-    return admin_error(fmt::format("the answer of broker {} is not one message{}", addr,
-                                   records ? "" : ": " + records.error().detail()));
-  return std::move(records->front());
-}
-
 Outcome<void> query_msg_by_offset(Context& c) {
   const Flags& f = c.flags;
   const std::string& topic = f.text('t');
@@ -250,7 +193,7 @@ Outcome<void> query_msg_by_offset(Context& c) {
   if (got->status != client::PullStatus::found || got->messages.empty())
     return admin_error(fmt::format("no message at offset {} of {} queue {} (queue holds [{}, {}))", f.integer('o'),
                                    mq.broker_name, mq.queue_id, got->min_offset, got->max_offset));
-  auto m = view(c, *addr, got->messages.front().commit_log_offset);
+  auto m = c.admin.view_message(*addr, got->messages.front().commit_log_offset);
   if (!m) return m.error();
   print(message_detail(*m));
   return {};
@@ -282,17 +225,7 @@ std::string message_line(const client::ReceivedMessage& m, bool body) {
 
 // SEARCH_OFFSET_BY_TIMESTAMP: the first offset of `q` stored at or after `ms`.
 Outcome<int64_t> offset_at(Context& c, const QueueRef& q, const std::string& topic, int64_t ms) {
-  auto req = RemotingCommand::request(rc::kSearchOffsetByTimestamp);
-  remoting::SearchOffsetRequestHeader h;
-  h.topic = topic;
-  h.queue_id = q.queue_id;
-  h.timestamp = ms;
-  h.encode(req);
-  auto resp = c.admin.ask_broker(q.addr, std::move(req));
-  if (!resp) return resp.error();
-  auto o = remoting::OffsetResponseHeader::decode(*resp);
-  if (!o) return client::undecodable("offset answer", q.addr, o.error());
-  return o->offset;
+  return c.admin.search_offset(q.addr, {topic, q.broker_name, q.queue_id}, ms);
 }
 
 Outcome<void> print_msg(Context& c) {

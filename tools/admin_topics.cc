@@ -6,23 +6,15 @@
 
 #include <fmt/format.h>
 
-#include "remoting/codes.h"
 #include "remoting/headers_admin.h"
-#include "remoting/header_fields.h"
-#include "remoting/headers_namesrv.h"
 #include "tools/admin_command.h"
 #include "tools/admin_format.h"
 
 namespace rmq::tools {
 
-namespace rc = remoting::request_code;
-namespace rs = remoting::response_code;
-using remoting::RemotingCommand;
 using remoting::cluster_masters;
 using remoting::Master;
 using remoting::route_masters;
-using remoting::decode_topic_stats;
-using remoting::decode_consume_stats;
 using client::kAutoCreateTopic;
 
 Outcome<std::vector<Master>> chosen_brokers(Context& c) {
@@ -43,17 +35,15 @@ Outcome<void> update_topic(Context& c) {
   auto targets = chosen_brokers(c);
   if (!targets) return targets.error();
   for (const auto& target : *targets) {
-    auto req = RemotingCommand::request(rc::kUpdateAndCreateTopic);
-    remoting::CreateTopicRequestHeader{.topic = f.text('t'),
-                                       .default_topic = kAutoCreateTopic,
-                                       .read_queue_nums = static_cast<int32_t>(f.integer('r')),
-                                       .write_queue_nums = static_cast<int32_t>(f.integer('w')),
-                                       .perm = static_cast<int32_t>(f.integer('p')),
-                                       .topic_filter_type = "SINGLE_TAG",
-                                       .topic_sys_flag = 0,
-                                       .order = f.boolean('o')}
-        .encode(req);
-    if (auto r = c.admin.ask_broker(target.addr, std::move(req)); !r) return r.error();
+    const remoting::CreateTopicRequestHeader topic{.topic = f.text('t'),
+                                                   .default_topic = kAutoCreateTopic,
+                                                   .read_queue_nums = static_cast<int32_t>(f.integer('r')),
+                                                   .write_queue_nums = static_cast<int32_t>(f.integer('w')),
+                                                   .perm = static_cast<int32_t>(f.integer('p')),
+                                                   .topic_filter_type = "SINGLE_TAG",
+                                                   .topic_sys_flag = 0,
+                                                   .order = f.boolean('o')};
+    if (auto r = c.admin.create_topic(target.addr, topic); !r) return r.error();
     print(fmt::format("create topic to {} success.\n", target.addr));
   }
   print(fmt::format("TopicConfig [topicName={}, readQueueNums={}, writeQueueNums={}, perm={}, order={}]\n", f.text('t'),
@@ -63,9 +53,7 @@ Outcome<void> update_topic(Context& c) {
     std::string conf;
     for (const auto& t : *targets)
       conf += fmt::format("{}{}:{}", conf.empty() ? "" : ";", t.broker_name, f.integer('w'));
-    auto req = RemotingCommand::request(rc::kPutKvConfig);
-    remoting::KvConfigRequestHeader{"ORDER_TOPIC_CONFIG", f.text('t'), conf}.encode(req);
-    if (auto r = c.admin.tell_every_namesrv(req); !r) return r;
+    if (auto r = c.admin.set_order_conf(f.text('t'), conf); !r) return r;
     print("set cluster orderConf. orderConf=[" + conf + "]\n");
   }
   return {};
@@ -78,27 +66,18 @@ Outcome<void> delete_topic(Context& c) {
   if (!info) return info.error();
   const auto masters = cluster_masters(*info, cluster);
   if (masters.empty()) return admin_error("cluster " + cluster + " has no master broker in the namesrv");
-  for (const auto& m : masters) {
-    auto req = RemotingCommand::request(rc::kDeleteTopicInBroker);
-    remoting::TopicRequestHeader{topic}.encode(req);
-    if (auto r = c.admin.ask_broker(m.addr, std::move(req)); !r) return r.error();
-  }
+  for (const auto& m : masters)
+    if (auto r = c.admin.delete_topic_in_broker(m.addr, topic); !r) return r.error();
   print(fmt::format("delete topic [{}] from cluster [{}] success.\n", topic, cluster));
-  auto req = RemotingCommand::request(rc::kDeleteTopicInNamesrv);
-  remoting::DeleteTopicFromNamesrvRequestHeader{topic, cluster}.encode(req);
-  if (auto r = c.admin.tell_every_namesrv(req); !r) return r;
-  auto kv = RemotingCommand::request(rc::kDeleteKvConfig);
-  remoting::KvConfigRequestHeader{"ORDER_TOPIC_CONFIG", topic, std::nullopt}.encode(kv);
-  if (auto r = c.admin.tell_every_namesrv(kv); !r) return r;
+  if (auto r = c.admin.delete_topic_in_namesrvs(topic, cluster); !r) return r;
+  if (auto r = c.admin.set_order_conf(topic, std::nullopt); !r) return r;
   print(fmt::format("delete topic [{}] from NameServer success.\n", topic));
   return {};
 }
 
 Outcome<void> topic_list(Context& c) {
-  auto resp = c.admin.ask_namesrv(RemotingCommand::request(rc::kGetAllTopicListFromNameserver));
-  if (!resp) return resp.error();
-  auto topics = remoting::decode_topic_list(remoting::to_text(resp->body));
-  if (!topics) return admin_error("the topic list does not decode: " + topics.error().detail());
+  auto topics = c.admin.topic_list();
+  if (!topics) return topics.error();
   for (const auto& t : *topics) print(t + "\n");
   return {};
 }
@@ -116,12 +95,8 @@ Outcome<void> topic_status(Context& c) {
   if (!route) return route.error();
   Table table({"#Broker Name", "#QID", "#Min Offset", "#Max Offset", "#Last Updated"});
   for (const auto& m : route_masters(*route)) {
-    auto req = RemotingCommand::request(rc::kGetTopicStatsInfo);
-    remoting::TopicRequestHeader{topic}.encode(req);
-    auto resp = c.admin.ask_broker(m.addr, std::move(req));
-    if (!resp) return resp.error();
-    auto stats = decode_topic_stats(remoting::to_text(resp->body));
-    if (!stats) return client::undecodable("topic stats", m.addr, stats.error());
+    auto stats = c.admin.topic_stats(m.addr, topic);
+    if (!stats) return stats.error();
     for (const auto& s : *stats)
       table.add({s.mq.broker_name, std::to_string(s.mq.queue_id), std::to_string(s.min_offset),
                  std::to_string(s.max_offset), format_time_ms(s.last_update_ms)});
@@ -157,11 +132,7 @@ struct TopicFigures {
 TopicFigures stats_of(Context& c, const std::vector<Master>& masters, const char* name, const std::string& key) {
   TopicFigures out;
   for (const auto& m : masters) {
-    auto req = RemotingCommand::request(rc::kViewBrokerStatsData);
-    remoting::ViewBrokerStatsDataRequestHeader{name, key}.encode(req);
-    auto resp = c.admin.ask_broker(m.addr, std::move(req));
-    if (!resp) continue;
-    auto d = remoting::decode_broker_stats(remoting::to_text(resp->body));
+    auto d = c.admin.broker_stats(m.addr, name, key);
     if (!d) continue;
     out.tps += d->minute_tps;
     out.day += d->day_sum != 0 ? d->day_sum : d->hour_sum != 0 ? d->hour_sum : d->minute_sum;
@@ -177,10 +148,8 @@ Outcome<void> stats_all(Context& c) {
   if (c.flags.has('t')) {
     topics.push_back(c.flags.text('t'));
   } else {
-    auto resp = c.admin.ask_namesrv(RemotingCommand::request(rc::kGetAllTopicListFromNameserver));
-    if (!resp) return resp.error();
-    auto list = remoting::decode_topic_list(remoting::to_text(resp->body));
-    if (!list) return admin_error("the topic list does not decode: " + list.error().detail());
+    auto list = c.admin.topic_list();
+    if (!list) return list.error();
     for (const auto& t : *list)
       if (!t.starts_with("%RETRY%") && !t.starts_with("%DLQ%")) topics.push_back(t);
   }
@@ -193,12 +162,7 @@ Outcome<void> stats_all(Context& c) {
     const TopicFigures in = stats_of(c, masters, "TOPIC_PUT_NUMS", topic);
     std::set<std::string> groups;
     for (const auto& m : masters) {
-      auto req = RemotingCommand::request(rc::kQueryTopicConsumeByWho);
-      remoting::TopicRequestHeader{topic}.encode(req);
-      auto resp = c.admin.ask_broker(m.addr, std::move(req));
-      if (!resp) continue;
-      if (auto list = remoting::decode_group_list(remoting::to_text(resp->body)))
-        groups.insert(list->begin(), list->end());
+      if (auto list = c.admin.consumed_by(m.addr, topic)) groups.insert(list->begin(), list->end());
     }
     if (groups.empty()) {
       if (!active_only || in.day > 0)
@@ -209,11 +173,7 @@ Outcome<void> stats_all(Context& c) {
     for (const auto& group : groups) {
       int64_t backlog = 0;
       for (const auto& m : masters) {
-        auto req = RemotingCommand::request(rc::kGetConsumeStats);
-        remoting::GetConsumeStatsRequestHeader{group, topic}.encode(req);
-        auto resp = c.admin.ask_broker(m.addr, std::move(req));
-        if (!resp) continue;
-        if (auto stats = decode_consume_stats(remoting::to_text(resp->body)))
+        if (auto stats = c.admin.consume_stats(m.addr, group, topic))
           for (const auto& q : stats->queues) backlog += q.broker_offset - q.consumer_offset;
       }
       const TopicFigures out = stats_of(c, masters, "GROUP_GET_NUMS", topic + "@" + group);
