@@ -141,12 +141,7 @@ void consumer_main(rt::Runtime& rt, Cluster& k, const std::string& group, remoti
   c.subscribe(kTopic);
   const std::string id = mq.client_id();
   c.on_rebalance([&](const std::vector<client::MessageQueue>& owned) {
-    h::Rebalance rb;
-    rb.group = group;
-    rb.consumer = id;
-    rb.at = rt.now();
-    for (const auto& q : owned) rb.owned.insert({q.topic, q.broker_name, q.queue_id});
-    k.hist.rebalances.push_back(std::move(rb));
+    k.hist.rebalances.push_back(rebalance_record(group, id, rt.now(), owned));
   });
   record_locks(c, k.hist, rt, group, id);
   c.start([&](const client::ReceivedMessage& m) {

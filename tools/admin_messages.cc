@@ -32,11 +32,6 @@ namespace {
 
 using Found = client::Admin::FoundMessage;
 
-// QUERY_MESSAGE on every master of the topic's route (client::Admin).
-Outcome<std::vector<Found>> query_key(Context& c, const std::string& topic, const std::string& key, bool unique) {
-  return c.admin.query_message(topic, key, unique, kQueryMaxNum);
-}
-
 Outcome<void> query_msg_by_id(Context& c) {
   const std::string& id = c.flags.text('i');
   const std::optional<std::string> topic = c.flags.optional('t');
@@ -56,7 +51,7 @@ Outcome<void> query_msg_by_id(Context& c) {
                          "' is not an offset msgId (32 hex digits); for a client msgId (UNIQ_KEY) give -t TOPIC");
   }
   // Not an offset msgId of a reachable broker: try it as a client msgId.
-  auto found = query_key(c, *topic, id, /*unique=*/true);
+  auto found = c.admin.query_message(*topic, id, /*unique=*/true, kQueryMaxNum);
   if (!found) return admin_error(why.empty() ? found.error().message : why + "; " + found.error().message);
   for (size_t i = 0; i < found->size(); ++i) {
     if (i > 0) print("\n");
@@ -66,7 +61,7 @@ Outcome<void> query_msg_by_id(Context& c) {
 }
 
 Outcome<void> query_msg_by_key(Context& c) {
-  auto found = query_key(c, c.flags.text('t'), c.flags.text('k'), /*unique=*/false);
+  auto found = c.admin.query_message(c.flags.text('t'), c.flags.text('k'), /*unique=*/false, kQueryMaxNum);
   if (!found) return found.error();
   Table table({"#Broker Name", "#QID", "#Offset", "#Offset Msg ID", "#Msg ID"});
   for (const auto& f : *found)
@@ -200,7 +195,7 @@ Outcome<void> query_msg_by_offset(Context& c) {
 }
 
 Outcome<void> query_msg_by_unique_key(Context& c) {
-  auto found = query_key(c, c.flags.text('t'), c.flags.text('i'), /*unique=*/true);
+  auto found = c.admin.query_message(c.flags.text('t'), c.flags.text('i'), /*unique=*/true, kQueryMaxNum);
   if (!found) return found.error();
   std::stable_sort(found->begin(), found->end(), [](const Found& a, const Found& b) {
     return a.message.store_timestamp < b.message.store_timestamp;
@@ -223,10 +218,6 @@ std::string message_line(const client::ReceivedMessage& m, bool body) {
                      body ? body_text(std::as_bytes(std::span(m.body))) : std::string("NOT PRINT BODY"));
 }
 
-// SEARCH_OFFSET_BY_TIMESTAMP: the first offset of `q` stored at or after `ms`.
-Outcome<int64_t> offset_at(Context& c, const QueueRef& q, const std::string& topic, int64_t ms) {
-  return c.admin.search_offset(q.addr, {topic, q.broker_name, q.queue_id}, ms);
-}
 
 Outcome<void> print_msg(Context& c) {
   const Flags& f = c.flags;
@@ -249,12 +240,12 @@ Outcome<void> print_msg(Context& c) {
                                                first.error().message()));
     int64_t offset = first->min_offset, end = first->max_offset;
     if (begin_ms) {
-      auto o = offset_at(c, q, topic, *begin_ms);
+      auto o = c.admin.search_offset(q.addr, {topic, q.broker_name, q.queue_id}, *begin_ms);
       if (!o) return o.error();
       offset = *o;
     }
     if (end_ms) {
-      auto o = offset_at(c, q, topic, *end_ms);
+      auto o = c.admin.search_offset(q.addr, {topic, q.broker_name, q.queue_id}, *end_ms);
       if (!o) return o.error();
       end = *o;
     }
